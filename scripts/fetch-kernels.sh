@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the real-kernel test data from Debian's linux-source packages into a git-ignored cache:
+#   cache/kernels/src/linux-source-6.1/ and .../linux-source-6.12/   full unpacked trees (for the gcc harness)
+#   cache/kernels/repo/                                               a git repo with tags v6.1 and v6.12
+# The repo holds only the paths uapi-diff reads, so it stays small and quick to build.
+# Idempotent: each step is skipped when its output exists. Usage: scripts/fetch-kernels.sh [CACHE_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=${1:-${UAPI_DIFF_CACHE:-cache}/kernels}
+mkdir -p "$cache/debs" "$cache/src"
+cache=$(cd "$cache" && pwd)
+versions=(6.1 6.12)
+repo_paths=(include arch MAINTAINERS drivers/gpu/drm drivers/accel Documentation/gpu)
+
+if [ ! -f "$cache/repo.done" ]; then
+  for v in "${versions[@]}"; do
+    if ! ls "$cache/debs"/linux-source-"$v"_*.deb >/dev/null 2>&1; then
+      (cd "$cache/debs" && { apt-get download "linux-source-$v" || { apt-get update -qq && apt-get download "linux-source-$v"; }; })
+    fi
+    if [ ! -d "$cache/src/linux-source-$v" ]; then
+      tmp=$(mktemp -d "$cache/src/.unpack.XXXX")
+      deb=$(ls "$cache/debs"/linux-source-"$v"_*.deb | tail -n 1)
+      # The .deb carries /usr/src/linux-source-V.tar.xz; take that tarball out, then unpack it.
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*.tar.xz'
+      tar -xJf "$tmp"/usr/src/linux-source-"$v".tar.xz -C "$tmp"
+      mv "$tmp/linux-source-$v" "$cache/src/linux-source-$v"
+      rm -rf "$tmp"
+    fi
+  done
+  rm -rf "$cache/repo" "$cache/repo.done"
+  git init -q -b main "$cache/repo"
+  for v in "${versions[@]}"; do
+    (cd "$cache/repo" && git rm -rq --ignore-unmatch . >/dev/null && find . -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +)
+    src="$cache/src/linux-source-$v"
+    for p in "${repo_paths[@]}"; do
+      if [ "$p" = arch ]; then
+        # Only each architecture's include/ directory is read.
+        for d in "$src"/arch/*/include; do
+          mkdir -p "$cache/repo/${d#$src/}"; cp -a "$d/." "$cache/repo/${d#$src/}/"
+        done
+      elif [ -e "$src/$p" ]; then
+        mkdir -p "$cache/repo/$(dirname "$p")"; cp -a "$src/$p" "$cache/repo/$p"
+      fi
+    done
+    (cd "$cache/repo" && git add -A && git -c gc.auto=0 -c user.name=uapi-diff -c user.email=uapi-diff@localhost \
+       commit -q -m "linux-source-$v ($(ls "$cache/debs"/linux-source-"$v"_*.deb | tail -n 1 | xargs basename))" \
+       && git tag -f "v$v" >/dev/null)
+  done
+  (cd "$cache/repo" && git gc -q)
+  touch "$cache/repo.done"
+fi
+echo "$cache/repo"

@@ -1,0 +1,149 @@
+//! The diff's output records: one `Change` per added, removed or changed item. These types are the
+//! JSON contract documented in the README; fields may be added, never renamed or removed.
+
+use serde::Serialize;
+
+/// What kind of uAPI item a change is about.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Header,
+    Ioctl,
+    Struct,
+    Union,
+    Field,
+    Enum,
+    Enumerator,
+    Define,
+    Typedef,
+    Property,
+    PropertyValue,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Header => "header",
+            ItemKind::Ioctl => "ioctl",
+            ItemKind::Struct => "struct",
+            ItemKind::Union => "union",
+            ItemKind::Field => "field",
+            ItemKind::Enum => "enum",
+            ItemKind::Enumerator => "enumerator",
+            ItemKind::Define => "define",
+            ItemKind::Typedef => "typedef",
+            ItemKind::Property => "property",
+            ItemKind::PropertyValue => "property_value",
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+        }
+    }
+}
+
+/// The facts known about one item at one revision. Serialized untagged: the item's `kind` says
+/// which shape to expect. A fact that could not be computed is `null` and `unresolved` says why.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Facts {
+    Ioctl {
+        number: Option<u64>,
+        dir: Option<String>,
+        #[serde(rename = "type")]
+        ioc_type: Option<u64>,
+        nr: Option<u64>,
+        size: Option<u64>,
+        arg_type: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unresolved: Option<String>,
+    },
+    Record {
+        size: Option<u64>,
+        align: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unresolved: Option<String>,
+    },
+    Field {
+        offset: Option<u64>,
+        size: Option<u64>,
+        #[serde(rename = "type")]
+        ty: String,
+        /// Bit offset and width, for bitfields only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bits: Option<BitField>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unresolved: Option<String>,
+    },
+    /// Defines and enumerators: the evaluated integer (when it is one) and the text as written.
+    Value {
+        value: Option<i128>,
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unresolved: Option<String>,
+    },
+    Typedef {
+        #[serde(rename = "type")]
+        ty: String,
+        size: Option<u64>,
+    },
+    Enum {
+        size: Option<u64>,
+    },
+    Header {
+        blob: String,
+    },
+    Property(crate::kms::PropertyFacts),
+    PropertyValue {
+        value: Option<i128>,
+    },
+}
+
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitField {
+    pub bit_offset: u64,
+    pub width: u64,
+}
+
+/// One entry of the diff.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ItemKind,
+    pub change: ChangeKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Path in the tree: the new revision's for added and changed items, the old one's for removed.
+    pub file: String,
+    pub line: u32,
+    pub breaking: bool,
+    pub needs_userspace: bool,
+    /// The id of the rule that classified this change (see `uapi-diff rules`).
+    pub rule: String,
+    pub old: Option<Facts>,
+    pub new: Option<Facts>,
+    /// Stable item id, e.g. `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.
+    pub id: String,
+    /// KMS properties only: `core` or the driver directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The declaration as written at each revision, for before/after rendering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_decl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_decl: Option<String>,
+}

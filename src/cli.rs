@@ -1,0 +1,193 @@
+//! Command-line interface: flags and subcommands (clap), and the glue from them to the library.
+//! Exit status: 0 no change (or success), 1 changes found / check failed, 2 error.
+
+use crate::error::Error;
+use crate::model::{arch::ARCHES, Arch};
+use crate::pipeline::{self, Options};
+use crate::report;
+use crate::source::Tree;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "uapi-diff",
+    version,
+    about = "Semantic diff of the Linux kernel userspace API between two revisions"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// The kernel git repository (revisions are read from its objects; nothing is checked out).
+    #[arg(short = 'C', long = "repo", default_value = ".", global = true)]
+    pub repo: PathBuf,
+    /// Target architecture: its arch/<dir>/include/uapi serves <asm/...> and its ABI sets layouts.
+    #[arg(long, default_value = "x86", global = true)]
+    pub arch: String,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", global = true)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compare the uAPI of two revisions (git revisions, or two directories).
+    Diff {
+        old: String,
+        new: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List every uAPI item of one revision with its computed facts.
+    Dump {
+        rev: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the classification rules.
+    Rules,
+    /// Explain one rule: why it matters and the document it comes from.
+    Explain { rule: String },
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn run(cli: Cli) -> i32 {
+    match execute(cli) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("uapi-diff: error: {e}");
+            2
+        }
+    }
+}
+
+fn options(common: &Common) -> Result<Options, Error> {
+    let arch = Arch::by_name(&common.arch).ok_or_else(|| {
+        Error::UnknownArch(
+            common.arch.clone(),
+            ARCHES.iter().map(|a| a.name).collect::<Vec<_>>().join(", "),
+        )
+    })?;
+    Ok(Options { arch })
+}
+
+fn execute(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Diff {
+            old,
+            new,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let old_tree = Tree::open(&common.repo, &old)?;
+            let new_tree = Tree::open(&common.repo, &new)?;
+            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts)?;
+            for note in report.notes.iter().filter(|n| n.line == 0) {
+                eprintln!(
+                    "uapi-diff: warning: {}: {}: {}",
+                    note.revision, note.file, note.message
+                );
+            }
+            let color = use_color(&common);
+            let text = match format {
+                Format::Text => report::text(&report, color),
+                Format::Json => report::json(&report),
+                Format::Markdown => report::markdown(&report),
+            };
+            emit(&common, &text)?;
+            Ok(if report.changes.is_empty() { 0 } else { 1 })
+        }
+        Command::Dump {
+            rev,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let tree = Tree::open(&common.repo, &rev)?;
+            let (entries, notes) = pipeline::list_headers(&tree, &opts)?;
+            let snap = pipeline::snapshot(
+                &tree,
+                &entries,
+                notes,
+                &pipeline::ParseCache::default(),
+                &opts,
+            )?;
+            let text = match format {
+                Format::Json => report::dump_json(&snap),
+                Format::Text | Format::Markdown => report::dump_text(&snap),
+            };
+            emit(&common, &text)?;
+            Ok(0)
+        }
+        Command::Rules => {
+            let mut out = String::new();
+            for r in crate::rules::CATALOG {
+                out.push_str(&format!(
+                    "{:<28} {:<16} {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                ));
+            }
+            print!("{out}");
+            Ok(0)
+        }
+        Command::Explain { rule } => match crate::rules::find(&rule) {
+            Some(r) => {
+                println!(
+                    "{} ({})\n\n{}\n\n{}\n\nReference: {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary,
+                    r.explanation,
+                    r.reference
+                );
+                Ok(0)
+            }
+            None => {
+                eprintln!("uapi-diff: error: unknown rule `{rule}` (see `uapi-diff rules`)");
+                Ok(2)
+            }
+        },
+    }
+}
+
+/// Colour only for a terminal on standard output, and never with NO_COLOR set.
+fn use_color(common: &Common) -> bool {
+    common.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Writes the whole output at once, so a failure never leaves partial output behind.
+fn emit(common: &Common, text: &str) -> Result<(), Error> {
+    match &common.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::Output {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+            Ok(())
+        }
+    }
+}

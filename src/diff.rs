@@ -1,0 +1,179 @@
+//! Diff stage: two models → added, removed and changed items. "Changed" means the meaning
+//! changed (a value, size, offset, type or number), never the spelling. Each change is then
+//! classified by the first rule of the catalog that matches it (`rules`).
+
+use crate::change::{Change, ChangeKind, Facts, ItemKind};
+use crate::model::{Item, ItemKey, Model};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// An item present at one revision whose counterpart sits in text the other revision's parser
+/// could not read: neither "removed" nor "added", but unknown.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnparsedItem {
+    pub kind: ItemKind,
+    pub name: String,
+    /// The revision whose text did not parse.
+    pub revision: String,
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub unparsed: Vec<UnparsedItem>,
+}
+
+pub fn diff(old: &Model, new: &Model) -> Diff {
+    let mut out = Diff::default();
+    let keys: BTreeSet<&ItemKey> = old.items.keys().chain(new.items.keys()).collect();
+    // Fields of a struct that is itself added or removed are implied by it, not listed again.
+    let records_gone_or_new: BTreeSet<(&str, &str)> = keys
+        .iter()
+        .filter(|k| matches!(k.kind, ItemKind::Struct | ItemKind::Union))
+        .filter(|k| old.items.contains_key(**k) != new.items.contains_key(**k))
+        .map(|k| (k.file.as_str(), k.name.as_str()))
+        .collect();
+    for key in keys {
+        if key.kind == ItemKind::Field {
+            let parent = key.parent.as_deref().unwrap_or_default();
+            if records_gone_or_new.contains(&(key.file.as_str(), parent)) {
+                continue;
+            }
+        }
+        match (old.items.get(key), new.items.get(key)) {
+            (Some(o), None) => match unparsed_in(new, key) {
+                Some(line) => out.unparsed.push(unparsed_item(key, new, line)),
+                None => out
+                    .changes
+                    .push(change(key, ChangeKind::Removed, Some(o), None)),
+            },
+            (None, Some(n)) => match unparsed_in(old, key) {
+                Some(line) => out.unparsed.push(unparsed_item(key, old, line)),
+                None => out
+                    .changes
+                    .push(change(key, ChangeKind::Added, None, Some(n))),
+            },
+            (Some(o), Some(n)) if !same_meaning(&o.facts, &n.facts) => {
+                out.changes
+                    .push(change(key, ChangeKind::Changed, Some(o), Some(n)))
+            }
+            _ => {}
+        }
+    }
+    for c in &mut out.changes {
+        crate::rules::classify(c, old, new);
+    }
+    sort_changes(&mut out.changes);
+    out.unparsed.sort();
+    out
+}
+
+/// The documented order: by file, then kind, parent, name, change.
+pub fn sort_changes(changes: &mut [Change]) {
+    changes.sort_by(|a, b| {
+        (&a.file, a.kind, &a.parent, &a.name, a.change)
+            .cmp(&(&b.file, b.kind, &b.parent, &b.name, b.change))
+    });
+}
+
+/// The line of an unparsed region of `model`, in the key's file, that mentions the key's name.
+fn unparsed_in(model: &Model, key: &ItemKey) -> Option<u32> {
+    let last = key.name.rsplit('.').next().unwrap_or(&key.name);
+    model
+        .unparsed
+        .iter()
+        .find(|u| u.file == key.file && u.identifiers.contains(last))
+        .map(|u| u.line)
+}
+
+fn unparsed_item(key: &ItemKey, model: &Model, line: u32) -> UnparsedItem {
+    UnparsedItem {
+        kind: key.kind,
+        name: key.name.clone(),
+        revision: model.revision.clone(),
+        file: key.file.clone(),
+        line,
+    }
+}
+
+fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item>) -> Change {
+    let line = new.or(old).map_or(0, |i| i.line);
+    Change {
+        kind: key.kind,
+        change: kind,
+        name: key.name.clone(),
+        parent: key.parent.clone(),
+        file: key.file.clone(),
+        line,
+        breaking: false,
+        needs_userspace: false,
+        rule: String::new(),
+        old: old.map(|i| i.facts.clone()),
+        new: new.map(|i| i.facts.clone()),
+        id: item_id(key.kind, key.parent.as_deref(), &key.name),
+        owner: None,
+        old_decl: old.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
+        new_decl: new.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
+    }
+}
+
+/// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.
+pub fn item_id(kind: ItemKind, parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{}:{p}.{name}", kind.as_str()),
+        None => format!("{}:{name}", kind.as_str()),
+    }
+}
+
+/// Whether two revisions' facts of one item mean the same thing to userspace.
+pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
+    match (a, b) {
+        (Facts::Value { value: Some(x), .. }, Facts::Value { value: Some(y), .. }) => x == y,
+        (Facts::Value { text: x, .. }, Facts::Value { text: y, .. }) => x == y,
+        (
+            Facts::Ioctl {
+                number: Some(x), ..
+            },
+            Facts::Ioctl {
+                number: Some(y), ..
+            },
+        ) => x == y,
+        (Facts::Ioctl { arg_type: x, .. }, Facts::Ioctl { arg_type: y, .. }) => x == y,
+        (
+            Facts::Record {
+                size: s1,
+                align: a1,
+                ..
+            },
+            Facts::Record {
+                size: s2,
+                align: a2,
+                ..
+            },
+        ) => s1 == s2 && a1 == a2,
+        (
+            Facts::Field {
+                offset: o1,
+                size: s1,
+                ty: t1,
+                bits: b1,
+                ..
+            },
+            Facts::Field {
+                offset: o2,
+                size: s2,
+                ty: t2,
+                bits: b2,
+                ..
+            },
+        ) => o1 == o2 && s1 == s2 && t1 == t2 && b1 == b2,
+        (Facts::Typedef { ty: t1, size: s1 }, Facts::Typedef { ty: t2, size: s2 }) => {
+            t1 == t2 && s1 == s2
+        }
+        (Facts::Enum { size: s1 }, Facts::Enum { size: s2 }) => s1 == s2,
+        (Facts::Header { .. }, Facts::Header { .. }) => true,
+        (x, y) => x == y,
+    }
+}

@@ -1,0 +1,197 @@
+//! DRM KMS properties: the uAPI that lives in driver C sources. A compositor sees a property's
+//! name string, its type, flags, range and enum value names. `extract` finds every property a
+//! tree's `drivers/gpu/drm` creates (directly, through a driver-local wrapper or macro, or inside a
+//! core helper), and `diff` compares two revisions' property sets.
+//!
+//! Pipeline: a memchr prefilter picks the files that create, fill or attach properties; they are
+//! parsed in parallel (`parse.rs`: scopes, calls, assignments, returns, value tables). The resolver
+//! (`resolve.rs`) then finds creation sites, resolves names passed through parameters from call
+//! sites, derives the core helpers (functions in core files that create properties, and their core
+//! callers) from the tree at hand, parses the driver files that call those helpers (second
+//! prefilter) and records them as exposures. Nothing about helper names is hard-coded.
+
+mod diff;
+mod grep;
+mod parse;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use diff::diff;
+pub use grep::literal_names_by_grep;
+
+pub struct SourceFile<'a> {
+    pub path: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Integer evaluation of an expression text (range bounds, enum values) in a file's context;
+/// supplied by the caller (backed by the project's macro evaluator over the tree's headers).
+/// None = unknown. Plain integer literals are evaluated here without asking it.
+pub type EvalFn<'a> = &'a (dyn Fn(&str, &str) -> Option<i128> + Sync);
+
+/// The property's uAPI type. `drm_property_create_bool` is a range 0..1 at the uAPI.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    Range,
+    SignedRange,
+    Enum,
+    Bitmask,
+    Blob,
+    Object,
+    /// `drm_property_create` with flags that name no type (or could not be read).
+    Unknown,
+}
+
+impl PropertyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropertyKind::Range => "range",
+            PropertyKind::SignedRange => "signed_range",
+            PropertyKind::Enum => "enum",
+            PropertyKind::Bitmask => "bitmask",
+            PropertyKind::Blob => "blob",
+            PropertyKind::Object => "object",
+            PropertyKind::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Property {
+    pub name: String,
+    /// `core` for files directly in drivers/gpu/drm (and the display/ helper library), else the
+    /// driver directory (`i915`, `amd/display`, `renesas/rcar-du`).
+    pub owner: String,
+    pub kind: PropertyKind,
+    /// `DRM_MODE_PROP_*` flags other than the type, without the prefix (`ATOMIC`, `IMMUTABLE`).
+    pub flags: Vec<String>,
+    /// Range and signed-range properties: (min, max), each None when not evaluable.
+    pub range: Option<(Option<i128>, Option<i128>)>,
+    pub values: Vec<PropertyValue>,
+    /// `plane`, `crtc`, `connector`: where an attach call evidently shows it.
+    pub attached_to: Vec<String>,
+    pub file: String,
+    pub line: u32,
+    pub function: String,
+    /// Set when created inside a core helper that a driver calls: the helper's name.
+    pub helper: Option<String>,
+    /// Object properties: the object type argument as written (`DRM_MODE_OBJECT_FB`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    /// Other places the same (owner, name) is created: `file:line`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_sites: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PropertyValue {
+    pub name: String,
+    pub value: Option<i128>,
+    /// The value as written (`DRM_MODE_COLORIMETRY_BT709_YCC`, or the array index), used to pair
+    /// renamed values when `value` is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Unresolved {
+    pub file: String,
+    pub line: u32,
+    pub function: String,
+    pub reason: String,
+}
+
+/// A driver calling a core helper that creates properties (directly, or through its own wrapper:
+/// the call recorded is the driver's call into core).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Exposure {
+    pub owner: String,
+    pub helper: String,
+    pub file: String,
+    pub line: u32,
+    pub function: String,
+    /// Names of the properties the helper creates (itself or through core functions it calls).
+    pub properties: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct KmsModel {
+    pub properties: Vec<Property>,
+    /// Drivers that call a core helper (or their own wrapper): (driver owner, helper, file, line)
+    pub exposures: Vec<Exposure>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// What a reviewer compares for one property (the `Facts::Property` payload).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PropertyFacts {
+    #[serde(rename = "type")]
+    pub kind: PropertyKind,
+    pub flags: Vec<String>,
+    pub range: Option<(Option<i128>, Option<i128>)>,
+    /// Value name → value.
+    pub values: BTreeMap<String, Option<i128>>,
+    pub attached_to: Vec<String>,
+    pub helper: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+}
+
+impl PropertyFacts {
+    pub fn of(p: &Property) -> Self {
+        PropertyFacts {
+            kind: p.kind,
+            flags: p.flags.clone(),
+            range: p.range,
+            values: p.values.iter().map(|v| (v.name.clone(), v.value)).collect(),
+            attached_to: p.attached_to.clone(),
+            helper: p.helper.clone(),
+            object_type: p.object_type.clone(),
+        }
+    }
+}
+
+const DRM_PREFIX: &str = "drivers/gpu/drm/";
+
+/// Path filter: which files of a tree to hand to `extract`: drivers/gpu/drm/**/*.c, plus the
+/// headers beside them (tables and static inline creators), without the generated register
+/// headers (`asic_reg/`), which are most of the bytes and hold no properties.
+pub fn wanted(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix(DRM_PREFIX) else {
+        return false;
+    };
+    if rest.ends_with(".c") {
+        return true;
+    }
+    rest.ends_with(".h") && !rest.contains("/asic_reg/") && !rest.contains("/include/asic_reg")
+}
+
+/// Directories whose subdirectories are separate drivers (`amd/display` vs `amd/amdgpu`).
+const VENDOR_DIRS: &[&str] = &["amd", "renesas", "imx", "arm"];
+/// Directories of shared helper code that is part of DRM core rather than a driver.
+const CORE_DIRS: &[&str] = &["display"];
+
+/// `core` or the driver directory for a path in (or relative to) drivers/gpu/drm.
+pub fn owner_of(path: &str) -> String {
+    let rest = path.strip_prefix(DRM_PREFIX).unwrap_or(path);
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() <= 1 || CORE_DIRS.contains(&parts[0]) {
+        return "core".to_string();
+    }
+    if parts.len() >= 3 && VENDOR_DIRS.contains(&parts[0]) {
+        return format!("{}/{}", parts[0], parts[1]);
+    }
+    parts[0].to_string()
+}
+
+/// Extracts all properties; parses files in parallel after a memchr prefilter, so cost stays near
+/// the size of the files that matter. Deterministic output order.
+pub fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
+    resolve::extract(files, eval)
+}

@@ -1,0 +1,20 @@
+//! uapi-diff: a semantic diff of the Linux kernel's userspace API between two revisions.
+//!
+//! The pipeline, one module per stage: [`source`] (files at a revision, from git objects or a
+//! directory) → [`parse`] (tree-sitter → declarations and directives) → [`model`] (preprocess,
+//! compute layouts, values and ioctl numbers) → [`diff`] (added / removed / changed) → [`rules`]
+//! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together.
+
+pub mod change;
+pub mod cli;
+pub mod cpp;
+pub mod diff;
+pub mod error;
+pub mod kms;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod ts;

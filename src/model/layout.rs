@@ -1,0 +1,822 @@
+//! Types and constants of a revision, computed as the compiler would for the target ABI: sizes,
+//! alignments and member offsets of structs and unions (bitfields, `packed`, `aligned`, flexible
+//! arrays, anonymous members), enumerator values, and the integer value of any expression written
+//! in a header (through `cpp`, with `sizeof` and enumerators resolved here).
+
+use super::arch::Arch;
+use super::scope::{live_members, Decl, MacroScope, Preprocessor};
+use crate::change::BitField;
+use crate::cpp::{self, IntKind, Token, TokenKind, TypeInfo, Value};
+use crate::parse::{BaseType, Derived, EnumDef, Field, Node, Record, RecordKind, TypeRef, Typedef};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeLayout {
+    pub size: u64,
+    pub align: u64,
+    /// Integer scalars: (bytes, signed).
+    pub scalar: Option<(u32, bool)>,
+    pub pointer: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldLayout {
+    /// Dotted for members of in-place anonymous-type members (`u.lo`); anonymous members' fields
+    /// are flattened into their parent, as C accesses them.
+    pub name: String,
+    pub offset: u64,
+    pub size: u64,
+    pub ty: String,
+    pub bits: Option<BitField>,
+    pub line: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordLayout {
+    pub size: u64,
+    pub align: u64,
+    pub fields: Vec<FieldLayout>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumeratorValue {
+    pub name: String,
+    pub value: Result<Value, String>,
+    pub text: Option<String>,
+    pub line: u32,
+}
+
+#[derive(Debug)]
+pub struct EnumValues {
+    pub enumerators: Vec<EnumeratorValue>,
+    pub layout: Result<TypeLayout, String>,
+}
+
+enum Memo<T> {
+    InProgress,
+    Done(T),
+}
+
+type Candidates<'p, T> = HashMap<&'p str, Vec<(usize, &'p T)>>;
+
+/// All type and constant facts of one revision, computed on demand and memoized.
+pub struct Types<'p, 'a> {
+    pub pp: &'p Preprocessor<'a>,
+    pub arch: &'static Arch,
+    /// Live declarations per file, with macro-expanded replacements applied.
+    pub decls: Vec<Vec<Decl<'p>>>,
+    records: HashMap<(RecordKind, &'p str), Vec<(usize, &'p Record)>>,
+    typedefs: Candidates<'p, Typedef>,
+    enum_tags: Candidates<'p, EnumDef>,
+    /// Enumerator name → (file, enum).
+    enumerators: Candidates<'p, EnumDef>,
+    record_memo: RefCell<HashMap<usize, Memo<Result<Rc<RecordLayout>, String>>>>,
+    enum_memo: RefCell<HashMap<usize, Memo<Rc<EnumValues>>>>,
+}
+
+fn addr<T>(r: &T) -> usize {
+    r as *const T as usize
+}
+
+impl<'p, 'a> Types<'p, 'a> {
+    pub fn new(pp: &'p Preprocessor<'a>, decls: Vec<Vec<Decl<'p>>>) -> Self {
+        let mut t = Types {
+            pp,
+            arch: pp.arch,
+            decls: Vec::new(),
+            records: HashMap::new(),
+            typedefs: HashMap::new(),
+            enum_tags: HashMap::new(),
+            enumerators: HashMap::new(),
+            record_memo: RefCell::default(),
+            enum_memo: RefCell::default(),
+        };
+        for (file, list) in decls.iter().enumerate() {
+            for decl in list {
+                match *decl {
+                    Decl::Record(r) => t.index_record(file, r),
+                    Decl::Enum(e) => t.index_enum(file, e),
+                    Decl::Typedef(td) => {
+                        t.typedefs
+                            .entry(td.name.as_str())
+                            .or_default()
+                            .push((file, td));
+                        t.index_type(file, &td.ty);
+                    }
+                }
+            }
+        }
+        t.decls = decls;
+        t
+    }
+
+    fn index_record(&mut self, file: usize, r: &'p Record) {
+        if let Some(name) = &r.name {
+            self.records
+                .entry((r.kind, name.as_str()))
+                .or_default()
+                .push((file, r));
+        }
+        for m in &r.members {
+            self.index_member(file, m);
+        }
+    }
+
+    fn index_member(&mut self, file: usize, node: &'p Node) {
+        match node {
+            Node::Field(f) => self.index_type(file, &f.ty),
+            Node::Conditional(branches) => {
+                for b in branches {
+                    for n in &b.nodes {
+                        self.index_member(file, n);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Definitions written in place (`struct a { struct b { … } x; }`) are file-scope tags in C.
+    fn index_type(&mut self, file: usize, ty: &'p TypeRef) {
+        match &ty.base {
+            BaseType::Record { def: Some(r), .. } => self.index_record(file, r),
+            BaseType::Enum { def: Some(e), .. } => self.index_enum(file, e),
+            _ => {}
+        }
+    }
+
+    fn index_enum(&mut self, file: usize, e: &'p EnumDef) {
+        if let Some(name) = &e.name {
+            self.enum_tags
+                .entry(name.as_str())
+                .or_default()
+                .push((file, e));
+        }
+        let mut stack: Vec<&'p Node> = e.members.iter().collect();
+        while let Some(n) = stack.pop() {
+            match n {
+                Node::Enumerator(en) => self
+                    .enumerators
+                    .entry(en.name.as_str())
+                    .or_default()
+                    .push((file, e)),
+                Node::Conditional(bs) => stack.extend(bs.iter().flat_map(|b| b.nodes.iter())),
+                _ => {}
+            }
+        }
+    }
+
+    /// The candidate visible from `file`: its own definition first, else one from an included file.
+    fn visible<T>(
+        &self,
+        cands: Option<&Vec<(usize, &'p T)>>,
+        file: usize,
+    ) -> Option<(usize, &'p T)> {
+        let cands = cands?;
+        let closure = &self.pp.units[file].as_ref()?.closure;
+        cands
+            .iter()
+            .find(|(f, _)| *f == file)
+            .or_else(|| cands.iter().find(|(f, _)| closure.contains(*f)))
+            .copied()
+    }
+
+    pub fn macros(&self, file: usize) -> MacroScope<'_, 'a> {
+        self.pp.scope(file)
+    }
+
+    // ----- expressions -----
+
+    /// Evaluates an expression written in `file` as a C integer constant, recording invocations of
+    /// the macros in `watch`.
+    pub fn eval(
+        &self,
+        text: &str,
+        file: usize,
+        watch: &[&str],
+    ) -> Result<(Value, cpp::Expansion), String> {
+        let sem = FileSemantics {
+            types: self,
+            file,
+            local: None,
+        };
+        cpp::eval_text(text, &self.macros(file), &sem, watch).map_err(|e| e.to_string())
+    }
+
+    fn eval_u64(&self, text: &str, file: usize) -> Result<u64, String> {
+        let (v, _) = self.eval(text, file, &[])?;
+        u64::try_from(v.value).map_err(|_| format!("`{}` is negative", text.trim()))
+    }
+
+    // ----- enums -----
+
+    pub fn enum_values(&self, e: &EnumDef, file: usize) -> Rc<EnumValues> {
+        let key = addr(e);
+        match self.enum_memo.borrow().get(&key) {
+            Some(Memo::Done(v)) => return v.clone(),
+            Some(Memo::InProgress) => {
+                return Rc::new(EnumValues {
+                    enumerators: Vec::new(),
+                    layout: Err("enum refers to itself while its values are computed".into()),
+                })
+            }
+            None => {}
+        }
+        self.enum_memo.borrow_mut().insert(key, Memo::InProgress);
+        let values = Rc::new(self.compute_enum(e, file));
+        self.enum_memo
+            .borrow_mut()
+            .insert(key, Memo::Done(values.clone()));
+        values
+    }
+
+    fn compute_enum(&self, e: &EnumDef, file: usize) -> EnumValues {
+        let scope = self.macros(file);
+        let mut live = Vec::new();
+        live_members(&e.members, &scope, self.arch.data_model, &mut live);
+        let mut local: HashMap<String, Value> = HashMap::new();
+        let mut next: Result<i128, String> = Ok(0);
+        let mut enumerators = Vec::new();
+        for node in live {
+            let Node::Enumerator(en) = node else { continue };
+            let value = match &en.value {
+                Some(text) => {
+                    let sem = FileSemantics {
+                        types: self,
+                        file,
+                        local: Some(&local),
+                    };
+                    cpp::eval_text(text, &scope, &sem, &[])
+                        .map(|(v, _)| v.value)
+                        .map_err(|e| e.to_string())
+                }
+                None => next.clone(),
+            };
+            let value = value.map(|v| Value {
+                value: v,
+                kind: enumerator_kind(v),
+            });
+            if let Ok(v) = &value {
+                local.insert(en.name.clone(), *v);
+            }
+            next = match &value {
+                Ok(v) => Ok(v.value + 1),
+                Err(_) => Err(format!("follows `{}`, whose value is unknown", en.name)),
+            };
+            enumerators.push(EnumeratorValue {
+                name: en.name.clone(),
+                value,
+                text: en.value.clone(),
+                line: en.line,
+            });
+        }
+        let layout = enum_layout(&enumerators, e.attrs.packed);
+        EnumValues {
+            enumerators,
+            layout,
+        }
+    }
+
+    fn enumerator(&self, name: &str, file: usize) -> Option<Value> {
+        let (f, e) = self.visible(self.enumerators.get(name), file)?;
+        let values = self.enum_values(e, f);
+        values
+            .enumerators
+            .iter()
+            .find(|en| en.name == name)
+            .and_then(|en| en.value.clone().ok())
+    }
+
+    // ----- types -----
+
+    pub fn type_layout(&self, ty: &TypeRef, file: usize) -> Result<TypeLayout, String> {
+        let mut layout = match (&ty.base, ty.derived.first()) {
+            // A pointer to anything (even an undefined struct) has a known size.
+            (_, Some(Derived::Pointer)) => self.pointer(),
+            _ => self.base_layout(&ty.base, file)?,
+        };
+        let skip = usize::from(matches!(ty.derived.first(), Some(Derived::Pointer)));
+        for d in &ty.derived[skip..] {
+            layout = match d {
+                Derived::Pointer => self.pointer(),
+                Derived::Function => {
+                    // Only meaningful under a pointer, which the next derivation supplies.
+                    TypeLayout {
+                        size: 1,
+                        align: 1,
+                        scalar: None,
+                        pointer: false,
+                    }
+                }
+                Derived::Array(None) => TypeLayout {
+                    size: 0,
+                    scalar: None,
+                    pointer: false,
+                    ..layout
+                },
+                Derived::Array(Some(n)) => {
+                    let n = self
+                        .eval_u64(n, file)
+                        .map_err(|e| format!("array size: {e}"))?;
+                    TypeLayout {
+                        size: layout.size * n,
+                        scalar: None,
+                        pointer: false,
+                        ..layout
+                    }
+                }
+            };
+        }
+        Ok(layout)
+    }
+
+    fn pointer(&self) -> TypeLayout {
+        let p = self.arch.pointer_size();
+        TypeLayout {
+            size: p,
+            align: p,
+            scalar: None,
+            pointer: true,
+        }
+    }
+
+    fn base_layout(&self, base: &BaseType, file: usize) -> Result<TypeLayout, String> {
+        match base {
+            BaseType::Builtin(name) => self.builtin(name),
+            BaseType::Named(name) => self.named_layout(name, file),
+            BaseType::Record { def: Some(r), .. } => {
+                self.record_layout(r, file).map(|l| l.as_type())
+            }
+            BaseType::Record {
+                kind,
+                name: Some(name),
+                def: None,
+            } => {
+                let (f, r) = self
+                    .visible(self.records.get(&(*kind, name.as_str())), file)
+                    .ok_or_else(|| {
+                        format!(
+                            "`{} {name}` is not defined in this header or its includes",
+                            kind_word(*kind)
+                        )
+                    })?;
+                self.record_layout(r, f).map(|l| l.as_type())
+            }
+            BaseType::Enum { def: Some(e), .. } => self.enum_values(e, file).layout.clone(),
+            BaseType::Enum {
+                name: Some(name),
+                def: None,
+            } => {
+                let (f, e) = self
+                    .visible(self.enum_tags.get(name.as_str()), file)
+                    .ok_or_else(|| {
+                        format!("`enum {name}` is not defined in this header or its includes")
+                    })?;
+                self.enum_values(e, f).layout.clone()
+            }
+            BaseType::Record {
+                name: None,
+                def: None,
+                ..
+            }
+            | BaseType::Enum {
+                name: None,
+                def: None,
+            } => Err("anonymous type without a body".into()),
+            BaseType::Unknown(text) => Err(format!("type `{text}` is not understood")),
+        }
+    }
+
+    fn builtin(&self, name: &str) -> Result<TypeLayout, String> {
+        if name == "void" {
+            return Err("`void` has no size".into());
+        }
+        let (size, align, signed) = self
+            .arch
+            .builtin(name)
+            .ok_or_else(|| format!("unknown builtin type `{name}`"))?;
+        Ok(TypeLayout {
+            size,
+            align,
+            scalar: signed.map(|s| (size as u32, s)),
+            pointer: false,
+        })
+    }
+
+    /// A typedef name, or a macro used as a type (`__aligned_u64`), or a libc name tree-sitter
+    /// calls a type.
+    fn named_layout(&self, name: &str, file: usize) -> Result<TypeLayout, String> {
+        if let Some((f, td)) = self.visible(self.typedefs.get(name), file) {
+            let mut layout = self.type_layout(&td.ty, f)?;
+            if let Some(a) = &td.attrs.aligned {
+                layout.align = self.alignment(a, f)?;
+            }
+            return Ok(layout);
+        }
+        let scope = self.macros(file);
+        if let Some(def) = cpp::MacroTable::get(&scope, name) {
+            if def.params.is_none() {
+                let expansion = cpp::expand(&def.body, &scope, &[]).map_err(|e| e.to_string())?;
+                return match self.type_from_tokens(&expansion.tokens, file) {
+                    Some(result) => result,
+                    None => Err(format!(
+                        "macro `{name}` used as a type does not expand to a type"
+                    )),
+                };
+            }
+        }
+        self.builtin(name)
+            .map_err(|_| format!("type `{name}` is not defined in this header or its includes"))
+    }
+
+    fn alignment(&self, expr: &str, file: usize) -> Result<u64, String> {
+        if expr.trim().is_empty() {
+            // `aligned` without a value: the largest alignment of any type on the target (x86: 16).
+            return Ok(16);
+        }
+        self.eval_u64(expr, file)
+            .map_err(|e| format!("alignment: {e}"))
+    }
+
+    /// A type name written as tokens (inside `sizeof(…)`, a cast, a macro used as a type).
+    /// `None` when the tokens are not a type name.
+    pub fn type_from_tokens(
+        &self,
+        toks: &[Token],
+        file: usize,
+    ) -> Option<Result<TypeLayout, String>> {
+        let mut i = 0;
+        let mut words: Vec<&str> = Vec::new();
+        let mut base: Option<BaseType> = None;
+        let mut aligned: Option<String> = None;
+        while i < toks.len() {
+            let t = &toks[i];
+            if t.kind != TokenKind::Ident {
+                break;
+            }
+            match &*t.text {
+                "const" | "volatile" | "__const" | "__volatile__" | "__volatile"
+                | "__extension__" | "restrict" | "__restrict" => i += 1,
+                "signed" | "__signed__" | "unsigned" | "short" | "long" | "int" | "char"
+                | "float" | "double" | "void" | "_Bool" | "__int128" => {
+                    words.push(match &*t.text {
+                        "__signed__" => "signed",
+                        w => w,
+                    });
+                    i += 1;
+                }
+                kw @ ("struct" | "union" | "enum") if base.is_none() && words.is_empty() => {
+                    let name = toks
+                        .get(i + 1)
+                        .filter(|n| n.kind == TokenKind::Ident)?
+                        .text
+                        .to_string();
+                    base = Some(match kw {
+                        "enum" => BaseType::Enum {
+                            name: Some(name),
+                            def: None,
+                        },
+                        "union" => BaseType::Record {
+                            kind: RecordKind::Union,
+                            name: Some(name),
+                            def: None,
+                        },
+                        _ => BaseType::Record {
+                            kind: RecordKind::Struct,
+                            name: Some(name),
+                            def: None,
+                        },
+                    });
+                    i += 2;
+                }
+                "__attribute__" | "__attribute" => {
+                    let end = matching(toks, i + 1)?;
+                    let inner = &toks[i + 2..end];
+                    if let Some(pos) = inner
+                        .iter()
+                        .position(|t| t.text.trim_matches('_') == "aligned")
+                    {
+                        aligned = Some(match inner.get(pos + 1) {
+                            Some(open) if &*open.text == "(" => {
+                                let close = matching(inner, pos + 1)?;
+                                cpp::tokens_to_string(&inner[pos + 2..close])
+                            }
+                            _ => String::new(),
+                        });
+                    }
+                    i = end + 1;
+                }
+                name if base.is_none() && words.is_empty() => {
+                    // A lone identifier is a type only if it names one in scope.
+                    let known = self.visible(self.typedefs.get(name), file).is_some()
+                        || self.arch.builtin(name).is_some();
+                    if !known {
+                        return None;
+                    }
+                    base = Some(BaseType::Named(name.to_string()));
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        if base.is_none() {
+            if words.is_empty() {
+                return None;
+            }
+            let owned: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            base = Some(BaseType::Builtin(crate::parse::normalize_builtin(&owned)));
+        }
+        let mut derived = Vec::new();
+        while i < toks.len() {
+            let t = &*toks[i].text;
+            match t {
+                "*" => {
+                    derived.push(Derived::Pointer);
+                    i += 1;
+                }
+                "const" | "volatile" => i += 1,
+                "[" => {
+                    let close = (i + 1..toks.len()).find(|&j| &*toks[j].text == "]")?;
+                    let size = cpp::tokens_to_string(&toks[i + 1..close]);
+                    derived.push(Derived::Array((!size.trim().is_empty()).then_some(size)));
+                    i = close + 1;
+                }
+                _ => return None,
+            }
+        }
+        let ty = TypeRef {
+            base: base?,
+            derived,
+        };
+        Some(self.type_layout(&ty, file).and_then(|mut l| {
+            if let Some(a) = &aligned {
+                l.align = l.align.max(self.alignment(a, file)?);
+            }
+            Ok(l)
+        }))
+    }
+
+    // ----- records -----
+
+    pub fn record_layout(&self, r: &Record, file: usize) -> Result<Rc<RecordLayout>, String> {
+        let key = addr(r);
+        match self.record_memo.borrow().get(&key) {
+            Some(Memo::Done(v)) => return v.clone(),
+            Some(Memo::InProgress) => return Err("the type contains itself".into()),
+            None => {}
+        }
+        self.record_memo.borrow_mut().insert(key, Memo::InProgress);
+        let layout = self.compute_record(r, file).map(Rc::new);
+        self.record_memo
+            .borrow_mut()
+            .insert(key, Memo::Done(layout.clone()));
+        layout
+    }
+
+    fn compute_record(&self, r: &Record, file: usize) -> Result<RecordLayout, String> {
+        let scope = self.macros(file);
+        let mut live = Vec::new();
+        live_members(&r.members, &scope, self.arch.data_model, &mut live);
+        let is_union = r.kind == RecordKind::Union;
+        let mut bit: u64 = 0;
+        let mut size_bits: u64 = 0;
+        let mut align: u64 = 1;
+        let mut fields = Vec::new();
+        for node in live {
+            let f = match node {
+                Node::Field(f) => f,
+                Node::MacroMember { name, span, .. } => {
+                    return Err(format!(
+                        "member macro `{name}` at line {} could not be expanded",
+                        span.line
+                    ))
+                }
+                _ => continue,
+            };
+            let label = f.name.as_deref().unwrap_or("<anonymous>");
+            let tl = self
+                .type_layout(&f.ty, file)
+                .map_err(|e| format!("field `{label}`: {e}"))?;
+            let packed = r.attrs.packed || f.attrs.packed;
+            let mut falign = if packed { 1 } else { tl.align };
+            if let Some(a) = &f.attrs.aligned {
+                falign = falign.max(self.alignment(a, file)?);
+            }
+            if is_union {
+                bit = 0;
+            }
+            let (offset, bits) = match &f.bit_width {
+                Some(w) => {
+                    let width = self
+                        .eval_u64(w, file)
+                        .map_err(|e| format!("bitfield `{label}`: {e}"))?;
+                    let unit = tl.align.max(1) * 8;
+                    if width == 0 {
+                        bit = bit.div_ceil(unit) * unit;
+                        continue;
+                    }
+                    if !packed && (bit % unit) + width > unit {
+                        bit = bit.div_ceil(unit) * unit;
+                    }
+                    let start = bit;
+                    bit += width;
+                    if f.name.is_some() {
+                        align = align.max(falign);
+                    }
+                    (
+                        start / 8,
+                        Some(BitField {
+                            bit_offset: start,
+                            width,
+                        }),
+                    )
+                }
+                None => {
+                    bit = bit.div_ceil(falign * 8) * falign * 8;
+                    let start = bit;
+                    bit += tl.size * 8;
+                    align = align.max(falign);
+                    (start / 8, None)
+                }
+            };
+            size_bits = size_bits.max(bit);
+            self.push_fields(f, offset, tl, bits, file, &mut fields)?;
+        }
+        if let Some(a) = &r.attrs.aligned {
+            align = align.max(self.alignment(a, file)?);
+        }
+        let bytes = size_bits.div_ceil(8);
+        Ok(RecordLayout {
+            size: bytes.div_ceil(align) * align,
+            align,
+            fields,
+        })
+    }
+
+    /// Records a member, and the members of an in-place anonymous-type member under it.
+    fn push_fields(
+        &self,
+        f: &Field,
+        offset: u64,
+        tl: TypeLayout,
+        bits: Option<BitField>,
+        file: usize,
+        out: &mut Vec<FieldLayout>,
+    ) -> Result<(), String> {
+        let inner = match (&f.ty.base, f.ty.derived.is_empty()) {
+            (
+                BaseType::Record {
+                    def: Some(def),
+                    name: None,
+                    ..
+                },
+                true,
+            ) => Some(self.record_layout(def, file)?),
+            _ => None,
+        };
+        match (&f.name, inner) {
+            (None, Some(inner)) => {
+                for sub in &inner.fields {
+                    out.push(FieldLayout {
+                        offset: offset + sub.offset,
+                        ..sub.clone()
+                    });
+                }
+            }
+            (Some(name), inner) => {
+                out.push(FieldLayout {
+                    name: name.clone(),
+                    offset,
+                    size: tl.size,
+                    ty: f.ty.display(),
+                    bits,
+                    line: f.span.line,
+                });
+                for sub in inner.iter().flat_map(|i| i.fields.iter()) {
+                    out.push(FieldLayout {
+                        name: format!("{name}.{}", sub.name),
+                        offset: offset + sub.offset,
+                        ..sub.clone()
+                    });
+                }
+            }
+            (None, None) => {} // unnamed bitfield or padding-only member
+        }
+        Ok(())
+    }
+}
+
+impl RecordLayout {
+    fn as_type(&self) -> TypeLayout {
+        TypeLayout {
+            size: self.size,
+            align: self.align,
+            scalar: None,
+            pointer: false,
+        }
+    }
+}
+
+fn kind_word(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Struct => "struct",
+        RecordKind::Union => "union",
+    }
+}
+
+/// An enumerator constant has type `int` when its value fits, else (a GCC extension) a wider type.
+fn enumerator_kind(v: i128) -> IntKind {
+    if i32::try_from(v).is_ok() {
+        IntKind::Int
+    } else if v >= 0 && u32::try_from(v).is_ok() {
+        IntKind::UInt
+    } else if i64::try_from(v).is_ok() {
+        IntKind::LongLong
+    } else {
+        IntKind::ULongLong
+    }
+}
+
+/// GCC's choice of an enum's underlying type: `unsigned int` if all values are non-negative and
+/// fit, `int` if they fit, else 64 bits; `packed` picks the smallest that fits.
+fn enum_layout(values: &[EnumeratorValue], packed: bool) -> Result<TypeLayout, String> {
+    let mut min = 0i128;
+    let mut max = 0i128;
+    for en in values {
+        let v = en
+            .value
+            .as_ref()
+            .map_err(|e| format!("enumerator `{}`: {e}", en.name))?;
+        min = min.min(v.value);
+        max = max.max(v.value);
+    }
+    let signed = min < 0;
+    let fits = |bytes: u32| {
+        let bits = bytes * 8;
+        if signed {
+            min >= -(1i128 << (bits - 1)) && max < (1i128 << (bits - 1))
+        } else {
+            max < (1i128 << bits)
+        }
+    };
+    let candidates: &[u32] = if packed { &[1, 2, 4, 8] } else { &[4, 8] };
+    let size = candidates
+        .iter()
+        .copied()
+        .find(|b| fits(*b))
+        .ok_or("enum values do not fit in 64 bits")?;
+    Ok(TypeLayout {
+        size: size as u64,
+        align: size as u64,
+        scalar: Some((size, signed)),
+        pointer: false,
+    })
+}
+
+fn matching(toks: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        match &*t.text {
+            "(" => depth += 1,
+            ")" => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `sizeof`, casts and enumerators for expressions written in one header.
+struct FileSemantics<'t, 'p, 'a> {
+    types: &'t Types<'p, 'a>,
+    file: usize,
+    /// Earlier enumerators of the enum being evaluated.
+    local: Option<&'t HashMap<String, Value>>,
+}
+
+impl cpp::Semantics for FileSemantics<'_, '_, '_> {
+    fn data_model(&self) -> cpp::DataModel {
+        self.types.arch.data_model
+    }
+    fn identifier(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.local.and_then(|l| l.get(name)) {
+            return Some(*v);
+        }
+        self.types.enumerator(name, self.file)
+    }
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
+        let layout = self.types.type_from_tokens(tokens, self.file)?;
+        Some(layout.map(|l| TypeInfo {
+            size: l.size,
+            align: l.align,
+            scalar: l.scalar,
+            is_pointer: l.pointer,
+        }))
+    }
+}

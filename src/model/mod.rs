@@ -1,0 +1,722 @@
+//! Model stage: the parsed headers of one revision → its uAPI items, keyed by identity, each with
+//! the facts a compiler would compute (ioctl numbers, layouts, values). Headers are preprocessed
+//! (`scope`), types and constants computed (`layout`), and items listed here.
+
+pub mod arch;
+mod layout;
+mod scope;
+
+pub use arch::Arch;
+
+use crate::change::{Facts, ItemKind};
+use crate::cpp::{self, Token};
+use crate::parse::{
+    self, BaseType, EnumDef, Node, ParsedHeader, Record, RecordKind, TypeRef, Typedef,
+};
+use layout::{RecordLayout, Types};
+use scope::{Decl, MacroScope, Preprocessor};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One header of a revision, parsed.
+pub struct HeaderSource {
+    pub path: String,
+    /// The git blob id (hex) of its bytes.
+    pub blob: String,
+    pub parsed: Arc<ParsedHeader>,
+}
+
+/// An item's identity: the same key at two revisions is the same item.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemKey {
+    pub file: String,
+    pub kind: ItemKind,
+    pub parent: Option<String>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub line: u32,
+    pub facts: Facts,
+    /// The declaration as written (for before/after rendering).
+    pub decl: String,
+}
+
+/// Text tree-sitter could not parse, with the identifiers in it, so that an item in it is
+/// reported as unparsed rather than as removed.
+#[derive(Clone, Debug)]
+pub struct UnparsedRegion {
+    pub file: String,
+    pub line: u32,
+    pub end_line: u32,
+    pub identifiers: BTreeSet<String>,
+}
+
+/// Something the model could not do, with its place.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+pub struct Model {
+    pub revision: String,
+    pub arch: &'static Arch,
+    pub items: BTreeMap<ItemKey, Item>,
+    pub unparsed: Vec<UnparsedRegion>,
+    pub notes: Vec<Note>,
+}
+
+/// Macros whose invocation makes a define an ioctl request number.
+const IOCTL_MACROS: &[&str] = &[
+    "_IOC",
+    "_IO",
+    "_IOR",
+    "_IOW",
+    "_IOWR",
+    "_IOR_BAD",
+    "_IOW_BAD",
+    "_IOWR_BAD",
+];
+/// Of those, the ones whose third argument is the argument type.
+const IOCTL_TYPED: &[&str] = &["_IOR", "_IOW", "_IOWR", "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"];
+
+pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> Model {
+    let paths: Vec<String> = headers.iter().map(|h| h.path.clone()).collect();
+    let parsed: Vec<&ParsedHeader> = headers.iter().map(|h| h.parsed.as_ref()).collect();
+    let pp = Preprocessor::run(arch, &paths, &parsed);
+
+    // Definitions whose bodies hold macros (member macros, attributes behind macros) are expanded
+    // with their header's macros and parsed again.
+    let mut notes = Vec::new();
+    let mut reparsed: Vec<(usize, usize, ParsedHeader)> = Vec::new();
+    for (file, unit) in pp.units.iter().enumerate() {
+        let unit = unit.as_ref().expect("all units built");
+        for (i, decl) in unit.decls.iter().enumerate() {
+            let span = match decl {
+                Decl::Record(r) if r.needs_expansion => &r.span,
+                Decl::Enum(e) if e.needs_expansion => &e.span,
+                Decl::Typedef(t) if t.ty.needs_expansion() => &t.span,
+                _ => continue,
+            };
+            let original = parsed[file].text(span);
+            match expand_definition(&original, &pp.scope(file), arch) {
+                Ok(text) => {
+                    let mut header = parse::parse_header(text.as_bytes());
+                    for node in &mut header.nodes {
+                        restore_lines(node, &original, span.line);
+                    }
+                    // The replacement stands for the original text: its declaration is shown as written.
+                    match header.nodes.first_mut() {
+                        Some(Node::Record(r)) => r.span = span.clone(),
+                        Some(Node::Enum(e)) => e.span = span.clone(),
+                        Some(Node::Typedef(t)) => t.span = span.clone(),
+                        _ => {}
+                    }
+                    reparsed.push((file, i, header));
+                }
+                Err(e) => notes.push(Note {
+                    file: paths[file].clone(),
+                    line: span.line,
+                    message: format!("cannot expand macros in this definition: {e}"),
+                }),
+            }
+        }
+    }
+    let mut decls: Vec<Vec<Decl>> = pp
+        .units
+        .iter()
+        .map(|u| u.as_ref().map(|u| u.decls.clone()).unwrap_or_default())
+        .collect();
+    for (file, i, header) in &reparsed {
+        let replacement: Vec<Decl> = header
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Record(r) => Some(Decl::Record(r)),
+                Node::Enum(e) => Some(Decl::Enum(e)),
+                Node::Typedef(t) => Some(Decl::Typedef(t)),
+                _ => None,
+            })
+            .collect();
+        if let Some(first) = replacement.first() {
+            decls[*file][*i] = *first;
+        }
+    }
+    let types = Types::new(&pp, decls);
+
+    let mut items = BTreeMap::new();
+    for (file, header) in headers.iter().enumerate() {
+        let mut lister = Lister {
+            types: &types,
+            file,
+            path: &header.path,
+            parsed: &header.parsed,
+            items: &mut items,
+        };
+        lister.header(&header.blob);
+        lister.defines();
+        for decl in types.decls[file].clone() {
+            lister.decl(decl);
+        }
+        let unit = pp.units[file].as_ref().expect("all units built");
+        for (line, message) in &unit.bad_conditions {
+            notes.push(Note {
+                file: header.path.clone(),
+                line: *line,
+                message: message.clone(),
+            });
+        }
+    }
+    let unparsed = headers
+        .iter()
+        .flat_map(|h| {
+            h.parsed.unparsed.iter().map(|u| UnparsedRegion {
+                file: h.path.clone(),
+                line: u.span.line,
+                end_line: u.span.end_line,
+                identifiers: identifiers(&u.text),
+            })
+        })
+        .collect();
+    notes.sort();
+    Model {
+        revision: revision.to_string(),
+        arch,
+        items,
+        unparsed,
+        notes,
+    }
+}
+
+fn identifiers(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Expands the macros of a definition's text. Preprocessor lines inside it (`#if` around
+/// members) are evaluated and removed first, since they cannot go through the expander.
+fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<String, String> {
+    let mut kept = String::new();
+    // One entry per open `#if`: (this branch live, some branch already taken).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+    let sem = scope::NoTypes(arch.data_model);
+    for line in joined.lines() {
+        let trimmed = line.trim_start();
+        let outer_live = stack.iter().all(|(live, _)| *live);
+        let Some(directive) = trimmed.strip_prefix('#') else {
+            if outer_live {
+                kept.push_str(line);
+            }
+            kept.push('\n');
+            continue;
+        };
+        kept.push('\n');
+        let directive = directive.trim_start();
+        let word_len = directive
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        let (word, rest) = directive.split_at(word_len);
+        let test = |expr: &str| cpp::eval_condition(expr, scope, &sem).map_err(|e| e.to_string());
+        let defined = |name: &str| cpp::MacroTable::get(scope, name.trim()).is_some();
+        match word {
+            "if" => {
+                let parent_live = stack.iter().all(|(l, _)| *l);
+                let live = parent_live && test(rest)?;
+                stack.push((live, live));
+            }
+            "ifdef" | "ifndef" => {
+                let parent_live = stack.iter().all(|(l, _)| *l);
+                let live = parent_live && (defined(rest) == (word == "ifdef"));
+                stack.push((live, live));
+            }
+            "elif" | "else" => {
+                let parent_live =
+                    stack.len() < 2 || stack[..stack.len() - 1].iter().all(|(l, _)| *l);
+                let Some((live, taken)) = stack.pop() else {
+                    return Err(format!("#{word} without #if"));
+                };
+                let _ = live;
+                let now = parent_live && !taken && (word == "else" || test(rest)?);
+                stack.push((now, taken || now));
+            }
+            "endif" => {
+                stack.pop().ok_or("#endif without #if")?;
+            }
+            _ => {} // #define/#undef were taken out at parse time; others are not declarations
+        }
+    }
+    let tokens = cpp::tokenize(&kept).map_err(|e| e.to_string())?;
+    let expansion = cpp::expand(&tokens, scope, &[]).map_err(|e| e.to_string())?;
+    let mut out = cpp::tokens_to_string(&expansion.tokens);
+    out.push(';');
+    Ok(out)
+}
+
+/// A re-parsed definition is one line long; give each member the line where its name first
+/// appears in the original text, in order.
+fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
+    let lines: Vec<&str> = original.lines().collect();
+    let mut cursor = 0usize;
+    let place = |name: &str, cursor: &mut usize| -> u32 {
+        let found = (*cursor..lines.len()).find(|&i| identifiers(lines[i]).contains(name));
+        if let Some(i) = found {
+            *cursor = i;
+        }
+        first_line + *cursor as u32
+    };
+    fn visit(node: &mut Node, place: &mut dyn FnMut(&str) -> u32) {
+        match node {
+            Node::Record(r) => {
+                r.span.line = place(r.name.as_deref().unwrap_or(""));
+                r.members.iter_mut().for_each(|m| visit(m, place));
+            }
+            Node::Enum(e) => {
+                e.span.line = place(e.name.as_deref().unwrap_or(""));
+                e.members.iter_mut().for_each(|m| visit(m, place));
+            }
+            Node::Typedef(t) => {
+                visit_type(&mut t.ty, place);
+                t.span.line = place(&t.name.clone());
+            }
+            Node::Field(f) => {
+                visit_type(&mut f.ty, place);
+                if let Some(name) = &f.name {
+                    f.span.line = place(&name.clone());
+                }
+            }
+            Node::Enumerator(en) => en.line = place(&en.name.clone()),
+            Node::Conditional(bs) => bs
+                .iter_mut()
+                .flat_map(|b| b.nodes.iter_mut())
+                .for_each(|n| visit(n, place)),
+            _ => {}
+        }
+    }
+    fn visit_type(ty: &mut TypeRef, place: &mut dyn FnMut(&str) -> u32) {
+        match &mut ty.base {
+            BaseType::Record { def: Some(r), .. } => {
+                r.members.iter_mut().for_each(|m| visit(m, place))
+            }
+            BaseType::Enum { def: Some(e), .. } => {
+                e.members.iter_mut().for_each(|m| visit(m, place))
+            }
+            _ => {}
+        }
+    }
+    visit(node, &mut |name| place(name, &mut cursor));
+}
+
+/// Lists the items of one header.
+struct Lister<'l, 't, 'p, 'a> {
+    types: &'t Types<'p, 'a>,
+    file: usize,
+    path: &'l str,
+    parsed: &'l ParsedHeader,
+    items: &'l mut BTreeMap<ItemKey, Item>,
+}
+
+impl Lister<'_, '_, '_, '_> {
+    fn put(
+        &mut self,
+        kind: ItemKind,
+        parent: Option<&str>,
+        name: &str,
+        line: u32,
+        facts: Facts,
+        decl: String,
+    ) {
+        let key = ItemKey {
+            file: self.path.to_string(),
+            kind,
+            parent: parent.map(str::to_string),
+            name: name.to_string(),
+        };
+        self.items.insert(key, Item { line, facts, decl });
+    }
+
+    fn header(&mut self, blob: &str) {
+        let path = self.path.to_string();
+        self.put(
+            ItemKind::Header,
+            None,
+            &path,
+            1,
+            Facts::Header {
+                blob: blob.to_string(),
+            },
+            String::new(),
+        );
+    }
+
+    fn defines(&mut self) {
+        let unit = self.types.pp.units[self.file]
+            .as_ref()
+            .expect("all units built");
+        let guards = include_guards(&self.parsed.nodes);
+        for d in &unit.defines {
+            if d.body.trim().is_empty() && guards.contains(d.name.as_str()) {
+                continue;
+            }
+            let decl = self.parsed.text(&d.span).trim_end().to_string();
+            let text = normalized(&d.body);
+            if text.is_empty() {
+                let facts = Facts::Value {
+                    value: None,
+                    text,
+                    unresolved: None,
+                };
+                self.put(ItemKind::Define, None, &d.name, d.span.line, facts, decl);
+                continue;
+            }
+            let (kind, facts) = self.constant(&parse::strip_install_annotations(&d.body), text);
+            self.put(kind, None, &d.name, d.span.line, facts, decl);
+        }
+    }
+
+    /// A define's or enumerator's value: an ioctl if its expansion goes through `_IOC`.
+    fn constant(&self, body: &str, text: String) -> (ItemKind, Facts) {
+        let result = self.types.eval(body, self.file, IOCTL_MACROS);
+        let ioctl = match &result {
+            Ok((_, expansion)) => expansion.invocations.iter().any(|i| i.name == "_IOC"),
+            // An unresolved body that still names an ioctl macro is an ioctl of unknown number.
+            Err(_) => cpp::tokenize(body)
+                .map(|toks| self.reaches_ioctl_macro(&toks))
+                .unwrap_or(false),
+        };
+        if !ioctl {
+            return match result {
+                Ok((v, _)) => (
+                    ItemKind::Define,
+                    Facts::Value {
+                        value: Some(v.value),
+                        text,
+                        unresolved: None,
+                    },
+                ),
+                Err(e) => (
+                    ItemKind::Define,
+                    Facts::Value {
+                        value: None,
+                        text,
+                        unresolved: Some(e),
+                    },
+                ),
+            };
+        }
+        (ItemKind::Ioctl, self.ioctl_facts(result))
+    }
+
+    fn reaches_ioctl_macro(&self, toks: &[Token]) -> bool {
+        let scope = self.types.macros(self.file);
+        // Expansion fails as a whole when an argument is unresolved; look at what is invoked.
+        match cpp::expand(toks, &scope, IOCTL_MACROS) {
+            Ok(e) => e
+                .invocations
+                .iter()
+                .any(|i| IOCTL_MACROS.contains(&i.name.as_str())),
+            Err(_) => false,
+        }
+    }
+
+    fn ioctl_facts(&self, result: Result<(cpp::Value, cpp::Expansion), String>) -> Facts {
+        let (number, expansion, unresolved) = match result {
+            Ok((v, e)) => (u64::try_from(v.value).ok(), Some(e), None),
+            Err(e) => (None, None, Some(e)),
+        };
+        let ioc = expansion
+            .as_ref()
+            .and_then(|e| e.invocations.iter().find(|i| i.name == "_IOC"));
+        let arg = |i: usize| -> Option<u64> {
+            let toks = ioc?.expanded_args.get(i)?;
+            self.types
+                .eval(&cpp::tokens_to_string(toks), self.file, &[])
+                .ok()
+                .and_then(|(v, _)| u64::try_from(v.value).ok())
+        };
+        let arg_type = expansion.as_ref().and_then(|e| {
+            e.invocations
+                .iter()
+                .find(|i| IOCTL_TYPED.contains(&i.name.as_str()))
+                .and_then(|i| i.raw_args.get(2))
+                .map(|t| cpp::tokens_to_string(t))
+        });
+        Facts::Ioctl {
+            number,
+            dir: arg(0).map(|d| self.direction(d)),
+            ioc_type: arg(1),
+            nr: arg(2),
+            size: arg(3),
+            arg_type,
+            unresolved,
+        }
+    }
+
+    /// `read`, `write`, `read|write` or `none`, from the tree's own `_IOC_READ`/`_IOC_WRITE`.
+    fn direction(&self, dir: u64) -> String {
+        let value = |name: &str| {
+            self.types
+                .eval(name, self.file, &[])
+                .ok()
+                .map(|(v, _)| v.value as u64)
+        };
+        let (read, write) = (value("_IOC_READ"), value("_IOC_WRITE"));
+        let mut parts = Vec::new();
+        if read.is_some_and(|r| r != 0 && dir & r == r) {
+            parts.push("read");
+        }
+        if write.is_some_and(|w| w != 0 && dir & w == w) {
+            parts.push("write");
+        }
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join("|")
+        }
+    }
+
+    fn decl(&mut self, decl: Decl) {
+        match decl {
+            Decl::Record(r) => self.record(r, None),
+            Decl::Enum(e) => self.enumeration(e),
+            Decl::Typedef(t) => self.typedef(t),
+        }
+    }
+
+    fn record(&mut self, r: &Record, typedef_name: Option<&str>) {
+        let Some(name) = r.name.as_deref().or(typedef_name) else {
+            return;
+        };
+        let kind = match r.kind {
+            RecordKind::Struct => ItemKind::Struct,
+            RecordKind::Union => ItemKind::Union,
+        };
+        let decl = self.parsed.text(&r.span).to_string();
+        let layout = self.types.record_layout(r, self.file);
+        let facts = match &layout {
+            Ok(l) => Facts::Record {
+                size: Some(l.size),
+                align: Some(l.align),
+                unresolved: None,
+            },
+            Err(e) => Facts::Record {
+                size: None,
+                align: None,
+                unresolved: Some(e.clone()),
+            },
+        };
+        self.put(kind, None, name, r.span.line, facts, decl);
+        match layout {
+            Ok(l) => self.fields(name, &l),
+            Err(reason) => self.fields_unresolved(name, r, &reason),
+        }
+        self.nested(&r.members);
+    }
+
+    fn fields(&mut self, parent: &str, layout: &RecordLayout) {
+        for f in &layout.fields {
+            let facts = Facts::Field {
+                offset: Some(f.offset),
+                size: Some(f.size),
+                ty: f.ty.clone(),
+                bits: f.bits,
+                unresolved: None,
+            };
+            let decl = format!("{} {};", f.ty, f.name);
+            self.put(ItemKind::Field, Some(parent), &f.name, f.line, facts, decl);
+        }
+    }
+
+    /// Without a layout, fields are still items: listed from the syntax, facts unresolved.
+    fn fields_unresolved(&mut self, parent: &str, r: &Record, reason: &str) {
+        let scope = self.types.macros(self.file);
+        let mut live = Vec::new();
+        scope::live_members(&r.members, &scope, self.types.arch.data_model, &mut live);
+        let mut listed = Vec::new();
+        collect_field_names(&live, "", &scope, self.types.arch, &mut listed);
+        for (name, ty, line) in listed {
+            let facts = Facts::Field {
+                offset: None,
+                size: None,
+                ty: ty.clone(),
+                bits: None,
+                unresolved: Some(reason.to_string()),
+            };
+            self.put(
+                ItemKind::Field,
+                Some(parent),
+                &name,
+                line,
+                facts,
+                format!("{ty} {name};"),
+            );
+        }
+    }
+
+    /// Named structs, unions and enums defined inside a record are file-scope items too.
+    fn nested(&mut self, members: &[Node]) {
+        for m in members {
+            match m {
+                Node::Field(f) => match &f.ty.base {
+                    BaseType::Record {
+                        def: Some(def),
+                        name: Some(_),
+                        ..
+                    } => self.record(def, None),
+                    BaseType::Record {
+                        def: Some(def),
+                        name: None,
+                        ..
+                    } => self.nested(&def.members),
+                    BaseType::Enum { def: Some(def), .. } => self.enumeration(def),
+                    _ => {}
+                },
+                Node::Conditional(bs) => {
+                    for b in bs {
+                        self.nested(&b.nodes);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn enumeration(&mut self, e: &EnumDef) {
+        let values = self.types.enum_values(e, self.file);
+        if let Some(name) = &e.name {
+            let size = values.layout.as_ref().ok().map(|l| l.size);
+            let decl = self.parsed.text(&e.span).to_string();
+            self.put(
+                ItemKind::Enum,
+                None,
+                name,
+                e.span.line,
+                Facts::Enum { size },
+                decl,
+            );
+        }
+        for en in &values.enumerators {
+            let text = en.text.as_deref().map(normalized).unwrap_or_default();
+            let decl = match &en.text {
+                Some(t) => format!("{} = {}", en.name, t.trim()),
+                None => en.name.clone(),
+            };
+            if en.text.as_deref().is_some_and(|t| t.contains("_IO")) {
+                let (kind, facts) =
+                    self.constant(en.text.as_deref().unwrap_or_default(), text.clone());
+                if kind == ItemKind::Ioctl {
+                    self.put(kind, None, &en.name, en.line, facts, decl);
+                    continue;
+                }
+            }
+            let facts = match &en.value {
+                Ok(v) => Facts::Value {
+                    value: Some(v.value),
+                    text,
+                    unresolved: None,
+                },
+                Err(reason) => Facts::Value {
+                    value: None,
+                    text,
+                    unresolved: Some(reason.clone()),
+                },
+            };
+            self.put(
+                ItemKind::Enumerator,
+                e.name.as_deref(),
+                &en.name,
+                en.line,
+                facts,
+                decl,
+            );
+        }
+    }
+
+    fn typedef(&mut self, t: &Typedef) {
+        let size = self
+            .types
+            .type_layout(&t.ty, self.file)
+            .ok()
+            .map(|l| l.size);
+        let decl = self.parsed.text(&t.span).to_string();
+        let facts = Facts::Typedef {
+            ty: t.ty.display(),
+            size,
+        };
+        self.put(ItemKind::Typedef, None, &t.name, t.span.line, facts, decl);
+        match &t.ty.base {
+            BaseType::Record {
+                def: Some(def),
+                name,
+                ..
+            } => self.record(def, if name.is_none() { Some(&t.name) } else { None }),
+            BaseType::Enum { def: Some(def), .. } => self.enumeration(def),
+            _ => {}
+        }
+    }
+}
+
+/// Field names and types from the syntax alone, anonymous members flattened.
+fn collect_field_names(
+    nodes: &[&Node],
+    prefix: &str,
+    scope: &MacroScope,
+    arch: &Arch,
+    out: &mut Vec<(String, String, u32)>,
+) {
+    for node in nodes {
+        let Node::Field(f) = node else { continue };
+        let inner = match &f.ty.base {
+            BaseType::Record {
+                def: Some(def),
+                name: None,
+                ..
+            } if f.ty.derived.is_empty() => Some(def),
+            _ => None,
+        };
+        let name = f.name.as_ref().map(|n| format!("{prefix}{n}"));
+        if let Some(name) = &name {
+            out.push((name.clone(), f.ty.display(), f.span.line));
+        }
+        if let Some(def) = inner {
+            let mut live = Vec::new();
+            scope::live_members(&def.members, scope, arch.data_model, &mut live);
+            let sub_prefix = name
+                .map(|n| format!("{n}."))
+                .unwrap_or_else(|| prefix.to_string());
+            collect_field_names(&live, &sub_prefix, scope, arch, out);
+        }
+    }
+}
+
+/// Names tested by top-level `#ifndef` (include guards), whose empty defines are not items.
+fn include_guards(nodes: &[Node]) -> BTreeSet<&str> {
+    nodes
+        .iter()
+        .filter_map(|n| match n {
+            Node::Conditional(bs) => match bs.first().map(|b| &b.condition) {
+                Some(parse::Condition::Ifndef(name)) => Some(name.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// A macro body as tokens separated by single spaces: comments and whitespace do not count.
+pub fn normalized(body: &str) -> String {
+    match cpp::tokenize(body) {
+        Ok(tokens) => cpp::tokens_to_string(&tokens),
+        Err(_) => body.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}

@@ -1,0 +1,168 @@
+//! The stages wired together: source → parse → model → diff → report. Blobs are parsed once each,
+//! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
+//! built on its own thread.
+
+use crate::diff;
+use crate::error::Error;
+use crate::model::{self, Arch, HeaderSource, Model};
+use crate::parse::{self, ParsedHeader};
+use crate::report::{DiffReport, Note, Revision, Summary};
+use crate::source::{BlobId, FileEntry, Selection, Tree};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub arch: &'static Arch,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            arch: Arch::by_name("x86").expect("x86 is a known arch"),
+        }
+    }
+}
+
+/// Parsed headers by blob: a blob that is identical at several revisions is parsed once.
+#[derive(Default)]
+pub struct ParseCache {
+    headers: Mutex<HashMap<BlobId, Arc<ParsedHeader>>>,
+}
+
+impl ParseCache {
+    /// Reads and parses (in parallel) the entries not parsed yet, then returns all of them.
+    pub fn headers(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Arc<ParsedHeader>>, Error> {
+        let missing: Vec<FileEntry> = {
+            let done = self.headers.lock().expect("parse cache lock");
+            let mut seen = std::collections::HashSet::new();
+            entries
+                .iter()
+                .filter(|e| !done.contains_key(&e.blob) && seen.insert(e.blob))
+                .cloned()
+                .collect()
+        };
+        let bytes = tree.read_all(&missing)?;
+        let parsed: Vec<(BlobId, Arc<ParsedHeader>)> = missing
+            .par_iter()
+            .zip(bytes.par_iter())
+            .map(|(e, b)| (e.blob, Arc::new(parse::parse_header(b))))
+            .collect();
+        let mut done = self.headers.lock().expect("parse cache lock");
+        done.extend(parsed);
+        Ok(entries.iter().map(|e| done[&e.blob].clone()).collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.headers.lock().expect("parse cache lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The uAPI header paths read for an architecture.
+pub fn header_selection(arch: &Arch) -> Selection {
+    let arch_glob = format!("arch/{}/include/uapi/**/*.h", arch.dir());
+    Selection::new(&["include/uapi/**/*.h", &arch_glob])
+}
+
+/// One revision's model, with what could not be read or computed.
+pub struct Snapshot {
+    pub revision: Revision,
+    pub model: Model,
+    pub notes: Vec<Note>,
+}
+
+/// Lists a revision's headers (an error if it has no `include/uapi`).
+pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<Note>), Error> {
+    let (entries, warnings) = tree.files(&header_selection(opts.arch))?;
+    if !entries.iter().any(|e| e.path.starts_with("include/uapi/")) {
+        return Err(Error::NoUapi {
+            revision: tree.label().to_string(),
+        });
+    }
+    let notes = warnings
+        .into_iter()
+        .map(|w| Note {
+            revision: w.revision,
+            file: w.path,
+            line: 0,
+            message: w.message,
+        })
+        .collect();
+    Ok((entries, notes))
+}
+
+/// Builds one revision's model from already listed entries.
+pub fn snapshot(
+    tree: &Tree,
+    entries: &[FileEntry],
+    mut notes: Vec<Note>,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Snapshot, Error> {
+    let parsed = cache.headers(tree, entries)?;
+    let headers: Vec<HeaderSource> = entries
+        .iter()
+        .zip(parsed)
+        .map(|(e, p)| HeaderSource {
+            path: e.path.clone(),
+            blob: e.blob.to_string(),
+            parsed: p,
+        })
+        .collect();
+    let model = model::build(tree.label(), opts.arch, &headers);
+    notes.extend(model.notes.iter().map(|n| Note {
+        revision: tree.label().to_string(),
+        file: n.file.clone(),
+        line: n.line,
+        message: n.message.clone(),
+    }));
+    let revision = Revision {
+        revision: tree.label().to_string(),
+        commit: tree.commit_id(),
+        arch: opts.arch.name.to_string(),
+    };
+    Ok(Snapshot {
+        revision,
+        model,
+        notes,
+    })
+}
+
+/// `uapi-diff diff OLD NEW`.
+pub fn diff_trees(old: &Tree, new: &Tree, opts: &Options) -> Result<DiffReport, Error> {
+    let cache = ParseCache::default();
+    let (old_entries, old_notes) = list_headers(old, opts)?;
+    let (new_entries, new_notes) = list_headers(new, opts)?;
+    // Parse every distinct blob of both revisions in one parallel pass.
+    cache.headers(old, &old_entries)?;
+    cache.headers(new, &new_entries)?;
+    let (old_snap, new_snap) = rayon::join(
+        || snapshot(old, &old_entries, old_notes, &cache, opts),
+        || snapshot(new, &new_entries, new_notes, &cache, opts),
+    );
+    let (old_snap, new_snap) = (old_snap?, new_snap?);
+    Ok(report(old_snap, new_snap))
+}
+
+pub fn report(old: Snapshot, new: Snapshot) -> DiffReport {
+    let d = diff::diff(&old.model, &new.model);
+    let mut notes: Vec<Note> = old.notes.into_iter().chain(new.notes).collect();
+    notes.sort();
+    DiffReport {
+        summary: Summary::of(&d.changes),
+        old: old.revision,
+        new: new.revision,
+        changes: d.changes,
+        unparsed: d.unparsed,
+        notes,
+    }
+}

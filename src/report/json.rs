@@ -1,0 +1,9 @@
+//! The JSON contract (README, "JSON output"): `{old, new, changes, unparsed, summary, notes}`.
+
+use super::DiffReport;
+
+pub fn render(report: &DiffReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("report types serialize");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,68 @@
+//! Markdown for a review: a section per header, a bullet per change, before/after for changes.
+
+use super::{by_file, declaration_diff, facts_transition, DiffReport};
+use crate::change::ChangeKind;
+
+pub fn render(report: &DiffReport) -> String {
+    let s = &report.summary;
+    let mut out = format!(
+        "# uAPI changes: `{}` → `{}` ({})\n\n{} added, {} removed, {} changed; **{} breaking**, {} need userspace.\n",
+        report.old.revision, report.new.revision, report.new.arch, s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+    );
+    for (file, changes) in by_file(&report.changes) {
+        out.push_str(&format!("\n## `{file}`\n\n"));
+        for c in changes {
+            let sign = match c.change {
+                ChangeKind::Added => "added",
+                ChangeKind::Removed => "removed",
+                ChangeKind::Changed => "changed",
+            };
+            let name = match &c.parent {
+                Some(p) => format!("{p}.{}", c.name),
+                None => c.name.clone(),
+            };
+            let flag = if c.breaking {
+                " **breaking**"
+            } else if c.needs_userspace {
+                " *needs userspace*"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "- {sign} {} `{name}` (line {}): {}; rule `{}`{flag}\n",
+                c.kind.as_str(),
+                c.line,
+                facts_transition(c).replace('|', "\\|"),
+                c.rule
+            ));
+            if c.change == ChangeKind::Changed {
+                if let Some(d) = declaration_diff(c) {
+                    out.push_str("\n  ```diff\n");
+                    for l in d.lines() {
+                        out.push_str("  ");
+                        out.push_str(l);
+                        out.push('\n');
+                    }
+                    out.push_str("  ```\n\n");
+                }
+            }
+        }
+    }
+    if !report.unparsed.is_empty() {
+        out.push_str(&format!(
+            "\n## Not compared ({} items in text that did not parse)\n\n",
+            report.unparsed.len()
+        ));
+        for u in &report.unparsed {
+            out.push_str(&format!(
+                "- {} `{}`: `{}` line {} at `{}`\n",
+                u.kind.as_str(),
+                u.name,
+                u.file,
+                u.line,
+                u.revision
+            ));
+        }
+    }
+    out
+}

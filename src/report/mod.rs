@@ -1,0 +1,276 @@
+//! Report stage: a diff → text for a terminal or a mail, Markdown for a review, JSON for tools.
+//! Every format renders the same sorted changes, so output is byte-identical across runs.
+
+mod json;
+mod markdown;
+mod text;
+
+use crate::change::{Change, ChangeKind, Facts};
+use crate::diff::UnparsedItem;
+use serde::Serialize;
+
+pub use json::render as json;
+pub use markdown::render as markdown;
+pub use text::render as text;
+
+/// One side of a comparison, as shown to the user.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    /// As the user gave it: a git revision or a directory.
+    pub revision: String,
+    /// The resolved commit, for git revisions.
+    pub commit: Option<String>,
+    pub arch: String,
+}
+
+/// A note about one revision: something that could not be computed or read.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    pub revision: String,
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+/// Everything a `diff` run reports.
+#[derive(Serialize, Clone, Debug)]
+pub struct DiffReport {
+    pub old: Revision,
+    pub new: Revision,
+    pub changes: Vec<Change>,
+    /// Items whose counterpart is in text the other revision's parser could not read.
+    pub unparsed: Vec<UnparsedItem>,
+    pub summary: Summary,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub breaking: usize,
+    pub needs_userspace: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change]) -> Summary {
+        let count = |k: ChangeKind| changes.iter().filter(|c| c.change == k).count();
+        Summary {
+            added: count(ChangeKind::Added),
+            removed: count(ChangeKind::Removed),
+            changed: count(ChangeKind::Changed),
+            breaking: changes.iter().filter(|c| c.breaking).count(),
+            needs_userspace: changes.iter().filter(|c| c.needs_userspace).count(),
+        }
+    }
+}
+
+/// A one-line rendering of an item's facts: `0xc0186441 (read|write, 'd', nr 0x41, size 24, struct foo)`.
+pub fn facts_line(facts: &Facts) -> String {
+    let opt = |v: &Option<u64>| v.map_or("?".to_string(), |v| v.to_string());
+    let mut s = match facts {
+        Facts::Ioctl {
+            number,
+            dir,
+            ioc_type,
+            nr,
+            size,
+            arg_type,
+            ..
+        } => {
+            let number = number.map_or("?".to_string(), |n| format!("{n:#x}"));
+            let ty = match ioc_type {
+                Some(t) if (0x20..0x7f).contains(t) => format!("'{}'", *t as u8 as char),
+                Some(t) => format!("{t:#x}"),
+                None => "?".into(),
+            };
+            let nr = nr.map_or("?".to_string(), |n| format!("{n:#x}"));
+            let mut parts = vec![
+                dir.clone().unwrap_or_else(|| "?".into()),
+                ty,
+                format!("nr {nr}"),
+                format!("size {}", opt(size)),
+            ];
+            parts.extend(arg_type.clone());
+            format!("{number} ({})", parts.join(", "))
+        }
+        Facts::Record { size, align, .. } => format!("size {}, align {}", opt(size), opt(align)),
+        Facts::Field {
+            offset,
+            size,
+            ty,
+            bits,
+            ..
+        } => match bits {
+            Some(b) => format!("{ty} at bit {} width {}", b.bit_offset, b.width),
+            None => format!("{ty} at offset {}, size {}", opt(offset), opt(size)),
+        },
+        Facts::Value {
+            value: Some(v),
+            text,
+            ..
+        } if !text.is_empty() && text != &v.to_string() => format!("{v} ({text})"),
+        Facts::Value { value: Some(v), .. } => v.to_string(),
+        Facts::Value {
+            value: None, text, ..
+        } => text.clone(),
+        Facts::Typedef { ty, size } => format!("{ty}, size {}", opt(size)),
+        Facts::Enum { size } => format!("size {}", opt(size)),
+        Facts::Header { .. } => String::new(),
+        Facts::Property(p) => property_line(p),
+        Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
+    };
+    if let Some(reason) = unresolved(facts) {
+        s.push_str(&format!(" [unresolved: {reason}]"));
+    }
+    s
+}
+
+fn property_line(p: &crate::kms::PropertyFacts) -> String {
+    let mut parts = vec![p.kind.as_str().to_string()];
+    if !p.flags.is_empty() {
+        parts.push(p.flags.join("|"));
+    }
+    if let Some((lo, hi)) = p.range {
+        let show = |v: Option<i128>| v.map_or("?".to_string(), |v| v.to_string());
+        parts.push(format!("range {}..{}", show(lo), show(hi)));
+    }
+    if !p.values.is_empty() {
+        let names: Vec<&str> = p.values.keys().map(String::as_str).collect();
+        parts.push(format!("values {}", names.join(", ")));
+    }
+    if let Some(h) = &p.helper {
+        parts.push(format!("via {h}()"));
+    }
+    parts.join(", ")
+}
+
+fn unresolved(facts: &Facts) -> Option<&str> {
+    match facts {
+        Facts::Ioctl { unresolved, .. }
+        | Facts::Record { unresolved, .. }
+        | Facts::Field { unresolved, .. }
+        | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+        _ => None,
+    }
+}
+
+/// "old → new" for a changed item, or the one side's facts.
+pub fn facts_transition(c: &Change) -> String {
+    match (&c.old, &c.new) {
+        (Some(o), Some(n)) => format!("{} → {}", facts_line(o), facts_line(n)),
+        (Some(f), None) | (None, Some(f)) => facts_line(f),
+        (None, None) => String::new(),
+    }
+}
+
+/// A unified diff of the declaration's text before and after, when it changed.
+pub fn declaration_diff(c: &Change) -> Option<String> {
+    let (old, new) = (c.old_decl.as_deref()?, c.new_decl.as_deref()?);
+    if old == new {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+            similar::ChangeTag::Equal => ' ',
+        };
+        out.push(sign);
+        out.push_str(change.value().trim_end_matches('\n'));
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// Changes grouped by file, in order.
+pub fn by_file(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
+    let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
+    for c in changes {
+        match groups.last_mut() {
+            Some((file, list)) if *file == c.file => list.push(c),
+            _ => groups.push((&c.file, vec![c])),
+        }
+    }
+    groups
+}
+
+/// `uapi-diff dump --format json`: every item of one revision with its facts.
+pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
+    #[derive(Serialize)]
+    struct DumpItem<'a> {
+        kind: crate::change::ItemKind,
+        name: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent: Option<&'a str>,
+        file: &'a str,
+        line: u32,
+        facts: &'a Facts,
+    }
+    #[derive(Serialize)]
+    struct Dump<'a> {
+        revision: &'a Revision,
+        items: Vec<DumpItem<'a>>,
+        unparsed: Vec<UnparsedRegionOut<'a>>,
+        notes: &'a [Note],
+    }
+    #[derive(Serialize)]
+    struct UnparsedRegionOut<'a> {
+        file: &'a str,
+        line: u32,
+        end_line: u32,
+    }
+    let dump = Dump {
+        revision: &snap.revision,
+        items: snap
+            .model
+            .items
+            .iter()
+            .map(|(k, i)| DumpItem {
+                kind: k.kind,
+                name: &k.name,
+                parent: k.parent.as_deref(),
+                file: &k.file,
+                line: i.line,
+                facts: &i.facts,
+            })
+            .collect(),
+        unparsed: snap
+            .model
+            .unparsed
+            .iter()
+            .map(|u| UnparsedRegionOut {
+                file: &u.file,
+                line: u.line,
+                end_line: u.end_line,
+            })
+            .collect(),
+        notes: &snap.notes,
+    };
+    let mut s = serde_json::to_string_pretty(&dump).expect("dump serializes");
+    s.push('\n');
+    s
+}
+
+/// `uapi-diff dump --format text`: one line per item.
+pub fn dump_text(snap: &crate::pipeline::Snapshot) -> String {
+    let mut out = String::new();
+    for (k, i) in &snap.model.items {
+        let name = match &k.parent {
+            Some(p) => format!("{p}.{}", k.name),
+            None => k.name.clone(),
+        };
+        out.push_str(&format!(
+            "{}:{}: {} {} {}\n",
+            k.file,
+            i.line,
+            k.kind.as_str(),
+            name,
+            facts_line(&i.facts)
+        ));
+    }
+    out
+}

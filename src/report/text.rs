@@ -1,0 +1,89 @@
+//! Plain text, grouped by header: readable in a terminal and pasteable into a mail.
+
+use super::{by_file, declaration_diff, facts_transition, DiffReport};
+use crate::change::{Change, ChangeKind};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+pub fn render(report: &DiffReport, color: bool) -> String {
+    let style = Style { color };
+    let s = &report.summary;
+    let mut out = format!(
+        "uapi-diff {} → {} ({}): {} added, {} removed, {} changed; {} breaking, {} need userspace\n",
+        report.old.revision, report.new.revision, report.new.arch, s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+    );
+    for (file, changes) in by_file(&report.changes) {
+        out.push('\n');
+        out.push_str(&style.paint("1", file));
+        out.push('\n');
+        for c in changes {
+            out.push_str(&line(c, &style));
+        }
+    }
+    if !report.unparsed.is_empty() {
+        out.push_str(&format!(
+            "\n{} items could not be compared (unparsed text):\n",
+            report.unparsed.len()
+        ));
+        for u in &report.unparsed {
+            out.push_str(&format!(
+                "  ? {} {} — {}:{} at {} did not parse\n",
+                u.kind.as_str(),
+                u.name,
+                u.file,
+                u.line,
+                u.revision
+            ));
+        }
+    }
+    out
+}
+
+fn line(c: &Change, style: &Style) -> String {
+    let (sign, code) = match c.change {
+        ChangeKind::Added => ('+', "32"),
+        ChangeKind::Removed => ('-', "31"),
+        ChangeKind::Changed => ('~', "33"),
+    };
+    let name = match &c.parent {
+        Some(p) => format!("{p}.{}", c.name),
+        None => c.name.clone(),
+    };
+    let verdict = if c.breaking {
+        format!("[{}, breaking]", c.rule)
+    } else if c.needs_userspace {
+        format!("[{}, needs userspace]", c.rule)
+    } else {
+        format!("[{}]", c.rule)
+    };
+    let mut out = format!(
+        "  {} {} {}  {}  {}\n",
+        style.paint(code, &sign.to_string()),
+        c.kind.as_str(),
+        name,
+        facts_transition(c),
+        verdict
+    );
+    if c.change == ChangeKind::Changed {
+        if let Some(d) = declaration_diff(c) {
+            for l in d.lines() {
+                out.push_str("      ");
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,279 @@
+//! The differential harness: gcc computes the same facts uapi-diff computes (sizes, alignments,
+//! offsets, ioctl numbers, values) from the same headers, and the two are compared item by item.
+//! Only tests run gcc; the tool itself never compiles or runs anything from a tree.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use uapi_diff::change::{Facts, ItemKind};
+use uapi_diff::model::Model;
+
+pub fn gcc_available() -> bool {
+    Command::new("gcc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Lays out a tree's uAPI headers as `make headers_install` would for `arch_dir`: include/uapi and
+/// the arch's include/uapi merged, `asm/` wrappers for the asm-generic headers an arch lacks, and
+/// the annotations headers_install strips removed.
+pub fn install_headers(tree: &Path, arch_dir: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("temp dir");
+    let copy = |from: &Path| {
+        if from.is_dir() {
+            for file in walk(from) {
+                let rel = file.strip_prefix(from).expect("under root");
+                let target = out.path().join(rel);
+                std::fs::create_dir_all(target.parent().expect("has parent")).expect("mkdir");
+                let text = std::fs::read(&file).expect("read header");
+                std::fs::write(&target, strip_annotations(&text)).expect("write header");
+            }
+        }
+    };
+    copy(&tree.join("include/uapi"));
+    copy(&tree.join(format!("arch/{arch_dir}/include/uapi")));
+    let generic = out.path().join("asm-generic");
+    if generic.is_dir() {
+        std::fs::create_dir_all(out.path().join("asm")).expect("mkdir asm");
+        for file in walk(&generic) {
+            let name = file.file_name().expect("file name");
+            let wrapper = out.path().join("asm").join(name);
+            if !wrapper.exists() {
+                let body = format!("#include <asm-generic/{}>\n", name.to_string_lossy());
+                std::fs::write(wrapper, body).expect("write wrapper");
+            }
+        }
+    }
+    out
+}
+
+/// headers_install.sh removes these with sed.
+fn strip_annotations(text: &[u8]) -> Vec<u8> {
+    let mut s = String::from_utf8_lossy(text).into_owned();
+    for word in ["__user", "__force", "__iomem"] {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s.as_str();
+        while let Some(pos) = rest.find(word) {
+            let before_ok = pos == 0
+                || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric()
+                    && rest.as_bytes()[pos - 1] != b'_';
+            let after = rest
+                .as_bytes()
+                .get(pos + word.len())
+                .copied()
+                .unwrap_or(b' ');
+            let after_ok = !after.is_ascii_alphanumeric() && after != b'_';
+            out.push_str(&rest[..pos]);
+            if !(before_ok && after_ok) {
+                out.push_str(word);
+            }
+            rest = &rest[pos + word.len()..];
+        }
+        out.push_str(rest);
+        s = out;
+    }
+    s.into_bytes()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The outcome of one comparison.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// Facts equal to gcc's, by item kind.
+    pub equal: BTreeMap<String, usize>,
+    /// `id: ours vs gcc's`.
+    pub mismatches: Vec<String>,
+    /// Headers whose probe did not compile, with gcc's first error line.
+    pub compile_failures: Vec<String>,
+}
+
+/// One fact to check: an id, a C expression, our value, and whether to print it signed.
+struct Probe {
+    id: String,
+    expr: String,
+    ours: i128,
+}
+
+/// Compares every computed fact of `model` with gcc, one translation unit per header (the context
+/// the model computes each header's facts in). `header_root` is the tree's path prefix of headers
+/// (`include/uapi/` and `arch/<arch>/include/uapi/`), stripped to get the include name.
+pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Comparison {
+    let mut per_file: BTreeMap<&str, Vec<Probe>> = BTreeMap::new();
+    let typedef_named: std::collections::BTreeSet<(&str, &str)> = model
+        .items
+        .iter()
+        .filter(|(k, i)| {
+            k.kind == ItemKind::Typedef
+                && matches!(&i.facts, Facts::Typedef { ty, .. } if ty.ends_with("<anonymous>"))
+        })
+        .map(|(k, _)| (k.file.as_str(), k.name.as_str()))
+        .collect();
+    let type_name = |file: &str, kind: ItemKind, name: &str| -> String {
+        if typedef_named.contains(&(file, name)) {
+            name.to_string()
+        } else {
+            format!(
+                "{} {name}",
+                if kind == ItemKind::Union {
+                    "union"
+                } else {
+                    "struct"
+                }
+            )
+        }
+    };
+    let record_kinds: BTreeMap<(&str, &str), ItemKind> = model
+        .items
+        .keys()
+        .filter(|k| matches!(k.kind, ItemKind::Struct | ItemKind::Union))
+        .map(|k| ((k.file.as_str(), k.name.as_str()), k.kind))
+        .collect();
+    for (key, item) in &model.items {
+        let probes = per_file.entry(key.file.as_str()).or_default();
+        match (&key.kind, &item.facts) {
+            (
+                ItemKind::Struct | ItemKind::Union,
+                Facts::Record {
+                    size: Some(size),
+                    align: Some(align),
+                    ..
+                },
+            ) => {
+                let t = type_name(&key.file, key.kind, &key.name);
+                probes.push(Probe {
+                    id: format!("{}:{}", key.kind.as_str(), key.name),
+                    expr: format!("sizeof({t})"),
+                    ours: *size as i128,
+                });
+                probes.push(Probe {
+                    id: format!("{}-align:{}", key.kind.as_str(), key.name),
+                    expr: format!("_Alignof({t})"),
+                    ours: *align as i128,
+                });
+            }
+            (
+                ItemKind::Field,
+                Facts::Field {
+                    offset: Some(offset),
+                    bits: None,
+                    ..
+                },
+            ) => {
+                let parent = key.parent.as_deref().unwrap_or_default();
+                let kind = record_kinds
+                    .get(&(key.file.as_str(), parent))
+                    .copied()
+                    .unwrap_or(ItemKind::Struct);
+                let t = type_name(&key.file, kind, parent);
+                probes.push(Probe {
+                    id: format!("field:{parent}.{}", key.name),
+                    expr: format!("offsetof({t}, {})", key.name),
+                    ours: *offset as i128,
+                });
+            }
+            (ItemKind::Define | ItemKind::Enumerator, Facts::Value { value: Some(v), .. }) => {
+                probes.push(Probe {
+                    id: format!("{}:{}", key.kind.as_str(), key.name),
+                    expr: format!("({})", key.name),
+                    ours: *v,
+                });
+            }
+            (
+                ItemKind::Ioctl,
+                Facts::Ioctl {
+                    number: Some(n), ..
+                },
+            ) => {
+                probes.push(Probe {
+                    id: format!("ioctl:{}", key.name),
+                    expr: format!("({})", key.name),
+                    ours: *n as i128,
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut result = Comparison::default();
+    let work = tempfile::tempdir().expect("temp dir");
+    for (file, probes) in per_file {
+        if probes.is_empty() {
+            continue;
+        }
+        let include = file
+            .strip_prefix("include/uapi/")
+            .or_else(|| file.split_once("/include/uapi/").map(|(_, rest)| rest))
+            .unwrap_or(file);
+        // <linux/ioctl.h> first, as <sys/ioctl.h> gives every program that issues ioctls (the model
+        // treats <asm/ioctl.h> as an implicit prelude for the same reason).
+        let mut src = format!("#include <stdio.h>\n#include <stddef.h>\n#include <linux/ioctl.h>\n#include <{include}>\nint main(void) {{\n");
+        for p in &probes {
+            if p.ours < 0 {
+                src.push_str(&format!(
+                    "  printf(\"%s %lld\\n\", \"{}\", (long long){});\n",
+                    p.id, p.expr
+                ));
+            } else {
+                src.push_str(&format!(
+                    "  printf(\"%s %llu\\n\", \"{}\", (unsigned long long){});\n",
+                    p.id, p.expr
+                ));
+            }
+        }
+        src.push_str("  return 0;\n}\n");
+        let stem = file.replace('/', "_");
+        let c_path = work.path().join(format!("{stem}.c"));
+        let exe = work.path().join(format!("{stem}.out"));
+        std::fs::write(&c_path, src).expect("write probe");
+        let output = Command::new("gcc")
+            .args(extra_flags)
+            .arg("-w")
+            .arg("-I")
+            .arg(installed)
+            .arg(&c_path)
+            .arg("-o")
+            .arg(&exe)
+            .output()
+            .expect("run gcc");
+        if !output.status.success() {
+            let err = String::from_utf8_lossy(&output.stderr);
+            let first = err
+                .lines()
+                .find(|l| l.contains("error"))
+                .unwrap_or("")
+                .to_string();
+            result.compile_failures.push(format!("{file}: {first}"));
+            continue;
+        }
+        let run = Command::new(&exe).output().expect("run probe");
+        let printed = String::from_utf8_lossy(&run.stdout);
+        for (p, line) in probes.iter().zip(printed.lines()) {
+            let theirs = line.rsplit(' ').next().unwrap_or("");
+            if theirs == p.ours.to_string() {
+                let kind = p.id.split(':').next().unwrap_or("?").to_string();
+                *result.equal.entry(kind).or_default() += 1;
+            } else {
+                result
+                    .mismatches
+                    .push(format!("{file}: {}: ours {} vs gcc {theirs}", p.id, p.ours));
+            }
+        }
+    }
+    result
+}

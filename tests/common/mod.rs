@@ -1,0 +1,99 @@
+//! Shared test helpers: fixture trees, running the pipeline on them, the gcc harness.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod gcc;
+
+use std::path::{Path, PathBuf};
+use uapi_diff::pipeline::{self, Options};
+use uapi_diff::report::DiffReport;
+use uapi_diff::source::Tree;
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Every fixture case (directories with `old/` and `new/`), sorted.
+pub fn cases() -> Vec<String> {
+    let mut cases: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures exists")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("old").is_dir() && e.path().join("new").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable fixture dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("create dir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+/// A kernel-like tree for one side of a fixture case: `_base/` with the case's `old/` or `new/`
+/// laid over it (unless the case has its own `_base/`).
+pub fn fixture_tree(case: &str, side: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case_dir = fixtures_dir().join(case);
+    let base = if case_dir.join("_base").is_dir() {
+        case_dir.join("_base")
+    } else {
+        fixtures_dir().join("_base")
+    };
+    copy_dir(&base, dir.path());
+    copy_dir(&case_dir.join(side), dir.path());
+    dir
+}
+
+/// Diffs two directory trees, with their labels replaced by `old`/`new` so output is stable.
+pub fn diff_dirs(old: &Path, new: &Path) -> DiffReport {
+    let old_tree =
+        Tree::open(Path::new("."), old.to_str().expect("utf-8 temp path")).expect("open old tree");
+    let new_tree =
+        Tree::open(Path::new("."), new.to_str().expect("utf-8 temp path")).expect("open new tree");
+    let mut report =
+        pipeline::diff_trees(&old_tree, &new_tree, &Options::default()).expect("diff runs");
+    relabel(&mut report, old, new);
+    report
+}
+
+pub fn relabel(report: &mut DiffReport, old: &Path, new: &Path) {
+    report.old.revision = "old".into();
+    report.new.revision = "new".into();
+    let (old_s, new_s) = (old.display().to_string(), new.display().to_string());
+    for n in &mut report.notes {
+        n.revision = n.revision.replace(&old_s, "old").replace(&new_s, "new");
+    }
+    for u in &mut report.unparsed {
+        u.revision = u.revision.replace(&old_s, "old").replace(&new_s, "new");
+    }
+}
+
+pub fn diff_case(case: &str) -> DiffReport {
+    let old = fixture_tree(case, "old");
+    let new = fixture_tree(case, "new");
+    diff_dirs(old.path(), new.path())
+}
+
+/// The real-kernel repository built by scripts/fetch-kernels.sh, if present. Under CI it must be.
+pub fn kernel_repo() -> Option<PathBuf> {
+    let path = std::env::var_os("UAPI_DIFF_KERNELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("cache/kernels/repo"));
+    if path.join("HEAD").exists() || path.join(".git").exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the real-kernel tests: run scripts/fetch-kernels.sh (scripts/test.sh does)"
+    );
+    eprintln!("skipping: no kernel repo (run scripts/fetch-kernels.sh)");
+    None
+}
