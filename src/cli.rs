@@ -99,12 +99,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let old_tree = Tree::open(&common.repo, &old)?;
             let new_tree = Tree::open(&common.repo, &new)?;
             let report = pipeline::diff_trees(&old_tree, &new_tree, &opts)?;
-            for note in report.notes.iter().filter(|n| n.line == 0) {
-                eprintln!(
-                    "uapi-diff: warning: {}: {}: {}",
-                    note.revision, note.file, note.message
-                );
+            if report.old.commit.is_some() && report.old.commit == report.new.commit {
+                eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
             }
+            warn(&report.notes);
             let color = use_color(&common);
             let text = match format {
                 Format::Text => report::text(&report, color),
@@ -129,6 +127,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 &pipeline::ParseCache::default(),
                 &opts,
             )?;
+            warn(&snap.notes);
             let text = match format {
                 Format::Json => report::dump_json(&snap),
                 Format::Text | Format::Markdown => report::dump_text(&snap),
@@ -166,6 +165,22 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 Ok(2)
             }
         },
+    }
+}
+
+/// Every note on standard error, as `REVISION: FILE:LINE: message` (no line when it is 0).
+fn warn(notes: &[report::Note]) {
+    for n in notes {
+        match n.line {
+            0 => eprintln!(
+                "uapi-diff: warning: {}: {}: {}",
+                n.revision, n.file, n.message
+            ),
+            line => eprintln!(
+                "uapi-diff: warning: {}: {}:{line}: {}",
+                n.revision, n.file, n.message
+            ),
+        }
     }
 }
 

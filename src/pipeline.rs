@@ -109,6 +109,14 @@ pub fn snapshot(
     opts: &Options,
 ) -> Result<Snapshot, Error> {
     let parsed = cache.headers(tree, entries)?;
+    notes.extend(entries.iter().zip(&parsed).flat_map(|(e, p)| {
+        p.warnings.iter().map(|w| Note {
+            revision: tree.label().to_string(),
+            file: e.path.clone(),
+            line: w.line,
+            message: w.message.clone(),
+        })
+    }));
     let headers: Vec<HeaderSource> = entries
         .iter()
         .zip(parsed)

@@ -12,6 +12,17 @@ use tree_sitter::Node as TsNode;
 
 /// Parses one header. Never fails: what tree-sitter could not parse is returned in `unparsed`.
 pub fn parse_header(bytes: &[u8]) -> ParsedHeader {
+    if let Some(line) = super::check::binary_line(bytes) {
+        // Not C: anything "found" in it would be a guess.
+        return ParsedHeader {
+            warnings: vec![Warning {
+                line,
+                message: "binary file (a NUL byte on this line): not read as a header".into(),
+            }],
+            ..ParsedHeader::default()
+        };
+    }
+    let warnings = super::check::text_warnings(bytes);
     let mut source = bytes.to_vec();
     blank_annotations(&mut source);
     blank_cplusplus_blocks(&mut source);
@@ -28,6 +39,7 @@ pub fn parse_header(bytes: &[u8]) -> ParsedHeader {
                 },
                 text: String::from_utf8_lossy(&source).into_owned(),
             }],
+            warnings,
         };
     };
     let mut walker = Walker {
@@ -48,6 +60,7 @@ pub fn parse_header(bytes: &[u8]) -> ParsedHeader {
         source,
         nodes,
         unparsed,
+        warnings,
     }
 }
 

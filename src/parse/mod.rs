@@ -2,6 +2,7 @@
 //! source order, with `#if` nesting kept (the model stage decides which branches are live). Nothing
 //! here depends on other files: each blob is parsed once, in parallel, whatever revision it is in.
 
+mod check;
 mod header;
 mod sanitize;
 
@@ -24,6 +25,14 @@ pub struct ParsedHeader {
     /// Regions tree-sitter could not parse, with the identifiers they contain so that the diff can
     /// tell "unparsed here" from "removed".
     pub unparsed: Vec<Unparsed>,
+    /// What is wrong with the bytes themselves (binary, not UTF-8, unbalanced `#if`), by line.
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Warning {
+    pub line: u32,
+    pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

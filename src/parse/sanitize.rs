@@ -278,7 +278,7 @@ pub fn logical_line_end(source: &[u8], mut p: usize) -> usize {
     p
 }
 
-fn directive_word(rest: &[u8]) -> &[u8] {
+pub fn directive_word(rest: &[u8]) -> &[u8] {
     let start = rest
         .iter()
         .position(|c| !matches!(c, b' ' | b'\t'))
