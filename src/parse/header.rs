@@ -3,8 +3,8 @@
 //! matters to the preprocessor, so the walk keeps the tree's shape.
 
 use super::sanitize::{
-    blank_annotations, blank_cplusplus_blocks, logical_line_end, take_body_directives,
-    BodyDirective,
+    blank_annotations, blank_cplusplus_blocks, logical_line_end, move_directive_trailing_space,
+    take_body_directives, BodyDirective,
 };
 use super::*;
 use crate::ts::{node_text, parse_c};
@@ -26,6 +26,7 @@ pub fn parse_header(bytes: &[u8]) -> ParsedHeader {
     let mut source = bytes.to_vec();
     blank_annotations(&mut source);
     blank_cplusplus_blocks(&mut source);
+    move_directive_trailing_space(&mut source);
     let body_directives = take_body_directives(&mut source);
     let Some(tree) = parse_c(&source) else {
         return ParsedHeader {

@@ -278,6 +278,34 @@ pub fn logical_line_end(source: &[u8], mut p: usize) -> usize {
     p
 }
 
+/// Moves the spaces and tabs that end a directive line to just after its `#` (`#define G \t` →
+/// `# \tdefine G`): tree-sitter-c reads a `#define` with no value but trailing whitespace as taking
+/// the *next* line as its value, which loses that line's item. `#  define` is the same directive,
+/// and lines and the rest of the bytes stay where they were. Runs after the annotations are blanked
+/// (`#define X __user` leaves trailing spaces too).
+pub fn move_directive_trailing_space(source: &mut [u8]) {
+    let mut p = 0;
+    let mut continued = false;
+    while p < source.len() {
+        let end = memchr::memchr(b'\n', &source[p..]).map_or(source.len(), |e| p + e);
+        let line = &mut source[p..end];
+        let content = line.len() - usize::from(line.last() == Some(&b'\r'));
+        let hash = line.iter().position(|b| !matches!(b, b' ' | b'\t'));
+        if let Some(h) = hash.filter(|&h| !continued && line[h] == b'#') {
+            let kept = line[..content]
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))
+                .map_or(0, |i| i + 1);
+            // A backslash before the spaces stays where it is (it is not a continuation then).
+            if kept < content && kept > h + 1 && line[kept - 1] != b'\\' {
+                line[h + 1..content].rotate_right(content - kept);
+            }
+        }
+        continued = line[..content].last() == Some(&b'\\');
+        p = end + 1;
+    }
+}
+
 pub fn directive_word(rest: &[u8]) -> &[u8] {
     let start = rest
         .iter()
@@ -332,5 +360,53 @@ mod body_tests {
         assert!(!out.contains("#undef"));
         assert_eq!(out.lines().count(), src.lines().count());
         assert_eq!(out.len(), src.len());
+    }
+}
+
+#[cfg(test)]
+mod trailing_space_tests {
+    use super::*;
+
+    fn moved(src: &str) -> String {
+        let mut b = src.as_bytes().to_vec();
+        move_directive_trailing_space(&mut b);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn trailing_space_of_directives_moves_after_the_hash() {
+        assert_eq!(moved("#define G \t\n"), "# \tdefine G\n");
+        assert_eq!(
+            moved("  #define F(x)  \r\nint x;  \n"),
+            "  #  define F(x)\r\nint x;  \n"
+        );
+        assert_eq!(moved("#define A \\\n  #x  \n"), "#define A \\\n  #x  \n");
+        assert_eq!(moved("#define B \\ \n#  \n"), "#define B \\ \n#  \n");
+        assert_eq!(moved("#define C 1\n"), "#define C 1\n");
+    }
+
+    /// Found by the formatting property test: `#define G ` (trailing space, no value) took the next
+    /// line as its value, and the `#define` on it was lost.
+    #[test]
+    fn an_empty_define_with_trailing_space_keeps_the_next_line() {
+        for tail in [" ", "\t", " /* c */ ", "  \r"] {
+            for def in ["#define G", "#define F(x)"] {
+                let src = format!("{def}{tail}\n#define NEXT 1\n");
+                let h = crate::parse::parse_header(src.as_bytes());
+                let defines: Vec<(String, String)> = h
+                    .nodes
+                    .iter()
+                    .filter_map(|n| match n {
+                        crate::parse::Node::Define(d) => {
+                            Some((d.name.clone(), d.body.trim().to_string()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(defines.len(), 2, "{src:?}: {defines:?}");
+                assert_eq!(defines[1], ("NEXT".to_string(), "1".to_string()), "{src:?}");
+                assert!(!defines[0].1.contains("NEXT"), "{src:?}: {defines:?}");
+            }
+        }
     }
 }
