@@ -242,6 +242,38 @@ fn missing_objects_are_fatal_and_named() {
     );
 }
 
+#[test]
+fn only_the_selected_paths_are_read() {
+    let big = vec![b'x'; 1 << 20];
+    let td = repo(
+        &[
+            ("include/uapi/test/good.h", GOOD),
+            ("drivers/net/huge.c", &big),
+            ("arch/arm64/include/uapi/asm/x.h", b"#define ARM 1\n"),
+            ("include/linux/kernel_only.h", b"#define K 1\n"),
+        ],
+        &[("include/uapi/test/good.h", b"#define GOOD_FLAG 5\n")],
+    );
+    let d = td.path();
+    // Delete every object outside what an x86 diff needs: if anything read them, it would fail.
+    let ids: Vec<String> = [
+        "old:drivers",
+        "old:drivers/net",
+        "old:drivers/net/huge.c",
+        "old:arch/arm64",
+        "old:include/linux/kernel_only.h",
+    ]
+    .iter()
+    .map(|spec| git(d, &["rev-parse", spec]))
+    .collect();
+    for id in ids {
+        std::fs::remove_file(d.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    }
+    let r = diff_json(d);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(has(&json(&r), "changed", "define", "GOOD_FLAG"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Warnings: the run goes on
 // ---------------------------------------------------------------------------------------------
