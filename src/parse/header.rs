@@ -92,7 +92,7 @@ fn define_node(d: &BodyDirective) -> Option<Node> {
     let span = Span {
         line: d.line,
         end_line: d.end_line,
-        bytes: d.offset..d.offset + d.text.len(),
+        bytes: d.offset..d.end,
     };
     define_from_text(
         d.text

@@ -172,6 +172,8 @@ pub fn blank_cplusplus_blocks(source: &mut [u8]) {
 /// A `#define` or `#undef` found inside a struct, union or enum body.
 pub struct BodyDirective {
     pub offset: usize,
+    /// End offset in the source (`text` is lossily decoded, so its length can differ).
+    pub end: usize,
     pub line: u32,
     pub end_line: u32,
     pub text: String,
@@ -211,6 +213,7 @@ pub fn take_body_directives(source: &mut [u8]) -> Vec<BodyDirective> {
                     if directive == b"define" {
                         found.push(BodyDirective {
                             offset: p,
+                            end,
                             line,
                             end_line: line + lines_in,
                             text: String::from_utf8_lossy(&source[p..end]).into_owned(),
@@ -347,6 +350,23 @@ fn opens_aggregate(before: &[u8]) -> bool {
 #[cfg(test)]
 mod body_tests {
     use super::*;
+
+    /// Found by the `parse_header` fuzzer: a body `#define` with a byte that is not UTF-8 had a
+    /// span past the end of the source (its lossily decoded text is longer than its bytes).
+    #[test]
+    fn a_non_utf8_body_directive_keeps_its_byte_span() {
+        let src = b"union{\n#define_\xaa";
+        let h = crate::parse::parse_header(src);
+        let d = h
+            .nodes
+            .iter()
+            .find_map(|n| match n {
+                crate::parse::Node::Define(d) => Some(d),
+                _ => None,
+            })
+            .expect("the body define is kept");
+        assert_eq!(d.span.bytes, 7..src.len());
+    }
 
     #[test]
     fn takes_defines_out_of_enum_bodies_only() {
