@@ -29,6 +29,9 @@ pub struct Common {
     /// Target architecture: its arch/<dir>/include/uapi serves <asm/...> and its ABI sets layouts.
     #[arg(long, default_value = "x86", global = true)]
     pub arch: String,
+    /// Skip the DRM KMS properties (drivers/gpu/drm): headers only.
+    #[arg(long, global = true)]
+    pub no_kms: bool,
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", global = true)]
     pub output: Option<PathBuf>,
@@ -84,7 +87,10 @@ fn options(common: &Common) -> Result<Options, Error> {
             ARCHES.iter().map(|a| a.name).collect::<Vec<_>>().join(", "),
         )
     })?;
-    Ok(Options { arch })
+    Ok(Options {
+        arch,
+        kms: !common.no_kms,
+    })
 }
 
 fn execute(cli: Cli) -> Result<i32, Error> {

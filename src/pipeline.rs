@@ -2,8 +2,11 @@
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
+use crate::change::Facts;
+use crate::cpp;
 use crate::diff;
 use crate::error::Error;
+use crate::kms::{self, KmsModel};
 use crate::model::{self, Arch, HeaderSource, Model};
 use crate::parse::{self, ParsedHeader};
 use crate::report::{DiffReport, Note, Revision, Summary};
@@ -15,12 +18,15 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, Debug)]
 pub struct Options {
     pub arch: &'static Arch,
+    /// Also extract and diff the DRM KMS properties created in drivers/gpu/drm.
+    pub kms: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             arch: Arch::by_name("x86").expect("x86 is a known arch"),
+            kms: true,
         }
     }
 }
@@ -77,6 +83,8 @@ pub fn header_selection(arch: &Arch) -> Selection {
 pub struct Snapshot {
     pub revision: Revision,
     pub model: Model,
+    /// KMS properties, when `Options::kms` is set.
+    pub kms: Option<KmsModel>,
     pub notes: Vec<Note>,
 }
 
@@ -125,6 +133,11 @@ pub fn snapshot(
         line: n.line,
         message: n.message.clone(),
     }));
+    let kms = if opts.kms {
+        Some(kms_properties(tree, &model, &mut notes)?)
+    } else {
+        None
+    };
     let revision = Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
@@ -133,8 +146,93 @@ pub fn snapshot(
     Ok(Snapshot {
         revision,
         model,
+        kms,
         notes,
     })
+}
+
+/// The KMS properties of a revision. Range bounds and enum values are evaluated against the
+/// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
+fn kms_properties(tree: &Tree, model: &Model, notes: &mut Vec<Note>) -> Result<KmsModel, Error> {
+    let (entries, _) = tree.files(&Selection::new(&["drivers/gpu/drm/**"]))?;
+    let entries: Vec<FileEntry> = entries
+        .into_iter()
+        .filter(|e| kms::wanted(&e.path))
+        .collect();
+    let bytes = tree.read_all(&entries)?;
+    let files: Vec<kms::SourceFile> = entries
+        .iter()
+        .zip(&bytes)
+        .map(|(e, b)| kms::SourceFile {
+            path: &e.path,
+            bytes: b,
+        })
+        .collect();
+    let constants = Constants::of(model);
+    let eval = |expr: &str, _file: &str| constants.eval(expr);
+    let properties = kms::extract(&files, &eval);
+    notes.extend(properties.unresolved.iter().map(|u| Note {
+        revision: tree.label().to_string(),
+        file: u.file.clone(),
+        line: u.line,
+        message: format!(
+            "KMS property in {}() not resolved: {}",
+            u.function, u.reason
+        ),
+    }));
+    Ok(properties)
+}
+
+/// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
+struct Constants {
+    values: HashMap<String, cpp::Value>,
+    data_model: cpp::DataModel,
+}
+
+impl Constants {
+    fn of(model: &Model) -> Constants {
+        let mut values = HashMap::new();
+        for (key, item) in &model.items {
+            let value = match &item.facts {
+                Facts::Value { value: Some(v), .. } => *v,
+                Facts::Ioctl {
+                    number: Some(n), ..
+                } => *n as i128,
+                _ => continue,
+            };
+            let kind = if i64::try_from(value).is_ok() {
+                cpp::IntKind::LongLong
+            } else {
+                cpp::IntKind::ULongLong
+            };
+            values
+                .entry(key.name.clone())
+                .or_insert(cpp::Value { value, kind });
+        }
+        Constants {
+            values,
+            data_model: model.arch.data_model,
+        }
+    }
+
+    fn eval(&self, expr: &str) -> Option<i128> {
+        let tokens = cpp::tokenize(expr).ok()?;
+        cpp::eval(&tokens, cpp::Mode::Constant, self)
+            .ok()
+            .map(|v| v.value)
+    }
+}
+
+impl cpp::Semantics for Constants {
+    fn data_model(&self) -> cpp::DataModel {
+        self.data_model
+    }
+    fn identifier(&self, name: &str) -> Option<cpp::Value> {
+        self.values.get(name).copied()
+    }
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+        None
+    }
 }
 
 /// `uapi-diff diff OLD NEW`.
@@ -154,7 +252,13 @@ pub fn diff_trees(old: &Tree, new: &Tree, opts: &Options) -> Result<DiffReport, 
 }
 
 pub fn report(old: Snapshot, new: Snapshot) -> DiffReport {
-    let d = diff::diff(&old.model, &new.model);
+    let mut d = diff::diff(&old.model, &new.model);
+    if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
+        let mut properties = kms::diff(o, n);
+        crate::rules::classify_all(&mut properties, &old.model, &new.model);
+        d.changes.extend(properties);
+        diff::sort_changes(&mut d.changes);
+    }
     let mut notes: Vec<Note> = old.notes.into_iter().chain(new.notes).collect();
     notes.sort();
     DiffReport {

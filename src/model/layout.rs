@@ -804,6 +804,9 @@ impl cpp::Semantics for FileSemantics<'_, '_, '_> {
     fn data_model(&self) -> cpp::DataModel {
         self.types.arch.data_model
     }
+    fn char_is_signed(&self) -> bool {
+        self.types.arch.char_signed
+    }
     fn identifier(&self, name: &str) -> Option<Value> {
         if let Some(v) = self.local.and_then(|l| l.get(name)) {
             return Some(*v);

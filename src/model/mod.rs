@@ -458,6 +458,7 @@ impl Lister<'_, '_, '_, '_> {
             nr: arg(2),
             size: arg(3),
             arg_type,
+            spelled: None,
             unresolved,
         }
     }
@@ -612,8 +613,11 @@ impl Lister<'_, '_, '_, '_> {
                 None => en.name.clone(),
             };
             if en.text.as_deref().is_some_and(|t| t.contains("_IO")) {
-                let (kind, facts) =
+                let (kind, mut facts) =
                     self.constant(en.text.as_deref().unwrap_or_default(), text.clone());
+                if let Facts::Ioctl { spelled, .. } = &mut facts {
+                    *spelled = Some("enumerator".to_string());
+                }
                 if kind == ItemKind::Ioctl {
                     self.put(kind, None, &en.name, en.line, facts, decl);
                     continue;
