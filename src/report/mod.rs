@@ -121,7 +121,7 @@ pub fn facts_line(facts: &Facts) -> String {
         Facts::Property(p) => property_line(p),
         Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
     };
-    if let Some(reason) = unresolved(facts) {
+    if let Some(reason) = unresolved_reason(facts) {
         s.push_str(&format!(" [unresolved: {reason}]"));
     }
     s
@@ -146,7 +146,8 @@ fn property_line(p: &crate::kms::PropertyFacts) -> String {
     parts.join(", ")
 }
 
-fn unresolved(facts: &Facts) -> Option<&str> {
+/// Why a fact could not be computed, if it could not.
+pub fn unresolved_reason(facts: &Facts) -> Option<&str> {
     match facts {
         Facts::Ioctl { unresolved, .. }
         | Facts::Record { unresolved, .. }
