@@ -10,11 +10,22 @@ use serde_json::json;
 
 const DOC: &str = "Documentation/gpu/drm-uapi.rst, \"Open-Source Userspace Requirements\"";
 
+fn items(n: usize) -> String {
+    format!("{n} item{}", if n == 1 { "" } else { "s" })
+}
+
+fn group_heading(g: &Group) -> String {
+    let missing = g.items.iter().filter(|i| !i.justified).count();
+    format!("{} ({}, {missing} missing)", g.title, items(g.items.len()))
+}
+
 fn headline(cl: &Checklist) -> String {
     let s = &cl.summary;
     format!(
-        "{} items need open-source userspace ({DOC}): {} justified, {} missing.",
-        s.items, s.justified, s.missing
+        "{} need open-source userspace ({DOC}): {} justified, {} missing.",
+        items(s.items),
+        s.justified,
+        s.missing
     )
 }
 
@@ -112,12 +123,7 @@ pub fn markdown(cl: &Checklist) -> String {
         sources_line(cl)
     );
     for g in &cl.groups {
-        let missing = g.items.iter().filter(|i| !i.justified).count();
-        out.push_str(&format!(
-            "\n## {} ({} items, {missing} missing)\n\n",
-            g.title,
-            g.items.len()
-        ));
+        out.push_str(&format!("\n## {}\n\n", group_heading(g)));
         for r in routing_lines(g) {
             out.push_str(&format!("Route to: {r}\n\n"));
         }
@@ -227,10 +233,8 @@ pub fn text(cl: &Checklist) -> String {
     wrap(&mut out, &headline(cl), "", "", WIDTH);
     wrap(&mut out, &sources_line(cl), "", "", WIDTH);
     for g in &cl.groups {
-        let missing = g.items.iter().filter(|i| !i.justified).count();
         out.push('\n');
-        let title = format!("{} ({} items, {missing} missing)", g.title, g.items.len());
-        wrap(&mut out, &title, "== ", "   ", WIDTH);
+        wrap(&mut out, &group_heading(g), "== ", "   ", WIDTH);
         for r in routing_lines(g) {
             wrap(&mut out, &r, "Route to: ", "    ", WIDTH);
         }
@@ -253,7 +257,11 @@ pub fn text(cl: &Checklist) -> String {
             }
             if let Some(d) = declaration(item) {
                 for l in d.lines() {
-                    wrap(&mut out, l, "    | ", "    |   ", WIDTH);
+                    // Keep the declaration's indentation (tabs as two spaces).
+                    let body = l.trim_start();
+                    let indent = l[..l.len() - body.len()].replace('\t', "  ");
+                    let first = format!("    | {indent}");
+                    wrap(&mut out, body, &first, &format!("{first}  "), WIDTH);
                 }
             }
             wrap(
@@ -299,7 +307,7 @@ pub fn json(cl: &Checklist) -> String {
 
 /// Ids of the findings that are not items, in SARIF and annotations.
 const STALE_RULE: &str = "ledger-stale";
-const WARNING_RULE: &str = "ledger-warning";
+const WARNING_RULE: &str = "evidence-warning";
 
 fn item_message(item: &Item) -> String {
     match &item.missing {
@@ -413,7 +421,7 @@ fn annotation(level: &str, file: &str, line: u32, title: &str, message: &str) ->
 }
 
 /// GitHub annotations: a `warning` per item without evidence, a `notice` per justified item, and a
-/// `warning` per stale entry or ledger warning.
+/// `warning` per stale entry or evidence warning.
 pub fn github(cl: &Checklist) -> String {
     let mut out = String::new();
     for item in cl.groups.iter().flat_map(|g| &g.items) {
@@ -432,7 +440,7 @@ pub fn github(cl: &Checklist) -> String {
     }
     for (title, findings) in [
         ("stale ledger entry", &cl.stale),
-        ("ledger warning", &cl.warnings),
+        ("evidence warning", &cl.warnings),
     ] {
         for f in findings {
             let message = format!("{}: {}", f.id, f.message);
