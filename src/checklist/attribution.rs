@@ -249,6 +249,9 @@ impl Syntax {
     }
 }
 
+/// A commit changing a file: the file's blob before and after (`None`: absent).
+type Step<'c> = (&'c CommitInfo, Option<BlobId>, Option<BlobId>);
+
 /// Attributes `items` (all in the new tree) to the commits of OLD..NEW. Errors when the two are not
 /// connected git revisions of one repository.
 pub fn attribute(
@@ -301,8 +304,7 @@ pub fn attribute(
     );
 
     // Per path, the commits that change it, in order.
-    let mut touching: HashMap<&str, Vec<(&CommitInfo, Option<BlobId>, Option<BlobId>)>> =
-        HashMap::new();
+    let mut touching: HashMap<&str, Vec<Step>> = HashMap::new();
     for commit in &commits {
         for ch in &commit.changed {
             touching
