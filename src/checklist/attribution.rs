@@ -288,7 +288,11 @@ pub fn attribute(
         .collect();
     entries.sort_by(|a, b| (&a.path, a.blob).cmp(&(&b.path, b.blob)));
     let (headers, sources): (Vec<FileEntry>, Vec<FileEntry>) =
-        entries.into_iter().partition(|e| e.path.ends_with(".h"));
+        // uAPI headers are parsed; driver sources (and headers beside them) are searched for
+        // property names.
+        entries
+            .into_iter()
+            .partition(|e| e.path.ends_with(".h") && !e.path.starts_with("drivers/"));
     let parsed = cache.headers(new, &headers)?;
     let mut syntax: HashMap<BlobId, Syntax> = headers
         .par_iter()
