@@ -63,10 +63,65 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The reviewer's checklist: every uAPI item that needs open-source userspace, by area, with
+    /// its evidence. With --check, exit 1 while an item has none.
+    Checklist {
+        old: String,
+        new: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ChecklistFormat,
+        /// The evidence ledger (default: Documentation/gpu/uapi-ledger.toml in NEW's tree, if any).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// Exit 1 while an item lacks evidence in the ledger (for CI).
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        select: ChecklistSelect,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The evidence ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters and the document it comes from.
     Explain { rule: String },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChecklistFormat {
+    Markdown,
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChecklistSelect {
+    /// Do not look for the commits that introduced each item.
+    #[arg(long)]
+    no_attribution: bool,
+    /// Only these areas (repeatable; default all).
+    #[arg(long, value_enum)]
+    area: Vec<crate::checklist::group::Area>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Write a ledger skeleton: an entry per checklist item, with its place and candidate evidence.
+    Init {
+        old: String,
+        new: String,
+        #[command(flatten)]
+        select: ChecklistSelect,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Runs the CLI; returns the exit status.
@@ -142,6 +197,63 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             emit(&common, &text)?;
             Ok(0)
         }
+        Command::Checklist {
+            old,
+            new,
+            format,
+            ledger,
+            check,
+            select,
+            common,
+        } => {
+            let cl = checklist(&old, &new, ledger, &select, &common)?;
+            let text = match format {
+                ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
+                ChecklistFormat::Text => crate::checklist::text(&cl),
+                ChecklistFormat::Json => crate::checklist::json(&cl),
+                ChecklistFormat::Sarif => crate::checklist::sarif(&cl),
+                ChecklistFormat::Github => crate::checklist::github(&cl),
+            };
+            emit(&common, &text)?;
+            for f in cl.stale.iter().chain(&cl.warnings) {
+                eprintln!(
+                    "uapi-diff: warning: {}:{}: {}: {}",
+                    f.file, f.line, f.id, f.message
+                );
+            }
+            if !check || cl.summary.missing == 0 {
+                return Ok(0);
+            }
+            let missing: Vec<&str> = cl
+                .groups
+                .iter()
+                .flat_map(|g| &g.items)
+                .filter(|i| !i.justified)
+                .map(|i| i.id.as_str())
+                .collect();
+            const SHOWN: usize = 20;
+            eprintln!(
+                "uapi-diff: check failed: {} of {} items have no evidence: {}{}",
+                missing.len(),
+                cl.summary.items,
+                missing[..missing.len().min(SHOWN)].join(", "),
+                if missing.len() > SHOWN { ", …" } else { "" }
+            );
+            Ok(1)
+        }
+        Command::Ledger {
+            command:
+                LedgerCommand::Init {
+                    old,
+                    new,
+                    select,
+                    common,
+                },
+        } => {
+            let cl = checklist(&old, &new, None, &select, &common)?;
+            emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
+            Ok(0)
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in crate::rules::CATALOG {
@@ -173,6 +285,24 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
         },
     }
+}
+
+fn checklist(
+    old: &str,
+    new: &str,
+    ledger: Option<PathBuf>,
+    select: &ChecklistSelect,
+    common: &Common,
+) -> Result<crate::checklist::Checklist, Error> {
+    let opts = crate::checklist::Options {
+        pipeline: options(common)?,
+        ledger,
+        attribution: !select.no_attribution,
+        areas: select.area.clone(),
+    };
+    let old_tree = Tree::open(&common.repo, old)?;
+    let new_tree = Tree::open(&common.repo, new)?;
+    crate::checklist::run(&old_tree, &new_tree, &opts)
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

@@ -6,6 +6,7 @@
 //! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together.
 
 pub mod change;
+pub mod checklist;
 pub mod cli;
 pub mod cpp;
 pub mod diff;

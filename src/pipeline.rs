@@ -237,15 +237,25 @@ impl cpp::Semantics for Constants {
 
 /// `uapi-diff diff OLD NEW`.
 pub fn diff_trees(old: &Tree, new: &Tree, opts: &Options) -> Result<DiffReport, Error> {
-    let cache = ParseCache::default();
+    diff_trees_cached(old, new, opts, &ParseCache::default())
+}
+
+/// `diff_trees` with a parse cache the caller keeps (to parse more blobs of the same repository
+/// afterwards without parsing these again).
+pub fn diff_trees_cached(
+    old: &Tree,
+    new: &Tree,
+    opts: &Options,
+    cache: &ParseCache,
+) -> Result<DiffReport, Error> {
     let (old_entries, old_notes) = list_headers(old, opts)?;
     let (new_entries, new_notes) = list_headers(new, opts)?;
     // Parse every distinct blob of both revisions in one parallel pass.
     cache.headers(old, &old_entries)?;
     cache.headers(new, &new_entries)?;
     let (old_snap, new_snap) = rayon::join(
-        || snapshot(old, &old_entries, old_notes, &cache, opts),
-        || snapshot(new, &new_entries, new_notes, &cache, opts),
+        || snapshot(old, &old_entries, old_notes, cache, opts),
+        || snapshot(new, &new_entries, new_notes, cache, opts),
     );
     let (old_snap, new_snap) = (old_snap?, new_snap?);
     Ok(report(old_snap, new_snap))

@@ -168,7 +168,11 @@ pub fn facts_transition(c: &Change) -> String {
 
 /// A unified diff of the declaration's text before and after, when it changed.
 pub fn declaration_diff(c: &Change) -> Option<String> {
-    let (old, new) = (c.old_decl.as_deref()?, c.new_decl.as_deref()?);
+    text_diff(c.old_decl.as_deref()?, c.new_decl.as_deref()?)
+}
+
+/// A unified diff of two texts, `None` when they are equal.
+pub fn text_diff(old: &str, new: &str) -> Option<String> {
     if old == new {
         return None;
     }
