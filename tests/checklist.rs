@@ -104,7 +104,7 @@ status = "waived"
 reason = "drm_fourcc.h Open Source User Waiver; acked by the Mesa and AMD stacks"
 
 [[item]]
-ids = ["ioctl:DRM_IOCTL_TOY_GEM_CREATE", "field:drm_toy_gem_create.offset"]
+ids = ["ioctl:DRM_IOCTL_TOY_GEM_CREATE", "struct:drm_toy_gem_create", "field:drm_toy_gem_create.offset"]
 status = "proposed"
 links = ["https://gitlab.freedesktop.org/jdoe/mesa/-/commits/toy-offset"]
 
@@ -292,6 +292,7 @@ fn checklist_groups_evidence_and_attribution() {
                 vec![
                     "ioctl:DRM_IOCTL_TOY_GEM_CREATE",
                     "ioctl:DRM_IOCTL_TOY_WAIT",
+                    "struct:drm_toy_gem_create",
                     "struct:drm_toy_wait",
                     "field:drm_toy_gem_create.offset",
                     "define:DRM_TOY_WAIT",
@@ -366,6 +367,12 @@ fn checklist_groups_evidence_and_attribution() {
                 15,
                 "ioctl:DRM_IOCTL_TOY_GEM_CREATE"
             ),
+            (
+                "Documentation/gpu/uapi-ledger.toml",
+                15,
+                "struct:drm_toy_gem_create"
+            ),
+            ("include/uapi/drm/toy_drm.h", 9, "struct:drm_toy_gem_create"),
             (
                 "include/uapi/drm/toy_drm.h",
                 13,
@@ -461,7 +468,7 @@ fn exit_codes() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("1 of 7 items have no evidence: define:GADGET_FLAG_B"),
+        err.contains("1 of 8 items have no evidence: define:GADGET_FLAG_B"),
         "{err}"
     );
     assert!(err.contains("stale ledger entry"), "{err}");
@@ -512,7 +519,7 @@ fn ledger_init_round_trip() {
     assert_eq!(code, 0, "{err}");
     // Every item has an entry, none counts as evidence yet.
     let parsed = Ledger::parse("skeleton", &skeleton).expect("skeleton parses");
-    assert_eq!(parsed.patterns.len(), 7);
+    assert_eq!(parsed.patterns.len(), 8);
     let path = h.path().join("ledger.toml");
     std::fs::write(&path, &skeleton).expect("write");
     let ledger = path.to_str().expect("utf-8");
@@ -531,7 +538,7 @@ fn ledger_init_round_trip() {
     );
     assert_eq!(code, 1, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(doc["summary"]["missing"], 7);
+    assert_eq!(doc["summary"]["missing"], 8);
     assert_eq!(doc["summary"]["stale"], 0);
     assert_eq!(
         doc["groups"][0]["items"][0]["missing"],
@@ -558,7 +565,7 @@ fn ledger_init_round_trip() {
     );
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(doc["summary"]["justified"], 7);
+    assert_eq!(doc["summary"]["justified"], 8);
     assert_eq!(doc["summary"]["stale"], 0);
 }
 

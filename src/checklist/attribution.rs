@@ -157,7 +157,10 @@ impl KeyLister<'_> {
                         self.put(SynKind::Field, parent, word, text);
                     }
                 }
-                Node::Enumerator(_) | Node::Undef { .. } | Node::Include { .. } => {}
+                Node::Enumerator(_)
+                | Node::Undef { .. }
+                | Node::Include { .. }
+                | Node::Pragma { .. } => {}
             }
         }
     }
