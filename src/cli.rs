@@ -6,6 +6,7 @@ use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
 use crate::source::Tree;
+use crate::{history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -44,6 +45,12 @@ pub enum Format {
     Markdown,
 }
 
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Compare the uAPI of two revisions (git revisions, or two directories).
@@ -60,6 +67,16 @@ pub enum Command {
         rev: String,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Walk revisions in order, diffing each with the one before: a summary per step. Each blob
+    /// is parsed once for the whole walk.
+    History {
+        #[arg(required = true, num_args = 2..)]
+        revs: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
         #[command(flatten)]
         common: Common,
     },
@@ -104,7 +121,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let opts = options(&common)?;
             let old_tree = Tree::open(&common.repo, &old)?;
             let new_tree = Tree::open(&common.repo, &new)?;
-            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts)?;
+            let spinner = progress::spinner(format!("diffing {old} → {new}"));
+            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts);
+            spinner.finish_and_clear();
+            let report = report?;
             for note in report.notes.iter().filter(|n| n.line == 0) {
                 eprintln!(
                     "uapi-diff: warning: {}: {}: {}",
@@ -141,6 +161,28 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             };
             emit(&common, &text)?;
             Ok(0)
+        }
+        Command::History {
+            revs,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let trees = revs
+                .iter()
+                .map(|r| Tree::open(&common.repo, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let bar = progress::bar(trees.len() as u64, "revisions".to_string());
+            let walked = history::walk(&trees, &opts, &|done| bar.set_position(done as u64));
+            bar.finish_and_clear();
+            let walked = walked?;
+            let text = match format {
+                HistoryFormat::Text => history::text(&walked),
+                HistoryFormat::Json => history::json(&walked),
+            };
+            emit(&common, &text)?;
+            let changed = walked.steps.iter().any(|s| !s.kinds.is_empty());
+            Ok(if changed { 1 } else { 0 })
         }
         Command::Rules => {
             let mut out = String::new();
