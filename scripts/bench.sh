@@ -29,7 +29,8 @@ measure() {
       cat "$out/err" >&2
       exit 2
     }
-    cat "$out/t" >>"$out/times"
+    # GNU time adds "Command exited with non-zero status 1" before the figures.
+    tail -n 1 "$out/t" >>"$out/times"
   done
   awk -v label="$label" '
     { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
