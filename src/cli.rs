@@ -6,6 +6,7 @@ use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
 use crate::source::Tree;
+use crate::{history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -42,6 +43,12 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +92,16 @@ pub enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// Walk revisions in order, diffing each with the one before: a summary per step. Each blob
+    /// is parsed once for the whole walk.
+    History {
+        #[arg(required = true, num_args = 2..)]
+        revs: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
+        #[command(flatten)]
+        common: Common,
     },
     /// List the classification rules.
     Rules,
@@ -159,7 +176,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let opts = options(&common)?;
             let old_tree = Tree::open(&common.repo, &old)?;
             let new_tree = Tree::open(&common.repo, &new)?;
-            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts)?;
+            let spinner = progress::spinner(format!("diffing {old} → {new}"));
+            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts);
+            spinner.finish_and_clear();
+            let report = report?;
             for note in report.notes.iter().filter(|n| n.line == 0) {
                 eprintln!(
                     "uapi-diff: warning: {}: {}: {}",
@@ -253,6 +273,28 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let cl = checklist(&old, &new, None, &select, &common)?;
             emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
             Ok(0)
+        }
+        Command::History {
+            revs,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let trees = revs
+                .iter()
+                .map(|r| Tree::open(&common.repo, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let bar = progress::bar(trees.len() as u64, "revisions".to_string());
+            let walked = history::walk(&trees, &opts, &|done| bar.set_position(done as u64));
+            bar.finish_and_clear();
+            let walked = walked?;
+            let text = match format {
+                HistoryFormat::Text => history::text(&walked),
+                HistoryFormat::Json => history::json(&walked),
+            };
+            emit(&common, &text)?;
+            let changed = walked.steps.iter().any(|s| !s.kinds.is_empty());
+            Ok(if changed { 1 } else { 0 })
         }
         Command::Rules => {
             let mut out = String::new();

@@ -3,6 +3,7 @@
 //! and the drivers that call them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use memchr::memmem;
 use rayon::prelude::*;
@@ -954,23 +955,30 @@ impl<'a> Parsed<'a> {
     }
 }
 
-pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
-    let needles: Vec<memmem::Finder> = [
+/// Finders for what makes a file parsed whole from the start: the creation, fill and attach
+/// calls, and (in headers) enum value tables.
+static FIRST_ROUND: LazyLock<[memmem::Finder<'static>; 4]> = LazyLock::new(|| {
+    [
         "drm_property_create",
         ADD_ENUM,
         ATTACH,
         "drm_prop_enum_list",
     ]
-    .iter()
     .map(|n| memmem::Finder::new(n.as_bytes()))
-    .collect();
+});
+
+/// Whether a file is parsed whole in the first round (the others only if later rounds find
+/// calls to helpers in them).
+pub(crate) fn parsed_whole(file: &SourceFile) -> bool {
+    let needles = &*FIRST_ROUND;
+    prefilter(file.bytes, &needles[..3])
+        || (file.path.ends_with(".h") && prefilter(file.bytes, &needles[3..]))
+}
+
+pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
     let first: Vec<(usize, Option<Vec<usize>>)> = (0..files.len())
         .into_par_iter()
-        .filter(|&i| {
-            let f = &files[i];
-            prefilter(f.bytes, &needles[..3])
-                || (f.path.ends_with(".h") && prefilter(f.bytes, &needles[3..]))
-        })
+        .filter(|&i| parsed_whole(&files[i]))
         .map(|i| (i, None))
         .collect();
     let mut parsed = Parsed {
