@@ -2,7 +2,8 @@
 # Builds the real-kernel test data from Debian's linux-source packages into a git-ignored cache:
 #   cache/kernels/src/linux-source-6.1/ and .../linux-source-6.12/   full unpacked trees (for the gcc harness)
 #   cache/kernels/repo/                                               a git repo with tags v6.1 and v6.12
-# The repo holds only the paths uapi-diff reads, so it stays small and quick to build.
+# The repo holds only the paths uapi-diff reads (include/, arch/*/include/, drivers/gpu/drm/,
+# drivers/accel/, MAINTAINERS, Documentation/gpu/), so it stays small and quick to build.
 # Idempotent: each step is skipped when its output exists. Usage: scripts/fetch-kernels.sh [CACHE_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,8 @@ if [ ! -f "$cache/repo.done" ]; then
         mkdir -p "$cache/repo/$(dirname "$p")"; cp -a "$src/$p" "$cache/repo/$p"
       fi
     done
-    (cd "$cache/repo" && git add -A && git -c gc.auto=0 -c user.name=uapi-diff -c user.email=uapi-diff@localhost \
+    # Fixed dates, so the commit ids are the same on every machine that builds the same packages.
+    (cd "$cache/repo" && git add -A && GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z" git -c gc.auto=0 -c user.name=uapi-diff -c user.email=uapi-diff@localhost \
        commit -q -m "linux-source-$v ($(ls "$cache/debs"/linux-source-"$v"_*.deb | tail -n 1 | xargs basename))" \
        && git tag -f "v$v" >/dev/null)
   done

@@ -69,6 +69,9 @@ pub enum Facts {
         nr: Option<u64>,
         size: Option<u64>,
         arg_type: Option<String>,
+        /// `enumerator` when the request number is an enumerator's value (binder); absent for a `#define`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        spelled: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         unresolved: Option<String>,
     },

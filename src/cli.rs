@@ -6,6 +6,7 @@ use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
 use crate::source::Tree;
+use crate::{history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub struct Common {
     /// Target architecture: its arch/<dir>/include/uapi serves <asm/...> and its ABI sets layouts.
     #[arg(long, default_value = "x86", global = true)]
     pub arch: String,
+    /// Skip the DRM KMS properties (drivers/gpu/drm): headers only.
+    #[arg(long, global = true)]
+    pub no_kms: bool,
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", global = true)]
     pub output: Option<PathBuf>,
@@ -39,6 +43,12 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,10 +70,75 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The reviewer's checklist: every uAPI item that needs open-source userspace, by area, with
+    /// its evidence. With --check, exit 1 while an item has none.
+    Checklist {
+        old: String,
+        new: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ChecklistFormat,
+        /// The evidence ledger (default: Documentation/gpu/uapi-ledger.toml in NEW's tree, if any).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// Exit 1 while an item lacks evidence in the ledger (for CI).
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        select: ChecklistSelect,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The evidence ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// Walk revisions in order, diffing each with the one before: a summary per step. Each blob
+    /// is parsed once for the whole walk.
+    History {
+        #[arg(required = true, num_args = 2..)]
+        revs: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters and the document it comes from.
     Explain { rule: String },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChecklistFormat {
+    Markdown,
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChecklistSelect {
+    /// Do not look for the commits that introduced each item.
+    #[arg(long)]
+    no_attribution: bool,
+    /// Only these areas (repeatable; default all).
+    #[arg(long, value_enum)]
+    area: Vec<crate::checklist::group::Area>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Write a ledger skeleton: an entry per checklist item, with its place and candidate evidence.
+    Init {
+        old: String,
+        new: String,
+        #[command(flatten)]
+        select: ChecklistSelect,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Runs the CLI; returns the exit status.
@@ -84,7 +159,10 @@ fn options(common: &Common) -> Result<Options, Error> {
             ARCHES.iter().map(|a| a.name).collect::<Vec<_>>().join(", "),
         )
     })?;
-    Ok(Options { arch })
+    Ok(Options {
+        arch,
+        kms: !common.no_kms,
+    })
 }
 
 fn execute(cli: Cli) -> Result<i32, Error> {
@@ -98,7 +176,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let opts = options(&common)?;
             let old_tree = Tree::open(&common.repo, &old)?;
             let new_tree = Tree::open(&common.repo, &new)?;
-            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts)?;
+            let spinner = progress::spinner(format!("diffing {old} → {new}"));
+            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts);
+            spinner.finish_and_clear();
+            let report = report?;
             if report.old.commit.is_some() && report.old.commit == report.new.commit {
                 eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
             }
@@ -134,6 +215,85 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             };
             emit(&common, &text)?;
             Ok(0)
+        }
+        Command::Checklist {
+            old,
+            new,
+            format,
+            ledger,
+            check,
+            select,
+            common,
+        } => {
+            let cl = checklist(&old, &new, ledger, &select, &common)?;
+            let text = match format {
+                ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
+                ChecklistFormat::Text => crate::checklist::text(&cl),
+                ChecklistFormat::Json => crate::checklist::json(&cl),
+                ChecklistFormat::Sarif => crate::checklist::sarif(&cl),
+                ChecklistFormat::Github => crate::checklist::github(&cl),
+            };
+            emit(&common, &text)?;
+            for f in cl.stale.iter().chain(&cl.warnings) {
+                eprintln!(
+                    "uapi-diff: warning: {}:{}: {}: {}",
+                    f.file, f.line, f.id, f.message
+                );
+            }
+            if !check || cl.summary.missing == 0 {
+                return Ok(0);
+            }
+            let missing: Vec<&str> = cl
+                .groups
+                .iter()
+                .flat_map(|g| &g.items)
+                .filter(|i| !i.justified)
+                .map(|i| i.id.as_str())
+                .collect();
+            const SHOWN: usize = 20;
+            eprintln!(
+                "uapi-diff: check failed: {} of {} items have no evidence: {}{}",
+                missing.len(),
+                cl.summary.items,
+                missing[..missing.len().min(SHOWN)].join(", "),
+                if missing.len() > SHOWN { ", …" } else { "" }
+            );
+            Ok(1)
+        }
+        Command::Ledger {
+            command:
+                LedgerCommand::Init {
+                    old,
+                    new,
+                    select,
+                    common,
+                },
+        } => {
+            let cl = checklist(&old, &new, None, &select, &common)?;
+            emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
+            Ok(0)
+        }
+        Command::History {
+            revs,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let trees = revs
+                .iter()
+                .map(|r| Tree::open(&common.repo, r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let bar = progress::bar(trees.len() as u64, "revisions".to_string());
+            let walked = history::walk(&trees, &opts, &|done| bar.set_position(done as u64));
+            bar.finish_and_clear();
+            let walked = walked?;
+            let text = match format {
+                HistoryFormat::Text => history::text(&walked),
+                HistoryFormat::Json => history::json(&walked),
+            };
+            emit(&common, &text)?;
+            let changed = walked.steps.iter().any(|s| !s.kinds.is_empty());
+            Ok(if changed { 1 } else { 0 })
         }
         Command::Rules => {
             let mut out = String::new();
@@ -182,6 +342,24 @@ fn warn(notes: &[report::Note]) {
             ),
         }
     }
+}
+
+fn checklist(
+    old: &str,
+    new: &str,
+    ledger: Option<PathBuf>,
+    select: &ChecklistSelect,
+    common: &Common,
+) -> Result<crate::checklist::Checklist, Error> {
+    let opts = crate::checklist::Options {
+        pipeline: options(common)?,
+        ledger,
+        attribution: !select.no_attribution,
+        areas: select.area.clone(),
+    };
+    let old_tree = Tree::open(&common.repo, old)?;
+    let new_tree = Tree::open(&common.repo, new)?;
+    crate::checklist::run(&old_tree, &new_tree, &opts)
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

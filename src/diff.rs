@@ -62,9 +62,7 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
             _ => {}
         }
     }
-    for c in &mut out.changes {
-        crate::rules::classify(c, old, new);
-    }
+    crate::rules::classify_all(&mut out.changes, old, new);
     sort_changes(&mut out.changes);
     out.unparsed.sort();
     out
@@ -134,12 +132,16 @@ pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
         (Facts::Value { text: x, .. }, Facts::Value { text: y, .. }) => x == y,
         (
             Facts::Ioctl {
-                number: Some(x), ..
+                number: Some(x),
+                spelled: s1,
+                ..
             },
             Facts::Ioctl {
-                number: Some(y), ..
+                number: Some(y),
+                spelled: s2,
+                ..
             },
-        ) => x == y,
+        ) => x == y && s1 == s2,
         (Facts::Ioctl { arg_type: x, .. }, Facts::Ioctl { arg_type: y, .. }) => x == y,
         (
             Facts::Record {

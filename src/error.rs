@@ -10,6 +10,8 @@ pub enum Error {
     NoUapi { revision: String },
     #[error("unknown architecture `{0}` (known: {1})")]
     UnknownArch(String, String),
+    #[error("ledger {ledger}: {reason}")]
+    Ledger { ledger: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

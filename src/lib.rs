@@ -6,14 +6,17 @@
 //! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together.
 
 pub mod change;
+pub mod checklist;
 pub mod cli;
 pub mod cpp;
 pub mod diff;
 pub mod error;
+pub mod history;
 pub mod kms;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -2,33 +2,43 @@
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
+use crate::change::Facts;
+use crate::cpp;
 use crate::diff;
 use crate::error::Error;
+use crate::kms::{self, KmsModel};
 use crate::model::{self, Arch, HeaderSource, Model};
 use crate::parse::{self, ParsedHeader};
 use crate::report::{DiffReport, Note, Revision, Summary};
 use crate::source::{BlobId, FileEntry, Selection, Tree};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
 pub struct Options {
     pub arch: &'static Arch,
+    /// Also extract and diff the DRM KMS properties created in drivers/gpu/drm.
+    pub kms: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             arch: Arch::by_name("x86").expect("x86 is a known arch"),
+            kms: true,
         }
     }
 }
 
-/// Parsed headers by blob: a blob that is identical at several revisions is parsed once.
+/// What is computed from blobs, by blob id: a blob that is identical at several revisions is read
+/// and parsed once, whichever revision (or `history` step) asks first.
 #[derive(Default)]
 pub struct ParseCache {
-    headers: Mutex<HashMap<BlobId, Arc<ParsedHeader>>>,
+    headers: BlobMap<Arc<ParsedHeader>>,
+    /// The bytes of the DRM sources KMS extraction reads (it parses them itself, per revision,
+    /// because which parts it parses depends on the whole tree).
+    kms_sources: BlobMap<Arc<Vec<u8>>>,
 }
 
 impl ParseCache {
@@ -38,32 +48,87 @@ impl ParseCache {
         tree: &Tree,
         entries: &[FileEntry],
     ) -> Result<Vec<Arc<ParsedHeader>>, Error> {
+        self.headers
+            .get_or_make(tree, entries, |b| Arc::new(parse::parse_header(&b)))
+    }
+
+    /// Reads (in parallel) the KMS sources not read yet, then returns all of them.
+    pub fn kms_sources(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Arc<Vec<u8>>>, Error> {
+        self.kms_sources.get_or_make(tree, entries, Arc::new)
+    }
+
+    /// Forgets the KMS sources that are not among `entries` (a walk over many revisions keeps the
+    /// current revision's, which the next one mostly shares, rather than every revision's).
+    pub fn retain_kms_sources(&self, entries: &[FileEntry]) {
+        let keep: HashSet<BlobId> = entries.iter().map(|e| e.blob).collect();
+        self.kms_sources.retain(|b| keep.contains(b));
+    }
+
+    /// The number of distinct header blobs parsed so far.
+    pub fn len(&self) -> usize {
+        self.headers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Values made from blobs, by blob id.
+struct BlobMap<T> {
+    map: Mutex<HashMap<BlobId, T>>,
+}
+
+impl<T> Default for BlobMap<T> {
+    fn default() -> Self {
+        BlobMap {
+            map: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Clone + Send> BlobMap<T> {
+    /// Reads the entries' blobs not seen yet (each once, in parallel), makes their values, and
+    /// returns the values of all entries in order.
+    fn get_or_make(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+        make: impl Fn(Vec<u8>) -> T + Sync + Send,
+    ) -> Result<Vec<T>, Error> {
         let missing: Vec<FileEntry> = {
-            let done = self.headers.lock().expect("parse cache lock");
-            let mut seen = std::collections::HashSet::new();
+            let done = self.map.lock().expect("blob map lock");
+            let mut seen = HashSet::new();
             entries
                 .iter()
                 .filter(|e| !done.contains_key(&e.blob) && seen.insert(e.blob))
                 .cloned()
                 .collect()
         };
-        let bytes = tree.read_all(&missing)?;
-        let parsed: Vec<(BlobId, Arc<ParsedHeader>)> = missing
-            .par_iter()
-            .zip(bytes.par_iter())
-            .map(|(e, b)| (e.blob, Arc::new(parse::parse_header(b))))
+        let made: Vec<(BlobId, T)> = tree
+            .read_all(&missing)?
+            .into_par_iter()
+            .zip(missing.par_iter())
+            .map(|(bytes, e)| (e.blob, make(bytes)))
             .collect();
-        let mut done = self.headers.lock().expect("parse cache lock");
-        done.extend(parsed);
+        let mut done = self.map.lock().expect("blob map lock");
+        done.extend(made);
         Ok(entries.iter().map(|e| done[&e.blob].clone()).collect())
     }
 
-    pub fn len(&self) -> usize {
-        self.headers.lock().expect("parse cache lock").len()
+    fn retain(&self, keep: impl Fn(&BlobId) -> bool) {
+        self.map
+            .lock()
+            .expect("blob map lock")
+            .retain(|b, _| keep(b));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn len(&self) -> usize {
+        self.map.lock().expect("blob map lock").len()
     }
 }
 
@@ -77,6 +142,8 @@ pub fn header_selection(arch: &Arch) -> Selection {
 pub struct Snapshot {
     pub revision: Revision,
     pub model: Model,
+    /// KMS properties, when `Options::kms` is set.
+    pub kms: Option<KmsModel>,
     pub notes: Vec<Note>,
 }
 
@@ -133,6 +200,11 @@ pub fn snapshot(
         line: n.line,
         message: n.message.clone(),
     }));
+    let kms = if opts.kms {
+        Some(kms_properties(tree, &model, cache, &mut notes)?)
+    } else {
+        None
+    };
     let revision = Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
@@ -141,34 +213,165 @@ pub fn snapshot(
     Ok(Snapshot {
         revision,
         model,
+        kms,
         notes,
     })
 }
 
-/// `uapi-diff diff OLD NEW`.
-pub fn diff_trees(old: &Tree, new: &Tree, opts: &Options) -> Result<DiffReport, Error> {
-    let cache = ParseCache::default();
-    let (old_entries, old_notes) = list_headers(old, opts)?;
-    let (new_entries, new_notes) = list_headers(new, opts)?;
-    // Parse every distinct blob of both revisions in one parallel pass.
-    cache.headers(old, &old_entries)?;
-    cache.headers(new, &new_entries)?;
-    let (old_snap, new_snap) = rayon::join(
-        || snapshot(old, &old_entries, old_notes, &cache, opts),
-        || snapshot(new, &new_entries, new_notes, &cache, opts),
-    );
-    let (old_snap, new_snap) = (old_snap?, new_snap?);
-    Ok(report(old_snap, new_snap))
+/// The DRM sources a revision's KMS extraction reads: drivers/gpu/drm/**/*.{c,h} that
+/// `kms::wanted` keeps.
+pub fn list_kms_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
+    let (entries, _) = tree.files(&Selection::new(&[
+        "drivers/gpu/drm/**/*.c",
+        "drivers/gpu/drm/**/*.h",
+    ]))?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| kms::wanted(&e.path))
+        .collect())
 }
 
-pub fn report(old: Snapshot, new: Snapshot) -> DiffReport {
-    let d = diff::diff(&old.model, &new.model);
-    let mut notes: Vec<Note> = old.notes.into_iter().chain(new.notes).collect();
+/// The KMS properties of a revision. Range bounds and enum values are evaluated against the
+/// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
+fn kms_properties(
+    tree: &Tree,
+    model: &Model,
+    cache: &ParseCache,
+    notes: &mut Vec<Note>,
+) -> Result<KmsModel, Error> {
+    let entries = list_kms_sources(tree)?;
+    let bytes = cache.kms_sources(tree, &entries)?;
+    let files: Vec<kms::SourceFile> = entries
+        .iter()
+        .zip(&bytes)
+        .map(|(e, b)| kms::SourceFile {
+            path: &e.path,
+            bytes: b,
+        })
+        .collect();
+    let constants = Constants::of(model);
+    let eval = |expr: &str, _file: &str| constants.eval(expr);
+    let properties = kms::extract(&files, &eval);
+    notes.extend(properties.unresolved.iter().map(|u| Note {
+        revision: tree.label().to_string(),
+        file: u.file.clone(),
+        line: u.line,
+        message: format!(
+            "KMS property in {}() not resolved: {}",
+            u.function, u.reason
+        ),
+    }));
+    Ok(properties)
+}
+
+/// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
+struct Constants {
+    values: HashMap<String, cpp::Value>,
+    data_model: cpp::DataModel,
+}
+
+impl Constants {
+    fn of(model: &Model) -> Constants {
+        let mut values = HashMap::new();
+        for (key, item) in &model.items {
+            let value = match &item.facts {
+                Facts::Value { value: Some(v), .. } => *v,
+                Facts::Ioctl {
+                    number: Some(n), ..
+                } => *n as i128,
+                _ => continue,
+            };
+            let kind = if i64::try_from(value).is_ok() {
+                cpp::IntKind::LongLong
+            } else {
+                cpp::IntKind::ULongLong
+            };
+            values
+                .entry(key.name.clone())
+                .or_insert(cpp::Value { value, kind });
+        }
+        Constants {
+            values,
+            data_model: model.arch.data_model,
+        }
+    }
+
+    fn eval(&self, expr: &str) -> Option<i128> {
+        let tokens = cpp::tokenize(expr).ok()?;
+        cpp::eval(&tokens, cpp::Mode::Constant, self)
+            .ok()
+            .map(|v| v.value)
+    }
+}
+
+impl cpp::Semantics for Constants {
+    fn data_model(&self) -> cpp::DataModel {
+        self.data_model
+    }
+    fn identifier(&self, name: &str) -> Option<cpp::Value> {
+        self.values.get(name).copied()
+    }
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+        None
+    }
+}
+
+/// `uapi-diff diff OLD NEW`.
+pub fn diff_trees(old: &Tree, new: &Tree, opts: &Options) -> Result<DiffReport, Error> {
+    diff_trees_cached(old, new, opts, &ParseCache::default())
+}
+
+/// `diff_trees` with a parse cache the caller keeps (to parse more blobs of the same repository
+/// afterwards without parsing these again).
+pub fn diff_trees_cached(
+    old: &Tree,
+    new: &Tree,
+    opts: &Options,
+    cache: &ParseCache,
+) -> Result<DiffReport, Error> {
+    let (old_entries, old_notes) = list_headers(old, opts)?;
+    let (new_entries, new_notes) = list_headers(new, opts)?;
+    // One parallel pass over every distinct blob of both revisions: headers are parsed while the
+    // KMS sources are read.
+    let (headers, sources) = rayon::join(
+        || -> Result<(), Error> {
+            cache.headers(old, &old_entries)?;
+            cache.headers(new, &new_entries)?;
+            Ok(())
+        },
+        || -> Result<(), Error> {
+            if opts.kms {
+                cache.kms_sources(old, &list_kms_sources(old)?)?;
+                cache.kms_sources(new, &list_kms_sources(new)?)?;
+            }
+            Ok(())
+        },
+    );
+    headers?;
+    sources?;
+    let (old_snap, new_snap) = rayon::join(
+        || snapshot(old, &old_entries, old_notes, cache, opts),
+        || snapshot(new, &new_entries, new_notes, cache, opts),
+    );
+    let (old_snap, new_snap) = (old_snap?, new_snap?);
+    Ok(report(&old_snap, &new_snap))
+}
+
+/// The diff of two revisions' snapshots, classified, with both sides' notes.
+pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
+    let mut d = diff::diff(&old.model, &new.model);
+    if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
+        let mut properties = kms::diff(o, n);
+        crate::rules::classify_all(&mut properties, &old.model, &new.model);
+        d.changes.extend(properties);
+        diff::sort_changes(&mut d.changes);
+    }
+    let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
     notes.sort();
     DiffReport {
         summary: Summary::of(&d.changes),
-        old: old.revision,
-        new: new.revision,
+        old: old.revision.clone(),
+        new: new.revision.clone(),
         changes: d.changes,
         unparsed: d.unparsed,
         notes,

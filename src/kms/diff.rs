@@ -58,8 +58,9 @@ fn prop_change(
         parent: None,
         file: p.file.clone(),
         line: p.line,
-        breaking: matches!(rule, "kms-property-removed" | "kms-property-changed"),
-        needs_userspace: matches!(rule, "kms-property-added" | "kms-property-adopted"),
+        // Set from the rule's severity by rules::classify_all.
+        breaking: false,
+        needs_userspace: false,
         rule: rule.to_string(),
         old: old.map(|p| Facts::Property(PropertyFacts::of(p))),
         new: new.map(|p| Facts::Property(PropertyFacts::of(p))),
@@ -85,8 +86,9 @@ fn value_change(
         parent: Some(p.name.clone()),
         file: p.file.clone(),
         line: p.line,
-        breaking: rule != "kms-value-added",
-        needs_userspace: rule == "kms-value-added",
+        // Set from the rule's severity by rules::classify_all.
+        breaking: false,
+        needs_userspace: false,
         rule: rule.to_string(),
         old: old.map(|v| Facts::PropertyValue { value: v.value }),
         new: new.map(|v| Facts::PropertyValue { value: v.value }),

@@ -190,6 +190,13 @@ pub fn owner_of(path: &str) -> String {
     parts[0].to_string()
 }
 
+/// Whether `extract` parses this file whole from the start (it creates, fills or attaches a
+/// property, or is a header with an enum value table); other files are parsed, in part, only when
+/// they call a helper found to create properties.
+pub fn parsed_whole(file: &SourceFile) -> bool {
+    resolve::parsed_whole(file)
+}
+
 /// Extracts all properties; parses files in parallel after a memchr prefilter, so cost stays near
 /// the size of the files that matter. Deterministic output order.
 pub fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {

@@ -119,6 +119,8 @@ pub(crate) struct Table {
 
 #[derive(Debug, Default)]
 pub(crate) struct FileFacts<'a> {
+    /// Index of the file in the `extract` input.
+    pub src_index: usize,
     pub path: &'a str,
     pub owner: String,
     pub dir: &'a str,
@@ -509,12 +511,14 @@ struct Unit<'s> {
 }
 
 /// Parses one file. `parse_macros`: also re-parse function-like macro bodies (done for files that
-/// create or attach properties; macro bodies elsewhere are not followed).
+/// create or attach properties; macro bodies elsewhere are not followed). `regions`: parse only
+/// these byte ranges (each on its own; see `regions_around`), for files that merely call a helper.
 pub(crate) fn parse_file<'a>(
     path: &'a str,
     bytes: &'a [u8],
     owner: String,
     parse_macros: bool,
+    regions: Option<&[(usize, usize)]>,
 ) -> FileFacts<'a> {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut facts = FileFacts {
@@ -523,16 +527,36 @@ pub(crate) fn parse_file<'a>(
         dir,
         ..Default::default()
     };
-    let mut units: Vec<Unit> = vec![Unit {
-        src: Cow::Borrowed(bytes),
-        line_base: 0,
-        macro_scope: None,
-    }];
+    let mut units: Vec<Unit> = match regions {
+        None => vec![Unit {
+            src: Cow::Borrowed(bytes),
+            line_base: 0,
+            macro_scope: None,
+        }],
+        Some(rs) => rs
+            .iter()
+            .filter_map(|&(a, b)| {
+                let src = bytes.get(a..b)?;
+                let line_base = memchr::memchr_iter(b'\n', bytes.get(..a)?).count() as u32;
+                Some(Unit {
+                    src: Cow::Borrowed(src),
+                    line_base,
+                    macro_scope: None,
+                })
+            })
+            .collect(),
+    };
+    let file_units = units.len();
     let mut u = 0;
     while u < units.len() {
         let unit = &units[u];
         let mut new_units = Vec::new();
-        parse_unit(&mut facts, unit, parse_macros && u == 0, &mut new_units);
+        parse_unit(
+            &mut facts,
+            unit,
+            parse_macros && u < file_units,
+            &mut new_units,
+        );
         units.extend(new_units);
         u += 1;
         if u > 4096 {
@@ -809,5 +833,41 @@ fn macro_source(body: &[u8], params: &[String]) -> Vec<u8> {
         i += 1;
     }
     out.extend_from_slice(b"\n;}\n");
+    out
+}
+
+/// The top-level regions around `positions` in kernel-style C: from just after the previous
+/// column-0 closing brace line to the next one (a function with the comments before it), merged.
+/// A file in another style degrades to larger regions, never to missing code.
+pub(crate) fn regions_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut sorted = positions.to_vec();
+    sorted.sort_unstable();
+    for pos in sorted {
+        let pos = pos.min(bytes.len());
+        if out.last().map(|r| pos < r.1).unwrap_or(false) {
+            continue;
+        }
+        let start = memchr::memmem::rfind(&bytes[..pos], b"\n}")
+            .map(|i| {
+                memchr::memchr(b'\n', &bytes[i + 1..])
+                    .map(|j| i + 1 + j + 1)
+                    .unwrap_or(bytes.len())
+            })
+            .unwrap_or(0)
+            .min(pos);
+        let end = memchr::memmem::find(&bytes[pos..], b"\n}")
+            .map(|i| {
+                let close = pos + i + 2;
+                memchr::memchr(b'\n', &bytes[close..])
+                    .map(|j| close + j + 1)
+                    .unwrap_or(bytes.len())
+            })
+            .unwrap_or(bytes.len());
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
     out
 }

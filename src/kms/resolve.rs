@@ -3,6 +3,7 @@
 //! and the drivers that call them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use memchr::memmem;
 use rayon::prelude::*;
@@ -850,15 +851,20 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whether `bytes` contains an identifier from `names` that has "drm" in it (found by scanning the
-/// occurrences of "drm"), or one of `others` (names without "drm", searched one by one).
+/// Positions in `bytes` of identifiers from `names` that have "drm" in them (found by scanning
+/// the occurrences of "drm"), and of the `others` (names without "drm", searched one by one).
 fn mentions(
     bytes: &[u8],
     drm: &memmem::Finder,
     names: &HashSet<Vec<u8>>,
     others: &[memmem::Finder],
-) -> bool {
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut last_end = 0;
     for at in drm.find_iter(bytes) {
+        if at < last_end {
+            continue;
+        }
         let mut s = at;
         while s > 0 && is_ident(bytes[s - 1]) {
             s -= 1;
@@ -867,45 +873,134 @@ fn mentions(
         while e < bytes.len() && is_ident(bytes[e]) {
             e += 1;
         }
+        last_end = e;
         if names.contains(&bytes[s..e]) {
-            return true;
+            out.push(s);
         }
     }
-    others.iter().any(|f| f.find(bytes).is_some())
+    for f in others {
+        out.extend(f.find_iter(bytes));
+    }
+    out
 }
 
-pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
-    let needles: Vec<memmem::Finder> = [
+/// Byte ranges of a file parsed on their own.
+type Regions = Vec<(usize, usize)>;
+
+/// Files parsed so far: full parses, and region parses of files that only call helpers.
+struct Parsed<'a> {
+    slots: Vec<Option<FileFacts<'a>>>,
+    /// Regions parsed, for region-parsed files; None for full parses.
+    regions: Vec<Option<Regions>>,
+}
+
+impl<'a> Parsed<'a> {
+    /// (Re)parses files: `Some(positions)` around those positions (with the regions already
+    /// parsed), `None` whole.
+    fn parse(&mut self, files: &[SourceFile<'a>], jobs: Vec<(usize, Option<Vec<usize>>)>) {
+        let jobs: Vec<(usize, Option<Regions>)> = jobs
+            .into_iter()
+            .filter_map(|(i, pos)| {
+                let bytes = files[i].bytes;
+                let regions = match (pos, &self.regions[i], self.slots[i].is_some()) {
+                    (_, None, true) => return None, // already whole
+                    (None, _, _) => None,
+                    (Some(pos), old, _) => {
+                        let mut r = super::parse::regions_around(bytes, &pos);
+                        if let Some(old) = old {
+                            r.extend(old.iter().copied());
+                            r.sort_unstable();
+                            let mut merged: Vec<(usize, usize)> = Vec::new();
+                            for x in r {
+                                match merged.last_mut() {
+                                    Some(last) if x.0 <= last.1 => last.1 = last.1.max(x.1),
+                                    _ => merged.push(x),
+                                }
+                            }
+                            r = merged;
+                        }
+                        let size: usize = r.iter().map(|x| x.1 - x.0).sum();
+                        if old.as_ref() == Some(&r) {
+                            return None;
+                        }
+                        (size * 2 < bytes.len()).then_some(r)
+                    }
+                };
+                Some((i, regions))
+            })
+            .collect();
+        let parsed: Vec<(usize, Option<Regions>, FileFacts<'a>)> = jobs
+            .into_par_iter()
+            .map(|(i, regions)| {
+                let f = &files[i];
+                let mut facts = parse_file(
+                    f.path,
+                    f.bytes,
+                    owner_of(f.path),
+                    regions.is_none(),
+                    regions.as_deref(),
+                );
+                facts.src_index = i;
+                (i, regions, facts)
+            })
+            .collect();
+        for (i, regions, facts) in parsed {
+            self.slots[i] = Some(facts);
+            self.regions[i] = regions;
+        }
+    }
+
+    fn whole(&self, i: usize) -> bool {
+        self.slots[i].is_some() && self.regions[i].is_none()
+    }
+}
+
+/// Finders for what makes a file parsed whole from the start: the creation, fill and attach
+/// calls, and (in headers) enum value tables.
+static FIRST_ROUND: LazyLock<[memmem::Finder<'static>; 4]> = LazyLock::new(|| {
+    [
         "drm_property_create",
         ADD_ENUM,
         ATTACH,
         "drm_prop_enum_list",
     ]
-    .iter()
     .map(|n| memmem::Finder::new(n.as_bytes()))
-    .collect();
-    let first: Vec<usize> = (0..files.len())
+});
+
+/// Whether a file is parsed whole in the first round (the others only if later rounds find
+/// calls to helpers in them).
+pub(crate) fn parsed_whole(file: &SourceFile) -> bool {
+    let needles = &*FIRST_ROUND;
+    prefilter(file.bytes, &needles[..3])
+        || (file.path.ends_with(".h") && prefilter(file.bytes, &needles[3..]))
+}
+
+pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
+    let first: Vec<(usize, Option<Vec<usize>>)> = (0..files.len())
         .into_par_iter()
-        .filter(|&i| {
-            let f = &files[i];
-            prefilter(f.bytes, &needles[..3])
-                || (f.path.ends_with(".h") && prefilter(f.bytes, &needles[3..]))
-        })
+        .filter(|&i| parsed_whole(&files[i]))
+        .map(|i| (i, None))
         .collect();
-    let mut parsed_set: HashSet<usize> = first.iter().copied().collect();
-    let mut facts: Vec<FileFacts> = first
-        .par_iter()
-        .map(|&i| parse_file(files[i].path, files[i].bytes, owner_of(files[i].path), true))
-        .collect();
+    let mut parsed = Parsed {
+        slots: (0..files.len()).map(|_| None).collect(),
+        regions: vec![None; files.len()],
+    };
+    parsed.parse(files, first);
 
     // Rounds: derive the core helpers and driver wrappers from what is parsed, then parse the
-    // files that call them, until nothing new turns up.
+    // places that call them (the functions around the calls), until nothing new turns up.
     let drm = memmem::Finder::new(b"drm");
     let mut searched: HashSet<String> = HashSet::new();
     for _ in 0..MAX_ROUNDS {
+        let facts: Vec<FileFacts> = parsed.slots.iter_mut().filter_map(Option::take).collect();
         let index = Index::build(&facts);
         let (helpers, _) = core_helpers(&facts, &index);
         let wrappers = name_wrappers(&facts);
+        drop(index);
+        for f in facts {
+            let i = f.src_index;
+            parsed.slots[i] = Some(f);
+        }
         let new_helpers: Vec<String> = helpers
             .into_iter()
             .filter(|h| !searched.contains(h))
@@ -933,46 +1028,36 @@ pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
             .collect();
         searched.extend(new_helpers.iter().cloned());
         searched.extend(new_wrappers.iter().map(|(_, w)| format!("{w}@")));
-        let next: Vec<usize> = (0..files.len())
+        let jobs: Vec<(usize, Option<Vec<usize>>)> = (0..files.len())
             .into_par_iter()
-            .filter(|i| !parsed_set.contains(i))
-            .filter(|&i| {
+            .filter(|&i| !parsed.whole(i))
+            .filter_map(|i| {
                 let f = &files[i];
                 if !(f.path.ends_with(".c") || f.path.ends_with(".h")) {
-                    return false;
+                    return None;
                 }
-                if mentions(f.bytes, &drm, &with_drm, &others) {
-                    return true;
-                }
+                let mut pos = mentions(f.bytes, &drm, &with_drm, &others);
                 let owner = owner_of(f.path);
-                wrapper_finders
-                    .iter()
-                    .any(|(o, w)| *o == owner && w.find(f.bytes).is_some())
+                for (o, w) in &wrapper_finders {
+                    if *o == owner {
+                        pos.extend(w.find_iter(f.bytes));
+                    }
+                }
+                (!pos.is_empty()).then_some((i, Some(pos)))
             })
             .collect();
-        if next.is_empty() {
+        if jobs.is_empty() {
             break;
         }
-        parsed_set.extend(next.iter().copied());
-        let more: Vec<FileFacts> = next
-            .par_iter()
-            .map(|&i| {
-                parse_file(
-                    files[i].path,
-                    files[i].bytes,
-                    owner_of(files[i].path),
-                    false,
-                )
-            })
-            .collect();
-        facts.extend(more);
+        parsed.parse(files, jobs);
     }
-    // Resolve; if enum tables named at calls live in files not parsed yet (a driver's table in
-    // another file of its directory), parse those and resolve again.
+    // Resolve; if enum tables named at calls live in files not parsed (whole) yet (a driver's
+    // table in another file of its directory), parse those and resolve again.
     let mut extra_round = true;
     loop {
+        let mut facts: Vec<FileFacts> = parsed.slots.iter_mut().filter_map(Option::take).collect();
         facts.sort_by(|a, b| a.path.cmp(b.path));
-        let missing = {
+        let (model, missing) = {
             let index = Index::build(&facts);
             let r = Resolver {
                 files: &facts,
@@ -982,16 +1067,19 @@ pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
                 budget: CHAIN_BUDGET.into(),
             };
             let model = resolve_all(&r);
-            let missing = r.missing.take();
-            if !extra_round || missing.is_empty() {
-                return model;
-            }
-            missing
+            (model, r.missing.take())
         };
+        if !extra_round || missing.is_empty() {
+            return model;
+        }
         extra_round = false;
-        let next: Vec<usize> = (0..files.len())
+        for f in facts {
+            let i = f.src_index;
+            parsed.slots[i] = Some(f);
+        }
+        let jobs: Vec<(usize, Option<Vec<usize>>)> = (0..files.len())
             .into_par_iter()
-            .filter(|i| !parsed_set.contains(i))
+            .filter(|&i| !parsed.whole(i))
             .filter(|&i| {
                 let f = &files[i];
                 let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -999,24 +1087,12 @@ pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
                     .iter()
                     .any(|(d, name)| d == dir && memmem::find(f.bytes, name.as_bytes()).is_some())
             })
+            .map(|i| (i, None))
             .collect();
-        if next.is_empty() {
-            extra_round = false;
-            continue;
+        if jobs.is_empty() {
+            return model;
         }
-        parsed_set.extend(next.iter().copied());
-        let more: Vec<FileFacts> = next
-            .par_iter()
-            .map(|&i| {
-                parse_file(
-                    files[i].path,
-                    files[i].bytes,
-                    owner_of(files[i].path),
-                    false,
-                )
-            })
-            .collect();
-        facts.extend(more);
+        parsed.parse(files, jobs);
     }
 }
 

@@ -1248,7 +1248,8 @@ fn diff_models() -> (KmsModel, KmsModel) {
 #[test]
 fn diff_classifies_changes() {
     let (old, new) = diff_models();
-    let changes = diff(&old, &new);
+    let mut changes = diff(&old, &new);
+    changes.iter_mut().for_each(crate::rules::set_severity);
     let got: Vec<(&str, &str, &str, bool, bool)> = changes
         .iter()
         .map(|c| {
@@ -1375,7 +1376,7 @@ fn diff_classifies_changes() {
         (v.kind, v.parent.as_deref(), v.line),
         (crate::change::ItemKind::PropertyValue, Some("DPMS"), 31)
     );
-    insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_json_snapshot!("kms_diff_fixture", changes);
     });
 }
@@ -1389,7 +1390,7 @@ fn diff_of_identical_models_is_empty() {
 #[test]
 fn model_snapshot() {
     let (_, new) = diff_models();
-    insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_json_snapshot!("kms_model_fixture", new);
     });
 }
@@ -1509,4 +1510,109 @@ fn real_tree_recall_and_time() {
     );
     let missed: Vec<&String> = grep.difference(&got).collect();
     assert!(missed.is_empty(), "missed by extract: {missed:?}");
+}
+
+#[test]
+fn regions_cover_the_enclosing_function() {
+    let src = b"static int a(void)\n{\n\treturn 0;\n}\n\n/* doc */\nint b(void)\n{\n\tif (x) {\n\t\tcall();\n\t}\n\treturn 1;\n}\n\nint c(void)\n{\n}\n";
+    let pos = memchr::memmem::find(src, b"call").unwrap();
+    let r = parse::regions_around(src, &[pos]);
+    assert_eq!(r.len(), 1);
+    let text = std::str::from_utf8(&src[r[0].0..r[0].1]).unwrap();
+    assert!(text.starts_with("\n/* doc */\nint b(void)"), "{text:?}");
+    assert!(text.ends_with("return 1;\n}\n"), "{text:?}");
+    assert_eq!(
+        parse::regions_around(src, &[0, src.len()]),
+        vec![(0, 34), (src.len(), src.len())]
+    );
+    assert!(parse::regions_around(b"", &[5]).iter().all(|r| r.0 <= r.1));
+}
+
+/// Driver files that only call helpers are parsed around the calls: lines and functions stay
+/// right, and a helper found in a later round is picked up in an already region-parsed file.
+#[test]
+fn exposures_in_large_driver_files() {
+    let mut drv = String::new();
+    for i in 0..40 {
+        drv.push_str(&format!(
+            "static int filler_{i}(struct foo *f)\n{{\n\treturn f->x + {i};\n}}\n\n"
+        ));
+    }
+    drv.push_str("int foo_planes(struct drm_plane *plane)\n{\n\treturn drm_plane_create_zpos_property(plane, 0, 0, 3);\n}\n\n");
+    for i in 40..80 {
+        drv.push_str(&format!(
+            "static int filler_{i}(struct foo *f)\n{{\n\treturn f->x + {i};\n}}\n\n"
+        ));
+    }
+    drv.push_str("int foo_wb(struct drm_device *dev)\n{\n\treturn drm_writeback_connector_init(dev, wb);\n}\n\n");
+    for i in 80..120 {
+        drv.push_str(&format!(
+            "static int filler_{i}(struct foo *f)\n{{\n\treturn f->x + {i};\n}}\n\n"
+        ));
+    }
+    drv.push_str(
+        "int foo_pipe(struct drm_plane *plane)\n{\n\treturn drm_simple_pipe_init(plane);\n}\n",
+    );
+    let line_of = |needle: &str| drv[..drv.find(needle).unwrap()].matches('\n').count() as u32 + 1;
+    let (l1, l2, l3) = (
+        line_of("drm_plane_create_zpos_property"),
+        line_of("drm_writeback_connector_init"),
+        line_of("drm_simple_pipe_init"),
+    );
+    // A core file without creation or attach calls: its helper is only known after a round.
+    let simple = "int drm_simple_pipe_init(struct drm_plane *p)\n{\n\treturn drm_plane_create_zpos_property(p, 0, 0, 1);\n}\n";
+    let m = run(&[
+        ("drivers/gpu/drm/drm_blend.c", CORE_HELPERS),
+        ("drivers/gpu/drm/drm_simple_kms_helper.c", simple),
+        ("drivers/gpu/drm/foo/foo_drv.c", &drv),
+    ]);
+    let exp: Vec<(&str, u32, &str)> = m
+        .exposures
+        .iter()
+        .map(|e| (e.helper.as_str(), e.line, e.function.as_str()))
+        .collect();
+    assert_eq!(
+        exp,
+        vec![
+            ("drm_plane_create_zpos_property", l1, "foo_planes"),
+            ("drm_writeback_connector_init", l2, "foo_wb"),
+            ("drm_simple_pipe_init", l3, "foo_pipe"),
+        ]
+    );
+    assert_eq!(m.exposures[2].properties, vec!["zpos"]);
+}
+
+/// Without an evaluator, renamed values still pair by the value expression as written.
+#[test]
+fn diff_pairs_renames_by_expression_without_eval() {
+    let none = |_: &str, _: &str| None;
+    let old_files = [SourceFile {
+        path: "drivers/gpu/drm/drm_connector.c",
+        bytes: DIFF_OLD_CORE.as_bytes(),
+    }];
+    let new_files = [SourceFile {
+        path: "drivers/gpu/drm/drm_connector.c",
+        bytes: DIFF_NEW_CORE.as_bytes(),
+    }];
+    let (old, new) = (extract(&old_files, &none), extract(&new_files, &none));
+    let changes = diff(&old, &new);
+    let renamed: Vec<(&str, Option<&str>)> = changes
+        .iter()
+        .filter(|c| c.rule == "kms-value-renamed")
+        .map(|c| (c.name.as_str(), c.old_decl.as_deref()))
+        .collect();
+    assert_eq!(
+        renamed,
+        vec![
+            (
+                "RGB_WIDE_FIXED",
+                Some("\"RGB_Wide_Gamut_Fixed_Point\" = DRM_MODE_COLORIMETRY_RGB_WIDE_FIXED")
+            ),
+            (
+                "RGB_WIDE_FLOAT",
+                Some("\"RGB_Wide_Gamut_Floating_Point\" = DRM_MODE_COLORIMETRY_RGB_WIDE_FLOAT")
+            ),
+            ("NewSpelling", Some("\"OldSpelling\" = UNKNOWN_B")),
+        ]
+    );
 }

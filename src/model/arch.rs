@@ -32,8 +32,10 @@ const COMMON: &[(&str, &str)] = &[
     ("__ORDER_LITTLE_ENDIAN__", "1234"),
     ("__ORDER_BIG_ENDIAN__", "4321"),
     ("__ORDER_PDP_ENDIAN__", "3412"),
-    // scripts/headers_install.sh runs unifdef with -D__EXPORTED_HEADERS__ (and -U__KERNEL__: left undefined).
+    // scripts/headers_install.sh runs unifdef with -D__EXPORTED_HEADERS__ (and -U__KERNEL__: left undefined),
+    // and rewrites every `__packed` into the attribute.
     ("__EXPORTED_HEADERS__", "1"),
+    ("__packed", "__attribute__((packed))"),
 ];
 
 macro_rules! arch {

@@ -73,6 +73,10 @@ pub struct Types<'p, 'a> {
     /// Enumerator name → (file, enum).
     enumerators: Candidates<'p, EnumDef>,
     record_memo: RefCell<HashMap<usize, Memo<Result<Rc<RecordLayout>, String>>>>,
+    /// Records defined under `#pragma pack(N)`: their members' alignment is capped at N.
+    packs: HashMap<usize, u64>,
+    /// The pack in force while indexing a declaration.
+    pack: Option<u64>,
     enum_memo: RefCell<HashMap<usize, Memo<Rc<EnumValues>>>>,
 }
 
@@ -81,7 +85,8 @@ fn addr<T>(r: &T) -> usize {
 }
 
 impl<'p, 'a> Types<'p, 'a> {
-    pub fn new(pp: &'p Preprocessor<'a>, decls: Vec<Vec<Decl<'p>>>) -> Self {
+    /// `decls`: each header's live declarations with the `#pragma pack` in force at each.
+    pub fn new(pp: &'p Preprocessor<'a>, decls: Vec<Vec<(Decl<'p>, Option<u64>)>>) -> Self {
         let mut t = Types {
             pp,
             arch: pp.arch,
@@ -92,10 +97,13 @@ impl<'p, 'a> Types<'p, 'a> {
             enumerators: HashMap::new(),
             record_memo: RefCell::default(),
             enum_memo: RefCell::default(),
+            packs: HashMap::new(),
+            pack: None,
         };
         for (file, list) in decls.iter().enumerate() {
-            for decl in list {
-                match *decl {
+            for &(decl, pack) in list {
+                t.pack = pack;
+                match decl {
                     Decl::Record(r) => t.index_record(file, r),
                     Decl::Enum(e) => t.index_enum(file, e),
                     Decl::Typedef(td) => {
@@ -108,11 +116,17 @@ impl<'p, 'a> Types<'p, 'a> {
                 }
             }
         }
-        t.decls = decls;
+        t.decls = decls
+            .into_iter()
+            .map(|list| list.into_iter().map(|(d, _)| d).collect())
+            .collect();
         t
     }
 
     fn index_record(&mut self, file: usize, r: &'p Record) {
+        if let Some(pack) = self.pack {
+            self.packs.insert(addr(r), pack);
+        }
         if let Some(name) = &r.name {
             self.records
                 .entry((r.kind, name.as_str()))
@@ -601,6 +615,9 @@ impl<'p, 'a> Types<'p, 'a> {
                 .map_err(|e| format!("field `{label}`: {e}"))?;
             let packed = r.attrs.packed || f.attrs.packed;
             let mut falign = if packed { 1 } else { tl.align };
+            if let Some(&pack) = self.packs.get(&addr(r)) {
+                falign = falign.min(pack);
+            }
             if let Some(a) = &f.attrs.aligned {
                 falign = falign.max(self.alignment(a, file)?);
             }
@@ -803,6 +820,9 @@ struct FileSemantics<'t, 'p, 'a> {
 impl cpp::Semantics for FileSemantics<'_, '_, '_> {
     fn data_model(&self) -> cpp::DataModel {
         self.types.arch.data_model
+    }
+    fn char_is_signed(&self) -> bool {
+        self.types.arch.char_signed
     }
     fn identifier(&self, name: &str) -> Option<Value> {
         if let Some(v) = self.local.and_then(|l| l.get(name)) {

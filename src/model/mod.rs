@@ -88,34 +88,28 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
     let parsed: Vec<&ParsedHeader> = headers.iter().map(|h| h.parsed.as_ref()).collect();
     let pp = Preprocessor::run(arch, &paths, &parsed);
 
-    // Definitions whose bodies hold macros (member macros, attributes behind macros) are expanded
-    // with their header's macros and parsed again.
+    // Definitions the walk expanded (member macros, attributes behind macros) are parsed again;
+    // the result stands for the original text and keeps its lines.
     let mut notes = Vec::new();
     let mut reparsed: Vec<(usize, usize, ParsedHeader)> = Vec::new();
     for (file, unit) in pp.units.iter().enumerate() {
         let unit = unit.as_ref().expect("all units built");
-        for (i, decl) in unit.decls.iter().enumerate() {
-            let span = match decl {
-                Decl::Record(r) if r.needs_expansion => &r.span,
-                Decl::Enum(e) if e.needs_expansion => &e.span,
-                Decl::Typedef(t) if t.ty.needs_expansion() => &t.span,
-                _ => continue,
-            };
-            let original = parsed[file].text(span);
-            match expand_definition(&original, &pp.scope(file), arch) {
+        for (i, expansion) in &unit.expansions {
+            let span = unit.decls[*i].span();
+            match expansion {
                 Ok(text) => {
+                    let original = parsed[file].text(span);
                     let mut header = parse::parse_header(text.as_bytes());
                     for node in &mut header.nodes {
                         restore_lines(node, &original, span.line);
+                        match node {
+                            Node::Record(r) => r.span = span.clone(),
+                            Node::Enum(e) => e.span = span.clone(),
+                            Node::Typedef(t) => t.span = span.clone(),
+                            _ => {}
+                        }
                     }
-                    // The replacement stands for the original text: its declaration is shown as written.
-                    match header.nodes.first_mut() {
-                        Some(Node::Record(r)) => r.span = span.clone(),
-                        Some(Node::Enum(e)) => e.span = span.clone(),
-                        Some(Node::Typedef(t)) => t.span = span.clone(),
-                        _ => {}
-                    }
-                    reparsed.push((file, i, header));
+                    reparsed.push((file, *i, header));
                 }
                 Err(e) => notes.push(Note {
                     file: paths[file].clone(),
@@ -125,13 +119,21 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             }
         }
     }
-    let mut decls: Vec<Vec<Decl>> = pp
+    let mut decls: Vec<Vec<Vec<(Decl, Option<u64>)>>> = pp
         .units
         .iter()
-        .map(|u| u.as_ref().map(|u| u.decls.clone()).unwrap_or_default())
+        .map(|u| {
+            let u = u.as_ref().expect("all units built");
+            u.decls
+                .iter()
+                .zip(&u.packs)
+                .map(|(d, p)| vec![(*d, *p)])
+                .collect()
+        })
         .collect();
     for (file, i, header) in &reparsed {
-        let replacement: Vec<Decl> = header
+        let pack = decls[*file][*i][0].1;
+        decls[*file][*i] = header
             .nodes
             .iter()
             .filter_map(|n| match n {
@@ -140,11 +142,13 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
                 Node::Typedef(t) => Some(Decl::Typedef(t)),
                 _ => None,
             })
+            .map(|d| (d, pack))
             .collect();
-        if let Some(first) = replacement.first() {
-            decls[*file][*i] = *first;
-        }
     }
+    let decls: Vec<Vec<(Decl, Option<u64>)>> = decls
+        .into_iter()
+        .map(|d| d.into_iter().flatten().collect())
+        .collect();
     let types = Types::new(&pp, decls);
 
     let mut items = BTreeMap::new();
@@ -200,67 +204,6 @@ fn identifiers(text: &str) -> BTreeSet<String> {
         })
         .map(str::to_string)
         .collect()
-}
-
-/// Expands the macros of a definition's text. Preprocessor lines inside it (`#if` around
-/// members) are evaluated and removed first, since they cannot go through the expander.
-fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<String, String> {
-    let mut kept = String::new();
-    // One entry per open `#if`: (this branch live, some branch already taken).
-    let mut stack: Vec<(bool, bool)> = Vec::new();
-    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
-    let sem = scope::NoTypes(arch.data_model);
-    for line in joined.lines() {
-        let trimmed = line.trim_start();
-        let outer_live = stack.iter().all(|(live, _)| *live);
-        let Some(directive) = trimmed.strip_prefix('#') else {
-            if outer_live {
-                kept.push_str(line);
-            }
-            kept.push('\n');
-            continue;
-        };
-        kept.push('\n');
-        let directive = directive.trim_start();
-        let word_len = directive
-            .bytes()
-            .take_while(u8::is_ascii_alphabetic)
-            .count();
-        let (word, rest) = directive.split_at(word_len);
-        let test = |expr: &str| cpp::eval_condition(expr, scope, &sem).map_err(|e| e.to_string());
-        let defined = |name: &str| cpp::MacroTable::get(scope, name.trim()).is_some();
-        match word {
-            "if" => {
-                let parent_live = stack.iter().all(|(l, _)| *l);
-                let live = parent_live && test(rest)?;
-                stack.push((live, live));
-            }
-            "ifdef" | "ifndef" => {
-                let parent_live = stack.iter().all(|(l, _)| *l);
-                let live = parent_live && (defined(rest) == (word == "ifdef"));
-                stack.push((live, live));
-            }
-            "elif" | "else" => {
-                let parent_live =
-                    stack.len() < 2 || stack[..stack.len() - 1].iter().all(|(l, _)| *l);
-                let Some((live, taken)) = stack.pop() else {
-                    return Err(format!("#{word} without #if"));
-                };
-                let _ = live;
-                let now = parent_live && !taken && (word == "else" || test(rest)?);
-                stack.push((now, taken || now));
-            }
-            "endif" => {
-                stack.pop().ok_or("#endif without #if")?;
-            }
-            _ => {} // #define/#undef were taken out at parse time; others are not declarations
-        }
-    }
-    let tokens = cpp::tokenize(&kept).map_err(|e| e.to_string())?;
-    let expansion = cpp::expand(&tokens, scope, &[]).map_err(|e| e.to_string())?;
-    let mut out = cpp::tokens_to_string(&expansion.tokens);
-    out.push(';');
-    Ok(out)
 }
 
 /// A re-parsed definition is one line long; give each member the line where its name first
@@ -365,7 +308,8 @@ impl Lister<'_, '_, '_, '_> {
             .expect("all units built");
         let guards = include_guards(&self.parsed.nodes);
         for d in &unit.defines {
-            if d.body.trim().is_empty() && guards.contains(d.name.as_str()) {
+            // Include guards are not uAPI (headers_install even renames the `_UAPI` ones).
+            if guards.contains(d.name.as_str()) {
                 continue;
             }
             let decl = self.parsed.text(&d.span).trim_end().to_string();
@@ -379,18 +323,21 @@ impl Lister<'_, '_, '_, '_> {
                 self.put(ItemKind::Define, None, &d.name, d.span.line, facts, decl);
                 continue;
             }
-            let (kind, facts) = self.constant(&parse::strip_install_annotations(&d.body), text);
+            // Evaluated through its name, as code that uses it sees it: `#define X (X - 1)` after an
+            // enumerator X is one less than the enumerator, not two.
+            let (kind, facts) = self.constant(&d.name, text);
             self.put(kind, None, &d.name, d.span.line, facts, decl);
         }
     }
 
-    /// A define's or enumerator's value: an ioctl if its expansion goes through `_IOC`.
-    fn constant(&self, body: &str, text: String) -> (ItemKind, Facts) {
-        let result = self.types.eval(body, self.file, IOCTL_MACROS);
+    /// The value of a define (given by name) or enumerator (given by its expression): an ioctl if
+    /// its expansion goes through `_IOC`.
+    fn constant(&self, expr: &str, text: String) -> (ItemKind, Facts) {
+        let result = self.types.eval(expr, self.file, IOCTL_MACROS);
         let ioctl = match &result {
             Ok((_, expansion)) => expansion.invocations.iter().any(|i| i.name == "_IOC"),
             // An unresolved body that still names an ioctl macro is an ioctl of unknown number.
-            Err(_) => cpp::tokenize(body)
+            Err(_) => cpp::tokenize(expr)
                 .map(|toks| self.reaches_ioctl_macro(&toks))
                 .unwrap_or(false),
         };
@@ -458,6 +405,7 @@ impl Lister<'_, '_, '_, '_> {
             nr: arg(2),
             size: arg(3),
             arg_type,
+            spelled: None,
             unresolved,
         }
     }
@@ -612,8 +560,11 @@ impl Lister<'_, '_, '_, '_> {
                 None => en.name.clone(),
             };
             if en.text.as_deref().is_some_and(|t| t.contains("_IO")) {
-                let (kind, facts) =
+                let (kind, mut facts) =
                     self.constant(en.text.as_deref().unwrap_or_default(), text.clone());
+                if let Facts::Ioctl { spelled, .. } = &mut facts {
+                    *spelled = Some("enumerator".to_string());
+                }
                 if kind == ItemKind::Ioctl {
                     self.put(kind, None, &en.name, en.line, facts, decl);
                     continue;

@@ -40,6 +40,16 @@ pub enum Decl<'a> {
     Typedef(&'a Typedef),
 }
 
+impl Decl<'_> {
+    pub fn span(&self) -> &crate::parse::Span {
+        match self {
+            Decl::Record(r) => r.decl_span.as_ref().unwrap_or(&r.span),
+            Decl::Enum(e) => &e.span,
+            Decl::Typedef(t) => &t.span,
+        }
+    }
+}
+
 /// One header after preprocessing.
 #[derive(Default)]
 pub struct Unit<'a> {
@@ -52,6 +62,11 @@ pub struct Unit<'a> {
     /// Its live object-like defines, in order (a redefinition replaces the earlier entry).
     pub defines: Vec<&'a Define>,
     pub decls: Vec<Decl<'a>>,
+    /// The `#pragma pack` in force at each declaration of `decls`.
+    pub packs: Vec<Option<u64>>,
+    /// Declarations (by index in `decls`) whose text had to be macro-expanded to be read as the
+    /// compiler reads it: the expanded text, or why expansion failed.
+    pub expansions: Vec<(usize, Result<String, String>)>,
     /// Includes that name no header of the tree (libc's, generated ones), with their line.
     pub missing_includes: Vec<(String, u32)>,
     /// `#if` conditions that could not be evaluated (taken as false), with line and reason.
@@ -243,6 +258,7 @@ impl<'a> Preprocessor<'a> {
             unit: Unit::default(),
             undefined: HashSet::new(),
             depth,
+            pack: Vec::new(),
         };
         // Programs that issue ioctls include <sys/ioctl.h>, which brings in <asm/ioctl.h>; many uAPI
         // headers rely on that and use _IOW() without including it. It is an implicit prelude here,
@@ -316,11 +332,86 @@ impl<'a> Preprocessor<'a> {
                         }
                     }
                 }
-                Node::Record(r) => w.unit.decls.push(Decl::Record(r)),
-                Node::Enum(e) => w.unit.decls.push(Decl::Enum(e)),
-                Node::Typedef(t) => w.unit.decls.push(Decl::Typedef(t)),
+                Node::Pragma { text, line } => self.pragma(text, *line, w),
+                Node::Record(r) => self.declare(Decl::Record(r), w),
+                Node::Enum(e) => self.declare(Decl::Enum(e), w),
+                Node::Typedef(t) => self.declare(Decl::Typedef(t), w),
                 Node::Field(_) | Node::MacroMember { .. } | Node::Enumerator(_) => {}
             }
+        }
+    }
+
+    /// Records a live declaration with the `#pragma pack` in force. A definition the compiler would
+    /// see differently once macros expand (member macros, ERROR regions, a declared name that is a
+    /// macro such as `} __packed;`) is expanded here, with the macros as they stand at this point of
+    /// the file: helpers like `__BPF_ENUM_FN` are `#undef`ined right after their use.
+    fn declare(&self, decl: Decl<'a>, w: &mut Walk<'a>) {
+        let scope = self.walk_scope(w);
+        let is_macro = |name: &str| scope.get(name).is_some();
+        let expand = match decl {
+            Decl::Record(r) => r.needs_expansion || r.declared_names().into_iter().any(is_macro),
+            Decl::Enum(e) => e.needs_expansion,
+            Decl::Typedef(t) => t.ty.needs_expansion() || is_macro(&t.name),
+        };
+        if expand {
+            let original = self.parsed[w.file].text(decl.span());
+            let expanded = expand_definition(&original, &scope, self.arch);
+            w.unit.expansions.push((w.unit.decls.len(), expanded));
+        }
+        w.unit.decls.push(decl);
+        w.unit.packs.push(w.pack.last().copied().flatten());
+    }
+
+    /// `#pragma pack(N)`, `pack()`, `pack(push[, N])`, `pack(pop)`: the maximum member alignment.
+    fn pragma(&self, text: &str, line: u32, w: &mut Walk<'a>) {
+        let Some(args) = text.strip_prefix("pack").map(str::trim) else {
+            return;
+        };
+        let inner = args.trim_start_matches('(').trim_end_matches(')');
+        let parts: Vec<&str> = inner
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let value = |p: &str| p.parse::<u64>().ok();
+        match parts.as_slice() {
+            [] => {
+                w.pack.clear();
+            }
+            ["push"] => {
+                let current = w.pack.last().copied().flatten();
+                w.pack.push(current);
+            }
+            ["push", n] => w.pack.push(value(n)),
+            ["pop"] => {
+                w.pack.pop();
+            }
+            [n] => match value(n) {
+                Some(n) => {
+                    w.pack.pop();
+                    w.pack.push(Some(n));
+                }
+                None => w
+                    .unit
+                    .bad_conditions
+                    .push((line, format!("#pragma {text}: not understood"))),
+            },
+            _ => w
+                .unit
+                .bad_conditions
+                .push((line, format!("#pragma {text}: not understood"))),
+        }
+    }
+
+    /// The macros visible at the current point of the walk.
+    fn walk_scope<'s>(&'s self, w: &'s Walk<'a>) -> MacroScope<'s, 'a> {
+        MacroScope {
+            own: &w.unit.macros,
+            closure: &w.unit.closure,
+            undefined: Some(&w.undefined),
+            index: &self.macro_index,
+            units: &self.units,
+            predefined: &self.predefined,
         }
     }
 
@@ -333,14 +424,7 @@ impl<'a> Preprocessor<'a> {
     }
 
     fn branch_taken(&self, condition: &Condition, line: u32, w: &mut Walk<'a>) -> bool {
-        let scope = MacroScope {
-            own: &w.unit.macros,
-            closure: &w.unit.closure,
-            undefined: Some(&w.undefined),
-            index: &self.macro_index,
-            units: &self.units,
-            predefined: &self.predefined,
-        };
+        let scope = self.walk_scope(w);
         match condition_holds(condition, &scope, self.arch.data_model) {
             Ok(taken) => taken,
             Err(reason) => {
@@ -356,6 +440,8 @@ struct Walk<'a> {
     unit: Unit<'a>,
     undefined: HashSet<String>,
     depth: usize,
+    /// The `#pragma pack` stack; the last entry is in force (`None`: natural alignment).
+    pack: Vec<Option<u64>>,
 }
 
 /// Evaluates a record or enum body's own `#if` branches (fields and enumerators inside
@@ -380,6 +466,67 @@ pub fn live_members<'n>(
             other => out.push(other),
         }
     }
+}
+
+/// Expands the macros of a definition's text. Preprocessor lines inside it (`#if` around
+/// members) are evaluated and removed first, since they cannot go through the expander.
+pub fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<String, String> {
+    let mut kept = String::new();
+    // One entry per open `#if`: (this branch live, some branch already taken).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+    let sem = NoTypes(arch.data_model);
+    for line in joined.lines() {
+        let trimmed = line.trim_start();
+        let outer_live = stack.iter().all(|(live, _)| *live);
+        let Some(directive) = trimmed.strip_prefix('#') else {
+            if outer_live {
+                kept.push_str(line);
+            }
+            kept.push('\n');
+            continue;
+        };
+        kept.push('\n');
+        let directive = directive.trim_start();
+        let word_len = directive
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        let (word, rest) = directive.split_at(word_len);
+        let test = |expr: &str| cpp::eval_condition(expr, scope, &sem).map_err(|e| e.to_string());
+        let defined = |name: &str| cpp::MacroTable::get(scope, name.trim()).is_some();
+        match word {
+            "if" => {
+                let parent_live = stack.iter().all(|(l, _)| *l);
+                let live = parent_live && test(rest)?;
+                stack.push((live, live));
+            }
+            "ifdef" | "ifndef" => {
+                let parent_live = stack.iter().all(|(l, _)| *l);
+                let live = parent_live && (defined(rest) == (word == "ifdef"));
+                stack.push((live, live));
+            }
+            "elif" | "else" => {
+                let parent_live =
+                    stack.len() < 2 || stack[..stack.len() - 1].iter().all(|(l, _)| *l);
+                let Some((live, taken)) = stack.pop() else {
+                    return Err(format!("#{word} without #if"));
+                };
+                let _ = live;
+                let now = parent_live && !taken && (word == "else" || test(rest)?);
+                stack.push((now, taken || now));
+            }
+            "endif" => {
+                stack.pop().ok_or("#endif without #if")?;
+            }
+            _ => {} // #define/#undef were taken out at parse time; others are not declarations
+        }
+    }
+    let tokens = cpp::tokenize(&kept).map_err(|e| e.to_string())?;
+    let expansion = cpp::expand(&tokens, scope, &[]).map_err(|e| e.to_string())?;
+    let mut out = cpp::tokens_to_string(&expansion.tokens);
+    out.push(';');
+    Ok(out)
 }
 
 /// Whether a branch is live; `Err` with the reason when its `#if` cannot be evaluated.

@@ -301,9 +301,22 @@ impl<'s> Walker<'s> {
                 }
             }
             "declaration" => {
-                // `struct foo { … } var;` defines the struct; the variable itself is not uAPI.
+                // `struct foo { … } var;` defines the struct; the variable itself is not uAPI. The
+                // declared names are kept: `} __packed;` and `} EPOLL_PACKED;` name attribute macros.
                 if let Some(ty) = node.child_by_field_name("type") {
+                    let before = out.len();
                     self.node(ty, ctx, out);
+                    if out.len() > before {
+                        if let Some(Node::Record(r)) = out.last_mut() {
+                            let mut cursor = node.walk();
+                            r.declarators = node
+                                .children_by_field_name("declarator", &mut cursor)
+                                .filter(|d| d.kind() == "identifier")
+                                .map(|d| self.text(d))
+                                .collect();
+                            r.decl_span = Some(span(node));
+                        }
+                    }
                 }
             }
             "type_definition" => self.typedef(node, out),
@@ -410,7 +423,8 @@ impl<'s> Walker<'s> {
                     after_ident = true;
                     continue;
                 }
-                "..." => {
+                // tree-sitter-c knows only `...` alone; GNU `args...` leaves the dots in an ERROR.
+                kind if kind == "..." || (kind == "ERROR" && self.text(kid).trim() == "...") => {
                     variadic = true;
                     match params.last_mut() {
                         Some(last) if after_ident => last.push_str("..."),
@@ -430,6 +444,10 @@ impl<'s> Walker<'s> {
         let argument = self.field_text(node, "argument").unwrap_or_default();
         let line = span(node).line;
         match directive.trim() {
+            "#pragma" => out.push(Node::Pragma {
+                text: argument.trim().to_string(),
+                line,
+            }),
             "#undef" => out.push(Node::Undef {
                 name: argument.trim().to_string(),
                 line,
@@ -545,6 +563,8 @@ impl<'s> Walker<'s> {
                 attrs,
                 span: sp,
                 needs_expansion,
+                decl_span: None,
+                declarators: Vec::new(),
             }),
         })
     }
@@ -616,6 +636,17 @@ impl<'s> Walker<'s> {
                 self.read_attribute(kid, &mut attrs);
             }
         }
+        // `typedef struct {…} MACRO name;` does not parse: the statement then runs past the node,
+        // to its `;`, and all of it is what the model expands.
+        let mut sp = span(node);
+        if !self.src[sp.bytes.clone()].ends_with(b";") {
+            if let Some(semi) = memchr::memchr(b';', &self.src[sp.bytes.end..]) {
+                let end = sp.bytes.end + semi + 1;
+                sp.end_line +=
+                    memchr::memchr_iter(b'\n', &self.src[sp.bytes.end..end]).count() as u32;
+                sp.bytes.end = end;
+            }
+        }
         let mut cursor = node.walk();
         let declarators: Vec<TsNode> = node
             .children_by_field_name("declarator", &mut cursor)
@@ -632,7 +663,7 @@ impl<'s> Walker<'s> {
                     }
                 }
             }
-            if let Some(name) = self.declarator(d, &mut derived) {
+            if let Some(name) = self.declarator(d, &mut derived).filter(|n| !n.is_empty()) {
                 out.push(Node::Typedef(Typedef {
                     name,
                     ty: TypeRef {
@@ -640,7 +671,7 @@ impl<'s> Walker<'s> {
                         derived,
                     },
                     attrs,
-                    span: span(node),
+                    span: sp.clone(),
                 }));
             }
         }
@@ -917,4 +948,58 @@ fn matching_paren(src: &[u8], open: usize) -> Option<usize> {
         p += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defines(src: &str) -> Vec<Define> {
+        parse_header(src.as_bytes())
+            .nodes
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Define(d) => Some(d),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gnu_named_variadic_parameters_keep_their_dots() {
+        let d = defines("#define M(FN, ctx...) FN(a, ##ctx)\n");
+        assert_eq!(
+            d[0].params,
+            Some(vec!["FN".to_string(), "ctx...".to_string()])
+        );
+        assert!(d[0].variadic);
+    }
+}
+
+#[cfg(test)]
+mod typedef_tests {
+    use super::*;
+
+    #[test]
+    fn attribute_between_record_and_typedef_name() {
+        // As macro expansion renders it (atmapi.h's `__ATM_API_ALIGN`).
+        let h = parse_header(b"typedef struct { unsigned char _ [ 8 ] ; } __attribute__ ( ( aligned ( 8 ) ) ) atm_kptr_t ;");
+        let names: Vec<(String, Option<String>)> = h
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Typedef(t) => match &t.ty.base {
+                    BaseType::Record { def: Some(r), .. } => {
+                        Some((t.name.clone(), r.attrs.aligned.clone()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![("atm_kptr_t".to_string(), Some("8".to_string()))]
+        );
+    }
 }

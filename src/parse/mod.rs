@@ -48,6 +48,11 @@ pub enum Node {
         name: String,
         line: u32,
     },
+    /// `#pragma TEXT` (the model follows `pack`).
+    Pragma {
+        text: String,
+        line: u32,
+    },
     Include {
         target: String,
         quoted: bool,
@@ -119,6 +124,34 @@ pub struct Record {
     /// The body did not parse cleanly (macro members, ERROR nodes): the model expands the
     /// definition's macros and parses it again.
     pub needs_expansion: bool,
+    /// For a definition inside a declaration (`struct x { … } NAME;`): the declaration's span and
+    /// the names it declares, which may be attribute macros (`EPOLL_PACKED`).
+    pub decl_span: Option<Span>,
+    pub declarators: Vec<String>,
+}
+
+impl Record {
+    /// Every name this definition declares: its members' (in place definitions included) and the
+    /// enclosing declaration's. A name that is a macro means the compiler sees something else.
+    pub fn declared_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.declarators.iter().map(String::as_str).collect();
+        let mut stack: Vec<&Node> = self.members.iter().collect();
+        while let Some(node) = stack.pop() {
+            match node {
+                Node::Field(f) => {
+                    names.extend(f.name.as_deref());
+                    if let BaseType::Record { def: Some(def), .. } = &f.ty.base {
+                        stack.extend(def.members.iter());
+                    }
+                }
+                Node::Conditional(branches) => {
+                    stack.extend(branches.iter().flat_map(|b| b.nodes.iter()))
+                }
+                _ => {}
+            }
+        }
+        names
+    }
 }
 
 #[derive(Clone, Debug)]

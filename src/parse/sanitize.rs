@@ -13,6 +13,7 @@ const BLANKED: &[&[u8]] = &[
     b"__rcu",
     b"__kernel",
     b"__must_check",
+    b"__attribute_const__",
 ];
 
 /// What `scripts/headers_install.sh` deletes from every line, macro bodies included.
@@ -96,6 +97,19 @@ fn is_ident_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directive_comments_are_blanked_and_code_comments_kept() {
+        let src =
+            "#define A a; /* one */ \\\n  b; // two\nint x; /* code */\n#define S \"/* not */\"\n";
+        let mut b = src.as_bytes().to_vec();
+        take_body_directives(&mut b);
+        let out = String::from_utf8(b).unwrap();
+        assert_eq!(
+            out,
+            "#define A a;           \\\n  b;       \nint x; /* code */\n#define S \"/* not */\"\n"
+        );
+    }
 
     #[test]
     fn blanks_cplusplus_only_lines() {
@@ -225,6 +239,7 @@ pub fn take_body_directives(source: &mut [u8]) -> Vec<BodyDirective> {
                         }
                     }
                 }
+                blank_comments(&mut source[p..end]);
                 line += lines_in;
                 p = end;
                 continue;
@@ -259,6 +274,40 @@ pub fn take_body_directives(source: &mut [u8]) -> Vec<BodyDirective> {
         p += 1;
     }
     found
+}
+
+/// Blanks the comments of one preprocessor line (newlines kept). tree-sitter-c ends a macro's
+/// value at a block comment before a line continuation, and the rest of the body then parses as
+/// garbage; comments mean nothing to the preprocessor.
+fn blank_comments(line: &mut [u8]) {
+    let mut p = 0;
+    while p < line.len() {
+        match line[p] {
+            b'"' | b'\'' => {
+                let quote = line[p];
+                p += 1;
+                while p < line.len() && line[p] != quote && line[p] != b'\n' {
+                    p += if line[p] == b'\\' { 2 } else { 1 };
+                }
+                p += 1;
+            }
+            b'/' if line.get(p + 1) == Some(&b'*') => {
+                let end = memchr::memmem::find(&line[p + 2..], b"*/")
+                    .map_or(line.len(), |e| p + 2 + e + 2);
+                line[p..end]
+                    .iter_mut()
+                    .filter(|c| **c != b'\n')
+                    .for_each(|c| *c = b' ');
+                p = end;
+            }
+            b'/' if line.get(p + 1) == Some(&b'/') => {
+                let end = memchr::memchr(b'\n', &line[p..]).map_or(line.len(), |e| p + e);
+                line[p..end].fill(b' ');
+                p = end;
+            }
+            _ => p += 1,
+        }
+    }
 }
 
 /// End (exclusive, before the newline) of the preprocessor line starting at `p`, following

@@ -121,7 +121,7 @@ pub fn facts_line(facts: &Facts) -> String {
         Facts::Property(p) => property_line(p),
         Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
     };
-    if let Some(reason) = unresolved(facts) {
+    if let Some(reason) = unresolved_reason(facts) {
         s.push_str(&format!(" [unresolved: {reason}]"));
     }
     s
@@ -146,7 +146,8 @@ fn property_line(p: &crate::kms::PropertyFacts) -> String {
     parts.join(", ")
 }
 
-fn unresolved(facts: &Facts) -> Option<&str> {
+/// Why a fact could not be computed, if it could not.
+pub fn unresolved_reason(facts: &Facts) -> Option<&str> {
     match facts {
         Facts::Ioctl { unresolved, .. }
         | Facts::Record { unresolved, .. }
@@ -167,7 +168,11 @@ pub fn facts_transition(c: &Change) -> String {
 
 /// A unified diff of the declaration's text before and after, when it changed.
 pub fn declaration_diff(c: &Change) -> Option<String> {
-    let (old, new) = (c.old_decl.as_deref()?, c.new_decl.as_deref()?);
+    text_diff(c.old_decl.as_deref()?, c.new_decl.as_deref()?)
+}
+
+/// A unified diff of two texts, `None` when they are equal.
+pub fn text_diff(old: &str, new: &str) -> Option<String> {
     if old == new {
         return None;
     }

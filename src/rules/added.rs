@@ -9,5 +9,5 @@ pub static RULE: Rule = Rule {
 Documentation/gpu/drm-uapi.rst (\"Open-Source Userspace Requirements\") asks that any addition of uAPI \
 come with reviewed open-source userspace that uses it, ready to merge in the canonical upstream project.",
     reference: "Documentation/gpu/drm-uapi.rst",
-    matches: |c, _| c.change == ChangeKind::Added,
+    matches: Some(|c, _| c.change == ChangeKind::Added),
 };

@@ -10,7 +10,7 @@ sanctioned way to extend a DRM ioctl: the DRM core copies the smaller of the two
 old binaries keep working (Documentation/process/botching-up-ioctls.rst, \"extending ioctls\"). The new \
 fields are new uAPI and need open-source userspace (Documentation/gpu/drm-uapi.rst).",
     reference: "Documentation/process/botching-up-ioctls.rst",
-    matches: |c, _| {
+    matches: Some(|c, _| {
         if c.change != ChangeKind::Changed || c.kind != ItemKind::Ioctl {
             return false;
         }
@@ -21,5 +21,5 @@ fields are new uAPI and need open-source userspace (Documentation/gpu/drm-uapi.r
             ) => *t1 == DRM_IOCTL_TYPE && t1 == t2 && d1 == d2 && n1 == n2 && s2 > s1,
             _ => false,
         }
-    },
+    }),
 };

@@ -10,5 +10,5 @@ for every new DRM/accel ioctl (and its DRM_IOCTL_DEF_DRV table slot); \
 Documentation/process/botching-up-ioctls.rst lists what its argument struct must get right from the start \
 (fixed-size types, explicit padding, 64-bit alignment, a flags field checked to be zero).",
     reference: "Documentation/gpu/drm-uapi.rst",
-    matches: |c, _| c.change == ChangeKind::Added && c.kind == ItemKind::Ioctl,
+    matches: Some(|c, _| c.change == ChangeKind::Added && c.kind == ItemKind::Ioctl),
 };

@@ -10,5 +10,5 @@ argument size encoded in it changes, existing programs issue a request the kerne
 Only DRM ioctls whose struct grew at the end are exempt (see drm-ioctl-extended). \
 Documentation/dev-tools/checkuapi.rst, Documentation/process/botching-up-ioctls.rst.",
     reference: "Documentation/process/botching-up-ioctls.rst",
-    matches: |c, _| c.change == ChangeKind::Changed && c.kind == ItemKind::Ioctl,
+    matches: Some(|c, _| c.change == ChangeKind::Changed && c.kind == ItemKind::Ioctl),
 };

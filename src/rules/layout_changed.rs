@@ -10,11 +10,11 @@ pub static RULE: Rule = Rule {
 or a struct whose size changed, means old binaries read and write the wrong bytes. \
 Documentation/dev-tools/checkuapi.rst; Documentation/process/botching-up-ioctls.rst.",
     reference: "Documentation/dev-tools/checkuapi.rst",
-    matches: |c, _| {
+    matches: Some(|c, _| {
         c.change == ChangeKind::Changed
             && matches!(
                 c.kind,
                 ItemKind::Struct | ItemKind::Union | ItemKind::Field | ItemKind::Enum
             )
-    },
+    }),
 };

@@ -6,16 +6,26 @@
 
 mod added;
 mod drm_ioctl_extended;
+mod drm_struct_extended;
+mod flex_array_converted;
 mod ioctl_added;
 mod ioctl_number_changed;
+mod ioctl_respelled;
+mod ioctl_struct_changed;
+mod kms;
 mod layout_changed;
+mod moved;
+mod padding_renamed;
 mod removed;
+mod reserved_field_used;
+mod sentinel_moved;
 mod typedef_changed;
 mod value_changed;
 
-use crate::change::Change;
+use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -35,10 +45,176 @@ impl Severity {
     }
 }
 
-/// What a rule sees: the change and both revisions' models.
+/// What a rule sees besides the change itself: both models, and facts about the whole diff that
+/// no single change shows (moves, renames, which structs ioctls take).
 pub struct Context<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
+    /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
+    pub ioctl_args: HashMap<String, bool>,
+    /// (kind, parent, name) of items removed from one header and added to another with the same facts.
+    pub moved: HashSet<(ItemKind, Option<String>, String)>,
+    /// (file, struct, field) → the field it replaced or was replaced by: a removed and an added field of
+    /// one struct at the same offset and size.
+    pub renamed_fields: HashMap<(String, String, String), String>,
+    /// (file, struct) whose changed fields are all fake flexible arrays made real (`x[0]`, `x[1]` → `x[]`).
+    pub flex_only: HashSet<(String, String)>,
+    /// (file, struct) with a field removed or moved: not a pure extension.
+    pub fields_disturbed: HashSet<(String, String)>,
+}
+
+impl<'m> Context<'m> {
+    pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
+        let mut ioctl_args: HashMap<String, bool> = HashMap::new();
+        for model in [old, new] {
+            for (key, item) in &model.items {
+                if let (
+                    ItemKind::Ioctl,
+                    Facts::Ioctl {
+                        arg_type: Some(t),
+                        ioc_type,
+                        ..
+                    },
+                ) = (key.kind, &item.facts)
+                {
+                    let name = t
+                        .trim_start_matches("struct ")
+                        .trim_start_matches("union ")
+                        .trim()
+                        .to_string();
+                    *ioctl_args.entry(name).or_default() |= *ioc_type == Some(DRM_IOCTL_TYPE);
+                }
+            }
+        }
+        let mut moved = HashSet::new();
+        let mut by_identity: HashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> = HashMap::new();
+        for c in changes.iter().filter(|c| c.change != ChangeKind::Changed) {
+            by_identity
+                .entry((c.kind, c.parent.as_deref(), c.name.as_str()))
+                .or_default()
+                .push(c);
+        }
+        for ((kind, parent, name), list) in &by_identity {
+            let removed = list.iter().find(|c| c.change == ChangeKind::Removed);
+            let added = list.iter().find(|c| c.change == ChangeKind::Added);
+            if let (Some(r), Some(a)) = (removed, added) {
+                let same = match (&r.old, &a.new) {
+                    (Some(x), Some(y)) => crate::diff::same_meaning(x, y),
+                    _ => false,
+                };
+                if r.file != a.file && same {
+                    moved.insert((*kind, parent.map(str::to_string), name.to_string()));
+                }
+            }
+        }
+        let field_slot = |c: &Change| match (c.change, &c.old, &c.new) {
+            (
+                ChangeKind::Removed,
+                Some(Facts::Field {
+                    offset: Some(o),
+                    size: Some(s),
+                    bits: None,
+                    ..
+                }),
+                _,
+            )
+            | (
+                ChangeKind::Added,
+                _,
+                Some(Facts::Field {
+                    offset: Some(o),
+                    size: Some(s),
+                    bits: None,
+                    ..
+                }),
+            ) => Some((*o, *s)),
+            _ => None,
+        };
+        let mut renamed_fields = HashMap::new();
+        let fields: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.kind == ItemKind::Field)
+            .collect();
+        for r in fields.iter().filter(|c| c.change == ChangeKind::Removed) {
+            let partner = fields.iter().find(|a| {
+                a.change == ChangeKind::Added
+                    && a.file == r.file
+                    && a.parent == r.parent
+                    && field_slot(a).is_some()
+                    && field_slot(a) == field_slot(r)
+            });
+            if let (Some(a), Some(parent)) = (partner, &r.parent) {
+                renamed_fields.insert(
+                    (r.file.clone(), parent.clone(), r.name.clone()),
+                    a.name.clone(),
+                );
+                renamed_fields.insert(
+                    (a.file.clone(), parent.clone(), a.name.clone()),
+                    r.name.clone(),
+                );
+            }
+        }
+        let mut flex_only: HashSet<(String, String)> = HashSet::new();
+        let mut not_flex: HashSet<(String, String)> = HashSet::new();
+        let mut fields_disturbed = HashSet::new();
+        for c in &fields {
+            let Some(parent) = &c.parent else { continue };
+            let key = (c.file.clone(), parent.clone());
+            let renamed =
+                renamed_fields.contains_key(&(c.file.clone(), parent.clone(), c.name.clone()));
+            if c.change == ChangeKind::Changed && is_flex_conversion(c) {
+                flex_only.insert(key.clone());
+            } else if c.change != ChangeKind::Added && !renamed {
+                not_flex.insert(key.clone());
+            }
+            if matches!(c.change, ChangeKind::Removed | ChangeKind::Changed)
+                && !renamed
+                && !is_flex_conversion(c)
+            {
+                fields_disturbed.insert(key);
+            }
+        }
+        flex_only.retain(|k| !not_flex.contains(k));
+        Context {
+            old,
+            new,
+            ioctl_args,
+            moved,
+            renamed_fields,
+            flex_only,
+            fields_disturbed,
+        }
+    }
+
+    /// The field this one replaced, or was replaced by, at the same offset and size.
+    pub fn rename_partner(&self, c: &Change) -> Option<&str> {
+        let parent = c.parent.clone()?;
+        self.renamed_fields
+            .get(&(c.file.clone(), parent, c.name.clone()))
+            .map(String::as_str)
+    }
+}
+
+/// `T x[0]` or `T x[1]` that became `T x[]`.
+pub fn is_flex_conversion(c: &Change) -> bool {
+    match (&c.old, &c.new) {
+        (Some(Facts::Field { ty: old, .. }), Some(Facts::Field { ty: new, .. })) => {
+            let new_elem = new.strip_suffix(" []");
+            let old_elem = old
+                .strip_suffix(" [0]")
+                .or_else(|| old.strip_suffix(" [1]"));
+            new_elem.is_some() && new_elem == old_elem
+        }
+        _ => false,
+    }
+}
+
+/// Names the kernel uses for padding and reserved space (check-uapi.sh uses the same patterns).
+pub fn is_padding_name(name: &str) -> bool {
+    let n = name.trim_start_matches('_').to_ascii_lowercase();
+    ["pad", "reserved", "resv", "rsvd", "unused", "spare"]
+        .iter()
+        .any(|p| n.starts_with(p))
 }
 
 pub struct Rule {
@@ -48,30 +224,62 @@ pub struct Rule {
     /// Why, with the document it comes from (shown by `uapi-diff explain`).
     pub explanation: &'static str,
     pub reference: &'static str,
-    pub matches: fn(&Change, &Context) -> bool,
+    /// Which changes the rule claims; `None` for rules the producing stage assigns (kms::diff).
+    pub matches: Option<fn(&Change, &Context) -> bool>,
 }
 
 /// In match order: specific rules before the general ones they refine.
 pub static CATALOG: &[&Rule] = &[
+    &moved::RULE,
+    &ioctl_respelled::RULE,
+    &sentinel_moved::RULE,
+    &flex_array_converted::RULE,
+    &padding_renamed::RULE,
+    &reserved_field_used::RULE,
     &drm_ioctl_extended::RULE,
+    &drm_struct_extended::RULE,
     &ioctl_number_changed::RULE,
+    &ioctl_struct_changed::RULE,
     &ioctl_added::RULE,
     &layout_changed::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
     &removed::RULE,
     &added::RULE,
+    &kms::PROPERTY_ADDED,
+    &kms::PROPERTY_ADOPTED,
+    &kms::PROPERTY_REMOVED,
+    &kms::PROPERTY_CHANGED,
+    &kms::VALUE_ADDED,
+    &kms::VALUE_REMOVED,
+    &kms::VALUE_RENAMED,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     CATALOG.iter().copied().find(|r| r.id == id)
 }
 
-/// Sets `rule`, `breaking` and `needs_userspace` from the first matching rule.
-pub fn classify(change: &mut Change, old: &Model, new: &Model) {
-    let ctx = Context { old, new };
-    if let Some(rule) = CATALOG.iter().find(|r| (r.matches)(change, &ctx)) {
-        change.rule = rule.id.to_string();
+/// Classifies every change: a change whose producer already named its rule (KMS properties, whose
+/// renames only the value tables of both sides reveal) keeps it; the others get the first catalog
+/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity.
+pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
+    let ctx = Context::new(changes, old, new);
+    for change in changes.iter_mut() {
+        if find(&change.rule).is_none() {
+            if let Some(rule) = CATALOG
+                .iter()
+                .find(|r| r.matches.is_some_and(|m| m(change, &ctx)))
+            {
+                change.rule = rule.id.to_string();
+            }
+        }
+        set_severity(change);
+    }
+}
+
+/// `breaking` and `needs_userspace` from the severity of the change's rule.
+pub fn set_severity(change: &mut Change) {
+    if let Some(rule) = find(&change.rule) {
         change.breaking = rule.severity == Severity::Breaking;
         change.needs_userspace = rule.severity == Severity::NeedsUserspace;
     }

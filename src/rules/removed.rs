@@ -9,5 +9,5 @@ pub static RULE: Rule = Rule {
 existing programs, and for ioctls and structs their binaries. Documentation/dev-tools/checkuapi.rst: \
 \"any change that removes or modifies existing UAPI is a potential ABI break\".",
     reference: "Documentation/dev-tools/checkuapi.rst",
-    matches: |c, _| c.change == ChangeKind::Removed,
+    matches: Some(|c, _| c.change == ChangeKind::Removed),
 };

@@ -8,5 +8,5 @@ pub static RULE: Rule = Rule {
     explanation: "Every struct field and argument declared with the typedef changes with it. \
 Documentation/dev-tools/checkuapi.rst.",
     reference: "Documentation/dev-tools/checkuapi.rst",
-    matches: |c, _| c.change == ChangeKind::Changed && c.kind == ItemKind::Typedef,
+    matches: Some(|c, _| c.change == ChangeKind::Changed && c.kind == ItemKind::Typedef),
 };

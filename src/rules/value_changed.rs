@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
         "Constants are compiled into userspace binaries: a flag, command or enumerator whose value \
 changes makes old binaries ask for something else. Documentation/dev-tools/checkuapi.rst.",
     reference: "Documentation/dev-tools/checkuapi.rst",
-    matches: |c, _| {
+    matches: Some(|c, _| {
         c.change == ChangeKind::Changed && matches!(c.kind, ItemKind::Define | ItemKind::Enumerator)
-    },
+    }),
 };

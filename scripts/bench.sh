@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Benchmark (README "Performance"): cold-process runs of `uapi-diff` on the real-kernel repo, with
+# the median wall time, user+sys CPU and peak RSS of RUNS runs (GNU time), beside the raw
+# tree-sitter parse of the same distinct blobs (examples/parse_baseline.rs), then the `history`
+# curve on a generated repo (scripts/gen-history-repo.sh). Prints Markdown tables and the load
+# average before and after, since a shared machine makes every figure noisy.
+# Usage: scripts/bench.sh [RUNS] [HISTORY_RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+hruns=${2:-3}
+if [ ! -x /usr/bin/time ]; then
+  apt-get update -qq && apt-get install -y -qq time >/dev/null
+fi
+repo=$(scripts/fetch-kernels.sh | tail -n 1)
+cargo build --release --locked --quiet --bin uapi-diff --example parse_baseline
+bin=target/release/uapi-diff
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# measure LABEL CMD...: RUNS cold runs; prints a table row of medians.
+measure() {
+  local label=$1 n=$2
+  shift 2
+  : >"$out/times"
+  for _ in $(seq "$n"); do
+    # Exit status 1 means "changes found": only 2 is an error.
+    /usr/bin/time -o "$out/t" -f '%e %U %S %M' "$@" >/dev/null 2>"$out/err" || [ $? -eq 1 ] || {
+      cat "$out/err" >&2
+      exit 2
+    }
+    # GNU time adds "Command exited with non-zero status 1" before the figures.
+    tail -n 1 "$out/t" >>"$out/times"
+  done
+  awk -v label="$label" '
+    { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
+    function median(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+    }
+    END { printf "| %s | %.2f s | %.2f s | %d MB | %d |\n", label, median(wall, NR), median(cpu, NR), median(rss, NR) / 1024, NR }
+  ' "$out/times"
+  cp "$out/times" "$out/last"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+echo
+echo "| v6.1 → v6.12 | median wall | median user+sys | median peak RSS | runs |"
+echo "|---|---|---|---|---|"
+measure "diff (uAPI + KMS)" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json
+full=$(awk '{print $1}' "$out/last" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+measure "diff --no-kms" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json --no-kms
+if "$bin" checklist --help >/dev/null 2>&1; then
+  measure "checklist" "$runs" "$bin" checklist v6.1 v6.12 -C "$repo" --format markdown
+fi
+measure "baseline process: read + parse, 1 run" "$runs" target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs 1
+echo
+target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" | sed 's/^/baseline parse (uAPI + KMS): /'
+target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" --no-kms | sed 's/^/baseline parse (uAPI only): /'
+echo "scripts/check-uapi.sh took 165 s on the same pair: $(awk -v f="$full" 'BEGIN {printf "%.0f", 165 / f}')× the median full diff"
+
+hrepo=$(scripts/gen-history-repo.sh 20 "$repo" | tail -n 1)
+echo
+echo "| history, revisions | median wall (no KMS) | median wall (with KMS) |"
+echo "|---|---|---|"
+for k in 2 5 10 15 21; do
+  revs=$(seq 0 $((k - 1)) | xargs printf 'r%02d ')
+  # shellcheck disable=SC2086
+  nokms=$(measure x "$hruns" "$bin" history $revs -C "$hrepo" --no-kms | cut -d'|' -f3)
+  # shellcheck disable=SC2086
+  kms=$(measure x "$hruns" "$bin" history $revs -C "$hrepo" | cut -d'|' -f3)
+  echo "| $k |$nokms|$kms|"
+done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

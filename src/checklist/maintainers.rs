@@ -1,0 +1,219 @@
+//! Routing with the tree's `MAINTAINERS` file: for a path, the most specific matching entry
+//! (subsystem, status, lists, maintainers), with `F:` and `X:` patterns read the way
+//! `scripts/get_maintainer.pl` reads them: a pattern ending in `/` (or naming a directory) covers
+//! everything below it, `*` and `?` are wildcards, and any other pattern names files at its depth.
+
+use serde::Serialize;
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The entry's title: `INTEL DRM XE DRIVER (Lunar Lake and newer)`.
+    pub subsystem: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `L:` mailing lists.
+    pub lists: Vec<String>,
+    /// `M:` maintainers.
+    pub maintainers: Vec<String>,
+    #[serde(skip)]
+    files: Vec<String>,
+    #[serde(skip)]
+    excludes: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Maintainers {
+    entries: Vec<Entry>,
+}
+
+/// Whether a line is a `X:<tab or space>value` field line.
+fn field(line: &str) -> Option<(char, &str)> {
+    let mut chars = line.chars();
+    let tag = chars.next().filter(char::is_ascii_uppercase)?;
+    let rest = chars.as_str().strip_prefix(':')?;
+    rest.starts_with([' ', '\t']).then(|| (tag, rest.trim()))
+}
+
+impl Maintainers {
+    /// Entries are a title line followed directly by field lines; the prose before them is skipped.
+    pub fn parse(text: &str) -> Maintainers {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut entries = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let title = lines[i].trim();
+            let starts_entry = !title.is_empty()
+                && field(lines[i]).is_none()
+                && lines.get(i + 1).is_some_and(|l| field(l).is_some());
+            if !starts_entry {
+                i += 1;
+                continue;
+            }
+            let mut e = Entry {
+                subsystem: title.to_string(),
+                status: None,
+                lists: Vec::new(),
+                maintainers: Vec::new(),
+                files: Vec::new(),
+                excludes: Vec::new(),
+            };
+            i += 1;
+            while let Some((tag, value)) = lines.get(i).and_then(|l| field(l)) {
+                let value = value.to_string();
+                match tag {
+                    'M' => e.maintainers.push(value),
+                    'L' => e.lists.push(value),
+                    'S' => e.status = Some(value),
+                    'F' => e.files.push(value),
+                    'X' => e.excludes.push(value),
+                    _ => {}
+                }
+                i += 1;
+            }
+            entries.push(e);
+        }
+        Maintainers { entries }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The most specific entries for `path` (longest matching `F:` pattern; ties all kept).
+    pub fn route(&self, path: &str) -> Vec<&Entry> {
+        let mut best: Vec<&Entry> = Vec::new();
+        let mut best_len = 0;
+        for e in &self.entries {
+            if e.excludes.iter().any(|x| pattern_matches(x, path)) {
+                continue;
+            }
+            let Some(len) = e
+                .files
+                .iter()
+                .filter(|f| pattern_matches(f, path))
+                .map(|f| f.len())
+                .max()
+            else {
+                continue;
+            };
+            if len > best_len {
+                best_len = len;
+                best.clear();
+            }
+            if len == best_len {
+                best.push(e);
+            }
+        }
+        best
+    }
+}
+
+/// get_maintainer.pl's `file_match_pattern`, plus its rule that a wildcard-free pattern naming a
+/// directory covers what is below it.
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    if pattern.ends_with('/') {
+        return glob_prefix(pattern.as_bytes(), path.as_bytes());
+    }
+    if !pattern.contains(['*', '?']) && path.starts_with(&format!("{pattern}/")) {
+        return true;
+    }
+    glob_prefix(pattern.as_bytes(), path.as_bytes())
+        && pattern.matches('/').count() == path.matches('/').count()
+}
+
+/// Whether the whole pattern matches a prefix of `s` (`*`: any bytes, `?`: one byte).
+fn glob_prefix(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => true,
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob_prefix(rest, &s[i..])),
+        Some((&c, rest)) => match s.split_first() {
+            Some((&d, s_rest)) if c == b'?' || c == d => glob_prefix(rest, s_rest),
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+List of maintainers
+===================
+
+Descriptions of section entries and preferred order
+	M: *Mail* patches to: FullName <address@domain>
+
+DRM DRIVERS
+M:	David Airlie <airlied@gmail.com>
+L:	dri-devel@lists.freedesktop.org
+S:	Maintained
+F:	drivers/gpu/
+F:	include/uapi/drm/
+
+INTEL DRM XE DRIVER
+M:	Lucas De Marchi <lucas.demarchi@intel.com>
+L:	intel-xe@lists.freedesktop.org
+S:	Supported
+F:	drivers/gpu/drm/xe
+F:	include/uapi/drm/xe_drm.h
+
+DRM FOURCC
+M:	Someone <s@example.com>
+F:	include/uapi/drm/drm_fourcc*
+X:	include/uapi/drm/drm_fourcc_old.h
+
+THE REST
+M:	Linus Torvalds <torvalds@linux-foundation.org>
+F:	*
+F:	*/
+";
+
+    fn titles(m: &Maintainers, path: &str) -> Vec<String> {
+        m.route(path).iter().map(|e| e.subsystem.clone()).collect()
+    }
+
+    #[test]
+    fn parses_entries_not_the_prose() {
+        let m = Maintainers::parse(SAMPLE);
+        let names: Vec<&str> = m.entries.iter().map(|e| e.subsystem.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "DRM DRIVERS",
+                "INTEL DRM XE DRIVER",
+                "DRM FOURCC",
+                "THE REST"
+            ]
+        );
+        let xe = &m.entries[1];
+        assert_eq!(xe.lists, ["intel-xe@lists.freedesktop.org"]);
+        assert_eq!(
+            xe.maintainers,
+            ["Lucas De Marchi <lucas.demarchi@intel.com>"]
+        );
+        assert_eq!(xe.status.as_deref(), Some("Supported"));
+    }
+
+    #[test]
+    fn most_specific_entry_wins() {
+        let m = Maintainers::parse(SAMPLE);
+        assert_eq!(
+            titles(&m, "include/uapi/drm/xe_drm.h"),
+            ["INTEL DRM XE DRIVER"]
+        );
+        assert_eq!(
+            titles(&m, "drivers/gpu/drm/xe/xe_bo.c"),
+            ["INTEL DRM XE DRIVER"]
+        );
+        assert_eq!(titles(&m, "include/uapi/drm/drm.h"), ["DRM DRIVERS"]);
+        assert_eq!(titles(&m, "include/uapi/drm/drm_fourcc.h"), ["DRM FOURCC"]);
+        // X: excludes, and a file pattern does not reach deeper files.
+        assert_eq!(
+            titles(&m, "include/uapi/drm/drm_fourcc_old.h"),
+            ["DRM DRIVERS"]
+        );
+        assert_eq!(titles(&m, "include/uapi/linux/kvm.h"), ["THE REST"]);
+        assert_eq!(titles(&m, "Makefile"), ["THE REST"]);
+    }
+}

@@ -1,0 +1,500 @@
+//! `uapi-diff checklist`: the reviewer's to-do list. Every change that needs reviewed open-source
+//! userspace (`Documentation/gpu/drm-uapi.rst`, "Open-Source Userspace Requirements"), grouped by
+//! area (DRM core, each DRM driver, accel, other uAPI) and routed with `MAINTAINERS`, each with the
+//! rule that asks for userspace, the evidence recorded in the ledger (`ledger`), and the commit
+//! that introduced it with its evidence trailers (`attribution`). `--check` fails while an item
+//! has no evidence; ledger entries that match no item are reported as stale.
+
+pub mod attribution;
+pub mod group;
+pub mod ledger;
+pub mod maintainers;
+mod render;
+
+pub use render::{github, json, ledger_skeleton, markdown, sarif, text};
+
+use crate::change::{Change, ChangeKind, ItemKind};
+use crate::error::Error;
+use crate::pipeline::{self, ParseCache};
+use crate::report::{DiffReport, Revision};
+use crate::source::Tree;
+use attribution::{Attribution, Introduced};
+use group::{Area, GroupKey};
+use ledger::{Evidence, Ledger};
+use maintainers::Maintainers;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// The checklist JSON contract (README, "Checklist JSON"): fields are only ever added.
+#[derive(Serialize, Clone, Debug)]
+pub struct Checklist {
+    pub old: Revision,
+    pub new: Revision,
+    /// Where the ledger was read from (`None`: no ledger).
+    pub ledger: Option<String>,
+    pub attribution: AttributionStatus,
+    pub summary: Summary,
+    pub groups: Vec<Group>,
+    /// Ledger ids that match no checklist item.
+    pub stale: Vec<Finding>,
+    /// Links to forks instead of the canonical upstream project, and similar.
+    pub warnings: Vec<Finding>,
+}
+
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttributionStatus {
+    /// Commits on the path OLD..NEW that touch an item's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<usize>,
+    /// Why items were not attributed (directories, unrelated histories, `--no-attribution`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub items: usize,
+    pub justified: usize,
+    pub missing: usize,
+    pub stale: usize,
+    pub warnings: usize,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Group {
+    pub area: Area,
+    /// The driver, for driver groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    pub title: String,
+    /// The most specific `MAINTAINERS` entries for the group's files (empty without MAINTAINERS).
+    pub maintainers: Vec<maintainers::Entry>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct Item {
+    pub id: String,
+    pub kind: ItemKind,
+    pub change: ChangeKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// In the new tree.
+    pub file: String,
+    pub line: u32,
+    /// The rule that asks for userspace, its one-line reason and its reference document.
+    pub rule: String,
+    pub reason: String,
+    pub reference: String,
+    /// The computed facts, `old → new` for changed items.
+    pub facts: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_decl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_decl: Option<String>,
+    /// A documented exception that may apply (the drm_fourcc.h waiver).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The ledger's evidence, if an entry matches.
+    pub evidence: Option<Evidence>,
+    pub justified: bool,
+    /// Why the item is not justified yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+    /// The commit on the path that introduced the item, with its evidence trailers.
+    pub introduced_by: Option<Introduced>,
+}
+
+/// Something about a place: a ledger line, or an item's declaration.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    pub file: String,
+    pub line: u32,
+    /// The ledger id or the item id concerned.
+    pub id: String,
+    pub message: String,
+}
+
+/// What the checklist is built from.
+pub struct Inputs<'a> {
+    pub report: &'a DiffReport,
+    pub ledger: Option<&'a Ledger>,
+    pub attribution: Result<&'a Attribution, String>,
+    pub maintainers: Option<&'a Maintainers>,
+    /// Only these areas (all when empty).
+    pub areas: &'a [Area],
+}
+
+/// The changes the checklist is about: those a rule says need userspace, in the chosen areas.
+pub fn needs_userspace<'r>(report: &'r DiffReport, areas: &[Area]) -> Vec<&'r Change> {
+    report
+        .changes
+        .iter()
+        .filter(|c| c.needs_userspace)
+        .filter(|c| areas.is_empty() || areas.contains(&group::group_of(c).area))
+        .collect()
+}
+
+pub fn build(inputs: &Inputs) -> Checklist {
+    let changes = needs_userspace(inputs.report, inputs.areas);
+    let mut groups: BTreeMap<GroupKey, Vec<&Change>> = BTreeMap::new();
+    for c in &changes {
+        groups.entry(group::group_of(c)).or_default().push(c);
+    }
+    let mut warnings: BTreeSet<Finding> = BTreeSet::new();
+    let mut used_patterns: BTreeSet<(String, u32)> = BTreeSet::new();
+    let groups: Vec<Group> = groups
+        .into_iter()
+        .map(|(key, changes)| {
+            let items = changes
+                .iter()
+                .map(|c| {
+                    let item = item(c, inputs);
+                    if let (Some(l), Some(e)) = (inputs.ledger, &item.evidence) {
+                        used_patterns.insert((e.ledger_id.clone(), e.ledger_line));
+                        for link in &e.links {
+                            if let Some(m) = ledger::fork_warning(link) {
+                                warnings.insert(Finding {
+                                    file: l.source.clone(),
+                                    line: e.ledger_line,
+                                    id: item.id.clone(),
+                                    message: m,
+                                });
+                            }
+                        }
+                    }
+                    for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
+                        if let Some(m) = ledger::fork_warning(&t.value) {
+                            warnings.insert(Finding {
+                                file: item.file.clone(),
+                                line: item.line,
+                                id: item.id.clone(),
+                                message: format!("candidate evidence `{}:`: {m}", t.key),
+                            });
+                        }
+                    }
+                    item
+                })
+                .collect();
+            Group {
+                area: key.area,
+                driver: key.driver.clone(),
+                title: key.title(),
+                maintainers: routing(inputs.maintainers, &changes),
+                items,
+            }
+        })
+        .collect();
+    let stale: Vec<Finding> = inputs
+        .ledger
+        .map(|l| {
+            l.patterns
+                .iter()
+                .filter(|p| !used_patterns.contains(&(p.id.clone(), p.line)))
+                .map(|p| Finding {
+                    file: l.source.clone(),
+                    line: p.line,
+                    id: p.id.clone(),
+                    message: "stale ledger entry: matches no checklist item".to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let all = || groups.iter().flat_map(|g| &g.items);
+    let summary = Summary {
+        items: all().count(),
+        justified: all().filter(|i| i.justified).count(),
+        missing: all().filter(|i| !i.justified).count(),
+        stale: stale.len(),
+        warnings: warnings.len(),
+    };
+    let attribution = match &inputs.attribution {
+        Ok(a) => AttributionStatus {
+            commits: Some(a.commits),
+            unavailable: None,
+        },
+        Err(reason) => AttributionStatus {
+            commits: None,
+            unavailable: Some(reason.clone()),
+        },
+    };
+    Checklist {
+        old: inputs.report.old.clone(),
+        new: inputs.report.new.clone(),
+        ledger: inputs.ledger.map(|l| l.source.clone()),
+        attribution,
+        summary,
+        groups,
+        stale,
+        warnings: warnings.into_iter().collect(),
+    }
+}
+
+fn item(c: &Change, inputs: &Inputs) -> Item {
+    let rule = crate::rules::find(&c.rule);
+    let evidence = inputs.ledger.and_then(|l| l.lookup(&c.id)).map(|(_, e)| e);
+    let missing = match &evidence {
+        None if inputs.ledger.is_none() => Some("no ledger".to_string()),
+        None => Some("no ledger entry".to_string()),
+        Some(e) => e.problem().map(str::to_string),
+    };
+    Item {
+        id: c.id.clone(),
+        kind: c.kind,
+        change: c.change,
+        name: c.name.clone(),
+        parent: c.parent.clone(),
+        file: c.file.clone(),
+        line: c.line,
+        rule: c.rule.clone(),
+        reason: rule.map_or_else(|| c.rule.clone(), |r| r.summary.to_string()),
+        reference: rule
+            .map_or("Documentation/gpu/drm-uapi.rst", |r| r.reference)
+            .to_string(),
+        facts: crate::report::facts_transition(c),
+        old_decl: c.old_decl.clone(),
+        new_decl: c.new_decl.clone(),
+        hint: group::hint(c).map(str::to_string),
+        justified: missing.is_none(),
+        evidence,
+        missing,
+        introduced_by: inputs
+            .attribution
+            .as_ref()
+            .ok()
+            .and_then(|a| a.by_id.get(&c.id).cloned()),
+    }
+}
+
+/// The group's MAINTAINERS entries: the most specific ones for each file, most files first.
+fn routing(m: Option<&Maintainers>, changes: &[&Change]) -> Vec<maintainers::Entry> {
+    let Some(m) = m else { return Vec::new() };
+    let files: BTreeSet<&str> = changes.iter().map(|c| c.file.as_str()).collect();
+    let mut count: BTreeMap<&maintainers::Entry, usize> = BTreeMap::new();
+    for f in files {
+        for e in m.route(f) {
+            *count.entry(e).or_default() += 1;
+        }
+    }
+    let mut entries: Vec<(&maintainers::Entry, usize)> = count.into_iter().collect();
+    entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    entries.into_iter().map(|(e, _)| e.clone()).collect()
+}
+
+/// How `run` finds its inputs.
+pub struct Options {
+    pub pipeline: pipeline::Options,
+    /// An explicit ledger file; otherwise `ledger::DEFAULT_PATH` in the new tree, if present.
+    pub ledger: Option<PathBuf>,
+    pub attribution: bool,
+    pub areas: Vec<Area>,
+}
+
+/// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
+pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
+    let cache = ParseCache::default();
+    let report = pipeline::diff_trees_cached(old, new, &opts.pipeline, &cache)?;
+    let attribution = if opts.attribution {
+        let changes = needs_userspace(&report, &opts.areas);
+        attribution::attribute(old, new, &changes, &cache).map_err(|e| e.to_string())
+    } else {
+        Err("not requested (--no-attribution)".to_string())
+    };
+    let maintainers = new
+        .read_path("MAINTAINERS")?
+        .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
+    let ledger = read_ledger(new, opts.ledger.as_deref())?;
+    Ok(build(&Inputs {
+        report: &report,
+        ledger: ledger.as_ref(),
+        attribution: attribution.as_ref().map_err(Clone::clone),
+        maintainers: maintainers.as_ref(),
+        areas: &opts.areas,
+    }))
+}
+
+fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledger>, Error> {
+    let (source, text) = match path {
+        Some(p) => {
+            let source = p.display().to_string();
+            let text = std::fs::read_to_string(p).map_err(|e| Error::Ledger {
+                ledger: source.clone(),
+                reason: e.to_string(),
+            })?;
+            (source, text)
+        }
+        None => match new.read_path(ledger::DEFAULT_PATH)? {
+            Some(bytes) => (
+                ledger::DEFAULT_PATH.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ),
+            None => return Ok(None),
+        },
+    };
+    Ledger::parse(&source, &text)
+        .map(Some)
+        .map_err(|reason| Error::Ledger {
+            ledger: source,
+            reason,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::Facts;
+    use crate::kms::{PropertyFacts, PropertyKind};
+
+    fn change(kind: ItemKind, name: &str, file: &str, owner: Option<&str>) -> Change {
+        Change {
+            kind,
+            change: ChangeKind::Added,
+            name: name.to_string(),
+            parent: None,
+            file: file.to_string(),
+            line: 7,
+            breaking: false,
+            needs_userspace: true,
+            rule: "added".to_string(),
+            old: None,
+            new: None,
+            id: match owner {
+                Some(o) => format!("{}:{o}:{name}", kind.as_str()),
+                None => crate::diff::item_id(kind, None, name),
+            },
+            owner: owner.map(str::to_string),
+            old_decl: None,
+            new_decl: None,
+        }
+    }
+
+    fn report(changes: Vec<Change>) -> DiffReport {
+        let rev = |r: &str| Revision {
+            revision: r.to_string(),
+            commit: None,
+            arch: "x86".to_string(),
+        };
+        DiffReport {
+            old: rev("old"),
+            new: rev("new"),
+            summary: crate::report::Summary::of(&changes),
+            changes,
+            unparsed: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn properties_group_by_owner_and_ledger_finds_stale_entries() {
+        let mut prop = change(
+            ItemKind::Property,
+            "AMD_PLANE_LUT3D",
+            "drivers/gpu/drm/amd/display/amdgpu_dm/amdgpu_dm_color.c",
+            Some("amd/display"),
+        );
+        prop.new = Some(Facts::Property(PropertyFacts {
+            kind: PropertyKind::Blob,
+            flags: Vec::new(),
+            range: None,
+            values: Default::default(),
+            attached_to: vec!["plane".to_string()],
+            helper: None,
+            object_type: None,
+        }));
+        let core_prop = change(
+            ItemKind::Property,
+            "COLOR_PIPELINE",
+            "drivers/gpu/drm/drm_colorop.c",
+            Some("core"),
+        );
+        let fourcc = change(
+            ItemKind::Define,
+            "DRM_FORMAT_TOY",
+            "include/uapi/drm/drm_fourcc.h",
+            None,
+        );
+        let mut breaking = change(ItemKind::Define, "GONE", "include/uapi/linux/a.h", None);
+        breaking.needs_userspace = false;
+        let r = report(vec![prop, core_prop, fourcc, breaking]);
+        let ledger = Ledger::parse(
+            "ledger.toml",
+            "[[item]]\nid = \"property:amd/display:AMD_PLANE_LUT3D\"\nstatus = \"proposed\"\n\
+links = [\"https://gitlab.freedesktop.org/jdoe/weston/-/commits/lut\"]\n\n\
+[[item]]\nid = \"define:DRM_FORMAT_OLD\"\nstatus = \"waived\"\nreason = \"fourcc\"\n",
+        )
+        .unwrap();
+        let cl = build(&Inputs {
+            report: &r,
+            ledger: Some(&ledger),
+            attribution: Err("not requested".to_string()),
+            maintainers: None,
+            areas: &[],
+        });
+        let groups: Vec<(String, Vec<&str>)> = cl
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.title.clone(),
+                    g.items.iter().map(|i| i.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (
+                    "DRM core".to_string(),
+                    vec!["property:core:COLOR_PIPELINE", "define:DRM_FORMAT_TOY"]
+                ),
+                (
+                    "DRM driver amd/display".to_string(),
+                    vec!["property:amd/display:AMD_PLANE_LUT3D"]
+                ),
+            ]
+        );
+        let lut = &cl.groups[1].items[0];
+        assert!(lut.justified);
+        assert_eq!(lut.facts, "blob");
+        assert!(cl.groups[0].items[1].hint.is_some());
+        assert_eq!(
+            cl.groups[0].items[1].missing.as_deref(),
+            Some("no ledger entry")
+        );
+        assert_eq!(cl.stale.len(), 1);
+        assert_eq!(
+            (cl.stale[0].id.as_str(), cl.stale[0].line),
+            ("define:DRM_FORMAT_OLD", 7)
+        );
+        assert_eq!(cl.warnings.len(), 1, "{:?}", cl.warnings);
+        assert_eq!(
+            (cl.warnings[0].file.as_str(), cl.warnings[0].line),
+            ("ledger.toml", 2)
+        );
+        assert_eq!(
+            cl.summary,
+            Summary {
+                items: 3,
+                justified: 1,
+                missing: 2,
+                stale: 1,
+                warnings: 1
+            }
+        );
+        // Filtering by area keeps the other groups out.
+        let only_driver = build(&Inputs {
+            report: &r,
+            ledger: None,
+            attribution: Err(String::new()),
+            maintainers: None,
+            areas: &[Area::DrmDriver],
+        });
+        assert_eq!(only_driver.groups.len(), 1);
+        assert_eq!(
+            only_driver.groups[0].items[0].missing.as_deref(),
+            Some("no ledger")
+        );
+    }
+}

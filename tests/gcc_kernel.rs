@@ -1,0 +1,121 @@
+//! The differential harness on the real v6.1 and v6.12 trees (x86_64): every fact uapi-diff
+//! computes equals gcc's over the headers `make headers_install` produces, and what it cannot
+//! compute stays within 0.5% of each kind. Needs scripts/fetch-kernels.sh's cache (CI has it).
+
+mod common;
+
+use common::gcc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use uapi_diff::change::ItemKind;
+use uapi_diff::pipeline::{self, Options, ParseCache};
+use uapi_diff::source::Tree;
+
+/// `make headers_install` of an unpacked tree, cached beside it (runs the kernel's own build
+/// scripts: the test does, the tool never does).
+fn installed_headers(version: &str) -> PathBuf {
+    let kernels = common::kernel_repo()
+        .expect("kernel cache")
+        .parent()
+        .expect("cache dir")
+        .to_path_buf();
+    let out = kernels.join(format!("installed-{version}"));
+    if !out.join("include/linux/types.h").exists() {
+        let src = kernels.join(format!("src/linux-source-{version}"));
+        let status = std::process::Command::new("make")
+            .args(["-s", "headers_install", "ARCH=x86_64"])
+            .arg(format!("INSTALL_HDR_PATH={}", out.display()))
+            .current_dir(&src)
+            .status()
+            .expect("run make headers_install");
+        assert!(
+            status.success(),
+            "make headers_install failed in {}",
+            src.display()
+        );
+    }
+    out.join("include")
+}
+
+fn check(version: &str) {
+    let Some(repo) = common::kernel_repo() else {
+        return;
+    };
+    if !gcc::gcc_available() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have gcc");
+        return;
+    }
+    let opts = Options {
+        kms: false,
+        ..Options::default()
+    };
+    let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
+    let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
+    let snap =
+        pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts).expect("model");
+    let cmp = gcc::compare(&snap.model, &installed_headers(version), &[]);
+
+    let mut unresolved: BTreeMap<ItemKind, (usize, usize)> = BTreeMap::new();
+    for (key, item) in &snap.model.items {
+        let entry = unresolved.entry(key.kind).or_default();
+        entry.1 += 1;
+        if uapi_diff::report::unresolved_reason(&item.facts).is_some() {
+            entry.0 += 1;
+        }
+    }
+    eprintln!("v{version}: equal to gcc {:?}", cmp.equal);
+    eprintln!("v{version}: unresolved/total by kind {unresolved:?}");
+    eprintln!(
+        "v{version}: {} gcc-rejected, {} compile failures",
+        cmp.gcc_rejected.len(),
+        cmp.compile_failures.len()
+    );
+    if let Some(path) = std::env::var_os("UAPI_DIFF_GCC_REPORT") {
+        let all = [&cmp.mismatches, &cmp.compile_failures, &cmp.gcc_rejected]
+            .map(|v| v.join("\n"))
+            .join("\n---\n");
+        std::fs::write(format!("{}-{version}", path.to_string_lossy()), all).expect("write report");
+    }
+    let show = |v: &[String]| v.iter().take(40).cloned().collect::<Vec<_>>().join("\n");
+    assert!(
+        cmp.mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        cmp.mismatches.len(),
+        show(&cmp.mismatches)
+    );
+    // Headers that no libc makes self-contained: the xen ones use types of xen/interface/*.h, which
+    // is not uAPI and not installed. Their facts are unresolved in the model too.
+    let failures: Vec<String> = cmp
+        .compile_failures
+        .iter()
+        .filter(|f| !f.starts_with("include/uapi/xen/"))
+        .cloned()
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "compile failures:\n{}",
+        show(&failures)
+    );
+    assert!(
+        cmp.gcc_rejected.is_empty(),
+        "gcc rejected:\n{}",
+        show(&cmp.gcc_rejected)
+    );
+    for (kind, (bad, total)) in &unresolved {
+        assert!(
+            *bad * 200 <= *total,
+            "{}: {bad} of {total} unresolved (over 0.5%)",
+            kind.as_str()
+        );
+    }
+}
+
+#[test]
+fn v6_1_facts_equal_gccs() {
+    check("6.1");
+}
+
+#[test]
+fn v6_12_facts_equal_gccs() {
+    check("6.12");
+}
