@@ -26,8 +26,9 @@ pub fn parse_header(bytes: &[u8]) -> ParsedHeader {
     let mut source = bytes.to_vec();
     blank_annotations(&mut source);
     blank_cplusplus_blocks(&mut source);
-    move_directive_trailing_space(&mut source);
     let body_directives = take_body_directives(&mut source);
+    // Last: blanking annotations and directive comments leaves trailing spaces too.
+    move_directive_trailing_space(&mut source);
     let Some(tree) = parse_c(&source) else {
         return ParsedHeader {
             source: Vec::new(),

@@ -333,8 +333,8 @@ pub fn logical_line_end(source: &[u8], mut p: usize) -> usize {
 /// Moves the spaces and tabs that end a directive line to just after its `#` (`#define G \t` →
 /// `# \tdefine G`): tree-sitter-c reads a `#define` with no value but trailing whitespace as taking
 /// the *next* line as its value, which loses that line's item. `#  define` is the same directive,
-/// and lines and the rest of the bytes stay where they were. Runs after the annotations are blanked
-/// (`#define X __user` leaves trailing spaces too).
+/// and lines and the rest of the bytes stay where they were. Runs after annotations and directive
+/// comments are blanked (`#define X __user`, `#define X /* c */` leave trailing spaces too).
 pub fn move_directive_trailing_space(source: &mut [u8]) {
     let mut p = 0;
     let mut continued = false;
@@ -458,7 +458,15 @@ mod trailing_space_tests {
     /// line as its value, and the `#define` on it was lost.
     #[test]
     fn an_empty_define_with_trailing_space_keeps_the_next_line() {
-        for tail in [" ", "\t", " /* c */ ", "  \r"] {
+        for tail in [
+            " ",
+            "\t",
+            " /* c */ ",
+            " /* c */",
+            " // c",
+            " __user",
+            "  \r",
+        ] {
             for def in ["#define G", "#define F(x)"] {
                 let src = format!("{def}{tail}\n#define NEXT 1\n");
                 let h = crate::parse::parse_header(src.as_bytes());
