@@ -53,6 +53,16 @@ measure "diff --no-kms" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json 
 if "$bin" checklist --help >/dev/null 2>&1; then
   measure "checklist" "$runs" "$bin" checklist v6.1 v6.12 -C "$repo" --format markdown
 fi
+# Large inputs (README "Bad input"): memory grows with the items a header declares, not its bytes.
+big=$out/big
+mkdir -p "$big/old/include/uapi/linux" "$big/prose/include/uapi/linux" "$big/dense/include/uapi/linux"
+echo '#define BIG_FIRST 1' >"$big/old/include/uapi/linux/big.h"
+awk 'BEGIN { print "#define BIG_FIRST 1\n/**"; for (i = 0; i < 760000; i++) print " * kernel-doc prose, line after line, to make this header very big."; print " */" }' \
+  >"$big/prose/include/uapi/linux/big.h"
+awk 'BEGIN { for (i = 0; i < 60000; i++) printf "#define BIG_%d (%d << 2)\nstruct big_%d { int a; unsigned long long b[%d]; };\n", i, i, i, i % 7 + 1 }' \
+  >"$big/dense/include/uapi/linux/big.h"
+measure "50 MB kernel-doc header (target < 2 s, < 300 MB)" "$runs" "$bin" diff "$big/old" "$big/prose" --format json
+measure "5 MB header, 60k structs + 60k defines (target < 8 s, < 1 GB)" "$runs" "$bin" diff "$big/old" "$big/dense" --format json
 measure "baseline process: read + parse, 1 run" "$runs" target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs 1
 echo
 target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" | sed 's/^/baseline parse (uAPI + KMS): /'
