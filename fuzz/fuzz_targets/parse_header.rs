@@ -11,6 +11,7 @@ fn check(nodes: &[Node], len: usize) {
             Node::Define(d) => assert!(d.span.bytes.end <= len && d.span.line <= d.span.end_line),
             Node::Record(r) => {
                 assert!(r.span.bytes.end <= len);
+                assert!(r.decl_span.as_ref().is_none_or(|s| s.bytes.end <= len));
                 check(&r.members, len);
             }
             Node::Enum(e) => {
@@ -21,7 +22,8 @@ fn check(nodes: &[Node], len: usize) {
             Node::Typedef(t) => assert!(t.span.bytes.end <= len),
             Node::Field(f) => assert!(f.span.bytes.end <= len),
             Node::MacroMember { span, .. } => assert!(span.bytes.end <= len),
-            Node::Undef { .. } | Node::Include { .. } | Node::Enumerator(_) => {}
+            // Kinds without a byte span (`#undef`, `#include`, `#pragma`, enumerators).
+            _ => {}
         }
     }
 }
