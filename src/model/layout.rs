@@ -219,6 +219,24 @@ impl<'p, 'a> Types<'p, 'a> {
         cpp::eval_text(text, &self.macros(file), &sem, watch).map_err(|e| e.to_string())
     }
 
+    /// Like `eval`, but keeps the expansion when only the evaluation fails (an ioctl whose
+    /// argument struct has no computable size still has a direction, type and number).
+    pub fn eval_keeping_expansion(
+        &self,
+        text: &str,
+        file: usize,
+        watch: &[&str],
+    ) -> Option<cpp::Expansion> {
+        let sem = FileSemantics {
+            types: self,
+            file,
+            local: None,
+        };
+        cpp::expand_and_eval(text, &self.macros(file), &sem, watch)
+            .ok()
+            .map(|(e, _)| e)
+    }
+
     fn eval_u64(&self, text: &str, file: usize) -> Result<u64, String> {
         let (v, _) = self.eval(text, file, &[])?;
         u64::try_from(v.value).map_err(|_| format!("`{}` is negative", text.trim()))

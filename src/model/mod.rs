@@ -183,15 +183,34 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
+    // What did not parse as written but was read after macro expansion is no longer unparsed.
+    let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
+        .iter()
+        .map(|(file, i, _)| {
+            let unit = pp.units[*file].as_ref().expect("all units built");
+            (*file, unit.decls[*i].span().bytes.clone())
+        })
+        .collect();
     let unparsed = headers
         .iter()
-        .flat_map(|h| {
-            h.parsed.unparsed.iter().map(|u| UnparsedRegion {
-                file: h.path.clone(),
-                line: u.span.line,
-                end_line: u.span.end_line,
-                identifiers: identifiers(&u.text),
-            })
+        .enumerate()
+        .flat_map(|(file, h)| {
+            let read_after_expansion = |bytes: &std::ops::Range<usize>| {
+                expanded_spans.iter().any(|(f, span)| {
+                    *f == file && span.start <= bytes.start && bytes.end <= span.end
+                })
+            };
+            h.parsed
+                .unparsed
+                .iter()
+                .filter(move |u| !read_after_expansion(&u.span.bytes))
+                .map(|u| UnparsedRegion {
+                    file: h.path.clone(),
+                    line: u.span.line,
+                    end_line: u.span.end_line,
+                    identifiers: identifiers(&u.text),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     notes.sort();
@@ -404,7 +423,10 @@ impl Lister<'_, '_, '_, '_> {
                 }
             };
         }
-        (ItemKind::Ioctl, self.ioctl_facts(result, file, context))
+        (
+            ItemKind::Ioctl,
+            self.ioctl_facts(expr, result, file, context),
+        )
     }
 
     /// Why a constant that failed to evaluate is no integer constant at all, if it is not: its
@@ -468,13 +490,19 @@ impl Lister<'_, '_, '_, '_> {
     /// path is `context`).
     fn ioctl_facts(
         &self,
+        expr: &str,
         result: Result<(cpp::Value, cpp::Expansion), String>,
         file: usize,
         context: Option<String>,
     ) -> Facts {
         let (number, expansion, unresolved) = match result {
             Ok((v, e)) => (u64::try_from(v.value).ok(), Some(e), None),
-            Err(e) => (None, None, Some(e)),
+            // The fields that do not depend on what failed (usually the struct's size) still count.
+            Err(e) => (
+                None,
+                self.types.eval_keeping_expansion(expr, file, IOCTL_MACROS),
+                Some(e),
+            ),
         };
         let ioc = expansion
             .as_ref()
