@@ -13,17 +13,18 @@ use uapi_diff::source::Tree;
 
 /// `make headers_install` of an unpacked tree, cached beside it (runs the kernel's own build
 /// scripts: the test does, the tool never does).
-fn installed_headers(version: &str) -> PathBuf {
+fn installed_headers(version: &str, arch: &str) -> PathBuf {
     let kernels = common::kernel_repo()
         .expect("kernel cache")
         .parent()
         .expect("cache dir")
         .to_path_buf();
-    let out = kernels.join(format!("installed-{version}"));
+    let out = kernels.join(format!("installed-{version}-{arch}"));
     if !out.join("include/linux/types.h").exists() {
         let src = kernels.join(format!("src/linux-source-{version}"));
         let status = std::process::Command::new("make")
-            .args(["-s", "headers_install", "ARCH=x86_64"])
+            .args(["-s", "headers_install"])
+            .arg(format!("ARCH={arch}"))
             .arg(format!("INSTALL_HDR_PATH={}", out.display()))
             .current_dir(&src)
             .status()
@@ -37,7 +38,8 @@ fn installed_headers(version: &str) -> PathBuf {
     out.join("include")
 }
 
-fn check(version: &str) {
+/// `arch`: uapi-diff's `--arch`; gcc gets `-m32` for i386.
+fn check(version: &str, arch: &str) {
     let Some(repo) = common::kernel_repo() else {
         return;
     };
@@ -46,14 +48,19 @@ fn check(version: &str) {
         return;
     }
     let opts = Options {
+        arch: uapi_diff::model::Arch::by_name(arch).expect("known arch"),
         kms: false,
-        ..Options::default()
     };
     let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
     let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
     let snap =
         pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts).expect("model");
-    let cmp = gcc::compare(&snap.model, &installed_headers(version), &[]);
+    let (make_arch, flags): (&str, &[&str]) = if arch == "i386" {
+        ("i386", &["-m32"])
+    } else {
+        ("x86_64", &[])
+    };
+    let cmp = gcc::compare(&snap.model, &installed_headers(version, make_arch), flags);
 
     let mut unresolved: BTreeMap<ItemKind, (usize, usize)> = BTreeMap::new();
     for (key, item) in &snap.model.items {
@@ -127,10 +134,16 @@ fn check(version: &str) {
 
 #[test]
 fn v6_1_facts_equal_gccs() {
-    check("6.1");
+    check("6.1", "x86");
 }
 
 #[test]
 fn v6_12_facts_equal_gccs() {
-    check("6.12");
+    check("6.12", "x86");
+}
+
+/// ILP32: `long` and pointers of 4 bytes, `long long` aligned to 4 in structs; gcc -m32.
+#[test]
+fn v6_12_i386_facts_equal_gccs() {
+    check("6.12", "i386");
 }

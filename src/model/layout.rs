@@ -647,13 +647,17 @@ impl<'p, 'a> Types<'p, 'a> {
                     let width = self
                         .eval_u64(w, file)
                         .map_err(|e| format!("bitfield `{label}`: {e}"))?;
-                    let unit = tl.align.max(1) * 8;
+                    // A bitfield may not straddle a storage unit of its type's size; when it
+                    // would, it moves to the next boundary of its type's alignment (which differ
+                    // for i386's 8-byte, 4-byte-aligned `long long`).
+                    let align_unit = tl.align.max(1) * 8;
+                    let size_unit = tl.size.max(1) * 8;
                     if width == 0 {
-                        bit = bit.div_ceil(unit) * unit;
+                        bit = bit.div_ceil(align_unit) * align_unit;
                         continue;
                     }
-                    if !packed && (bit % unit) + width > unit {
-                        bit = bit.div_ceil(unit) * unit;
+                    while !packed && width <= size_unit && (bit % size_unit) + width > size_unit {
+                        bit = (bit / align_unit + 1) * align_unit;
                     }
                     let start = bit;
                     bit += width;
