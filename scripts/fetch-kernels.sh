@@ -11,12 +11,15 @@ cache=${1:-${UAPI_DIFF_CACHE:-cache}/kernels}
 mkdir -p "$cache/debs" "$cache/src"
 cache=$(cd "$cache" && pwd)
 versions=(6.1 6.12)
+# Exact package versions: the real-kernel snapshots pin what these trees contain.
+declare -A package_version=([6.1]="6.1.192-2" [6.12]="6.12.117-1~deb12u1")
 repo_paths=(include arch MAINTAINERS drivers/gpu/drm drivers/accel Documentation/gpu)
 
 if [ ! -f "$cache/repo.done" ]; then
   for v in "${versions[@]}"; do
     if ! ls "$cache/debs"/linux-source-"$v"_*.deb >/dev/null 2>&1; then
-      (cd "$cache/debs" && { apt-get download "linux-source-$v" || { apt-get update -qq && apt-get download "linux-source-$v"; }; })
+      pkg="linux-source-$v=${package_version[$v]}"
+      (cd "$cache/debs" && { apt-get download "$pkg" || { apt-get update -qq && apt-get download "$pkg"; }; })
     fi
     if [ ! -d "$cache/src/linux-source-$v" ]; then
       tmp=$(mktemp -d "$cache/src/.unpack.XXXX")

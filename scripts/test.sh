@@ -3,9 +3,14 @@
 # runs every test. Works on a fresh Debian machine with a Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v gcc >/dev/null 2>&1; then
-  # The differential tests compile headers with gcc (the tool itself never does).
-  apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null
+# The differential tests run `make headers_install` on the real trees and compile headers with gcc
+# (the tool itself never builds or runs anything); make/rsync/gcc come from Debian's packages.
+# gcc-multilib gives `gcc -m32` for the i386 cross-check.
+missing=()
+for tool in gcc make rsync; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+[ -e /usr/lib/gcc/x86_64-linux-gnu/12/32/libgcc.a ] || missing+=(gcc-multilib)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq gcc libc6-dev gcc-multilib make rsync >/dev/null
 fi
 UAPI_DIFF_KERNELS=$(scripts/fetch-kernels.sh | tail -n 1)
 export UAPI_DIFF_KERNELS

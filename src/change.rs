@@ -72,6 +72,10 @@ pub enum Facts {
         /// `enumerator` when the request number is an enumerator's value (binder); absent for a `#define`.
         #[serde(skip_serializing_if = "Option::is_none")]
         spelled: Option<String>,
+        /// The header whose translation unit the number was computed in, when not its own (see
+        /// `Value::context`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         unresolved: Option<String>,
     },
@@ -96,8 +100,17 @@ pub enum Facts {
     Value {
         value: Option<i128>,
         text: String,
+        /// Why an integer-looking value could not be computed.
         #[serde(skip_serializing_if = "Option::is_none")]
         unresolved: Option<String>,
+        /// What the define is when it is no integer constant at all: a string, an initializer, a
+        /// type, an attribute… (`value` is then `null`, and nothing is missing).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        non_integer: Option<String>,
+        /// A header that is not self-contained (zorro_ids.h uses ZORRO_ID from zorro.h, which
+        /// includes it) is evaluated as its includer sees it: that includer's path.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
     },
     Typedef {
         #[serde(rename = "type")]

@@ -367,6 +367,15 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
         diff::sort_changes(&mut d.changes);
     }
     let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
+    notes.extend(d.lost.iter().map(|l| Note {
+        revision: new.revision.revision.clone(),
+        file: l.file.clone(),
+        line: l.line,
+        message: format!(
+            "{}: computed at {}, not any more: {}",
+            l.id, old.revision.revision, l.reason
+        ),
+    }));
     notes.sort();
     DiffReport {
         summary: Summary::of(&d.changes),

@@ -219,6 +219,24 @@ impl<'p, 'a> Types<'p, 'a> {
         cpp::eval_text(text, &self.macros(file), &sem, watch).map_err(|e| e.to_string())
     }
 
+    /// Like `eval`, but keeps the expansion when only the evaluation fails (an ioctl whose
+    /// argument struct has no computable size still has a direction, type and number).
+    pub fn eval_keeping_expansion(
+        &self,
+        text: &str,
+        file: usize,
+        watch: &[&str],
+    ) -> Option<cpp::Expansion> {
+        let sem = FileSemantics {
+            types: self,
+            file,
+            local: None,
+        };
+        cpp::expand_and_eval(text, &self.macros(file), &sem, watch)
+            .ok()
+            .map(|(e, _)| e)
+    }
+
     fn eval_u64(&self, text: &str, file: usize) -> Result<u64, String> {
         let (v, _) = self.eval(text, file, &[])?;
         u64::try_from(v.value).map_err(|_| format!("`{}` is negative", text.trim()))
@@ -629,13 +647,17 @@ impl<'p, 'a> Types<'p, 'a> {
                     let width = self
                         .eval_u64(w, file)
                         .map_err(|e| format!("bitfield `{label}`: {e}"))?;
-                    let unit = tl.align.max(1) * 8;
+                    // A bitfield may not straddle a storage unit of its type's size; when it
+                    // would, it moves to the next boundary of its type's alignment (which differ
+                    // for i386's 8-byte, 4-byte-aligned `long long`).
+                    let align_unit = tl.align.max(1) * 8;
+                    let size_unit = tl.size.max(1) * 8;
                     if width == 0 {
-                        bit = bit.div_ceil(unit) * unit;
+                        bit = bit.div_ceil(align_unit) * align_unit;
                         continue;
                     }
-                    if !packed && (bit % unit) + width > unit {
-                        bit = bit.div_ceil(unit) * unit;
+                    while !packed && width <= size_unit && (bit % size_unit) + width > size_unit {
+                        bit = (bit / align_unit + 1) * align_unit;
                     }
                     let start = bit;
                     bit += width;

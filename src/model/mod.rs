@@ -151,10 +151,19 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         .collect();
     let types = Types::new(&pp, decls);
 
+    let mut includers: Vec<Vec<usize>> = vec![Vec::new(); headers.len()];
+    for (file, unit) in pp.units.iter().enumerate() {
+        for &inc in &unit.as_ref().expect("all units built").includes {
+            if !includers[inc].contains(&file) {
+                includers[inc].push(file);
+            }
+        }
+    }
     let mut items = BTreeMap::new();
     for (file, header) in headers.iter().enumerate() {
         let mut lister = Lister {
             types: &types,
+            includers: &includers,
             file,
             path: &header.path,
             parsed: &header.parsed,
@@ -174,15 +183,34 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
+    // What did not parse as written but was read after macro expansion is no longer unparsed.
+    let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
+        .iter()
+        .map(|(file, i, _)| {
+            let unit = pp.units[*file].as_ref().expect("all units built");
+            (*file, unit.decls[*i].span().bytes.clone())
+        })
+        .collect();
     let unparsed = headers
         .iter()
-        .flat_map(|h| {
-            h.parsed.unparsed.iter().map(|u| UnparsedRegion {
-                file: h.path.clone(),
-                line: u.span.line,
-                end_line: u.span.end_line,
-                identifiers: identifiers(&u.text),
-            })
+        .enumerate()
+        .flat_map(|(file, h)| {
+            let read_after_expansion = |bytes: &std::ops::Range<usize>| {
+                expanded_spans.iter().any(|(f, span)| {
+                    *f == file && span.start <= bytes.start && bytes.end <= span.end
+                })
+            };
+            h.parsed
+                .unparsed
+                .iter()
+                .filter(move |u| !read_after_expansion(&u.span.bytes))
+                .map(|u| UnparsedRegion {
+                    file: h.path.clone(),
+                    line: u.span.line,
+                    end_line: u.span.end_line,
+                    identifiers: identifiers(&u.text),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     notes.sort();
@@ -263,6 +291,8 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
 /// Lists the items of one header.
 struct Lister<'l, 't, 'p, 'a> {
     types: &'t Types<'p, 'a>,
+    /// Per header, the headers that include it directly, in path order.
+    includers: &'l [Vec<usize>],
     file: usize,
     path: &'l str,
     parsed: &'l ParsedHeader,
@@ -319,6 +349,8 @@ impl Lister<'_, '_, '_, '_> {
                     value: None,
                     text,
                     unresolved: None,
+                    non_integer: Some("empty".to_string()),
+                    context: None,
                 };
                 self.put(ItemKind::Define, None, &d.name, d.span.line, facts, decl);
                 continue;
@@ -331,9 +363,32 @@ impl Lister<'_, '_, '_, '_> {
     }
 
     /// The value of a define (given by name) or enumerator (given by its expression): an ioctl if
-    /// its expansion goes through `_IOC`.
+    /// its expansion goes through `_IOC`. What its own header cannot compute for want of a macro or
+    /// constant is computed as a header that includes it sees it, when one does (with the same
+    /// definition of the name).
     fn constant(&self, expr: &str, text: String) -> (ItemKind, Facts) {
-        let result = self.types.eval(expr, self.file, IOCTL_MACROS);
+        let mut file = self.file;
+        let mut result = self.types.eval(expr, file, IOCTL_MACROS);
+        if result
+            .as_ref()
+            .is_err_and(|e| e.contains("unknown identifier") || e.contains("which is not a macro"))
+        {
+            let own =
+                cpp::MacroTable::get(&self.types.macros(self.file), expr).map(|m| m as *const _);
+            for &g in &self.includers[self.file] {
+                let same_definition =
+                    cpp::MacroTable::get(&self.types.macros(g), expr).map(|m| m as *const _) == own;
+                if !same_definition {
+                    continue;
+                }
+                if let Ok(found) = self.types.eval(expr, g, IOCTL_MACROS) {
+                    file = g;
+                    result = Ok(found);
+                    break;
+                }
+            }
+        }
+        let context = (file != self.file).then(|| self.types.pp.paths[file].clone());
         let ioctl = match &result {
             Ok((_, expansion)) => expansion.invocations.iter().any(|i| i.name == "_IOC"),
             // An unresolved body that still names an ioctl macro is an ioctl of unknown number.
@@ -349,19 +404,74 @@ impl Lister<'_, '_, '_, '_> {
                         value: Some(v.value),
                         text,
                         unresolved: None,
+                        non_integer: None,
+                        context,
                     },
                 ),
-                Err(e) => (
-                    ItemKind::Define,
-                    Facts::Value {
-                        value: None,
-                        text,
-                        unresolved: Some(e),
-                    },
-                ),
+                Err(e) => {
+                    let non_integer = self.non_integer(expr, &e);
+                    (
+                        ItemKind::Define,
+                        Facts::Value {
+                            value: None,
+                            text,
+                            unresolved: non_integer.is_none().then_some(e),
+                            non_integer,
+                            context: None,
+                        },
+                    )
+                }
             };
         }
-        (ItemKind::Ioctl, self.ioctl_facts(result))
+        (
+            ItemKind::Ioctl,
+            self.ioctl_facts(expr, result, file, context),
+        )
+    }
+
+    /// Why a constant that failed to evaluate is no integer constant at all, if it is not: its
+    /// expansion is a string, a floating constant, a brace initializer, a compound literal, a
+    /// pointer, or a type (`#define __kernel_ipc_pid_t __kernel_ipc_pid_t` after its typedef).
+    fn non_integer(&self, expr: &str, error: &str) -> Option<String> {
+        const BY_NATURE: &[(&str, &str)] = &[
+            ("string literal", "string"),
+            ("floating constant", "floating-point"),
+            ("compound literal", "compound literal"),
+            ("not an integer constant: pointer", "pointer"),
+            ("unexpected token `{`", "initializer"),
+            ("empty expression", "empty"),
+        ];
+        if let Some((_, what)) = BY_NATURE
+            .iter()
+            .find(|(pattern, _)| error.contains(pattern))
+        {
+            return Some(what.to_string());
+        }
+        let tokens = cpp::tokenize(expr).ok()?;
+        let expansion = cpp::expand(&tokens, &self.types.macros(self.file), &[]).ok()?;
+        let member_path = expansion
+            .tokens
+            .iter()
+            .any(|t| matches!(&*t.text, "." | "->"))
+            && expansion.tokens.iter().all(|t| {
+                matches!(t.kind, cpp::TokenKind::Ident | cpp::TokenKind::Number)
+                    || matches!(&*t.text, "." | "->" | "[" | "]")
+            });
+        if member_path {
+            // `#define ifr_name ifr_ifrn.ifrn_name`: a short name for a member.
+            return Some("member alias".to_string());
+        }
+        match self.types.type_from_tokens(&expansion.tokens, self.file) {
+            Some(_) => Some("type".to_string()),
+            None if expansion
+                .tokens
+                .first()
+                .is_some_and(|t| t.text.starts_with("__attribute")) =>
+            {
+                Some("attribute".to_string())
+            }
+            None => None,
+        }
     }
 
     fn reaches_ioctl_macro(&self, toks: &[Token]) -> bool {
@@ -376,10 +486,23 @@ impl Lister<'_, '_, '_, '_> {
         }
     }
 
-    fn ioctl_facts(&self, result: Result<(cpp::Value, cpp::Expansion), String>) -> Facts {
+    /// An ioctl's facts, its arguments evaluated in `file` (its own header, or the includer whose
+    /// path is `context`).
+    fn ioctl_facts(
+        &self,
+        expr: &str,
+        result: Result<(cpp::Value, cpp::Expansion), String>,
+        file: usize,
+        context: Option<String>,
+    ) -> Facts {
         let (number, expansion, unresolved) = match result {
             Ok((v, e)) => (u64::try_from(v.value).ok(), Some(e), None),
-            Err(e) => (None, None, Some(e)),
+            // The fields that do not depend on what failed (usually the struct's size) still count.
+            Err(e) => (
+                None,
+                self.types.eval_keeping_expansion(expr, file, IOCTL_MACROS),
+                Some(e),
+            ),
         };
         let ioc = expansion
             .as_ref()
@@ -387,7 +510,7 @@ impl Lister<'_, '_, '_, '_> {
         let arg = |i: usize| -> Option<u64> {
             let toks = ioc?.expanded_args.get(i)?;
             self.types
-                .eval(&cpp::tokens_to_string(toks), self.file, &[])
+                .eval(&cpp::tokens_to_string(toks), file, &[])
                 .ok()
                 .and_then(|(v, _)| u64::try_from(v.value).ok())
         };
@@ -400,21 +523,22 @@ impl Lister<'_, '_, '_, '_> {
         });
         Facts::Ioctl {
             number,
-            dir: arg(0).map(|d| self.direction(d)),
+            dir: arg(0).map(|d| self.direction(d, file)),
             ioc_type: arg(1),
             nr: arg(2),
             size: arg(3),
             arg_type,
             spelled: None,
+            context,
             unresolved,
         }
     }
 
     /// `read`, `write`, `read|write` or `none`, from the tree's own `_IOC_READ`/`_IOC_WRITE`.
-    fn direction(&self, dir: u64) -> String {
+    fn direction(&self, dir: u64, file: usize) -> String {
         let value = |name: &str| {
             self.types
-                .eval(name, self.file, &[])
+                .eval(name, file, &[])
                 .ok()
                 .map(|(v, _)| v.value as u64)
         };
@@ -572,11 +696,15 @@ impl Lister<'_, '_, '_, '_> {
             }
             let facts = match &en.value {
                 Ok(v) => Facts::Value {
+                    non_integer: None,
+                    context: None,
                     value: Some(v.value),
                     text,
                     unresolved: None,
                 },
                 Err(reason) => Facts::Value {
+                    non_integer: None,
+                    context: None,
                     value: None,
                     text,
                     unresolved: Some(reason.clone()),

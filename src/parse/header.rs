@@ -902,7 +902,12 @@ fn is_unnamed_bitfield(node: TsNode) -> bool {
 
 /// `NAME(…)` and nothing else.
 fn is_macro_call(text: &str) -> bool {
-    let t = text.trim().trim_end_matches(';').trim_end();
+    // Comments after the call belong to nobody.
+    let mut t = text.trim();
+    while let Some(start) = t.rfind("/*").filter(|_| t.ends_with("*/")) {
+        t = t[..start].trim_end();
+    }
+    let t = t.trim_end_matches(';').trim_end();
     let name_len = t
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')

@@ -133,6 +133,8 @@ pub struct Record {
 impl Record {
     /// Every name this definition declares: its members' (in place definitions included) and the
     /// enclosing declaration's. A name that is a macro means the compiler sees something else.
+    /// The struct/union tags its members refer to are included: `struct _fpstate *fpstate;` names
+    /// `_fpstate_64` on x86_64, through a macro.
     pub fn declared_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.declarators.iter().map(String::as_str).collect();
         let mut stack: Vec<&Node> = self.members.iter().collect();
@@ -140,8 +142,14 @@ impl Record {
             match node {
                 Node::Field(f) => {
                     names.extend(f.name.as_deref());
-                    if let BaseType::Record { def: Some(def), .. } = &f.ty.base {
-                        stack.extend(def.members.iter());
+                    match &f.ty.base {
+                        BaseType::Record { def: Some(def), .. } => stack.extend(def.members.iter()),
+                        BaseType::Record {
+                            name: Some(tag),
+                            def: None,
+                            ..
+                        } => names.push(tag),
+                        _ => {}
                     }
                 }
                 Node::Conditional(branches) => {

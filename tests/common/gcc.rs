@@ -155,7 +155,17 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
         .map(|k| (k.file.as_str(), k.name.as_str()))
         .collect();
     for (key, item) in &model.items {
-        let probes = per_file.entry(key.file.as_str()).or_default();
+        // A value computed as an includer sees it is probed in that includer's translation unit.
+        let tu = match &item.facts {
+            Facts::Value {
+                context: Some(c), ..
+            }
+            | Facts::Ioctl {
+                context: Some(c), ..
+            } => c.as_str(),
+            _ => key.file.as_str(),
+        };
+        let probes = per_file.entry(tu).or_default();
         match (&key.kind, &item.facts) {
             (
                 ItemKind::Struct | ItemKind::Union,
