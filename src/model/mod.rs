@@ -342,7 +342,19 @@ impl Lister<'_, '_, '_, '_> {
             if guards.contains(d.name.as_str()) {
                 continue;
             }
-            let decl = self.parsed.text(&d.span).trim_end().to_string();
+            // Rebuilt rather than sliced: the parsed source has comments blanked and whitespace
+            // moved inside directives.
+            let body = d.body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let decl = format!(
+                "#define {}{} {body}",
+                d.name,
+                d.params
+                    .as_ref()
+                    .map(|p| format!("({})", p.join(", ")))
+                    .unwrap_or_default()
+            )
+            .trim_end()
+            .to_string();
             let text = normalized(&d.body);
             if text.is_empty() {
                 let facts = Facts::Value {
