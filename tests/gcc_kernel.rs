@@ -13,6 +13,10 @@ use uapi_diff::source::Tree;
 
 /// `make headers_install` of an unpacked tree, cached beside it (runs the kernel's own build
 /// scripts: the test does, the tool never does).
+/// One `make` at a time: the tests share the unpacked trees, and two builds of the same tree's
+/// host tools collide ("Text file busy").
+static MAKE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn installed_headers(version: &str, arch: &str) -> PathBuf {
     let kernels = common::kernel_repo()
         .expect("kernel cache")
@@ -20,6 +24,7 @@ fn installed_headers(version: &str, arch: &str) -> PathBuf {
         .expect("cache dir")
         .to_path_buf();
     let out = kernels.join(format!("installed-{version}-{arch}"));
+    let _one_make_at_a_time = MAKE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if !out.join("include/linux/types.h").exists() {
         let src = kernels.join(format!("src/linux-source-{version}"));
         let status = std::process::Command::new("make")
