@@ -330,10 +330,10 @@ pub fn logical_line_end(source: &[u8], mut p: usize) -> usize {
     p
 }
 
-/// Moves the spaces and tabs that end a directive line to just after its `#` (`#define G \t` →
-/// `# \tdefine G`): tree-sitter-c reads a `#define` with no value but trailing whitespace as taking
-/// the *next* line as its value, which loses that line's item. `#  define` is the same directive,
-/// and lines and the rest of the bytes stay where they were. Runs after annotations and directive
+/// Moves the spaces and tabs that end a value-less `#define` line to the start of the line
+/// (`#define G \t` → ` \t#define G`): tree-sitter-c reads such a `#define` as taking the *next* line
+/// as its value, which loses that line's item. Indentation before `#` changes nothing, the
+/// directive's own text and every line stay as they were. Runs after annotations and directive
 /// comments are blanked (`#define X __user`, `#define X /* c */` leave trailing spaces too).
 pub fn move_directive_trailing_space(source: &mut [u8]) {
     let mut p = 0;
@@ -342,20 +342,43 @@ pub fn move_directive_trailing_space(source: &mut [u8]) {
         let end = memchr::memchr(b'\n', &source[p..]).map_or(source.len(), |e| p + e);
         let line = &mut source[p..end];
         let content = line.len() - usize::from(line.last() == Some(&b'\r'));
-        let hash = line.iter().position(|b| !matches!(b, b' ' | b'\t'));
-        if let Some(h) = hash.filter(|&h| !continued && line[h] == b'#') {
-            let kept = line[..content]
-                .iter()
-                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))
-                .map_or(0, |i| i + 1);
-            // A backslash before the spaces stays where it is (it is not a continuation then).
-            if kept < content && kept > h + 1 && line[kept - 1] != b'\\' {
-                line[h + 1..content].rotate_right(content - kept);
-            }
+        let kept = line[..content]
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))
+            .map_or(0, |i| i + 1);
+        if !continued && kept < content && is_valueless_define(&line[..kept]) {
+            line[..content].rotate_right(content - kept);
         }
         continued = line[..content].last() == Some(&b'\\');
         p = end + 1;
     }
+}
+
+/// `#define NAME` or `#define NAME(params)`, indented or not, and nothing after.
+fn is_valueless_define(line: &[u8]) -> bool {
+    let skip_ws =
+        |s: &[u8]| -> usize { s.iter().take_while(|b| matches!(b, b' ' | b'\t')).count() };
+    let mut i = skip_ws(line);
+    if line.get(i) != Some(&b'#') {
+        return false;
+    }
+    i += 1;
+    i += skip_ws(&line[i..]);
+    if !line[i..].starts_with(b"define") {
+        return false;
+    }
+    i += b"define".len();
+    let ws = skip_ws(&line[i..]);
+    let name = line[i + ws..]
+        .iter()
+        .take_while(|b| is_ident_byte(**b))
+        .count();
+    if ws == 0 || name == 0 {
+        return false;
+    }
+    let rest = &line[i + ws + name..];
+    rest.is_empty()
+        || (rest.first() == Some(&b'(') && memchr::memchr(b')', rest) == Some(rest.len() - 1))
 }
 
 pub fn directive_word(rest: &[u8]) -> &[u8] {
@@ -443,15 +466,25 @@ mod trailing_space_tests {
     }
 
     #[test]
-    fn trailing_space_of_directives_moves_after_the_hash() {
-        assert_eq!(moved("#define G \t\n"), "# \tdefine G\n");
+    fn trailing_space_of_valueless_defines_moves_to_the_line_start() {
+        assert_eq!(moved("#define G \t\n"), " \t#define G\n");
         assert_eq!(
-            moved("  #define F(x)  \r\nint x;  \n"),
-            "  #  define F(x)\r\nint x;  \n"
+            moved("  # define F(x, y)  \r\nint x;  \n"),
+            "    # define F(x, y)\r\nint x;  \n"
         );
-        assert_eq!(moved("#define A \\\n  #x  \n"), "#define A \\\n  #x  \n");
-        assert_eq!(moved("#define B \\ \n#  \n"), "#define B \\ \n#  \n");
-        assert_eq!(moved("#define C 1\n"), "#define C 1\n");
+        // A value keeps its trailing spaces, and so do other directives and continued lines.
+        assert_eq!(moved("#define C 1  \n"), "#define C 1  \n");
+        assert_eq!(moved("#define F(x) x  \n"), "#define F(x) x  \n");
+        assert_eq!(
+            moved("#endif  \n#include <a.h> \n"),
+            "#endif  \n#include <a.h> \n"
+        );
+        assert_eq!(
+            moved("#define A \\\n#define B  \n"),
+            "#define A \\\n#define B  \n"
+        );
+        assert_eq!(moved("#define B \\ \n"), "#define B \\ \n");
+        assert_eq!(moved("#  \n# define  \n"), "#  \n# define  \n");
     }
 
     /// Found by the formatting property test: `#define G ` (trailing space, no value) took the next
