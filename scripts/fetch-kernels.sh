@@ -36,16 +36,18 @@ if [ ! -f "$cache/repo.done" ]; then
   for v in "${versions[@]}"; do
     (cd "$cache/repo" && git rm -rq --ignore-unmatch . >/dev/null && find . -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +)
     src="$cache/src/linux-source-$v"
+    # Only the paths uapi-diff reads (for arch/, each architecture's include/ directory), as the
+    # tarball has them: what a build in the unpacked tree generated (the gcc harness runs
+    # `make headers_install` there) is left out, so the commits are the same on every machine.
+    paths=()
     for p in "${repo_paths[@]}"; do
       if [ "$p" = arch ]; then
-        # Only each architecture's include/ directory is read.
-        for d in "$src"/arch/*/include; do
-          mkdir -p "$cache/repo/${d#$src/}"; cp -a "$d/." "$cache/repo/${d#$src/}/"
-        done
+        for d in "$src"/arch/*/include; do paths+=("${d#$src/}"); done
       elif [ -e "$src/$p" ]; then
-        mkdir -p "$cache/repo/$(dirname "$p")"; cp -a "$src/$p" "$cache/repo/$p"
+        paths+=("$p")
       fi
     done
+    tar -C "$src" --exclude=generated --exclude=include/config -cf - "${paths[@]}" | tar -C "$cache/repo" -xf -
     # Fixed dates, so the commit ids are the same on every machine that builds the same packages.
     (cd "$cache/repo" && git add -A && GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z" git -c gc.auto=0 -c user.name=uapi-diff -c user.email=uapi-diff@localhost \
        commit -q -m "linux-source-$v ($(ls "$cache/debs"/linux-source-"$v"_*.deb | tail -n 1 | xargs basename))" \
