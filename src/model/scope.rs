@@ -67,8 +67,6 @@ pub struct Unit<'a> {
     /// Declarations (by index in `decls`) whose text had to be macro-expanded to be read as the
     /// compiler reads it: the expanded text, or why expansion failed.
     pub expansions: Vec<(usize, Result<String, String>)>,
-    /// Includes that name no header of the tree (libc's, generated ones), with their line.
-    pub missing_includes: Vec<(String, u32)>,
     /// `#if` conditions that could not be evaluated (taken as false), with line and reason.
     pub bad_conditions: Vec<(u32, String)>,
 }
@@ -312,18 +310,18 @@ impl<'a> Preprocessor<'a> {
                     w.unit.macros.remove(name);
                     w.undefined.insert(name.clone());
                 }
-                Node::Include {
-                    target,
-                    quoted,
-                    line,
-                } => match self.resolve_include(w.file, target, *quoted) {
-                    Some(inc) if inc != w.file => {
-                        self.unit(inc, w.depth + 1);
-                        self.include(w, inc);
+                Node::Include { target, quoted, .. } => {
+                    match self.resolve_include(w.file, target, *quoted) {
+                        Some(inc) if inc != w.file => {
+                            self.unit(inc, w.depth + 1);
+                            self.include(w, inc);
+                        }
+                        Some(_) => {}
+                        // libc's and generated headers are not in the tree: what they would define
+                        // stays unresolved where it is used, with that reason.
+                        None => {}
                     }
-                    Some(_) => {}
-                    None => w.unit.missing_includes.push((target.clone(), *line)),
-                },
+                }
                 Node::Conditional(branches) => {
                     for branch in branches {
                         if self.branch_taken(&branch.condition, branch.line, w) {
