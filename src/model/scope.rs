@@ -473,7 +473,6 @@ pub fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<
     // One entry per open `#if`: (this branch live, some branch already taken).
     let mut stack: Vec<(bool, bool)> = Vec::new();
     let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
-    let sem = NoTypes(arch.data_model);
     for line in joined.lines() {
         let trimmed = line.trim_start();
         let outer_live = stack.iter().all(|(live, _)| *live);
@@ -491,27 +490,29 @@ pub fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<
             .take_while(u8::is_ascii_alphabetic)
             .count();
         let (word, rest) = directive.split_at(word_len);
-        let test = |expr: &str| cpp::eval_condition(expr, scope, &sem).map_err(|e| e.to_string());
-        let defined = |name: &str| cpp::MacroTable::get(scope, name.trim()).is_some();
+        // The same condition semantics as the walk's, through `condition_holds`.
+        let holds = |condition: Condition| condition_holds(&condition, scope, arch.data_model);
+        let parent_live = |stack: &[(bool, bool)]| stack.iter().all(|(live, _)| *live);
         match word {
-            "if" => {
-                let parent_live = stack.iter().all(|(l, _)| *l);
-                let live = parent_live && test(rest)?;
-                stack.push((live, live));
-            }
-            "ifdef" | "ifndef" => {
-                let parent_live = stack.iter().all(|(l, _)| *l);
-                let live = parent_live && (defined(rest) == (word == "ifdef"));
+            "if" | "ifdef" | "ifndef" => {
+                let condition = match word {
+                    "if" => Condition::If(rest.to_string()),
+                    "ifdef" => Condition::Ifdef(rest.trim().to_string()),
+                    _ => Condition::Ifndef(rest.trim().to_string()),
+                };
+                let live = parent_live(&stack) && holds(condition)?;
                 stack.push((live, live));
             }
             "elif" | "else" => {
-                let parent_live =
-                    stack.len() < 2 || stack[..stack.len() - 1].iter().all(|(l, _)| *l);
-                let Some((live, taken)) = stack.pop() else {
+                let Some((_, taken)) = stack.pop() else {
                     return Err(format!("#{word} without #if"));
                 };
-                let _ = live;
-                let now = parent_live && !taken && (word == "else" || test(rest)?);
+                let condition = if word == "else" {
+                    Condition::Else
+                } else {
+                    Condition::If(rest.to_string())
+                };
+                let now = parent_live(&stack) && !taken && holds(condition)?;
                 stack.push((now, taken || now));
             }
             "endif" => {
