@@ -523,21 +523,26 @@ fn ledger_init_round_trip() {
     let path = h.path().join("ledger.toml");
     std::fs::write(&path, &skeleton).expect("write");
     let ledger = path.to_str().expect("utf-8");
-    let (code, out, err) = bin(
-        &h,
-        &[
-            "checklist",
-            "old",
-            "new",
-            "--check",
-            "--format",
-            "json",
-            "--ledger",
-            ledger,
-        ],
-    );
+    // `checklist --check` against the ledger file: exit status and JSON document.
+    let check = || {
+        let (code, out, err) = bin(
+            &h,
+            &[
+                "checklist",
+                "old",
+                "new",
+                "--check",
+                "--format",
+                "json",
+                "--ledger",
+                ledger,
+            ],
+        );
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (code, doc, err)
+    };
+    let (code, doc, err) = check();
     assert_eq!(code, 1, "{err}");
-    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["missing"], 8);
     assert_eq!(doc["summary"]["stale"], 0);
     assert_eq!(
@@ -550,21 +555,8 @@ fn ledger_init_round_trip() {
         "status = \"merged\"\nlinks = [\"https://gitlab.freedesktop.org/mesa/mesa/-/merge_requests/7\"]",
     );
     std::fs::write(&path, filled).expect("write");
-    let (code, out, err) = bin(
-        &h,
-        &[
-            "checklist",
-            "old",
-            "new",
-            "--check",
-            "--format",
-            "json",
-            "--ledger",
-            ledger,
-        ],
-    );
+    let (code, doc, err) = check();
     assert_eq!(code, 0, "{err}");
-    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["justified"], 8);
     assert_eq!(doc["summary"]["stale"], 0);
 }
