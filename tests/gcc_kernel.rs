@@ -116,22 +116,33 @@ fn check(version: &str, arch: &str) {
         "gcc rejected:\n{}",
         show(&cmp.gcc_rejected)
     );
-    // The target is 0.5% of each kind; what stays unresolved needs what the tree does not
-    // hold (libc's struct sockaddr, timeval, size_t; kernel-internal BIT(); xen/interface types)
-    // or what the header forgets to include (SIOCDEVPRIVATE, MD_MAJOR). These ceilings (per mille)
-    // pin today's residue so that it can only shrink; the README lists it.
-    let ceiling_per_mille = |kind: ItemKind| match kind {
-        ItemKind::Union => 50,
-        ItemKind::Ioctl => 40,
-        ItemKind::Field => 20,
-        ItemKind::Struct | ItemKind::Define => 15,
-        ItemKind::Enumerator => 1,
-        _ => 0,
-    };
-    for (kind, (bad, total)) in &unresolved {
+    // The target: what uapi-diff leaves unresolved is at most 0.5% of each kind. Counted
+    // here against what gcc computes in the same translation unit (the header, after libc's headers
+    // when it needs them): an item gcc cannot compute there either is no fact of the header as
+    // installed (it uses a macro or struct of a header it does not include, an other arch's struct,
+    // a kernel-internal BIT()/HZ, xen/interface types) and stays listed as unresolved with its reason.
+    eprintln!(
+        "v{version}: unresolved that gcc cannot compute either {:?}",
+        cmp.unresolved_for_gcc_too
+    );
+    eprintln!(
+        "v{version}: unresolved that gcc computes: {}\n{}",
+        cmp.missed.len(),
+        show(&cmp.missed)
+    );
+    for (kind, (_, total)) in &unresolved {
+        let missed = cmp
+            .missed
+            .iter()
+            .filter(|m| {
+                let id = m.split_once(": ").map_or("", |(_, id)| id);
+                let probe_kind = id.split(':').next().unwrap_or("");
+                probe_kind.trim_end_matches("-align") == kind.as_str()
+            })
+            .count();
         assert!(
-            *bad * 1000 <= *total * ceiling_per_mille(*kind),
-            "{}: {bad} of {total} unresolved",
+            missed * 1000 <= total * 5,
+            "{}: {missed} of {total} left unresolved though gcc computes them",
             kind.as_str()
         );
     }

@@ -219,6 +219,11 @@ pub trait Semantics {
     fn integer_kind(&self, _tokens: &[Token], _info: &TypeInfo) -> Option<IntKind> {
         None
     }
+    /// `__builtin_offsetof(type, member)`: the member's byte offset. None = no record layouts
+    /// known here (the call stays unresolved).
+    fn offset_of(&self, _ty: &[Token], _member: &[Token]) -> Option<Result<u64, String>> {
+        None
+    }
 }
 
 /// Semantics knowing only the data model and the built-in C types (see [`builtin_type`]): no
@@ -461,6 +466,20 @@ impl Op<'_> {
     }
 }
 
+/// The first comma outside parentheses and brackets.
+fn top_level_comma(toks: &[Token]) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        match t.text.as_str() {
+            "(" | "[" => depth += 1,
+            ")" | "]" => depth -= 1,
+            "," if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn pop(vals: &mut Vec<V>) -> Result<V, CppError> {
     vals.pop()
         .ok_or_else(|| CppError::Syntax("malformed expression".into()))
@@ -674,7 +693,7 @@ impl<'a> Ev<'a> {
                         }
                         "__extension__" if !self.pp => self.bump(),
                         _ => {
-                            vals.push(self.identifier(t)?);
+                            vals.push(self.identifier(t, cur_ev)?);
                             expect_operand = false;
                         }
                     },
@@ -1116,12 +1135,55 @@ impl<'a> Ev<'a> {
         Ok(None)
     }
 
+    /// The builtins a constant expression may call: `__builtin_constant_p(e)` is 1 when `e` is a
+    /// constant (what cannot be evaluated here is no answer: gcc may still fold it), and
+    /// `__builtin_offsetof(type, member)`. Consumes the call; None when `t` is neither.
+    fn builtin_call(&mut self, t: &Token) -> Result<Option<V>, CppError> {
+        let open = self.pos + 1;
+        let close = self.close.get(open).copied().unwrap_or(NO_MATCH);
+        if self.pp || close == NO_MATCH {
+            return Ok(None);
+        }
+        let inner = &self.toks[open + 1..close];
+        let value = match t.text.as_str() {
+            "__builtin_constant_p" => {
+                eval(inner, Mode::Constant, self.sem)?;
+                self.bool_val(true)
+            }
+            "__builtin_offsetof" => {
+                let Some(comma) = top_level_comma(inner) else {
+                    return Err(CppError::Syntax(
+                        "`__builtin_offsetof` takes a type and a member".into(),
+                    ));
+                };
+                let Some(offset) = self.sem.offset_of(&inner[..comma], &inner[comma + 1..]) else {
+                    return Ok(None);
+                };
+                let offset = offset.map_err(unresolved)?;
+                self.size_value(true, offset, "__builtin_offsetof")?
+            }
+            _ => return Ok(None),
+        };
+        self.pos = close + 1;
+        Ok(Some(value))
+    }
+
     /// An identifier in operand position (consumed).
-    fn identifier(&mut self, t: &Token) -> Result<V, CppError> {
+    /// `ev`: whether the operand is evaluated; a function call in an arm that is not (the
+    /// `__builtin_constant_p(x) ? constant : __fswab32(x)` of swab.h) is folded away, as gcc does.
+    fn identifier(&mut self, t: &Token, ev: bool) -> Result<V, CppError> {
         if UNSUPPORTED_OPERATORS.contains(&t.text.as_str()) {
             return Err(unresolved(format!("`{}` cannot be evaluated here", t.text)));
         }
         if self.peek_at(1).is_some_and(|n| n.is_punct("(")) {
+            let close = self.close.get(self.pos + 1).copied().unwrap_or(NO_MATCH);
+            if !ev && !self.pp && close != NO_MATCH {
+                self.pos = close + 1;
+                return Ok(V::new(0, self.int_kind()));
+            }
+            if let Some(v) = self.builtin_call(t)? {
+                return Ok(v);
+            }
             return Err(unresolved(format!(
                 "call of `{}`, which is not a macro",
                 t.text

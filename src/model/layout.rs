@@ -182,7 +182,8 @@ impl<'p, 'a> Types<'p, 'a> {
         }
     }
 
-    /// The candidate visible from `file`: its own definition first, else one from an included file.
+    /// The candidate visible from `file`: its own definition first, else one from an included file,
+    /// else libc's (a program includes libc before a header that uses `struct sockaddr` unasked).
     fn visible<T>(
         &self,
         cands: Option<&Vec<(usize, &'p T)>>,
@@ -194,6 +195,7 @@ impl<'p, 'a> Types<'p, 'a> {
             .iter()
             .find(|(f, _)| *f == file)
             .or_else(|| cands.iter().find(|(f, _)| closure.contains(*f)))
+            .or_else(|| cands.iter().find(|(f, _)| Some(*f) == self.pp.libc))
             .copied()
     }
 
@@ -324,13 +326,14 @@ impl<'p, 'a> Types<'p, 'a> {
     // ----- types -----
 
     pub fn type_layout(&self, ty: &TypeRef, file: usize) -> Result<TypeLayout, String> {
-        let mut layout = match (&ty.base, ty.derived.first()) {
-            // A pointer to anything (even an undefined struct) has a known size.
-            (_, Some(Derived::Pointer)) => self.pointer(),
-            _ => self.base_layout(&ty.base, file)?,
+        // Derivations apply from the base outwards, and a pointer to anything (an undefined struct,
+        // a function returning void) has a known size: start at the outermost pointer.
+        let last_pointer = ty.derived.iter().rposition(|d| *d == Derived::Pointer);
+        let (mut layout, rest) = match last_pointer {
+            Some(i) => (self.pointer(), &ty.derived[i + 1..]),
+            None => (self.base_layout(&ty.base, file)?, &ty.derived[..]),
         };
-        let skip = usize::from(matches!(ty.derived.first(), Some(Derived::Pointer)));
-        for d in &ty.derived[skip..] {
+        for d in rest {
             layout = match d {
                 Derived::Pointer => self.pointer(),
                 Derived::Function => {
@@ -588,6 +591,68 @@ impl<'p, 'a> Types<'p, 'a> {
             }
             Ok(l)
         }))
+    }
+
+    /// Whether `name` is a struct, union or enum tag visible from `file`.
+    pub fn is_tag(&self, name: &str, file: usize) -> bool {
+        [RecordKind::Struct, RecordKind::Union].iter().any(|&kind| {
+            self.visible(self.records.get(&(kind, name)), file)
+                .is_some()
+        }) || self.visible(self.enum_tags.get(name), file).is_some()
+    }
+
+    /// `offsetof(type, member)`: `type` a struct or union by tag or typedef name, `member` a name
+    /// its layout lists (members of anonymous members by their own name, as C spells them).
+    pub fn offset_of(&self, ty: &[Token], member: &[Token], file: usize) -> Result<u64, String> {
+        let type_text = cpp::tokens_to_string(ty);
+        let record = match ty {
+            [kw, name] if matches!(&*kw.text, "struct" | "union") => {
+                let kind = if &*kw.text == "union" {
+                    RecordKind::Union
+                } else {
+                    RecordKind::Struct
+                };
+                self.visible(self.records.get(&(kind, &*name.text)), file)
+            }
+            [name] => self
+                .visible(self.typedefs.get(&*name.text), file)
+                .and_then(|(f, td)| match &td.ty.base {
+                    BaseType::Record { def: Some(r), .. } if td.ty.derived.is_empty() => {
+                        Some((f, &**r))
+                    }
+                    BaseType::Record {
+                        kind,
+                        name: Some(tag),
+                        def: None,
+                    } if td.ty.derived.is_empty() => {
+                        self.visible(self.records.get(&(*kind, tag.as_str())), f)
+                    }
+                    _ => None,
+                }),
+            _ => None,
+        };
+        let (f, r) =
+            record.ok_or_else(|| format!("`{type_text}` is not a struct or union defined here"))?;
+        let layout = self.record_layout(r, f)?;
+        let designator: String = member.iter().map(|t| &*t.text).collect();
+        if let Some(field) = layout.fields.iter().find(|field| field.name == designator) {
+            return Ok(field.offset);
+        }
+        // `dirent.name`: a member of a named struct member.
+        let dot = member.iter().position(|t| &*t.text == ".");
+        let outer = dot.and_then(|dot| {
+            let name: String = member[..dot].iter().map(|t| &*t.text).collect();
+            Some((dot, layout.fields.iter().find(|field| field.name == name)?))
+        });
+        match outer {
+            Some((dot, field)) => {
+                let ty = cpp::tokenize(&field.ty).map_err(|e| e.to_string())?;
+                Ok(field.offset + self.offset_of(&ty, &member[dot + 1..], f)?)
+            }
+            None => Err(format!(
+                "`{type_text}` has no member `{designator}` listed by name"
+            )),
+        }
     }
 
     // ----- records -----
@@ -851,6 +916,9 @@ impl cpp::Semantics for FileSemantics<'_, '_, '_> {
             return Some(*v);
         }
         self.types.enumerator(name, self.file)
+    }
+    fn offset_of(&self, ty: &[Token], member: &[Token]) -> Option<Result<u64, String>> {
+        Some(self.types.offset_of(ty, member, self.file))
     }
     fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
         let layout = self.types.type_from_tokens(tokens, self.file)?;

@@ -83,9 +83,26 @@ const IOCTL_MACROS: &[&str] = &[
 /// Of those, the ones whose third argument is the argument type.
 const IOCTL_TYPED: &[&str] = &["_IOR", "_IOW", "_IOWR", "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"];
 
+/// Where the libc prelude (`libc.h`) stands among a revision's headers: no tree path looks like it.
+pub const LIBC_PRELUDE: &str = "<libc>";
+
+fn libc_prelude() -> &'static ParsedHeader {
+    static PRELUDE: std::sync::OnceLock<ParsedHeader> = std::sync::OnceLock::new();
+    PRELUDE.get_or_init(|| parse::parse_header(include_bytes!("libc.h")))
+}
+
 pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> Model {
-    let paths: Vec<String> = headers.iter().map(|h| h.path.clone()).collect();
-    let parsed: Vec<&ParsedHeader> = headers.iter().map(|h| h.parsed.as_ref()).collect();
+    // The prelude is preprocessed with the tree's headers (after them) but lists no items.
+    let paths: Vec<String> = headers
+        .iter()
+        .map(|h| h.path.clone())
+        .chain([LIBC_PRELUDE.to_string()])
+        .collect();
+    let parsed: Vec<&ParsedHeader> = headers
+        .iter()
+        .map(|h| h.parsed.as_ref())
+        .chain([libc_prelude()])
+        .collect();
     let pp = Preprocessor::run(arch, &paths, &parsed);
 
     // Definitions the walk expanded (member macros, attributes behind macros) are parsed again;
@@ -151,7 +168,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         .collect();
     let types = Types::new(&pp, decls);
 
-    let mut includers: Vec<Vec<usize>> = vec![Vec::new(); headers.len()];
+    let mut includers: Vec<Vec<usize>> = vec![Vec::new(); paths.len()];
     for (file, unit) in pp.units.iter().enumerate() {
         for &inc in &unit.as_ref().expect("all units built").includes {
             if !includers[inc].contains(&file) {
@@ -472,6 +489,50 @@ impl Lister<'_, '_, '_, '_> {
         if member_path {
             // `#define ifr_name ifr_ifrn.ifrn_name`: a short name for a member.
             return Some("member alias".to_string());
+        }
+        let tokens = &expansion.tokens;
+        if let [only] = tokens.as_slice() {
+            if *only.text == *expr {
+                // `#define __arch_swab32 __arch_swab32`: names the function of that name.
+                return Some("function or object".to_string());
+            }
+        }
+        let at_top_level = |text: &str| {
+            let mut depth = 0i32;
+            tokens.iter().any(|t| {
+                match &*t.text {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => depth -= 1,
+                    _ => {}
+                }
+                depth == 0 && &*t.text == text
+            })
+        };
+        if at_top_level(";") {
+            // `__HANDLE_ITEM(tx); __HANDLE_ITEM(rx);`: code to paste into a definition.
+            return Some("statements".to_string());
+        }
+        if at_top_level(",") && error.starts_with("syntax error") {
+            // map_to_7segment.h's `0,0,0,…,`: part of an array initializer.
+            return Some("initializer".to_string());
+        }
+        if let [name] = tokens.as_slice() {
+            if self.types.is_tag(&name.text, self.file) {
+                // `#define ipt_counters xt_counters`, used as `struct ipt_counters`.
+                return Some("tag".to_string());
+            }
+        }
+        if let Some(split) = (1..tokens.len()).rev().find(|&i| {
+            tokens[i].kind == cpp::TokenKind::Ident
+                && self
+                    .types
+                    .type_from_tokens(&tokens[..i], self.file)
+                    .is_some()
+        }) {
+            if split + 1 == tokens.len() {
+                // `#define SEQ_PM_DEFINES int __foo_bar___`: a declaration.
+                return Some("declaration".to_string());
+            }
         }
         match self.types.type_from_tokens(&expansion.tokens, self.file) {
             Some(_) => Some("type".to_string()),

@@ -72,7 +72,7 @@ pub struct Unit<'a> {
 }
 
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
-/// target's predefined macros.
+/// target's predefined macros, then (when evaluating items, never in `#if`) libc's.
 pub struct MacroScope<'s, 'a> {
     pub own: &'s HashMap<String, MacroDef>,
     pub closure: &'s FileSet,
@@ -80,6 +80,8 @@ pub struct MacroScope<'s, 'a> {
     pub index: &'s HashMap<String, Vec<usize>>,
     pub units: &'s [Option<Unit<'a>>],
     pub predefined: &'s HashMap<String, MacroDef>,
+    /// The libc prelude's macros (`offsetof`, `INT_MAX`), for a header that uses them unincluded.
+    pub libc: Option<&'s HashMap<String, MacroDef>>,
 }
 
 impl MacroTable for MacroScope<'_, '_> {
@@ -99,7 +101,9 @@ impl MacroTable for MacroScope<'_, '_> {
                 }
             }
         }
-        self.predefined.get(name)
+        self.predefined
+            .get(name)
+            .or_else(|| self.libc.and_then(|m| m.get(name)))
     }
 }
 
@@ -131,8 +135,22 @@ pub struct Preprocessor<'a> {
     /// Macro name → files that define it, in file order.
     pub macro_index: HashMap<String, Vec<usize>>,
     pub predefined: HashMap<String, MacroDef>,
+    /// The libc prelude's index (`model::LIBC_PRELUDE`), when the revision's headers include it.
+    pub libc: Option<usize>,
     in_progress: Vec<bool>,
 }
+
+/// The libc headers uAPI headers include that the libc prelude stands for.
+const LIBC_HEADERS: &[&str] = &[
+    "endian.h",
+    "limits.h",
+    "stddef.h",
+    "stdint.h",
+    "sys/socket.h",
+    "sys/time.h",
+    "sys/types.h",
+    "time.h",
+];
 
 impl<'a> Preprocessor<'a> {
     pub fn run(
@@ -160,6 +178,7 @@ impl<'a> Preprocessor<'a> {
             units: (0..paths.len()).map(|_| None).collect(),
             macro_index: HashMap::new(),
             predefined,
+            libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
         };
         for i in 0..paths.len() {
@@ -219,6 +238,10 @@ impl<'a> Preprocessor<'a> {
             index: &self.macro_index,
             units: &self.units,
             predefined: &self.predefined,
+            libc: self
+                .libc
+                .and_then(|i| self.units[i].as_ref())
+                .map(|u| &u.macros),
         }
     }
 
@@ -244,6 +267,10 @@ impl<'a> Preprocessor<'a> {
         candidates
             .iter()
             .find_map(|c| self.path_index.get(c.as_str()).copied())
+            .or_else(|| {
+                self.libc
+                    .filter(|_| !quoted && LIBC_HEADERS.contains(&target))
+            })
     }
 
     fn unit(&mut self, file: usize, depth: usize) {
@@ -410,6 +437,7 @@ impl<'a> Preprocessor<'a> {
             index: &self.macro_index,
             units: &self.units,
             predefined: &self.predefined,
+            libc: None,
         }
     }
 

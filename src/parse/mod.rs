@@ -131,12 +131,14 @@ pub struct Record {
 }
 
 impl Record {
-    /// Every name this definition declares: its members' (in place definitions included) and the
-    /// enclosing declaration's. A name that is a macro means the compiler sees something else.
+    /// Every name this definition declares: its tag, its members' (in place definitions included)
+    /// and the enclosing declaration's. A name that is a macro means the compiler sees something
+    /// else (asound.h's `struct __snd_pcm_mmap_control` is `struct snd_pcm_mmap_control`).
     /// The struct/union tags its members refer to are included: `struct _fpstate *fpstate;` names
     /// `_fpstate_64` on x86_64, through a macro.
     pub fn declared_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.declarators.iter().map(String::as_str).collect();
+        names.extend(self.name.as_deref());
         let mut stack: Vec<&Node> = self.members.iter().collect();
         while let Some(node) = stack.pop() {
             match node {

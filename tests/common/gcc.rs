@@ -105,13 +105,33 @@ pub struct Comparison {
     pub compile_failures: Vec<String>,
     /// Facts we computed that gcc cannot evaluate in the same context (`file: id`).
     pub gcc_rejected: Vec<String>,
+    /// Facts we left unresolved that gcc computes in the same context (`file: id = value`).
+    pub missed: Vec<String>,
+    /// Facts we left unresolved that gcc cannot compute either, by item kind: the header relies on
+    /// what it does not include, or on what no uAPI header defines.
+    pub unresolved_for_gcc_too: BTreeMap<String, usize>,
 }
 
-/// One fact to check: an id, a C expression, our value, and whether to print it signed.
+impl Comparison {
+    fn absorb(&mut self, other: Comparison) {
+        for (k, v) in other.equal {
+            *self.equal.entry(k).or_default() += v;
+        }
+        for (k, v) in other.unresolved_for_gcc_too {
+            *self.unresolved_for_gcc_too.entry(k).or_default() += v;
+        }
+        self.mismatches.extend(other.mismatches);
+        self.compile_failures.extend(other.compile_failures);
+        self.gcc_rejected.extend(other.gcc_rejected);
+        self.missed.extend(other.missed);
+    }
+}
+
+/// One fact to check: an id, a C expression, and our value (None: we left it unresolved).
 struct Probe {
     id: String,
     expr: String,
-    ours: i128,
+    ours: Option<i128>,
 }
 
 /// Compares every computed fact of `model` with gcc, one translation unit per header (the context
@@ -167,24 +187,17 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
         };
         let probes = per_file.entry(tu).or_default();
         match (&key.kind, &item.facts) {
-            (
-                ItemKind::Struct | ItemKind::Union,
-                Facts::Record {
-                    size: Some(size),
-                    align: Some(align),
-                    ..
-                },
-            ) => {
+            (ItemKind::Struct | ItemKind::Union, Facts::Record { size, align, .. }) => {
                 let t = type_name(&key.file, key.kind, &key.name);
                 probes.push(Probe {
                     id: format!("{}:{}", key.kind.as_str(), key.name),
                     expr: format!("sizeof({t})"),
-                    ours: *size as i128,
+                    ours: size.map(i128::from),
                 });
                 probes.push(Probe {
                     id: format!("{}-align:{}", key.kind.as_str(), key.name),
                     expr: format!("_Alignof({t})"),
-                    ours: *align as i128,
+                    ours: align.map(i128::from),
                 });
             }
             // A member whose name a later define rewrites (`#define pn_data pn_msg_u.base.pn_data`)
@@ -197,9 +210,7 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
             (
                 ItemKind::Field,
                 Facts::Field {
-                    offset: Some(offset),
-                    bits: None,
-                    ..
+                    offset, bits: None, ..
                 },
             ) => {
                 let parent = key.parent.as_deref().unwrap_or_default();
@@ -211,29 +222,31 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
                 probes.push(Probe {
                     id: format!("field:{parent}.{}", key.name),
                     expr: format!("__builtin_offsetof({t}, {})", key.name),
-                    ours: *offset as i128,
+                    ours: offset.map(i128::from),
                 });
             }
             // An enumerator that a define of the same name shadows cannot be probed by name.
             (ItemKind::Enumerator, _)
                 if defines.contains(&(key.file.as_str(), key.name.as_str())) => {}
-            (ItemKind::Define | ItemKind::Enumerator, Facts::Value { value: Some(v), .. }) => {
-                probes.push(Probe {
-                    id: format!("{}:{}", key.kind.as_str(), key.name),
-                    expr: format!("({})", key.name),
-                    ours: *v,
-                });
-            }
             (
-                ItemKind::Ioctl,
-                Facts::Ioctl {
-                    number: Some(n), ..
+                ItemKind::Define | ItemKind::Enumerator,
+                Facts::Value {
+                    value,
+                    non_integer: None,
+                    ..
                 },
             ) => {
                 probes.push(Probe {
+                    id: format!("{}:{}", key.kind.as_str(), key.name),
+                    expr: format!("({})", key.name),
+                    ours: *value,
+                });
+            }
+            (ItemKind::Ioctl, Facts::Ioctl { number, .. }) => {
+                probes.push(Probe {
                     id: format!("ioctl:{}", key.name),
                     expr: format!("({})", key.name),
-                    ours: *n as i128,
+                    ours: number.map(i128::from),
                 });
             }
             _ => {}
@@ -243,18 +256,17 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
     let outcomes: Vec<Comparison> = per_file
         .into_par_iter()
         .filter(|(_, probes)| !probes.is_empty())
-        .map(|(file, probes)| probe_header(file, &probes, work.path(), installed, extra_flags))
+        .map(|(file, probes)| {
+            let probes: Vec<&Probe> = probes.iter().collect();
+            probe_header(file, &probes, 0, work.path(), installed, extra_flags)
+        })
         .collect();
     let mut result = Comparison::default();
     for o in outcomes {
-        for (k, v) in o.equal {
-            *result.equal.entry(k).or_default() += v;
-        }
-        result.mismatches.extend(o.mismatches);
-        result.compile_failures.extend(o.compile_failures);
-        result.gcc_rejected.extend(o.gcc_rejected);
+        result.absorb(o);
     }
     result.mismatches.sort();
+    result.missed.sort();
     result.compile_failures.sort();
     result.gcc_rejected.sort();
     result
@@ -265,15 +277,22 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
 /// libc, and some uAPI headers define things only without glibc.
 const LIBC_PRELUDES: &[&str] = &[
     "",
-    "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#undef __GLIBC__\n",
-    "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#include <time.h>\n#include <net/if.h>\n#undef __GLIBC__\n",
+    "#include <stddef.h>\n#include <limits.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#undef __GLIBC__\n",
+    "#include <stddef.h>\n#include <limits.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#include <time.h>\n#include <net/if.h>\n#undef __GLIBC__\n",
 ];
 
-/// Compiles and runs one header's probes. Probes gcc rejects (their line has an error) are set
-/// aside as `gcc_rejected` and the rest compiled again, so one bad probe does not hide a header.
+/// The item kind a probe id starts with (`struct-align:x` → `struct-align`).
+fn kind_of(id: &str) -> String {
+    id.split(':').next().unwrap_or("?").to_string()
+}
+
+/// Compiles and runs one header's probes after `LIBC_PRELUDES[prelude]`. Probes gcc rejects (an
+/// error at their line) are set aside and the rest compiled again, so one bad probe does not hide
+/// a header; the rejected ones are tried again after more of libc, as a program would include it.
 fn probe_header(
     file: &str,
-    probes: &[Probe],
+    probes: &[&Probe],
+    prelude: usize,
     work: &Path,
     installed: &Path,
     extra_flags: &[&str],
@@ -286,30 +305,38 @@ fn probe_header(
     let stem = file.replace('/', "_");
     let c_path = work.join(format!("{stem}.c"));
     let exe = work.join(format!("{stem}.out"));
-    let mut live: Vec<&Probe> = probes.iter().collect();
+    let mut live: Vec<&Probe> = probes.to_vec();
+    let mut rejected: Vec<&Probe> = Vec::new();
     // Headers that are not self-contained are compiled again after the libc headers they lean
     // on, as programs that use them do.
-    let mut prelude = 0;
+    let retry = prelude > 0;
+    let mut prelude = prelude;
+    let mut compared = false;
     for _attempt in 0..8 {
         // <linux/ioctl.h> first, as <sys/ioctl.h> gives every program that issues ioctls (the model
         // treats <asm/ioctl.h> as an implicit prelude for the same reason). No libc header before
         // the uAPI header: the model knows no libc, and glibc's macros (__GLIBC__) change what
         // some uAPI headers define.
         let mut src = format!(
-            "{}#include <linux/ioctl.h>\n#include <{include}>\nint printf(const char *, ...);\nint main(void) {{\n",
+            "{}#include <linux/ioctl.h>\n#include <{include}>\nint printf(const char *, ...);\n",
             LIBC_PRELUDES[prelude]
         );
         let header_lines = src.lines().count();
-        for p in &live {
-            let (fmt, cast) = if p.ours < 0 {
+        // One function a probe, a line each: gcc reports an undeclared name once per function.
+        for (i, p) in live.iter().enumerate() {
+            let (fmt, cast) = if p.ours.is_some_and(|v| v < 0) {
                 ("%lld", "long long")
             } else {
                 ("%llu", "unsigned long long")
             };
             src.push_str(&format!(
-                "  printf(\"%s {fmt}\\n\", \"{}\", ({cast}){});\n",
+                "static void probe{i}(void) {{ printf(\"%s {fmt}\\n\", \"{}\", ({cast}){}); }}\n",
                 p.id, p.expr
             ));
+        }
+        src.push_str("int main(void) {\n");
+        for i in 0..live.len() {
+            src.push_str(&format!("  probe{i}();\n"));
         }
         src.push_str("  return 0;\n}\n");
         std::fs::write(&c_path, src).expect("write probe");
@@ -330,19 +357,33 @@ fn probe_header(
                 .expect("file name")
                 .to_string_lossy()
                 .into_owned();
+            // An error inside a macro of the header is placed at the probe by its "in expansion of
+            // macro" note (with -w, notes only follow errors).
+            // A call of a function no header defines (BIT(), cpu_to_be32()) fails at link time, in
+            // the probe's own function.
             let bad: std::collections::BTreeSet<usize> = err
                 .lines()
-                .filter(|l| l.contains(": error"))
+                .filter(|l| l.contains(": error") || l.contains(": note: in expansion of macro"))
                 .filter_map(|l| {
                     l.split_once(&format!("{c_name}:"))
                         .and_then(|(_, rest)| rest.split(':').next()?.parse().ok())
                 })
                 .filter(|line: &usize| *line > header_lines)
                 .map(|line| line - header_lines - 1)
+                .chain(err.lines().filter_map(|l| {
+                    let (_, rest) = l.split_once("in function `probe")?;
+                    rest.split('\'').next()?.parse().ok()
+                }))
                 .collect();
             if bad.is_empty() && prelude + 1 < LIBC_PRELUDES.len() {
                 prelude += 1;
                 continue;
+            }
+            if bad.is_empty() && retry {
+                // More of libc breaks the header itself: these probes have no answer from gcc.
+                rejected.append(&mut live);
+                compared = true;
+                break;
             }
             if bad.is_empty() {
                 let first = err
@@ -355,8 +396,7 @@ fn probe_header(
             }
             for &i in bad.iter().rev() {
                 if i < live.len() {
-                    let p = live.remove(i);
-                    result.gcc_rejected.push(format!("{file}: {}", p.id));
+                    rejected.push(live.remove(i));
                 }
             }
             continue;
@@ -365,19 +405,49 @@ fn probe_header(
         let printed = String::from_utf8_lossy(&run.stdout);
         for (p, line) in live.iter().zip(printed.lines()) {
             let theirs = line.rsplit(' ').next().unwrap_or("");
-            if theirs == p.ours.to_string() {
-                let kind = p.id.split(':').next().unwrap_or("?").to_string();
-                *result.equal.entry(kind).or_default() += 1;
-            } else {
-                result
+            match p.ours {
+                Some(ours) if theirs == ours.to_string() => {
+                    *result.equal.entry(kind_of(&p.id)).or_default() += 1
+                }
+                Some(ours) => result
                     .mismatches
-                    .push(format!("{file}: {}: ours {} vs gcc {theirs}", p.id, p.ours));
+                    .push(format!("{file}: {}: ours {ours} vs gcc {theirs}", p.id)),
+                None => result.missed.push(format!("{file}: {} = {theirs}", p.id)),
             }
         }
+        compared = true;
+        break;
+    }
+    if !compared {
+        result.compile_failures.push(format!(
+            "{file}: still failing after dropping rejected probes"
+        ));
+    }
+    if rejected.is_empty() {
         return result;
     }
-    result.compile_failures.push(format!(
-        "{file}: still failing after dropping rejected probes"
-    ));
+    if prelude + 1 < LIBC_PRELUDES.len() {
+        rejected.reverse();
+        result.absorb(probe_header(
+            file,
+            &rejected,
+            prelude + 1,
+            work,
+            installed,
+            extra_flags,
+        ));
+        return result;
+    }
+    for p in rejected {
+        match p.ours {
+            Some(_) => result.gcc_rejected.push(format!("{file}: {}", p.id)),
+            None => {
+                *result
+                    .unresolved_for_gcc_too
+                    .entry(kind_of(&p.id))
+                    .or_default() += 1
+            }
+        }
+    }
     result
 }
