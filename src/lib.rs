@@ -5,6 +5,7 @@
 //! compute layouts, values and ioctl numbers) → [`diff`] (added / removed / changed) → [`rules`]
 //! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together.
 
+pub mod all_arches;
 pub mod change;
 pub mod checklist;
 pub mod cli;

@@ -367,6 +367,7 @@ mod tests {
             owner: owner.map(str::to_string),
             old_decl: None,
             new_decl: None,
+            arches: None,
         }
     }
 
@@ -379,6 +380,7 @@ mod tests {
         DiffReport {
             old: rev("old"),
             new: rev("new"),
+            arches: None,
             summary: crate::report::Summary::of(&changes),
             changes,
             unparsed: Vec::new(),
