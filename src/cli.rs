@@ -96,6 +96,8 @@ pub enum Command {
         #[command(flatten)]
         select: ChecklistSelect,
         #[command(flatten)]
+        arches: AllArches,
+        #[command(flatten)]
         common: Common,
     },
     /// The evidence ledger.
@@ -238,9 +240,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             ledger,
             check,
             select,
+            arches,
             common,
         } => {
-            let cl = checklist(&old, &new, ledger, &select, &common)?;
+            let cl = checklist(&old, &new, ledger, &select, arches.all_arches, &common)?;
             let text = match format {
                 ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
                 ChecklistFormat::Text => crate::checklist::text(&cl),
@@ -284,7 +287,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                     common,
                 },
         } => {
-            let cl = checklist(&old, &new, None, &select, &common)?;
+            let cl = checklist(&old, &new, None, &select, false, &common)?;
             emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
             Ok(0)
         }
@@ -364,10 +367,12 @@ fn checklist(
     new: &str,
     ledger: Option<PathBuf>,
     select: &ChecklistSelect,
+    all_arches: bool,
     common: &Common,
 ) -> Result<crate::checklist::Checklist, Error> {
     let opts = crate::checklist::Options {
         pipeline: options(common)?,
+        merged_arches: all_arches.then(all_arches::every_arch),
         ledger,
         attribution: !select.no_attribution,
         areas: select.area.clone(),

@@ -1,12 +1,14 @@
 //! `--all-arches`: the merged diff of tests/fixtures/arch-dependent pinned as insta snapshots
 //! (x86 and i386, named so that adding arches to `ARCHES` leaves them as they are), byte-identical
-//! output at any thread count, and `--arch` refused beside it.
+//! output at any thread count, the checklist's items with their arches, and `--arch` refused
+//! beside it.
 
 mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use uapi_diff::model::Arch;
+use tempfile::TempDir;
+use uapi_diff::model::{arch::ARCHES, Arch};
 use uapi_diff::report;
 use uapi_diff::source::Tree;
 
@@ -21,20 +23,26 @@ fn uapi_diff(args: &[&str], threads: &str) -> Output {
         .expect("uapi-diff runs")
 }
 
+/// The case's old and new trees.
+fn fixture_pair() -> [TempDir; 2] {
+    ["old", "new"].map(|side| common::fixture_tree(CASE, side))
+}
+
+fn path(dir: &TempDir) -> &str {
+    dir.path().to_str().expect("utf-8 temp path")
+}
+
 #[test]
 fn merged_fixture_diff_matches_snapshots() {
-    let (old, new) = (
-        common::fixture_tree(CASE, "old"),
-        common::fixture_tree(CASE, "new"),
-    );
-    let open = |p: &Path| Tree::open(Path::new("."), p.to_str().expect("utf-8 temp path"));
+    let [old, new] = fixture_pair();
+    let open = |d: &TempDir| Tree::open(Path::new("."), path(d));
     let arches: Vec<&'static Arch> = ["x86", "i386"]
         .iter()
         .map(|a| Arch::by_name(a).expect("known arch"))
         .collect();
     let mut r = uapi_diff::all_arches::diff(
-        &open(old.path()).expect("old tree"),
-        &open(new.path()).expect("new tree"),
+        &open(&old).expect("old tree"),
+        &open(&new).expect("new tree"),
         &arches,
         true,
     )
@@ -52,11 +60,8 @@ fn merged_fixture_diff_matches_snapshots() {
 
 #[test]
 fn output_is_byte_identical_at_one_and_two_threads() {
-    let (old, new) = (
-        common::fixture_tree(CASE, "old"),
-        common::fixture_tree(CASE, "new"),
-    );
-    let (old, new) = (old.path().to_str().unwrap(), new.path().to_str().unwrap());
+    let [old, new] = fixture_pair();
+    let (old, new) = (path(&old), path(&new));
     for format in ["json", "text", "markdown"] {
         let args = ["diff", old, new, "--all-arches", "--format", format];
         let one = uapi_diff(&args, "1");
@@ -73,10 +78,44 @@ fn output_is_byte_identical_at_one_and_two_threads() {
 }
 
 #[test]
+fn checklist_items_carry_their_arches() {
+    let [old, new] = fixture_pair();
+    let (old, new) = (path(&old), path(&new));
+    let out = uapi_diff(
+        &["checklist", old, new, "--all-arches", "--format", "json"],
+        "2",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let cl: serde_json::Value = serde_json::from_slice(&out.stdout).expect("checklist JSON");
+    let every: Vec<&str> = ARCHES.iter().map(|a| a.name).collect();
+    assert_eq!(cl["arches"], serde_json::json!(every));
+    let arches_of = |id: &str| -> Vec<serde_json::Value> {
+        let items = cl["groups"].as_array().unwrap().iter();
+        items
+            .flat_map(|g| g["items"].as_array().unwrap())
+            .filter(|i| i["id"] == id)
+            .map(|i| i["arches"].clone())
+            .collect()
+    };
+    assert_eq!(arches_of("field:ad_info.c"), [serde_json::json!(every)]);
+    assert_eq!(
+        arches_of("define:AD_ASM_SYSCALL_64"),
+        [serde_json::json!(["x86"])]
+    );
+    // One item per data model: LP64 arches with x86, ILP32 ones with i386.
+    let data = arches_of("field:ad_args.data");
+    let has = |i: usize, arch: &str| data[i].as_array().unwrap().contains(&arch.into());
+    assert_eq!(data.len(), 2, "{data:?}");
+    assert!(has(0, "x86") && !has(0, "i386") && has(1, "i386") && !has(1, "x86"));
+}
+
+#[test]
 fn arch_and_all_arches_are_exclusive() {
-    let out = uapi_diff(&["diff", "a", "b", "--all-arches", "--arch", "i386"], "1");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot be used with"), "{stderr}");
-    assert!(out.stdout.is_empty());
+    for command in ["diff", "checklist"] {
+        let out = uapi_diff(&[command, "a", "b", "--all-arches", "--arch", "i386"], "1");
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot be used with"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
 }
