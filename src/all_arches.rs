@@ -1,8 +1,9 @@
-//! `--all-arches`: every target of `ARCHES` diffed in turn, then the diffs merged. One
-//! `ParseCache` serves every arch (each blob is read and parsed once), KMS properties are
-//! extracted once per revision, and only one arch's models are alive at a time. An entry equal on
-//! several arches is reported once with the arches it holds for; an item whose facts differ by
-//! arch (a struct's size under ILP32 and LP64) has one entry per group of arches with equal facts.
+//! `--all-arches`: several targets (the CLI: every arch of `ARCHES`) diffed in turn, then the
+//! diffs merged. One `ParseCache` serves every arch (each blob is read and parsed once), KMS
+//! properties are extracted once per revision, and only one arch's models are alive at a time. An
+//! entry equal on several arches is reported once with the arches it holds for; an item whose
+//! facts differ by arch (a struct's size under ILP32 and LP64) has one entry per group of arches
+//! with equal facts.
 
 use crate::change::{Change, ChangeKind, ItemKind};
 use crate::error::Error;
