@@ -162,4 +162,8 @@ pub struct Change {
     pub old_decl: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_decl: Option<String>,
+    /// `--all-arches` only: the arches this entry holds for, in `ARCHES` order (every arch diffed
+    /// when it holds everywhere with the same facts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
 }

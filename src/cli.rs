@@ -6,7 +6,7 @@ use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
 use crate::source::Tree;
-use crate::{history, progress};
+use crate::{all_arches, history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -38,6 +38,14 @@ pub struct Common {
     pub output: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct AllArches {
+    /// Diff every arch --arch knows, one at a time, and report each change once with the arches
+    /// it holds for (one entry per group of arches where its facts differ).
+    #[arg(long, conflicts_with = "arch")]
+    pub all_arches: bool,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -59,6 +67,8 @@ pub enum Command {
         new: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        #[command(flatten)]
+        arches: AllArches,
         #[command(flatten)]
         common: Common,
     },
@@ -85,6 +95,8 @@ pub enum Command {
         check: bool,
         #[command(flatten)]
         select: ChecklistSelect,
+        #[command(flatten)]
+        arches: AllArches,
         #[command(flatten)]
         common: Common,
     },
@@ -171,13 +183,18 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             old,
             new,
             format,
+            arches,
             common,
         } => {
             let opts = options(&common)?;
             let old_tree = Tree::open(&common.repo, &old)?;
             let new_tree = Tree::open(&common.repo, &new)?;
             let spinner = progress::spinner(format!("diffing {old} → {new}"));
-            let report = pipeline::diff_trees(&old_tree, &new_tree, &opts);
+            let report = if arches.all_arches {
+                all_arches::diff(&old_tree, &new_tree, &all_arches::every_arch(), opts.kms)
+            } else {
+                pipeline::diff_trees(&old_tree, &new_tree, &opts)
+            };
             spinner.finish_and_clear();
             let report = report?;
             if report.old.commit.is_some() && report.old.commit == report.new.commit {
@@ -223,9 +240,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             ledger,
             check,
             select,
+            arches,
             common,
         } => {
-            let cl = checklist(&old, &new, ledger, &select, &common)?;
+            let cl = checklist(&old, &new, ledger, &select, arches.all_arches, &common)?;
             let text = match format {
                 ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
                 ChecklistFormat::Text => crate::checklist::text(&cl),
@@ -269,7 +287,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                     common,
                 },
         } => {
-            let cl = checklist(&old, &new, None, &select, &common)?;
+            let cl = checklist(&old, &new, None, &select, false, &common)?;
             emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
             Ok(0)
         }
@@ -349,10 +367,12 @@ fn checklist(
     new: &str,
     ledger: Option<PathBuf>,
     select: &ChecklistSelect,
+    all_arches: bool,
     common: &Common,
 ) -> Result<crate::checklist::Checklist, Error> {
     let opts = crate::checklist::Options {
         pipeline: options(common)?,
+        merged_arches: all_arches.then(all_arches::every_arch),
         ledger,
         attribution: !select.no_attribution,
         areas: select.area.clone(),

@@ -18,6 +18,9 @@ pub struct UnparsedItem {
     pub revision: String,
     pub file: String,
     pub line: u32,
+    /// `--all-arches` only: the arches whose diff has this item, in `ARCHES` order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +120,7 @@ fn unparsed_item(key: &ItemKey, model: &Model, line: u32) -> UnparsedItem {
         revision: model.revision.clone(),
         file: key.file.clone(),
         line,
+        arches: None,
     }
 }
 
@@ -138,6 +142,7 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         owner: None,
         old_decl: old.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
         new_decl: new.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
+        arches: None,
     }
 }
 

@@ -3,8 +3,10 @@
 //! The pipeline, one module per stage: [`source`] (files at a revision, from git objects or a
 //! directory) → [`parse`] (tree-sitter → declarations and directives) → [`model`] (preprocess,
 //! compute layouts, values and ioctl numbers) → [`diff`] (added / removed / changed) → [`rules`]
-//! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together.
+//! (classification) → [`report`] (text, Markdown, JSON). [`pipeline`] wires them together;
+//! [`all_arches`] runs it for every arch and merges the diffs.
 
+pub mod all_arches;
 pub mod change;
 pub mod checklist;
 pub mod cli;

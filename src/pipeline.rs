@@ -381,6 +381,7 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
         summary: Summary::of(&d.changes),
         old: old.revision.clone(),
         new: new.revision.clone(),
+        arches: None,
         changes: d.changes,
         unparsed: d.unparsed,
         notes,

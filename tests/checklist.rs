@@ -242,6 +242,7 @@ Signed-off-by: Toy Dev <toy@example.com>",
 fn options(ledger: Option<&Path>) -> Options {
     Options {
         pipeline: pipeline::Options::default(),
+        merged_arches: None,
         ledger: ledger.map(Path::to_path_buf),
         attribution: true,
         areas: Vec::new(),

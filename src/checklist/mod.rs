@@ -31,6 +31,9 @@ use std::path::PathBuf;
 pub struct Checklist {
     pub old: Revision,
     pub new: Revision,
+    /// `--all-arches` only: every arch diffed, as in the diff's JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
     /// Where the ledger was read from (`None`: no ledger).
     pub ledger: Option<String>,
     pub attribution: AttributionStatus,
@@ -105,6 +108,9 @@ pub struct Item {
     pub missing: Option<String>,
     /// The commit on the path that introduced the item, with its evidence trailers.
     pub introduced_by: Option<Introduced>,
+    /// `--all-arches` only: the arches the item holds for, as in the diff's JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
 }
 
 /// Something about a place: a ledger line, or an item's declaration.
@@ -223,6 +229,7 @@ pub fn build(inputs: &Inputs) -> Checklist {
     Checklist {
         old: inputs.report.old.clone(),
         new: inputs.report.new.clone(),
+        arches: inputs.report.arches.clone(),
         ledger: inputs.ledger.map(|l| l.source.clone()),
         attribution,
         summary,
@@ -265,6 +272,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
             .as_ref()
             .ok()
             .and_then(|a| a.by_id.get(&c.id).cloned()),
+        arches: c.arches.clone(),
     }
 }
 
@@ -286,6 +294,8 @@ fn routing(m: Option<&Maintainers>, changes: &[&Change]) -> Vec<maintainers::Ent
 /// How `run` finds its inputs.
 pub struct Options {
     pub pipeline: pipeline::Options,
+    /// `--all-arches`: these arches diffed and merged (`all_arches`) instead of `pipeline.arch`.
+    pub merged_arches: Option<Vec<&'static crate::model::Arch>>,
     /// An explicit ledger file; otherwise `ledger::DEFAULT_PATH` in the new tree, if present.
     pub ledger: Option<PathBuf>,
     pub attribution: bool,
@@ -295,7 +305,12 @@ pub struct Options {
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
 pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
-    let report = pipeline::diff_trees_cached(old, new, &opts.pipeline, &cache)?;
+    let report = match &opts.merged_arches {
+        Some(arches) => {
+            crate::all_arches::diff_cached(old, new, arches, opts.pipeline.kms, &cache)?
+        }
+        None => pipeline::diff_trees_cached(old, new, &opts.pipeline, &cache)?,
+    };
     let attribution = if opts.attribution {
         let changes = needs_userspace(&report, &opts.areas);
         attribution::attribute(old, new, &changes, &cache).map_err(|e| e.to_string())
@@ -367,6 +382,7 @@ mod tests {
             owner: owner.map(str::to_string),
             old_decl: None,
             new_decl: None,
+            arches: None,
         }
     }
 
@@ -379,6 +395,7 @@ mod tests {
         DiffReport {
             old: rev("old"),
             new: rev("new"),
+            arches: None,
             summary: crate::report::Summary::of(&changes),
             changes,
             unparsed: Vec::new(),

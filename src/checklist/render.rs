@@ -5,7 +5,7 @@
 
 use super::{Checklist, Finding, Group, Item};
 use crate::change::ChangeKind;
-use crate::report::text_diff;
+use crate::report::{arch_label, arch_scope, text_diff};
 use serde_json::json;
 
 const DOC: &str = "Documentation/gpu/drm-uapi.rst, \"Open-Source Userspace Requirements\"";
@@ -37,6 +37,12 @@ fn sources_line(cl: &Checklist) -> String {
         (None, None) => "unavailable".to_string(),
     };
     format!("Ledger: {ledger}. Attribution: {attribution}.")
+}
+
+/// `, on i386` (`--all-arches`), or nothing.
+fn scope_suffix(cl: &Checklist, item: &Item) -> String {
+    arch_scope(cl.arches.as_deref(), item.arches.as_deref())
+        .map_or(String::new(), |s| format!(", {s}"))
 }
 
 fn evidence_line(item: &Item) -> String {
@@ -118,7 +124,7 @@ pub fn markdown(cl: &Checklist) -> String {
         "# uAPI userspace checklist: `{}` → `{}` ({})\n\n{}\n{}\n",
         cl.old.revision,
         cl.new.revision,
-        cl.new.arch,
+        arch_label(&cl.new.arch, cl.arches.as_deref()),
         headline(cl),
         sources_line(cl)
     );
@@ -130,12 +136,13 @@ pub fn markdown(cl: &Checklist) -> String {
         for item in &g.items {
             let tick = if item.justified { 'x' } else { ' ' };
             out.push_str(&format!(
-                "- [{tick}] `{}` ({} {}) at `{}:{}`\n",
+                "- [{tick}] `{}` ({} {}) at `{}:{}`{}\n",
                 item.id,
                 item.change.as_str(),
                 item.kind.as_str(),
                 item.file,
-                item.line
+                item.line,
+                scope_suffix(cl, item)
             ));
             out.push_str(&format!(
                 "  - rule `{}`: {} ({})\n",
@@ -224,7 +231,9 @@ pub fn text(cl: &Checklist) -> String {
         &mut out,
         &format!(
             "uAPI userspace checklist: {} -> {} ({})",
-            cl.old.revision, cl.new.revision, cl.new.arch
+            cl.old.revision,
+            cl.new.revision,
+            arch_label(&cl.new.arch, cl.arches.as_deref())
         ),
         "",
         "  ",
@@ -243,11 +252,12 @@ pub fn text(cl: &Checklist) -> String {
             let mark = if item.justified { "[x]" } else { "[ ]" };
             wrap(&mut out, &item.id, &format!("{mark} "), "    ", WIDTH);
             let at = format!(
-                "{} {} at {}:{}",
+                "{} {} at {}:{}{}",
                 item.change.as_str(),
                 item.kind.as_str(),
                 item.file,
-                item.line
+                item.line,
+                scope_suffix(cl, item)
             );
             wrap(&mut out, &at, "    ", "      ", WIDTH);
             let rule = format!("rule {}: {} ({})", item.rule, item.reason, item.reference);

@@ -68,6 +68,7 @@ fn prop_change(
         owner: Some(p.owner.clone()),
         old_decl: old.map(render),
         new_decl: new.map(render),
+        arches: None,
     }
 }
 
@@ -96,6 +97,7 @@ fn value_change(
         owner: Some(p.owner.clone()),
         old_decl: old.map(fmt_value),
         new_decl: new.map(fmt_value),
+        arches: None,
     }
 }
 

@@ -1,13 +1,13 @@
 //! Markdown for a review: a section per header, a bullet per change, before/after for changes.
 
-use super::{by_file, declaration_diff, facts_transition, DiffReport};
+use super::{arch_label, arch_scope, by_file, declaration_diff, facts_transition, DiffReport};
 use crate::change::ChangeKind;
 
 pub fn render(report: &DiffReport) -> String {
     let s = &report.summary;
     let mut out = format!(
         "# uAPI changes: `{}` → `{}` ({})\n\n{} added, {} removed, {} changed; **{} breaking**, {} need userspace.\n",
-        report.old.revision, report.new.revision, report.new.arch, s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+        report.old.revision, report.new.revision, arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
     );
     for (file, changes) in by_file(&report.changes) {
         out.push_str(&format!("\n## `{file}`\n\n"));
@@ -29,11 +29,13 @@ pub fn render(report: &DiffReport) -> String {
                 ""
             };
             out.push_str(&format!(
-                "- {sign} {} `{name}` (line {}): {}; rule `{}`{flag}\n",
+                "- {sign} {} `{name}` (line {}): {}; rule `{}`{flag}{}\n",
                 c.kind.as_str(),
                 c.line,
                 facts_transition(c).replace('|', "\\|"),
-                c.rule
+                c.rule,
+                arch_scope(report.arches.as_deref(), c.arches.as_deref())
+                    .map_or(String::new(), |s| format!("; {s}"))
             ));
             if c.change == ChangeKind::Changed {
                 if let Some(d) = declaration_diff(c) {
@@ -55,12 +57,14 @@ pub fn render(report: &DiffReport) -> String {
         ));
         for u in &report.unparsed {
             out.push_str(&format!(
-                "- {} `{}`: `{}` line {} at `{}`\n",
+                "- {} `{}`: `{}` line {} at `{}`{}\n",
                 u.kind.as_str(),
                 u.name,
                 u.file,
                 u.line,
-                u.revision
+                u.revision,
+                arch_scope(report.arches.as_deref(), u.arches.as_deref())
+                    .map_or(String::new(), |s| format!("; {s}"))
             ));
         }
     }

@@ -37,6 +37,10 @@ pub struct Note {
 pub struct DiffReport {
     pub old: Revision,
     pub new: Revision,
+    /// `--all-arches` only: every arch diffed, in `ARCHES` order (`old.arch` and `new.arch` are
+    /// then `all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
     pub changes: Vec<Change>,
     /// Items whose counterpart is in text the other revision's parser could not read.
     pub unparsed: Vec<UnparsedItem>,
@@ -191,6 +195,33 @@ pub fn text_diff(old: &str, new: &str) -> Option<String> {
     Some(out)
 }
 
+/// The target a report is for: its arch, or `all arches: x86, i386` for `--all-arches`.
+pub fn arch_label(arch: &str, all: Option<&[String]>) -> String {
+    match all {
+        Some(all) => format!("all arches: {}", all.join(", ")),
+        None => arch.to_string(),
+    }
+}
+
+/// Where an `--all-arches` entry holds, as text and Markdown show it: `on all arches`, `on i386`,
+/// or `on all arches except …` when that list is shorter. `None` for a one-arch report.
+pub fn arch_scope(all: Option<&[String]>, arches: Option<&[String]>) -> Option<String> {
+    let (all, arches) = (all?, arches?);
+    if arches == all {
+        return Some("on all arches".to_string());
+    }
+    let except: Vec<&str> = all
+        .iter()
+        .filter(|a| !arches.contains(a))
+        .map(String::as_str)
+        .collect();
+    Some(if except.len() < arches.len() {
+        format!("on all arches except {}", except.join(", "))
+    } else {
+        format!("on {}", arches.join(", "))
+    })
+}
+
 /// Changes grouped by file, in order.
 pub fn by_file(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
     let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
@@ -278,4 +309,26 @@ pub fn dump_text(snap: &crate::pipeline::Snapshot) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arch_scope;
+
+    #[test]
+    fn arch_scope_names_the_shorter_list() {
+        let list = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let all = list("x86 i386 arm arm64");
+        let scope = |arches: &str| arch_scope(Some(&all), Some(&list(arches)));
+        assert_eq!(
+            scope("x86 i386 arm arm64").as_deref(),
+            Some("on all arches")
+        );
+        assert_eq!(
+            scope("x86 arm arm64").as_deref(),
+            Some("on all arches except i386")
+        );
+        assert_eq!(scope("x86 arm").as_deref(), Some("on x86, arm"));
+        assert_eq!(arch_scope(None, Some(&all)), None);
+    }
 }

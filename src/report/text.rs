@@ -1,6 +1,6 @@
 //! Plain text, grouped by header: readable in a terminal and pasteable into a mail.
 
-use super::{by_file, declaration_diff, facts_transition, DiffReport};
+use super::{arch_label, arch_scope, by_file, declaration_diff, facts_transition, DiffReport};
 use crate::change::{Change, ChangeKind};
 
 struct Style {
@@ -22,14 +22,15 @@ pub fn render(report: &DiffReport, color: bool) -> String {
     let s = &report.summary;
     let mut out = format!(
         "uapi-diff {} → {} ({}): {} added, {} removed, {} changed; {} breaking, {} need userspace\n",
-        report.old.revision, report.new.revision, report.new.arch, s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+        report.old.revision, report.new.revision, arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
     );
     for (file, changes) in by_file(&report.changes) {
         out.push('\n');
         out.push_str(&style.paint("1", file));
         out.push('\n');
         for c in changes {
-            out.push_str(&line(c, &style));
+            let scope = scope_suffix(report.arches.as_deref(), c.arches.as_deref());
+            out.push_str(&line(c, &scope, &style));
         }
     }
     if !report.unparsed.is_empty() {
@@ -39,19 +40,25 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         ));
         for u in &report.unparsed {
             out.push_str(&format!(
-                "  ? {} {} — {}:{} at {} did not parse\n",
+                "  ? {} {} — {}:{} at {} did not parse{}\n",
                 u.kind.as_str(),
                 u.name,
                 u.file,
                 u.line,
-                u.revision
+                u.revision,
+                scope_suffix(report.arches.as_deref(), u.arches.as_deref())
             ));
         }
     }
     out
 }
 
-fn line(c: &Change, style: &Style) -> String {
+/// Two spaces and where an `--all-arches` entry holds; nothing for a one-arch report.
+fn scope_suffix(all: Option<&[String]>, arches: Option<&[String]>) -> String {
+    arch_scope(all, arches).map_or(String::new(), |s| format!("  {s}"))
+}
+
+fn line(c: &Change, scope: &str, style: &Style) -> String {
     let (sign, code) = match c.change {
         ChangeKind::Added => ('+', "32"),
         ChangeKind::Removed => ('-', "31"),
@@ -69,12 +76,13 @@ fn line(c: &Change, style: &Style) -> String {
         format!("[{}]", c.rule)
     };
     let mut out = format!(
-        "  {} {} {}  {}  {}\n",
+        "  {} {} {}  {}  {}{}\n",
         style.paint(code, &sign.to_string()),
         c.kind.as_str(),
         name,
         facts_transition(c),
-        verdict
+        verdict,
+        scope
     );
     if c.change == ChangeKind::Changed {
         if let Some(d) = declaration_diff(c) {

@@ -1,0 +1,143 @@
+//! `--all-arches`: several targets (the CLI: every arch of `ARCHES`) diffed in turn, then the
+//! diffs merged. One `ParseCache` serves every arch (each blob is read and parsed once), KMS
+//! properties are extracted once per revision, and only one arch's models are alive at a time. An
+//! entry equal on several arches is reported once with the arches it holds for; an item whose
+//! facts differ by arch (a struct's size under ILP32 and LP64) has one entry per group of arches
+//! with equal facts.
+
+use crate::change::{Change, ChangeKind, ItemKind};
+use crate::error::Error;
+use crate::model::arch::{Arch, ARCHES};
+use crate::pipeline::{self, Options, ParseCache};
+use crate::report::{DiffReport, Revision, Summary};
+use crate::source::Tree;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The `arch` of both sides of an all-arches report (`DiffReport::arches` lists them).
+pub const ALL: &str = "all";
+
+/// What `--all-arches` diffs: every arch of `ARCHES`, in its order.
+pub fn every_arch() -> Vec<&'static Arch> {
+    ARCHES.iter().collect()
+}
+
+/// `uapi-diff diff --all-arches OLD NEW`, over `arches`.
+pub fn diff(
+    old: &Tree,
+    new: &Tree,
+    arches: &[&'static Arch],
+    kms: bool,
+) -> Result<DiffReport, Error> {
+    diff_cached(old, new, arches, kms, &ParseCache::default())
+}
+
+/// `diff` with a parse cache the caller keeps.
+pub fn diff_cached(
+    old: &Tree,
+    new: &Tree,
+    arches: &[&'static Arch],
+    kms: bool,
+    cache: &ParseCache,
+) -> Result<DiffReport, Error> {
+    let mut changes = ByArch::default();
+    let mut unparsed = ByArch::default();
+    let mut notes = BTreeSet::new();
+    for (i, arch) in arches.iter().enumerate() {
+        // KMS properties come from driver sources, not from an arch's headers: extracted with the
+        // first arch's constants, and their sources dropped once done.
+        let opts = Options {
+            arch,
+            kms: kms && i == 0,
+        };
+        let report = pipeline::diff_trees_cached(old, new, &opts, cache)?;
+        if opts.kms {
+            cache.retain_kms_sources(&[]);
+        }
+        for c in report.changes {
+            let key: ChangeKey = (
+                c.file.clone(),
+                c.kind,
+                c.parent.clone(),
+                c.name.clone(),
+                c.change,
+            );
+            changes.add(key, c, arch.name);
+        }
+        for u in report.unparsed {
+            unparsed.add(u.clone(), u, arch.name);
+        }
+        notes.extend(report.notes);
+    }
+    let all: Vec<String> = arches.iter().map(|a| a.name.to_string()).collect();
+    let changes: Vec<Change> = changes
+        .into_entries()
+        .map(|(mut c, arches)| {
+            // KMS properties (the only changes with an owner) hold for every arch.
+            c.arches = Some(match c.owner {
+                Some(_) => all.clone(),
+                None => names(&arches),
+            });
+            c
+        })
+        .collect();
+    let unparsed = unparsed
+        .into_entries()
+        .map(|(mut u, arches)| {
+            u.arches = Some(names(&arches));
+            u
+        })
+        .collect();
+    let revision = |tree: &Tree| Revision {
+        revision: tree.label().to_string(),
+        commit: tree.commit_id(),
+        arch: ALL.to_string(),
+    };
+    Ok(DiffReport {
+        old: revision(old),
+        new: revision(new),
+        arches: Some(all),
+        summary: Summary::of(&changes),
+        changes,
+        unparsed,
+        notes: notes.into_iter().collect(),
+    })
+}
+
+fn names(arches: &[&str]) -> Vec<String> {
+    arches.iter().map(|a| a.to_string()).collect()
+}
+
+/// The sort key of a change (`diff::sort_changes`' order), so merged changes come out sorted.
+type ChangeKey = (String, ItemKind, Option<String>, String, ChangeKind);
+
+/// The entries of each arch's diff by key, each distinct entry once with the arches that have it,
+/// in the order arches were added (`ARCHES` order).
+struct ByArch<K, T> {
+    entries: BTreeMap<K, Vec<(T, Vec<&'static str>)>>,
+}
+
+impl<K, T> Default for ByArch<K, T> {
+    fn default() -> Self {
+        ByArch {
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord, T: PartialEq> ByArch<K, T> {
+    fn add(&mut self, key: K, entry: T, arch: &'static str) {
+        let same_key = self.entries.entry(key).or_default();
+        // An arch's own duplicates stay apart: its arch is last in the list they would join.
+        match same_key
+            .iter_mut()
+            .find(|(e, arches)| *e == entry && arches.last() != Some(&arch))
+        {
+            Some((_, arches)) => arches.push(arch),
+            None => same_key.push((entry, vec![arch])),
+        }
+    }
+
+    fn into_entries(self) -> impl Iterator<Item = (T, Vec<&'static str>)> {
+        self.entries.into_values().flatten()
+    }
+}

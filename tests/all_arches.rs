@@ -1,0 +1,121 @@
+//! `--all-arches`: the merged diff of tests/fixtures/arch-dependent pinned as insta snapshots
+//! (x86 and i386, named so that adding arches to `ARCHES` leaves them as they are), byte-identical
+//! output at any thread count, the checklist's items with their arches, and `--arch` refused
+//! beside it.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use tempfile::TempDir;
+use uapi_diff::model::{arch::ARCHES, Arch};
+use uapi_diff::report;
+use uapi_diff::source::Tree;
+
+const CASE: &str = "arch-dependent";
+
+fn uapi_diff(args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("uapi-diff runs")
+}
+
+/// The case's old and new trees.
+fn fixture_pair() -> [TempDir; 2] {
+    ["old", "new"].map(|side| common::fixture_tree(CASE, side))
+}
+
+fn path(dir: &TempDir) -> &str {
+    dir.path().to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn merged_fixture_diff_matches_snapshots() {
+    let [old, new] = fixture_pair();
+    let open = |d: &TempDir| Tree::open(Path::new("."), path(d));
+    let arches: Vec<&'static Arch> = ["x86", "i386"]
+        .iter()
+        .map(|a| Arch::by_name(a).expect("known arch"))
+        .collect();
+    let mut r = uapi_diff::all_arches::diff(
+        &open(&old).expect("old tree"),
+        &open(&new).expect("new tree"),
+        &arches,
+        true,
+    )
+    .expect("diff runs");
+    common::relabel(&mut r, old.path(), new.path());
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.bind(|| {
+        insta::assert_snapshot!(format!("{CASE}.all-arches.json"), report::json(&r));
+        insta::assert_snapshot!(format!("{CASE}.all-arches.txt"), report::text(&r, false));
+        insta::assert_snapshot!(format!("{CASE}.all-arches.md"), report::markdown(&r));
+    });
+}
+
+#[test]
+fn output_is_byte_identical_at_one_and_two_threads() {
+    let [old, new] = fixture_pair();
+    let (old, new) = (path(&old), path(&new));
+    for format in ["json", "text", "markdown"] {
+        let args = ["diff", old, new, "--all-arches", "--format", format];
+        let one = uapi_diff(&args, "1");
+        assert_eq!(one.status.code(), Some(1), "{one:?}");
+        assert!(!one.stdout.is_empty());
+        for _ in 0..3 {
+            let two = uapi_diff(&args, "2");
+            assert!(
+                two.stdout == one.stdout && two.stderr == one.stderr,
+                "{format} differs at 2 threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn checklist_items_carry_their_arches() {
+    let [old, new] = fixture_pair();
+    let (old, new) = (path(&old), path(&new));
+    let out = uapi_diff(
+        &["checklist", old, new, "--all-arches", "--format", "json"],
+        "2",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let cl: serde_json::Value = serde_json::from_slice(&out.stdout).expect("checklist JSON");
+    let every: Vec<&str> = ARCHES.iter().map(|a| a.name).collect();
+    assert_eq!(cl["arches"], serde_json::json!(every));
+    let arches_of = |id: &str| -> Vec<serde_json::Value> {
+        let items = cl["groups"].as_array().unwrap().iter();
+        items
+            .flat_map(|g| g["items"].as_array().unwrap())
+            .filter(|i| i["id"] == id)
+            .map(|i| i["arches"].clone())
+            .collect()
+    };
+    assert_eq!(arches_of("field:ad_info.c"), [serde_json::json!(every)]);
+    assert_eq!(
+        arches_of("define:AD_ASM_SYSCALL_64"),
+        [serde_json::json!(["x86"])]
+    );
+    // One item per data model: LP64 arches with x86, ILP32 ones with i386.
+    let data = arches_of("field:ad_args.data");
+    let has = |i: usize, arch: &str| data[i].as_array().unwrap().contains(&arch.into());
+    assert_eq!(data.len(), 2, "{data:?}");
+    assert!(has(0, "x86") && !has(0, "i386") && has(1, "i386") && !has(1, "x86"));
+}
+
+#[test]
+fn arch_and_all_arches_are_exclusive() {
+    for command in ["diff", "checklist"] {
+        let out = uapi_diff(&[command, "a", "b", "--all-arches", "--arch", "i386"], "1");
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot be used with"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
