@@ -5,9 +5,9 @@
 mod common;
 
 use common::gcc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use uapi_diff::change::ItemKind;
+use uapi_diff::change::{ChangeKind, ItemKind};
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
 
@@ -43,30 +43,53 @@ fn installed_headers(version: &str, arch: &str) -> PathBuf {
     out.join("include")
 }
 
-/// `arch`: uapi-diff's `--arch`; gcc gets `-m32` for i386.
-fn check(version: &str, arch: &str) {
-    let Some(repo) = common::kernel_repo() else {
-        return;
-    };
-    if !gcc::gcc_available() {
-        assert!(std::env::var_os("CI").is_none(), "CI must have gcc");
-        return;
-    }
-    let opts = Options {
-        arch: uapi_diff::model::Arch::by_name(arch).expect("known arch"),
-        kms: false,
-    };
-    let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
-    let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
-    let snap =
-        pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts).expect("model");
-    let (make_arch, flags): (&str, &[&str]) = if arch == "i386" {
-        ("i386", &["-m32"])
-    } else {
-        ("x86_64", &[])
-    };
-    let cmp = gcc::compare(&snap.model, &installed_headers(version, make_arch), flags);
+/// A tree's model at one tag and what gcc says of each of its facts.
+struct Harnessed {
+    snap: pipeline::Snapshot,
+    cmp: gcc::Comparison,
+}
 
+/// The harness on one tag for one arch, run once per test binary: the facts-equal tests and the
+/// changes test share it. None without the kernel cache or (outside CI) gcc.
+fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harnessed> {
+    type Cell = std::sync::OnceLock<Option<Harnessed>>;
+    static CELLS: std::sync::Mutex<BTreeMap<(&str, &str), &'static Cell>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let cell: &'static Cell = *CELLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry((version, arch))
+        .or_insert_with(|| Box::leak(Box::default()));
+    cell.get_or_init(|| {
+        let repo = common::kernel_repo()?;
+        if !gcc::gcc_available() {
+            assert!(std::env::var_os("CI").is_none(), "CI must have gcc");
+            return None;
+        }
+        let opts = Options {
+            arch: uapi_diff::model::Arch::by_name(arch).expect("known arch"),
+            kms: false,
+        };
+        let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
+        let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
+        let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)
+            .expect("model");
+        let (make_arch, flags): (&str, &[&str]) = if arch == "i386" {
+            ("i386", &["-m32"])
+        } else {
+            ("x86_64", &[])
+        };
+        let cmp = gcc::compare(&snap.model, &installed_headers(version, make_arch), flags);
+        Some(Harnessed { snap, cmp })
+    })
+    .as_ref()
+}
+
+/// `arch`: uapi-diff's `--arch`; gcc gets `-m32` for i386.
+fn check(version: &'static str, arch: &'static str) {
+    let Some(Harnessed { snap, cmp }) = harnessed(version, arch) else {
+        return;
+    };
     let mut unresolved: BTreeMap<ItemKind, (usize, usize)> = BTreeMap::new();
     for (key, item) in &snap.model.items {
         let entry = unresolved.entry(key.kind).or_default();
@@ -162,4 +185,122 @@ fn v6_12_facts_equal_gccs() {
 #[test]
 fn v6_12_i386_facts_equal_gccs() {
     check("6.12", "i386");
+}
+
+/// The diff's added / removed / changed lists for v6.1 → v6.12 (x86_64) are what gcc's facts at the
+/// two tags imply, item by item: an item gcc computes at one tag whose id the other tag lacks is
+/// added or removed, one whose value gcc sees change is changed, and the diff adds or removes no
+/// item gcc computes at both. Ids defined by more than one header at a tag are left out (which of
+/// them a value belongs to is the diff's business, not gcc's).
+#[test]
+fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
+    let (Some(old), Some(new)) = (harnessed("6.1", "x86"), harnessed("6.12", "x86")) else {
+        return;
+    };
+    let report = pipeline::report(&old.snap, &new.snap);
+    let ids = |h: &Harnessed| -> BTreeMap<String, usize> {
+        let mut count = BTreeMap::new();
+        for key in h.snap.model.items.keys() {
+            let id = uapi_diff::diff::item_id(key.kind, key.parent.as_deref(), &key.name);
+            *count.entry(id).or_insert(0) += 1;
+        }
+        count
+    };
+    let (old_ids, new_ids) = (ids(old), ids(new));
+    let gcc_values = |h: &Harnessed, ids: &BTreeMap<String, usize>| -> BTreeMap<String, String> {
+        h.cmp
+            .gcc_values
+            .iter()
+            .filter(|((_, id), _)| ids.get(id) == Some(&1))
+            .map(|((_, id), value)| (id.clone(), value.clone()))
+            .collect()
+    };
+    let (old_values, new_values) = (gcc_values(old, &old_ids), gcc_values(new, &new_ids));
+    // The diff lists the fields of an added or removed struct through the struct alone.
+    let listed_alone = |id: &str, other: &BTreeMap<String, usize>| match id.strip_prefix("field:") {
+        Some(rest) => {
+            let parent = rest.split('.').next().unwrap_or_default();
+            other.contains_key(&format!("struct:{parent}"))
+                || other.contains_key(&format!("union:{parent}"))
+        }
+        None => true,
+    };
+    let implied_added: BTreeSet<&String> = new_values
+        .keys()
+        .filter(|id| !old_ids.contains_key(*id) && listed_alone(id, &old_ids))
+        .collect();
+    let implied_removed: BTreeSet<&String> = old_values
+        .keys()
+        .filter(|id| !new_ids.contains_key(*id) && listed_alone(id, &new_ids))
+        .collect();
+    let implied_changed: BTreeSet<&String> = old_values
+        .iter()
+        .filter(|(id, value)| new_values.get(*id).is_some_and(|v| v != *value))
+        .map(|(id, _)| id)
+        .collect();
+    let reported = |kind: ChangeKind| -> BTreeSet<&String> {
+        report
+            .changes
+            .iter()
+            .filter(|c| c.change == kind)
+            .map(|c| &c.id)
+            .collect()
+    };
+    let (added, removed, changed) = (
+        reported(ChangeKind::Added),
+        reported(ChangeKind::Removed),
+        reported(ChangeKind::Changed),
+    );
+    let by_kind = |ids: &BTreeSet<&String>| -> BTreeMap<String, usize> {
+        let mut count = BTreeMap::new();
+        for id in ids {
+            *count
+                .entry(id.split(':').next().unwrap_or_default().to_string())
+                .or_insert(0) += 1;
+        }
+        count
+    };
+    eprintln!(
+        "gcc implies: added {:?}, removed {:?}, changed {:?}",
+        by_kind(&implied_added),
+        by_kind(&implied_removed),
+        by_kind(&implied_changed)
+    );
+    let missing = |implied: &BTreeSet<&String>, listed: &BTreeSet<&String>| -> Vec<String> {
+        implied
+            .difference(listed)
+            .map(|id| id.to_string())
+            .collect()
+    };
+    let not_added = missing(&implied_added, &added);
+    let not_removed = missing(&implied_removed, &removed);
+    let not_changed = missing(&implied_changed, &changed);
+    // Conversely: nothing gcc computes at both tags is reported added or removed.
+    let spurious: Vec<String> = added
+        .iter()
+        .chain(&removed)
+        .filter(|id| old_values.contains_key(**id) && new_values.contains_key(**id))
+        .map(|id| id.to_string())
+        .collect();
+    let first = |v: &[String]| v.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+    assert!(
+        not_added.is_empty(),
+        "not reported added: {}",
+        first(&not_added)
+    );
+    assert!(
+        not_removed.is_empty(),
+        "not reported removed: {}",
+        first(&not_removed)
+    );
+    assert!(
+        not_changed.is_empty(),
+        "not reported changed: {}",
+        first(&not_changed)
+    );
+    assert!(
+        spurious.is_empty(),
+        "reported added or removed though gcc computes it at both tags: {}",
+        first(&spurious)
+    );
 }

@@ -110,6 +110,8 @@ pub struct Comparison {
     /// Facts we left unresolved that gcc cannot compute either, by item kind: the header relies on
     /// what it does not include, or on what no uAPI header defines.
     pub unresolved_for_gcc_too: BTreeMap<String, usize>,
+    /// What gcc printed, by (file, diff item id): a value, or `size,align` for a struct or union.
+    pub gcc_values: BTreeMap<(String, String), String>,
 }
 
 impl Comparison {
@@ -124,14 +126,23 @@ impl Comparison {
         self.compile_failures.extend(other.compile_failures);
         self.gcc_rejected.extend(other.gcc_rejected);
         self.missed.extend(other.missed);
+        for (key, value) in other.gcc_values {
+            self.gcc_values
+                .entry(key)
+                .and_modify(|v| *v = format!("{v},{value}"))
+                .or_insert(value);
+        }
     }
 }
 
-/// One fact to check: an id, a C expression, and our value (None: we left it unresolved).
+/// One fact to check: an id, a C expression, and our value (None: we left it unresolved), for the
+/// item of `file` whose diff id is `item`.
 struct Probe {
     id: String,
     expr: String,
     ours: Option<i128>,
+    file: String,
+    item: String,
 }
 
 /// Compares every computed fact of `model` with gcc, one translation unit per header (the context
@@ -186,19 +197,29 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
             _ => key.file.as_str(),
         };
         let probes = per_file.entry(tu).or_default();
+        let item_id = uapi_diff::diff::item_id(key.kind, key.parent.as_deref(), &key.name);
+        let mut push = |id: String, expr: String, ours: Option<i128>| {
+            probes.push(Probe {
+                id,
+                expr,
+                ours,
+                file: key.file.clone(),
+                item: item_id.clone(),
+            })
+        };
         match (&key.kind, &item.facts) {
             (ItemKind::Struct | ItemKind::Union, Facts::Record { size, align, .. }) => {
                 let t = type_name(&key.file, key.kind, &key.name);
-                probes.push(Probe {
-                    id: format!("{}:{}", key.kind.as_str(), key.name),
-                    expr: format!("sizeof({t})"),
-                    ours: size.map(i128::from),
-                });
-                probes.push(Probe {
-                    id: format!("{}-align:{}", key.kind.as_str(), key.name),
-                    expr: format!("_Alignof({t})"),
-                    ours: align.map(i128::from),
-                });
+                push(
+                    format!("{}:{}", key.kind.as_str(), key.name),
+                    format!("sizeof({t})"),
+                    size.map(i128::from),
+                );
+                push(
+                    format!("{}-align:{}", key.kind.as_str(), key.name),
+                    format!("_Alignof({t})"),
+                    align.map(i128::from),
+                );
             }
             // A member whose name a later define rewrites (`#define pn_data pn_msg_u.base.pn_data`)
             // cannot be named in a probe.
@@ -219,11 +240,11 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
                     .copied()
                     .unwrap_or(ItemKind::Struct);
                 let t = type_name(&key.file, kind, parent);
-                probes.push(Probe {
-                    id: format!("field:{parent}.{}", key.name),
-                    expr: format!("__builtin_offsetof({t}, {})", key.name),
-                    ours: offset.map(i128::from),
-                });
+                push(
+                    format!("field:{parent}.{}", key.name),
+                    format!("__builtin_offsetof({t}, {})", key.name),
+                    offset.map(i128::from),
+                );
             }
             // An enumerator that a define of the same name shadows cannot be probed by name.
             (ItemKind::Enumerator, _)
@@ -236,18 +257,18 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
                     ..
                 },
             ) => {
-                probes.push(Probe {
-                    id: format!("{}:{}", key.kind.as_str(), key.name),
-                    expr: format!("({})", key.name),
-                    ours: *value,
-                });
+                push(
+                    format!("{}:{}", key.kind.as_str(), key.name),
+                    format!("({})", key.name),
+                    *value,
+                );
             }
             (ItemKind::Ioctl, Facts::Ioctl { number, .. }) => {
-                probes.push(Probe {
-                    id: format!("ioctl:{}", key.name),
-                    expr: format!("({})", key.name),
-                    ours: number.map(i128::from),
-                });
+                push(
+                    format!("ioctl:{}", key.name),
+                    format!("({})", key.name),
+                    number.map(i128::from),
+                );
             }
             _ => {}
         }
@@ -405,6 +426,11 @@ fn probe_header(
         let printed = String::from_utf8_lossy(&run.stdout);
         for (p, line) in live.iter().zip(printed.lines()) {
             let theirs = line.rsplit(' ').next().unwrap_or("");
+            result
+                .gcc_values
+                .entry((p.file.clone(), p.item.clone()))
+                .and_modify(|v| *v = format!("{v},{theirs}"))
+                .or_insert_with(|| theirs.to_string());
             match p.ours {
                 Some(ours) if theirs == ours.to_string() => {
                     *result.equal.entry(kind_of(&p.id)).or_default() += 1
