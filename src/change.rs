@@ -107,8 +107,10 @@ pub enum Facts {
         /// type, an attribute… (`value` is then `null`, and nothing is missing).
         #[serde(skip_serializing_if = "Option::is_none")]
         non_integer: Option<String>,
-        /// A header that is not self-contained (zorro_ids.h uses ZORRO_ID from zorro.h, which
-        /// includes it) is evaluated as its includer sees it: that includer's path.
+        /// A header that is not self-contained is evaluated in another translation unit, whose
+        /// headers this lists in include order (`, `-separated): its includer's (zorro_ids.h uses
+        /// ZORRO_ID from zorro.h, which includes it), or the headers defining what it uses without
+        /// including them, then its own (`include/uapi/linux/sockios.h, include/uapi/linux/kcm.h`).
         #[serde(skip_serializing_if = "Option::is_none")]
         context: Option<String>,
     },

@@ -55,7 +55,7 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
     type Cell = std::sync::OnceLock<Option<Harnessed>>;
     static CELLS: std::sync::Mutex<BTreeMap<(&str, &str), &'static Cell>> =
         std::sync::Mutex::new(BTreeMap::new());
-    let cell: &'static Cell = *CELLS
+    let cell: &'static Cell = CELLS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry((version, arch))

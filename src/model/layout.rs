@@ -4,7 +4,7 @@
 //! in a header (through `cpp`, with `sizeof` and enumerators resolved here).
 
 use super::arch::Arch;
-use super::scope::{live_members, Decl, MacroScope, Preprocessor};
+use super::scope::{live_members, Decl, FileSet, MacroScope, Preprocessor};
 use crate::change::BitField;
 use crate::cpp::{self, IntKind, Token, TokenKind, TypeInfo, Value};
 use crate::parse::{BaseType, Derived, EnumDef, Field, Node, Record, RecordKind, TypeRef, Typedef};
@@ -78,6 +78,35 @@ pub struct Types<'p, 'a> {
     /// The pack in force while indexing a declaration.
     pack: Option<u64>,
     enum_memo: RefCell<HashMap<usize, Memo<Rc<EnumValues>>>>,
+    /// While a header's items are evaluated again with headers it uses without including them
+    /// (`Model::build`'s second pass): that header, and those headers with their includes.
+    borrowed: RefCell<Option<(usize, FileSet)>>,
+}
+
+/// A name an evaluation found missing, from its error message.
+enum Missing<'e> {
+    Macro(&'e str),
+    Record(RecordKind, &'e str),
+    Typedef(&'e str),
+}
+
+impl<'e> Missing<'e> {
+    fn from_error(error: &'e str) -> Option<Missing<'e>> {
+        let quoted = |after: &str| -> Option<&'e str> {
+            let rest = &error[error.find(after)? + after.len()..];
+            rest.split('`').next()
+        };
+        if let Some(name) = quoted("unknown identifier `").or_else(|| quoted("call of `")) {
+            return Some(Missing::Macro(name));
+        }
+        if let Some(name) = quoted("type `") {
+            return Some(Missing::Typedef(name));
+        }
+        let tag = quoted("`struct ")
+            .map(|n| (RecordKind::Struct, n))
+            .or_else(|| quoted("`union ").map(|n| (RecordKind::Union, n)))?;
+        Some(Missing::Record(tag.0, tag.1))
+    }
 }
 
 fn addr<T>(r: &T) -> usize {
@@ -99,6 +128,7 @@ impl<'p, 'a> Types<'p, 'a> {
             enum_memo: RefCell::default(),
             packs: HashMap::new(),
             pack: None,
+            borrowed: RefCell::default(),
         };
         for (file, list) in decls.iter().enumerate() {
             for &(decl, pack) in list {
@@ -191,16 +221,105 @@ impl<'p, 'a> Types<'p, 'a> {
     ) -> Option<(usize, &'p T)> {
         let cands = cands?;
         let closure = &self.pp.units[file].as_ref()?.closure;
+        let borrowed = self.borrowed.borrow();
+        let borrowed = borrowed.as_ref().filter(|(f, _)| *f == file);
         cands
             .iter()
             .find(|(f, _)| *f == file)
             .or_else(|| cands.iter().find(|(f, _)| closure.contains(*f)))
+            .or_else(|| {
+                let (_, extra) = borrowed?;
+                cands.iter().find(|(f, _)| extra.contains(*f))
+            })
             .or_else(|| cands.iter().find(|(f, _)| Some(*f) == self.pp.libc))
             .copied()
     }
 
+    /// The macros of `file`, as its `#if`s see them.
     pub fn macros(&self, file: usize) -> MacroScope<'_, 'a> {
-        self.pp.scope(file)
+        let borrowed = self.borrowed.borrow();
+        self.pp.scope(file, self.borrowed_by(&borrowed, file))
+    }
+
+    /// The macros of `file`, as its values see them (libc's last).
+    fn value_macros(&self, file: usize) -> MacroScope<'_, 'a> {
+        let borrowed = self.borrowed.borrow();
+        self.pp.value_scope(file, self.borrowed_by(&borrowed, file))
+    }
+
+    fn borrowed_by<'b>(
+        &self,
+        borrowed: &'b Option<(usize, FileSet)>,
+        file: usize,
+    ) -> Option<&'b FileSet> {
+        borrowed
+            .as_ref()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, extra)| extra)
+    }
+
+    /// Runs `evaluate` with `headers` (and what they include) visible from `file` as if it included
+    /// them first.
+    pub fn with_borrowed<R>(
+        &self,
+        file: usize,
+        headers: &[usize],
+        evaluate: impl FnOnce() -> R,
+    ) -> R {
+        let mut extra = FileSet::default();
+        for &h in headers {
+            extra.insert(h);
+            if let Some(unit) = &self.pp.units[h] {
+                extra.union_with(&unit.closure);
+            }
+        }
+        *self.borrowed.borrow_mut() = Some((file, extra));
+        let result = evaluate();
+        *self.borrowed.borrow_mut() = None;
+        result
+    }
+
+    /// The one header of the revision (libc aside) that defines the name `error` says is missing
+    /// in `file`, if exactly one does: a macro (all its definitions alike), a struct or union tag,
+    /// or a typedef name.
+    pub fn definer(&self, error: &str, file: usize) -> Option<usize> {
+        // An asm-generic header the arch replaces with its own is no header of this arch's programs.
+        let replaced = |f: usize| {
+            let path = &self.pp.paths[f];
+            path.strip_prefix("include/uapi/asm-generic/")
+                .is_some_and(|name| {
+                    self.pp.resolve_include(f, &format!("asm/{name}"), false) != Some(f)
+                })
+        };
+        let elsewhere = |f: &usize| *f != file && Some(*f) != self.pp.libc && !replaced(*f);
+        let files: Vec<usize> = match Missing::from_error(error)? {
+            Missing::Macro(name) => {
+                let defs: Vec<(usize, &cpp::MacroDef)> = self
+                    .pp
+                    .macro_index
+                    .get(name)?
+                    .iter()
+                    .filter(|f| elsewhere(f))
+                    .filter_map(|&f| Some((f, self.pp.units[f].as_ref()?.macros.get(name)?)))
+                    .collect();
+                let (first, def) = *defs.first()?;
+                let alike = defs.iter().all(|(_, d)| {
+                    d.params == def.params
+                        && cpp::tokens_to_string(&d.body) == cpp::tokens_to_string(&def.body)
+                });
+                return alike.then_some(first);
+            }
+            Missing::Record(kind, name) => self
+                .records
+                .get(&(kind, name))?
+                .iter()
+                .map(|(f, _)| *f)
+                .collect(),
+            Missing::Typedef(name) => self.typedefs.get(name)?.iter().map(|(f, _)| *f).collect(),
+        };
+        let mut files = files.into_iter().filter(|f| elsewhere(f));
+        let first = files.next()?;
+        files.all(|f| f == first).then_some(first)
     }
 
     // ----- expressions -----
@@ -218,7 +337,7 @@ impl<'p, 'a> Types<'p, 'a> {
             file,
             local: None,
         };
-        cpp::eval_text(text, &self.macros(file), &sem, watch).map_err(|e| e.to_string())
+        cpp::eval_text(text, &self.value_macros(file), &sem, watch).map_err(|e| e.to_string())
     }
 
     /// Like `eval`, but keeps the expansion when only the evaluation fails (an ioctl whose
@@ -234,7 +353,7 @@ impl<'p, 'a> Types<'p, 'a> {
             file,
             local: None,
         };
-        cpp::expand_and_eval(text, &self.macros(file), &sem, watch)
+        cpp::expand_and_eval(text, &self.value_macros(file), &sem, watch)
             .ok()
             .map(|(e, _)| e)
     }
@@ -282,7 +401,7 @@ impl<'p, 'a> Types<'p, 'a> {
                         file,
                         local: Some(&local),
                     };
-                    cpp::eval_text(text, &scope, &sem, &[])
+                    cpp::eval_text(text, &self.value_macros(file), &sem, &[])
                         .map(|(v, _)| v.value)
                         .map_err(|e| e.to_string())
                 }

@@ -200,6 +200,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
+    borrow_missing_definitions(&types, &includers, headers, &mut items);
     // What did not parse as written but was read after macro expansion is no longer unparsed.
     let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
         .iter()
@@ -237,6 +238,81 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         items,
         unparsed,
         notes,
+    }
+}
+
+/// Most attempts to find what a define or ioctl lacks: each finds one header.
+const MAX_BORROWED_HEADERS: usize = 4;
+
+/// A define or ioctl that uses a macro or struct its header never includes (`SIOCDEVPRIVATE`,
+/// `MD_MAJOR`, `struct termios2`) is computed as a program that includes the one header of the
+/// revision defining that name (before it) sees it; `context` then lists those headers and its own,
+/// in include order. A name that no header, or more than one, defines stays unresolved.
+fn borrow_missing_definitions(
+    types: &Types,
+    includers: &[Vec<usize>],
+    headers: &[HeaderSource],
+    items: &mut BTreeMap<ItemKey, Item>,
+) {
+    let retry: Vec<(usize, ItemKey, String)> = items
+        .iter()
+        .filter(|(k, _)| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
+        .filter_map(|(k, item)| {
+            let reason = crate::report::unresolved_reason(&item.facts)?;
+            let file = headers.iter().position(|h| h.path == k.file)?;
+            // Enumerators spelling an ioctl (binder's) have no define to evaluate by name.
+            let unit = types.pp.units[file].as_ref()?;
+            unit.defines.iter().find(|d| d.name == k.name)?;
+            Some((file, k.clone(), reason.to_string()))
+        })
+        .collect();
+    for (file, key, reason) in retry {
+        let text = types.pp.units[file]
+            .as_ref()
+            .and_then(|u| u.defines.iter().find(|d| d.name == key.name))
+            .map(|d| normalized(&d.body))
+            .unwrap_or_default();
+        let mut scratch = BTreeMap::new();
+        let lister = Lister {
+            types,
+            includers,
+            file,
+            path: &headers[file].path,
+            parsed: &headers[file].parsed,
+            items: &mut scratch,
+        };
+        let mut borrowed: Vec<usize> = Vec::new();
+        let mut reason = Some(reason);
+        while let Some(error) = reason.take() {
+            let Some(definer) = types.definer(&error, file) else {
+                break;
+            };
+            if borrowed.contains(&definer) || borrowed.len() == MAX_BORROWED_HEADERS {
+                break;
+            }
+            borrowed.push(definer);
+            let (kind, mut facts) =
+                types.with_borrowed(file, &borrowed, || lister.constant(&key.name, text.clone()));
+            if let Some(error) = crate::report::unresolved_reason(&facts) {
+                reason = Some(error.to_string());
+                continue;
+            }
+            let tu: Vec<&str> = borrowed
+                .iter()
+                .map(|&f| headers[f].path.as_str())
+                .chain([headers[file].path.as_str()])
+                .collect();
+            if let Facts::Value { context, .. } | Facts::Ioctl { context, .. } = &mut facts {
+                *context = Some(tu.join(", "));
+            }
+            if let Some(old) = items.remove(&key) {
+                let key = ItemKey {
+                    kind,
+                    ..key.clone()
+                };
+                items.insert(key, Item { facts, ..old });
+            }
+        }
     }
 }
 
@@ -491,7 +567,8 @@ impl Lister<'_, '_, '_, '_> {
             return Some("member alias".to_string());
         }
         let tokens = &expansion.tokens;
-        if let [only] = tokens.as_slice() {
+        let scope = self.types.macros(self.file);
+        if let Some([only]) = cpp::MacroTable::get(&scope, expr).map(|d| d.body.as_slice()) {
             if *only.text == *expr {
                 // `#define __arch_swab32 __arch_swab32`: names the function of that name.
                 return Some("function or object".to_string());

@@ -6,6 +6,7 @@
 use super::arch::Arch;
 use crate::cpp::{self, MacroDef, MacroTable};
 use crate::parse::{Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// A set of file indices, as a bitset (a revision has ~1300 headers).
@@ -75,7 +76,7 @@ pub struct Unit<'a> {
 /// target's predefined macros, then (when evaluating items, never in `#if`) libc's.
 pub struct MacroScope<'s, 'a> {
     pub own: &'s HashMap<String, MacroDef>,
-    pub closure: &'s FileSet,
+    pub closure: Cow<'s, FileSet>,
     pub undefined: Option<&'s HashSet<String>>,
     pub index: &'s HashMap<String, Vec<usize>>,
     pub units: &'s [Option<Unit<'a>>],
@@ -226,22 +227,40 @@ impl<'a> Preprocessor<'a> {
         }
     }
 
-    /// A macro scope for header `file` once all units are built.
-    pub fn scope(&self, file: usize) -> MacroScope<'_, 'a> {
+    /// A macro scope for header `file` once all units are built; `borrowed`: headers it uses
+    /// without including them, seen as if included first.
+    pub fn scope(&self, file: usize, borrowed: Option<&FileSet>) -> MacroScope<'_, 'a> {
         let unit = self.units[file]
             .as_ref()
             .expect("every unit is built by run()");
+        let closure = match borrowed {
+            Some(extra) => {
+                let mut closure = unit.closure.clone();
+                closure.union_with(extra);
+                Cow::Owned(closure)
+            }
+            None => Cow::Borrowed(&unit.closure),
+        };
         MacroScope {
             own: &unit.macros,
-            closure: &unit.closure,
+            closure,
             undefined: None,
             index: &self.macro_index,
             units: &self.units,
             predefined: &self.predefined,
+            libc: None,
+        }
+    }
+
+    /// `scope`, falling back on the libc prelude's macros: for evaluating a value, never for an
+    /// `#if` (a struct body's `#if defined(__BIG_ENDIAN)` must not see libc's `__BIG_ENDIAN`).
+    pub fn value_scope(&self, file: usize, borrowed: Option<&FileSet>) -> MacroScope<'_, 'a> {
+        MacroScope {
             libc: self
                 .libc
                 .and_then(|i| self.units[i].as_ref())
                 .map(|u| &u.macros),
+            ..self.scope(file, borrowed)
         }
     }
 
@@ -432,7 +451,7 @@ impl<'a> Preprocessor<'a> {
     fn walk_scope<'s>(&'s self, w: &'s Walk<'a>) -> MacroScope<'s, 'a> {
         MacroScope {
             own: &w.unit.macros,
-            closure: &w.unit.closure,
+            closure: Cow::Borrowed(&w.unit.closure),
             undefined: Some(&w.undefined),
             index: &self.macro_index,
             units: &self.units,

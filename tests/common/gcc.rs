@@ -319,11 +319,22 @@ fn probe_header(
     extra_flags: &[&str],
 ) -> Comparison {
     let mut result = Comparison::default();
-    let include = file
-        .strip_prefix("include/uapi/")
-        .or_else(|| file.split_once("/include/uapi/").map(|(_, rest)| rest))
-        .unwrap_or(file);
-    let stem = file.replace('/', "_");
+    // `file` is a header, or the headers of the translation unit a value was computed in, in
+    // include order (the model's `context`).
+    let includes: String = file
+        .split(", ")
+        .map(|path| {
+            let name = path
+                .strip_prefix("include/uapi/")
+                .or_else(|| path.split_once("/include/uapi/").map(|(_, rest)| rest))
+                .unwrap_or(path);
+            format!("#include <{name}>\n")
+        })
+        .collect();
+    let stem: String = file
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let c_path = work.join(format!("{stem}.c"));
     let exe = work.join(format!("{stem}.out"));
     let mut live: Vec<&Probe> = probes.to_vec();
@@ -339,7 +350,7 @@ fn probe_header(
         // the uAPI header: the model knows no libc, and glibc's macros (__GLIBC__) change what
         // some uAPI headers define.
         let mut src = format!(
-            "{}#include <linux/ioctl.h>\n#include <{include}>\nint printf(const char *, ...);\n",
+            "{}#include <linux/ioctl.h>\n{includes}int printf(const char *, ...);\n",
             LIBC_PRELUDES[prelude]
         );
         let header_lines = src.lines().count();
