@@ -102,7 +102,10 @@ impl<'m> Context<'m> {
                     (Some(x), Some(y)) => crate::diff::same_meaning(x, y),
                     _ => false,
                 };
-                if r.file != a.file && same {
+                // A struct's size and alignment hide a reordering: its members must match too.
+                let same_members = !matches!(kind, ItemKind::Struct | ItemKind::Union)
+                    || members(old, &r.file, name) == members(new, &a.file, name);
+                if r.file != a.file && same && same_members {
                     moved.insert((*kind, parent.map(str::to_string), name.to_string()));
                 }
             }
@@ -283,6 +286,27 @@ pub fn set_severity(change: &mut Change) {
         change.breaking = rule.severity == Severity::Breaking;
         change.needs_userspace = rule.severity == Severity::NeedsUserspace;
     }
+}
+
+/// A record's members as their layout places them: name, offset, size and bit position.
+fn members<'m>(
+    model: &'m Model,
+    file: &str,
+    record: &str,
+) -> Vec<(&'m str, Option<u64>, Option<u64>, Option<crate::change::BitField>)> {
+    model
+        .items
+        .range(..)
+        .filter(|(k, _)| {
+            k.kind == ItemKind::Field && k.file == file && k.parent.as_deref() == Some(record)
+        })
+        .map(|(k, item)| match &item.facts {
+            Facts::Field {
+                offset, size, bits, ..
+            } => (k.name.as_str(), *offset, *size, *bits),
+            _ => (k.name.as_str(), None, None, None),
+        })
+        .collect()
 }
 
 /// The `'d'` ioctl type of the DRM core and its drivers.
