@@ -89,10 +89,44 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
             _ => {}
         }
     }
+    drop_enum_renames(&mut out.changes);
     crate::rules::classify_all(&mut out.changes, old, new);
     sort_changes(&mut out.changes);
     out.unparsed.sort();
     out
+}
+
+/// An enumerator whose enum got a name or another one (io_uring's, cn_proc's) is the same constant
+/// to userspace: C scopes enumerators by file, not by enum. Its removal from the old enum and its
+/// addition to the new one, with one value in one header, are no change.
+fn drop_enum_renames(changes: &mut Vec<Change>) {
+    let value = |facts: &Option<Facts>| match facts {
+        Some(Facts::Value { value: Some(v), .. }) => Some(*v),
+        _ => None,
+    };
+    let listed = |kind: ChangeKind| -> BTreeSet<(String, String, i128)> {
+        changes
+            .iter()
+            .filter(|c| c.kind == ItemKind::Enumerator && c.change == kind)
+            .filter_map(|c| {
+                let v = value(if kind == ChangeKind::Removed {
+                    &c.old
+                } else {
+                    &c.new
+                })?;
+                Some((c.file.clone(), c.name.clone(), v))
+            })
+            .collect()
+    };
+    let renamed: BTreeSet<(String, String)> = listed(ChangeKind::Removed)
+        .intersection(&listed(ChangeKind::Added))
+        .map(|(file, name, _)| (file.clone(), name.clone()))
+        .collect();
+    changes.retain(|c| {
+        c.kind != ItemKind::Enumerator
+            || c.change == ChangeKind::Changed
+            || !renamed.contains(&(c.file.clone(), c.name.clone()))
+    });
 }
 
 /// The documented order: by file, then kind, parent, name, change.

@@ -102,9 +102,16 @@ impl<'m> Context<'m> {
                     (Some(x), Some(y)) => crate::diff::same_meaning(x, y),
                     _ => false,
                 };
-                // A struct's size and alignment hide a reordering: its members must match too.
-                let same_members = !matches!(kind, ItemKind::Struct | ItemKind::Union)
-                    || members(old, &r.file, name) == members(new, &a.file, name);
+                // A struct's size and alignment hide a reordering: its members must have moved
+                // with it unchanged (holes made explicit padding, as in KVM's SEV structs, aside).
+                let same_members = !matches!(kind, ItemKind::Struct | ItemKind::Union) || {
+                    let before = members(old, &r.file, name);
+                    let after = members(new, &a.file, name);
+                    before.iter().all(|m| after.contains(m))
+                        && after
+                            .iter()
+                            .all(|m| before.contains(m) || is_padding_name(m.0))
+                };
                 if r.file != a.file && same && same_members {
                     moved.insert((*kind, parent.map(str::to_string), name.to_string()));
                 }
@@ -293,7 +300,12 @@ fn members<'m>(
     model: &'m Model,
     file: &str,
     record: &str,
-) -> Vec<(&'m str, Option<u64>, Option<u64>, Option<crate::change::BitField>)> {
+) -> Vec<(
+    &'m str,
+    Option<u64>,
+    Option<u64>,
+    Option<crate::change::BitField>,
+)> {
     model
         .items
         .range(..)
