@@ -10,10 +10,151 @@ use uapi_diff::change::{Facts, ItemKind};
 use uapi_diff::model::Model;
 
 pub fn gcc_available() -> bool {
-    Command::new("gcc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Compiler::native(&[]).available()
+}
+
+/// The gcc that computes the facts, and how its values come back.
+pub struct Compiler {
+    gcc: String,
+    flags: Vec<String>,
+    readout: Readout,
+}
+
+enum Readout {
+    /// The probe program prints each value; it is run.
+    Run,
+    /// A cross target's binary cannot run here: the values are compiled into a data section of an
+    /// object file, extracted with the target's objcopy and decoded in its byte order.
+    Object { objcopy: String, big_endian: bool },
+}
+
+/// The section the object-file probes put their values in.
+const PROBE_SECTION: &str = ".uapi_probe";
+
+impl Compiler {
+    /// The host's gcc, running what it compiles (`-m32` for i386).
+    pub fn native(flags: &[&str]) -> Compiler {
+        Compiler {
+            gcc: "gcc".into(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            readout: Readout::Run,
+        }
+    }
+
+    /// Debian's cross gcc for a GNU triplet (`arm-linux-gnueabihf`), reading values from objects.
+    pub fn cross(triplet: &str, big_endian: bool) -> Compiler {
+        Compiler {
+            gcc: format!("{triplet}-gcc"),
+            flags: Vec::new(),
+            readout: Readout::Object {
+                objcopy: format!("{triplet}-objcopy"),
+                big_endian,
+            },
+        }
+    }
+
+    pub fn name(&self) -> String {
+        std::iter::once(self.gcc.as_str())
+            .chain(self.flags.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn available(&self) -> bool {
+        Command::new(&self.gcc)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// What precedes the probe lines, and what follows them.
+    fn probe_frame(&self) -> (String, &'static str) {
+        match self.readout {
+            Readout::Run => (
+                "int printf(const char *, ...);\nint main(void) {\n".into(),
+                "  return 0;\n}\n",
+            ),
+            Readout::Object { .. } => (
+                format!("const unsigned long long probe_values[] __attribute__((section(\"{PROBE_SECTION}\"))) = {{\n"),
+                "};\n",
+            ),
+        }
+    }
+
+    /// One line per probe, so that a compile error's line names the probe.
+    fn probe_line(&self, p: &Probe) -> String {
+        match self.readout {
+            Readout::Run => {
+                let (fmt, cast) = if p.ours < 0 {
+                    ("%lld", "long long")
+                } else {
+                    ("%llu", "unsigned long long")
+                };
+                format!(
+                    "  printf(\"%s {fmt}\\n\", \"{}\", ({cast}){});\n",
+                    p.id, p.expr
+                )
+            }
+            Readout::Object { .. } => format!("  (unsigned long long)({}),\n", p.expr),
+        }
+    }
+
+    fn compile(&self, c_path: &Path, out: &Path, installed: &Path) -> std::process::Output {
+        let mut cmd = Command::new(&self.gcc);
+        cmd.args(&self.flags).arg("-w").arg("-I").arg(installed);
+        if let Readout::Object { .. } = self.readout {
+            cmd.arg("-c");
+        }
+        cmd.arg(c_path)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .expect("run gcc")
+    }
+
+    /// gcc's value of each probe, as the probe program would print it.
+    fn values(&self, out: &Path, probes: &[&Probe]) -> Vec<String> {
+        match &self.readout {
+            Readout::Run => {
+                let run = Command::new(out).output().expect("run probe");
+                String::from_utf8_lossy(&run.stdout)
+                    .lines()
+                    .map(|line| line.rsplit(' ').next().unwrap_or("").to_string())
+                    .collect()
+            }
+            Readout::Object {
+                objcopy,
+                big_endian,
+            } => {
+                let bin = out.with_extension("bin");
+                let status = Command::new(objcopy)
+                    .args(["-O", "binary", "--only-section", PROBE_SECTION])
+                    .arg(out)
+                    .arg(&bin)
+                    .status()
+                    .expect("run objcopy");
+                assert!(status.success(), "objcopy failed on {}", out.display());
+                let bytes = std::fs::read(&bin).expect("read probe values");
+                bytes
+                    .chunks_exact(8)
+                    .zip(probes)
+                    .map(|(chunk, p)| {
+                        let chunk: [u8; 8] = chunk.try_into().expect("8 bytes");
+                        let v = if *big_endian {
+                            u64::from_be_bytes(chunk)
+                        } else {
+                            u64::from_le_bytes(chunk)
+                        };
+                        if p.ours < 0 {
+                            (v as i64).to_string()
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Lays out a tree's uAPI headers as `make headers_install` would for `arch_dir`: include/uapi and
@@ -107,6 +248,19 @@ pub struct Comparison {
     pub gcc_rejected: Vec<String>,
 }
 
+/// The name a tree path is included by (`include/uapi/linux/x.h`, `arch/arm/include/uapi/asm/x.h`).
+fn include_name(file: &str) -> &str {
+    file.strip_prefix("include/uapi/")
+        .or_else(|| file.split_once("/include/uapi/").map(|(_, rest)| rest))
+        .unwrap_or(file)
+}
+
+/// Whether `make headers_install` installed a tree header for the arch: it leaves out headers whose
+/// arch has no counterpart (`linux/kvm.h` without `asm/kvm.h`, `linux/a.out.h`…).
+pub fn is_installed(installed: &Path, file: &str) -> bool {
+    installed.join(include_name(file)).is_file()
+}
+
 /// One fact to check: an id, a C expression, our value, and whether to print it signed.
 struct Probe {
     id: String,
@@ -117,7 +271,7 @@ struct Probe {
 /// Compares every computed fact of `model` with gcc, one translation unit per header (the context
 /// the model computes each header's facts in). `header_root` is the tree's path prefix of headers
 /// (`include/uapi/` and `arch/<arch>/include/uapi/`), stripped to get the include name.
-pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Comparison {
+pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comparison {
     let mut per_file: BTreeMap<&str, Vec<Probe>> = BTreeMap::new();
     let typedef_named: std::collections::BTreeSet<(&str, &str)> = model
         .items
@@ -242,8 +396,8 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
     let work = tempfile::tempdir().expect("temp dir");
     let outcomes: Vec<Comparison> = per_file
         .into_par_iter()
-        .filter(|(_, probes)| !probes.is_empty())
-        .map(|(file, probes)| probe_header(file, &probes, work.path(), installed, extra_flags))
+        .filter(|(file, probes)| !probes.is_empty() && is_installed(installed_dir, file))
+        .map(|(file, probes)| probe_header(file, &probes, work.path(), installed_dir, compiler))
         .collect();
     let mut result = Comparison::default();
     for o in outcomes {
@@ -269,20 +423,17 @@ const LIBC_PRELUDES: &[&str] = &[
     "#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#include <time.h>\n#include <net/if.h>\n#undef __GLIBC__\n",
 ];
 
-/// Compiles and runs one header's probes. Probes gcc rejects (their line has an error) are set
+/// Compiles one header's probes and reads gcc's values. Probes gcc rejects (their line has an error) are set
 /// aside as `gcc_rejected` and the rest compiled again, so one bad probe does not hide a header.
 fn probe_header(
     file: &str,
     probes: &[Probe],
     work: &Path,
     installed: &Path,
-    extra_flags: &[&str],
+    compiler: &Compiler,
 ) -> Comparison {
     let mut result = Comparison::default();
-    let include = file
-        .strip_prefix("include/uapi/")
-        .or_else(|| file.split_once("/include/uapi/").map(|(_, rest)| rest))
-        .unwrap_or(file);
+    let include = include_name(file);
     let stem = file.replace('/', "_");
     let c_path = work.join(format!("{stem}.c"));
     let exe = work.join(format!("{stem}.out"));
@@ -295,34 +446,18 @@ fn probe_header(
         // treats <asm/ioctl.h> as an implicit prelude for the same reason). No libc header before
         // the uAPI header: the model knows no libc, and glibc's macros (__GLIBC__) change what
         // some uAPI headers define.
+        let (opening, closing) = compiler.probe_frame();
         let mut src = format!(
-            "{}#include <linux/ioctl.h>\n#include <{include}>\nint printf(const char *, ...);\nint main(void) {{\n",
+            "{}#include <linux/ioctl.h>\n#include <{include}>\n{opening}",
             LIBC_PRELUDES[prelude]
         );
         let header_lines = src.lines().count();
         for p in &live {
-            let (fmt, cast) = if p.ours < 0 {
-                ("%lld", "long long")
-            } else {
-                ("%llu", "unsigned long long")
-            };
-            src.push_str(&format!(
-                "  printf(\"%s {fmt}\\n\", \"{}\", ({cast}){});\n",
-                p.id, p.expr
-            ));
+            src.push_str(&compiler.probe_line(p));
         }
-        src.push_str("  return 0;\n}\n");
+        src.push_str(closing);
         std::fs::write(&c_path, src).expect("write probe");
-        let output = Command::new("gcc")
-            .args(extra_flags)
-            .arg("-w")
-            .arg("-I")
-            .arg(installed)
-            .arg(&c_path)
-            .arg("-o")
-            .arg(&exe)
-            .output()
-            .expect("run gcc");
+        let output = compiler.compile(&c_path, &exe, installed);
         if !output.status.success() {
             let err = String::from_utf8_lossy(&output.stderr);
             let c_name = c_path
@@ -361,10 +496,7 @@ fn probe_header(
             }
             continue;
         }
-        let run = Command::new(&exe).output().expect("run probe");
-        let printed = String::from_utf8_lossy(&run.stdout);
-        for (p, line) in live.iter().zip(printed.lines()) {
-            let theirs = line.rsplit(' ').next().unwrap_or("");
+        for (p, theirs) in live.iter().zip(compiler.values(&exe, &live)) {
             if theirs == p.ours.to_string() {
                 let kind = p.id.split(':').next().unwrap_or("?").to_string();
                 *result.equal.entry(kind).or_default() += 1;
