@@ -647,13 +647,13 @@ impl<'p, 'a> Types<'p, 'a> {
                     let width = self
                         .eval_u64(w, file)
                         .map_err(|e| format!("bitfield `{label}`: {e}"))?;
+                    let size_unit = tl.size.max(1) * 8;
                     let start = match self.arch.bitfields {
                         BitfieldLayout::TypeUnits => {
                             // A bitfield may not straddle a storage unit of its type's size; when
                             // it would, it moves to the next boundary of its type's alignment
                             // (which differ for i386's 8-byte, 4-byte-aligned `long long`).
                             let align_unit = tl.align.max(1) * 8;
-                            let size_unit = tl.size.max(1) * 8;
                             if width == 0 {
                                 bit = bit.div_ceil(align_unit) * align_unit;
                                 continue;
@@ -674,6 +674,17 @@ impl<'p, 'a> Types<'p, 'a> {
                                 bit = bit.div_ceil(zero_width_align * 8) * zero_width_align * 8;
                                 align = align.max(zero_width_align);
                                 continue;
+                            }
+                            // One that fills an integer mode (8, 16, 32, 64 bits) at a boundary
+                            // of that mode's alignment is laid out as a plain member of that mode
+                            // (gcc's layout_decl), which the record's alignment follows.
+                            let mode_align = self.arch.scalar_align(width / 8);
+                            if matches!(width, 8 | 16 | 32 | 64)
+                                && width <= size_unit
+                                && !packed
+                                && bit % (mode_align * 8) == 0
+                            {
+                                align = align.max(mode_align);
                             }
                             bit
                         }
@@ -733,10 +744,7 @@ impl<'p, 'a> Types<'p, 'a> {
         match (&f.name, inner) {
             (None, Some(inner)) => {
                 for sub in &inner.fields {
-                    out.push(FieldLayout {
-                        offset: offset + sub.offset,
-                        ..sub.clone()
-                    });
+                    out.push(sub.moved_by(offset));
                 }
             }
             (Some(name), inner) => {
@@ -751,14 +759,27 @@ impl<'p, 'a> Types<'p, 'a> {
                 for sub in inner.iter().flat_map(|i| i.fields.iter()) {
                     out.push(FieldLayout {
                         name: format!("{name}.{}", sub.name),
-                        offset: offset + sub.offset,
-                        ..sub.clone()
+                        ..sub.moved_by(offset)
                     });
                 }
             }
             (None, None) => {} // unnamed bitfield or padding-only member
         }
         Ok(())
+    }
+}
+
+impl FieldLayout {
+    /// The member as seen from a record that holds its own at byte `offset`.
+    fn moved_by(&self, offset: u64) -> FieldLayout {
+        FieldLayout {
+            offset: self.offset + offset,
+            bits: self.bits.map(|b| BitField {
+                bit_offset: b.bit_offset + offset * 8,
+                ..b
+            }),
+            ..self.clone()
+        }
     }
 }
 
