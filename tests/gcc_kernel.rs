@@ -8,6 +8,7 @@ use common::gcc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use uapi_diff::change::ItemKind;
+use uapi_diff::model::{arch::ARCHES, Arch};
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
 
@@ -43,21 +44,31 @@ fn installed_headers(version: &str, arch: &str) -> PathBuf {
     out.join("include")
 }
 
-/// `arch`: uapi-diff's `--arch`. x86 and i386 are compiled and run by the host's gcc (`-m32` for
-/// i386), other targets by Debian's cross gcc for the arch's triplet, into objects.
-fn check(version: &str, arch: &str) {
-    let Some(repo) = common::kernel_repo() else {
-        return;
-    };
-    let arch = uapi_diff::model::Arch::by_name(arch).expect("known arch");
-    let (make_arch, compiler) = match arch.name {
+/// The `make headers_install` ARCH and the gcc for an arch: x86 and i386 are compiled and run by
+/// the host's gcc (`-m32` for i386), other targets by Debian's cross gcc for the arch's triplet
+/// (sparc64's with `-m32` for sparc, which has none of its own), into objects.
+fn compiler_for(arch: &Arch) -> (&'static str, gcc::Compiler) {
+    match arch.name {
         "x86" => ("x86_64", gcc::Compiler::native(&[])),
         "i386" => ("i386", gcc::Compiler::native(&["-m32"])),
+        "sparc" => (
+            arch.dir(),
+            gcc::Compiler::cross("sparc64-linux-gnu", true).with_flags(&["-m32"]),
+        ),
         _ => (
             arch.dir(),
             gcc::Compiler::cross(arch.triplet, arch.big_endian),
         ),
+    }
+}
+
+/// `arch`: uapi-diff's `--arch`.
+fn check(version: &str, arch: &str) {
+    let Some(repo) = common::kernel_repo() else {
+        return;
     };
+    let arch = Arch::by_name(arch).expect("known arch");
+    let (make_arch, compiler) = compiler_for(arch);
     if !compiler.available() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -194,4 +205,25 @@ fn v6_12_powerpc64_facts_equal_gccs() {
 #[test]
 fn v6_12_mips_facts_equal_gccs() {
     check("6.12", "mips");
+}
+
+/// Every other target whose cross gcc is installed here (bookworm's gcc-<triplet> packages; CI has
+/// only the three above), or those named in `UAPI_DIFF_CROSS_ARCHES` (comma-separated):
+/// `cargo test --release --test gcc_kernel -- --ignored`.
+#[test]
+#[ignore]
+fn v6_12_installed_cross_targets_facts_equal_gccs() {
+    let named = std::env::var("UAPI_DIFF_CROSS_ARCHES").ok();
+    for arch in ARCHES {
+        let wanted = match &named {
+            Some(list) => list.split(',').any(|n| n == arch.name),
+            None => {
+                !matches!(arch.name, "x86" | "i386" | "arm" | "powerpc64" | "mips")
+                    && compiler_for(arch).1.available()
+            }
+        };
+        if wanted {
+            check("6.12", arch.name);
+        }
+    }
 }

@@ -23,12 +23,18 @@ pub struct Compiler {
 enum Readout {
     /// The probe program prints each value; it is run.
     Run,
-    /// A cross target's binary cannot run here: the values are compiled into a data section of an
-    /// object file, extracted with the target's objcopy and decoded in its byte order.
-    Object { objcopy: String, big_endian: bool },
+    /// A cross target's binary cannot run here: each value is compiled into a variable in a data
+    /// section of an object file, found with the target's nm, extracted with its objcopy and
+    /// decoded in its byte order. Bitfields are probed this way too: a variable holding the record
+    /// with only that bitfield's bits set shows where gcc put them.
+    Object {
+        objcopy: String,
+        nm: String,
+        big_endian: bool,
+    },
 }
 
-/// The section the object-file probes put their values in.
+/// The section the object-file probes put their variables in.
 const PROBE_SECTION: &str = ".uapi_probe";
 
 impl Compiler {
@@ -48,9 +54,15 @@ impl Compiler {
             flags: Vec::new(),
             readout: Readout::Object {
                 objcopy: format!("{triplet}-objcopy"),
+                nm: format!("{triplet}-nm"),
                 big_endian,
             },
         }
+    }
+
+    pub fn with_flags(mut self, flags: &[&str]) -> Compiler {
+        self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
     }
 
     pub fn name(&self) -> String {
@@ -67,22 +79,25 @@ impl Compiler {
             .is_ok_and(|o| o.status.success())
     }
 
+    fn reads_objects(&self) -> bool {
+        matches!(self.readout, Readout::Object { .. })
+    }
+
     /// What precedes the probe lines, and what follows them.
-    fn probe_frame(&self) -> (String, &'static str) {
+    fn probe_frame(&self) -> (&'static str, &'static str) {
         match self.readout {
             Readout::Run => (
-                "int printf(const char *, ...);\nint main(void) {\n".into(),
+                "int printf(const char *, ...);\nint main(void) {\n",
                 "  return 0;\n}\n",
             ),
-            Readout::Object { .. } => (
-                format!("const unsigned long long probe_values[] __attribute__((section(\"{PROBE_SECTION}\"))) = {{\n"),
-                "};\n",
-            ),
+            Readout::Object { .. } => ("", ""),
         }
     }
 
-    /// One line per probe, so that a compile error's line names the probe.
-    fn probe_line(&self, p: &Probe) -> String {
+    /// One line per probe, so that a compile error's line names the probe; `index` names its
+    /// variable in an object.
+    fn probe_line(&self, index: usize, p: &Probe) -> String {
+        let var = format!("probe_{index} __attribute__((section(\"{PROBE_SECTION}\")))");
         match self.readout {
             Readout::Run => {
                 let (fmt, cast) = if p.ours < 0 {
@@ -95,7 +110,16 @@ impl Compiler {
                     p.id, p.expr
                 )
             }
-            Readout::Object { .. } => format!("  (unsigned long long)({}),\n", p.expr),
+            Readout::Object { .. } => match &p.bits_of {
+                None => format!(
+                    "const unsigned long long {var} = (unsigned long long)({});\n",
+                    p.expr
+                ),
+                Some(BitsOf { record, .. }) => format!(
+                    "const union {{ {record} s; unsigned char b[sizeof({record})]; }} {var} = {{ .s = {{ .{} = -1 }} }};\n",
+                    p.expr
+                ),
+            },
         }
     }
 
@@ -124,6 +148,7 @@ impl Compiler {
             }
             Readout::Object {
                 objcopy,
+                nm,
                 big_endian,
             } => {
                 let bin = out.with_extension("bin");
@@ -134,21 +159,34 @@ impl Compiler {
                     .status()
                     .expect("run objcopy");
                 assert!(status.success(), "objcopy failed on {}", out.display());
-                let bytes = std::fs::read(&bin).expect("read probe values");
-                bytes
-                    .chunks_exact(8)
-                    .zip(probes)
-                    .map(|(chunk, p)| {
-                        let chunk: [u8; 8] = chunk.try_into().expect("8 bytes");
-                        let v = if *big_endian {
-                            u64::from_be_bytes(chunk)
-                        } else {
-                            u64::from_le_bytes(chunk)
-                        };
-                        if p.ours < 0 {
-                            (v as i64).to_string()
-                        } else {
-                            v.to_string()
+                let section = std::fs::read(&bin).expect("read probe values");
+                // `nm -S`: offset in the section, size, type, name.
+                let symbols = Command::new(nm)
+                    .args(["-S", "--defined-only"])
+                    .arg(out)
+                    .output()
+                    .expect("run nm");
+                let symbols = String::from_utf8_lossy(&symbols.stdout);
+                let placed: BTreeMap<&str, (usize, usize)> = symbols
+                    .lines()
+                    .filter_map(|line| {
+                        let mut words = line.split_whitespace();
+                        let offset = usize::from_str_radix(words.next()?, 16).ok()?;
+                        let size = usize::from_str_radix(words.next()?, 16).ok()?;
+                        Some((words.nth(1)?, (offset, size)))
+                    })
+                    .collect();
+                probes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let bytes = placed
+                            .get(format!("probe_{i}").as_str())
+                            .and_then(|&(offset, size)| section.get(offset..offset + size))
+                            .unwrap_or_default();
+                        match &p.bits_of {
+                            None => decode_value(bytes, *big_endian, p.ours < 0),
+                            Some(b) => decode_bits(bytes, *big_endian, b.width),
                         }
                     })
                     .collect()
@@ -261,11 +299,55 @@ pub fn is_installed(installed: &Path, file: &str) -> bool {
     installed.join(include_name(file)).is_file()
 }
 
-/// One fact to check: an id, a C expression, our value, and whether to print it signed.
+/// A value as the probe program prints it (signed when ours is negative).
+fn decode_value(bytes: &[u8], big_endian: bool, signed: bool) -> String {
+    let Ok(bytes) = <[u8; 8]>::try_from(bytes) else {
+        return format!("{} bytes", bytes.len());
+    };
+    let v = if big_endian {
+        u64::from_be_bytes(bytes)
+    } else {
+        u64::from_le_bytes(bytes)
+    };
+    if signed {
+        (v as i64).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The offset of the set bits of a record, numbered as DWARF's data_bit_offset: from each byte's
+/// least significant bit on little-endian targets, its most significant on big-endian ones.
+fn decode_bits(bytes: &[u8], big_endian: bool, width: u64) -> String {
+    let set: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, byte)| {
+            (0..8)
+                .filter(move |bit| byte >> bit & 1 == 1)
+                .map(move |bit| i * 8 + if big_endian { 7 - bit } else { bit })
+        })
+        .collect();
+    match set.iter().min() {
+        Some(first) if set.len() as u64 == width => first.to_string(),
+        Some(first) => format!("{first} ({} bits set, not {width})", set.len()),
+        None => "no bits set".into(),
+    }
+}
+
+/// One fact to check: an id, a C expression (for a bitfield, its member designator), our value.
 struct Probe {
     id: String,
     expr: String,
     ours: i128,
+    /// Set for a bitfield, whose bit offset (`ours`) gcc shows only in an object's data.
+    bits_of: Option<BitsOf>,
+}
+
+struct BitsOf {
+    /// The record's C type.
+    record: String,
+    width: u64,
 }
 
 /// Compares every computed fact of `model` with gcc, one translation unit per header (the context
@@ -334,11 +416,13 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                     id: format!("{}:{}", key.kind.as_str(), key.name),
                     expr: format!("sizeof({t})"),
                     ours: *size as i128,
+                    bits_of: None,
                 });
                 probes.push(Probe {
                     id: format!("{}-align:{}", key.kind.as_str(), key.name),
                     expr: format!("_Alignof({t})"),
                     ours: *align as i128,
+                    bits_of: None,
                 });
             }
             // A member whose name a later define rewrites (`#define pn_data pn_msg_u.base.pn_data`)
@@ -366,6 +450,28 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                     id: format!("field:{parent}.{}", key.name),
                     expr: format!("__builtin_offsetof({t}, {})", key.name),
                     ours: *offset as i128,
+                    bits_of: None,
+                });
+            }
+            (
+                ItemKind::Field,
+                Facts::Field {
+                    bits: Some(bits), ..
+                },
+            ) if compiler.reads_objects() => {
+                let parent = key.parent.as_deref().unwrap_or_default();
+                let kind = record_kinds
+                    .get(&(key.file.as_str(), parent))
+                    .copied()
+                    .unwrap_or(ItemKind::Struct);
+                probes.push(Probe {
+                    id: format!("bitfield:{parent}.{}", key.name),
+                    expr: key.name.clone(),
+                    ours: bits.bit_offset as i128,
+                    bits_of: Some(BitsOf {
+                        record: type_name(&key.file, kind, parent),
+                        width: bits.width,
+                    }),
                 });
             }
             // An enumerator that a define of the same name shadows cannot be probed by name.
@@ -376,6 +482,7 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                     id: format!("{}:{}", key.kind.as_str(), key.name),
                     expr: format!("({})", key.name),
                     ours: *v,
+                    bits_of: None,
                 });
             }
             (
@@ -388,6 +495,7 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                     id: format!("ioctl:{}", key.name),
                     expr: format!("({})", key.name),
                     ours: *n as i128,
+                    bits_of: None,
                 });
             }
             _ => {}
@@ -452,8 +560,8 @@ fn probe_header(
             LIBC_PRELUDES[prelude]
         );
         let header_lines = src.lines().count();
-        for p in &live {
-            src.push_str(&compiler.probe_line(p));
+        for (i, p) in live.iter().enumerate() {
+            src.push_str(&compiler.probe_line(i, p));
         }
         src.push_str(closing);
         std::fs::write(&c_path, src).expect("write probe");
