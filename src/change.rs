@@ -133,6 +133,9 @@ pub enum Facts {
 
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BitField {
+    /// Bits from the start of the record, as DWARF's `DW_AT_data_bit_offset` counts them: from
+    /// each byte's least significant bit on little-endian targets, its most significant bit on
+    /// big-endian ones (where gcc allocates bitfields from the top of their unit).
     pub bit_offset: u64,
     pub width: u64,
 }

@@ -27,7 +27,12 @@ pub struct Common {
     /// The kernel git repository (revisions are read from its objects; nothing is checked out).
     #[arg(short = 'C', long = "repo", default_value = ".", global = true)]
     pub repo: PathBuf,
-    /// Target architecture: its arch/<dir>/include/uapi serves <asm/...> and its ABI sets layouts.
+    /// Target architecture: its arch/<dir>/include/uapi serves <asm/...> and its ABI (gcc's Linux
+    /// target) sets layouts. x86 (x86_64), i386, alpha, arc, arm (EABI), arm64, csky, hexagon,
+    /// ia64, loongarch (64), m68k, microblaze (big-endian), mips/mipsel (o32), mips64/mips64el
+    /// (n64), nios2, openrisc, parisc/parisc64, powerpc (32-bit BE), powerpc64 (BE), powerpc64le,
+    /// riscv32/riscv64, s390x, sh (sh4 LE), sparc/sparc64, xtensa (BE). A bare directory name is
+    /// the kernel's default for ARCH=<dir>: riscv = riscv64, s390 = s390x; x86_64 and aarch64 work.
     #[arg(long, default_value = "x86", global = true)]
     pub arch: String,
     /// Skip the DRM KMS properties (drivers/gpu/drm): headers only.

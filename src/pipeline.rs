@@ -155,7 +155,7 @@ pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<
             revision: tree.label().to_string(),
         });
     }
-    let notes = warnings
+    let mut notes: Vec<Note> = warnings
         .into_iter()
         .map(|w| Note {
             revision: w.revision,
@@ -164,6 +164,19 @@ pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<
             message: w.message,
         })
         .collect();
+    // ia64's headers are gone since v6.7; an arch from another tree may be missing too.
+    let arch_dir = format!("arch/{}/include/uapi", opts.arch.dir());
+    if !entries.iter().any(|e| e.path.starts_with(&arch_dir)) {
+        notes.push(Note {
+            revision: tree.label().to_string(),
+            file: arch_dir,
+            line: 0,
+            message: format!(
+                "no headers for --arch {} at this revision: <asm/…> resolves to asm-generic only",
+                opts.arch.name
+            ),
+        });
+    }
     Ok((entries, notes))
 }
 

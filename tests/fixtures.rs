@@ -44,3 +44,54 @@ fn each_side_diffed_with_itself_has_no_changes() {
         }
     }
 }
+
+/// powerpc64 (tests/fixtures/_arch/powerpc over _base): big-endian, with powerpc's own `_IOC` (3
+/// direction bits, 13 size bits, `_IOC_NONE` 1, `_IOC_WRITE` 4). The bitfield's offset counts from
+/// the most significant bit, as gcc's DWARF `DW_AT_data_bit_offset` does there (level = 31 stores
+/// byte 0x1f, not x86's 0xf8).
+#[test]
+fn powerpc64_ioctl_numbers_and_big_endian_bitfield() {
+    use std::path::Path;
+    use uapi_diff::change::{BitField, Facts, ItemKind};
+    use uapi_diff::pipeline::{self, Options, ParseCache};
+    use uapi_diff::source::Tree;
+
+    let dir = common::fixture_tree("_arch", "powerpc");
+    let tree = Tree::open(Path::new("."), dir.path().to_str().unwrap()).unwrap();
+    let facts = |arch: &str, kind: ItemKind, parent: Option<&str>, name: &str| {
+        let opts = Options {
+            arch: uapi_diff::model::Arch::by_name(arch).unwrap(),
+            kms: false,
+        };
+        let (entries, notes) = pipeline::list_headers(&tree, &opts).unwrap();
+        let snap =
+            pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts).unwrap();
+        snap.model
+            .items
+            .into_iter()
+            .find(|(k, _)| k.kind == kind && k.parent.as_deref() == parent && k.name == name)
+            .map(|(_, item)| item.facts)
+            .unwrap_or_else(|| panic!("{arch}: no {name}"))
+    };
+    let number = |arch: &str, name: &str| match facts(arch, ItemKind::Ioctl, None, name) {
+        Facts::Ioctl { number, .. } => number,
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(number("powerpc64", "TOY_IOC_SET"), Some(0x8008_5401));
+    assert_eq!(number("powerpc64", "TOY_IOC_RESET"), Some(0x2000_5402));
+    assert_eq!(number("x86", "TOY_IOC_SET"), Some(0x4008_5401));
+    assert_eq!(number("x86", "TOY_IOC_RESET"), Some(0x5402));
+    match facts("powerpc64", ItemKind::Field, Some("toy_flags"), "level") {
+        Facts::Field { offset, bits, .. } => {
+            assert_eq!(offset, Some(0));
+            assert_eq!(
+                bits,
+                Some(BitField {
+                    bit_offset: 3,
+                    width: 5
+                })
+            );
+        }
+        other => panic!("level: {other:?}"),
+    }
+}

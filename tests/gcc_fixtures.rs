@@ -28,7 +28,7 @@ fn fixture_facts_equal_gccs() {
             let snap =
                 pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts).unwrap();
             let installed = gcc::install_headers(dir.path(), "x86");
-            let cmp = gcc::compare(&snap.model, installed.path(), &[]);
+            let cmp = gcc::compare(&snap.model, installed.path(), &gcc::Compiler::native(&[]));
             assert!(
                 cmp.compile_failures.is_empty(),
                 "{case}/{side}: {:#?}",

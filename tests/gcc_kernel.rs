@@ -8,6 +8,7 @@ use common::gcc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use uapi_diff::change::{ChangeKind, ItemKind};
+use uapi_diff::model::{arch::ARCHES, Arch};
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
 
@@ -43,14 +44,33 @@ fn installed_headers(version: &str, arch: &str) -> PathBuf {
     out.join("include")
 }
 
-/// A tree's model at one tag and what gcc says of each of its facts.
+/// The `make headers_install` ARCH and the gcc for an arch: x86 and i386 are compiled and run by
+/// the host's gcc (`-m32` for i386), other targets by Debian's cross gcc for the arch's triplet
+/// (sparc64's with `-m32` for sparc, which has none of its own), into objects.
+fn compiler_for(arch: &Arch) -> (&'static str, gcc::Compiler) {
+    match arch.name {
+        "x86" => ("x86_64", gcc::Compiler::native(&[])),
+        "i386" => ("i386", gcc::Compiler::native(&["-m32"])),
+        "sparc" => (
+            arch.dir(),
+            gcc::Compiler::cross("sparc64-linux-gnu", true).with_flags(&["-m32"]),
+        ),
+        _ => (
+            arch.dir(),
+            gcc::Compiler::cross(arch.triplet, arch.big_endian),
+        ),
+    }
+}
+
+/// A tree's model at one tag, where its headers are installed, and what gcc says of each fact.
 struct Harnessed {
     snap: pipeline::Snapshot,
+    installed: PathBuf,
     cmp: gcc::Comparison,
 }
 
 /// The harness on one tag for one arch, run once per test binary: the facts-equal tests and the
-/// changes test share it. None without the kernel cache or (outside CI) gcc.
+/// changes test share it. None without the kernel cache or (outside CI) the arch's gcc.
 fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harnessed> {
     type Cell = std::sync::OnceLock<Option<Harnessed>>;
     static CELLS: std::sync::Mutex<BTreeMap<(&str, &str), &'static Cell>> =
@@ -62,46 +82,61 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
         .or_insert_with(|| Box::leak(Box::default()));
     cell.get_or_init(|| {
         let repo = common::kernel_repo()?;
-        if !gcc::gcc_available() {
-            assert!(std::env::var_os("CI").is_none(), "CI must have gcc");
+        let arch = Arch::by_name(arch).expect("known arch");
+        let (make_arch, compiler) = compiler_for(arch);
+        if !compiler.available() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have {} (scripts/test.sh installs it)",
+                compiler.name()
+            );
+            eprintln!("skipping: no {}", compiler.name());
             return None;
         }
-        let opts = Options {
-            arch: uapi_diff::model::Arch::by_name(arch).expect("known arch"),
-            kms: false,
-        };
+        let opts = Options { arch, kms: false };
         let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
         let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
         let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)
             .expect("model");
-        let (make_arch, flags): (&str, &[&str]) = if arch == "i386" {
-            ("i386", &["-m32"])
-        } else {
-            ("x86_64", &[])
-        };
-        let cmp = gcc::compare(&snap.model, &installed_headers(version, make_arch), flags);
-        Some(Harnessed { snap, cmp })
+        let installed = installed_headers(version, make_arch);
+        let cmp = gcc::compare(&snap.model, &installed, &compiler);
+        Some(Harnessed {
+            snap,
+            installed,
+            cmp,
+        })
     })
     .as_ref()
 }
 
-/// `arch`: uapi-diff's `--arch`; gcc gets `-m32` for i386.
-fn check(version: &'static str, arch: &'static str) {
-    let Some(Harnessed { snap, cmp }) = harnessed(version, arch) else {
+/// `arch`: uapi-diff's `--arch`.
+fn check(version: &'static str, arch_name: &'static str) {
+    let Some(Harnessed {
+        snap,
+        installed,
+        cmp,
+    }) = harnessed(version, arch_name)
+    else {
         return;
     };
+    let arch = snap.model.arch;
     let mut unresolved: BTreeMap<ItemKind, (usize, usize)> = BTreeMap::new();
+    // Over the headers the arch installs, as the comparison.
     for (key, item) in &snap.model.items {
+        if !gcc::is_installed(installed, &key.file) {
+            continue;
+        }
         let entry = unresolved.entry(key.kind).or_default();
         entry.1 += 1;
         if uapi_diff::report::unresolved_reason(&item.facts).is_some() {
             entry.0 += 1;
         }
     }
-    eprintln!("v{version}: equal to gcc {:?}", cmp.equal);
-    eprintln!("v{version}: unresolved/total by kind {unresolved:?}");
+    let label = format!("v{version} {}", arch.name);
+    eprintln!("{label}: equal to gcc {:?}", cmp.equal);
+    eprintln!("{label}: unresolved/total by kind {unresolved:?}");
     eprintln!(
-        "v{version}: {} gcc-rejected, {} compile failures",
+        "{label}: {} gcc-rejected, {} compile failures",
         cmp.gcc_rejected.len(),
         cmp.compile_failures.len()
     );
@@ -109,7 +144,11 @@ fn check(version: &'static str, arch: &'static str) {
         let all = [&cmp.mismatches, &cmp.compile_failures, &cmp.gcc_rejected]
             .map(|v| v.join("\n"))
             .join("\n---\n");
-        std::fs::write(format!("{}-{version}", path.to_string_lossy()), all).expect("write report");
+        std::fs::write(
+            format!("{}-{version}-{}", path.to_string_lossy(), arch.name),
+            all,
+        )
+        .expect("write report");
     }
     let show = |v: &[String]| v.iter().take(40).cloned().collect::<Vec<_>>().join("\n");
     assert!(
@@ -142,14 +181,14 @@ fn check(version: &'static str, arch: &'static str) {
     // The target: what uapi-diff leaves unresolved is at most 0.5% of each kind. Counted
     // here against what gcc computes in the same translation unit (the header, after libc's headers
     // when it needs them): an item gcc cannot compute there either is no fact of the header as
-    // installed (it uses a macro or struct of a header it does not include, an other arch's struct,
-    // a kernel-internal BIT()/HZ, xen/interface types) and stays listed as unresolved with its reason.
+    // installed (a kernel-internal BIT()/HZ, another arch's struct, xen/interface types) and stays
+    // listed as unresolved with its reason.
     eprintln!(
-        "v{version}: unresolved that gcc cannot compute either {:?}",
+        "{label}: unresolved that gcc cannot compute either {:?}",
         cmp.unresolved_for_gcc_too
     );
     eprintln!(
-        "v{version}: unresolved that gcc computes: {}\n{}",
+        "{label}: unresolved that gcc computes: {}\n{}",
         cmp.missed.len(),
         show(&cmp.missed)
     );
@@ -187,6 +226,46 @@ fn v6_12_i386_facts_equal_gccs() {
     check("6.12", "i386");
 }
 
+/// ILP32 EABI: 8-byte-aligned `long long`, unsigned `char`; arm-linux-gnueabihf-gcc.
+#[test]
+fn v6_12_arm_facts_equal_gccs() {
+    check("6.12", "arm");
+}
+
+/// Big-endian LP64 with powerpc's own `_IOC` (13 size bits, 3 direction bits, `_IOC_VOID`
+/// 0x20000000), unsigned `char`; powerpc64-linux-gnu-gcc.
+#[test]
+fn v6_12_powerpc64_facts_equal_gccs() {
+    check("6.12", "powerpc64");
+}
+
+/// Big-endian ILP32 with mips' `_IOC` (13 size bits, 3 direction bits) and `_MIPS_SIM` choices;
+/// mips-linux-gnu-gcc.
+#[test]
+fn v6_12_mips_facts_equal_gccs() {
+    check("6.12", "mips");
+}
+
+/// Every other target whose cross gcc is installed here (bookworm's gcc-<triplet> packages; CI has
+/// only the three above), or those named in `UAPI_DIFF_CROSS_ARCHES` (comma-separated):
+/// `cargo test --release --test gcc_kernel -- --ignored`.
+#[test]
+#[ignore]
+fn v6_12_installed_cross_targets_facts_equal_gccs() {
+    let named = std::env::var("UAPI_DIFF_CROSS_ARCHES").ok();
+    for arch in ARCHES {
+        let wanted = match &named {
+            Some(list) => list.split(',').any(|n| n == arch.name),
+            None => {
+                !matches!(arch.name, "x86" | "i386" | "arm" | "powerpc64" | "mips")
+                    && compiler_for(arch).1.available()
+            }
+        };
+        if wanted {
+            check("6.12", arch.name);
+        }
+    }
+}
 /// The diff's added / removed / changed lists for v6.1 → v6.12 (x86_64) are what gcc's facts at the
 /// two tags imply, item by item (an item is its id in its header, as the diff keys it; a move is a
 /// removal and an addition that the `moved` rule classifies): an item gcc computes at one tag only

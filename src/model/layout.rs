@@ -3,7 +3,7 @@
 //! arrays, anonymous members), enumerator values, and the integer value of any expression written
 //! in a header (through `cpp`, with `sizeof` and enumerators resolved here).
 
-use super::arch::Arch;
+use super::arch::{Arch, BitfieldLayout};
 use super::scope::{live_members, Decl, FileSet, MacroScope, Preprocessor};
 use crate::change::BitField;
 use crate::cpp::{self, IntKind, Token, TokenKind, TypeInfo, Value};
@@ -425,7 +425,7 @@ impl<'p, 'a> Types<'p, 'a> {
                 line: en.line,
             });
         }
-        let layout = enum_layout(&enumerators, e.attrs.packed);
+        let layout = enum_layout(&enumerators, e.attrs.packed, self.arch);
         EnumValues {
             enumerators,
             layout,
@@ -490,7 +490,7 @@ impl<'p, 'a> Types<'p, 'a> {
         let p = self.arch.pointer_size();
         TypeLayout {
             size: p,
-            align: p,
+            align: self.arch.scalar_align(p),
             scalar: None,
             pointer: true,
         }
@@ -587,8 +587,8 @@ impl<'p, 'a> Types<'p, 'a> {
 
     fn alignment(&self, expr: &str, file: usize) -> Result<u64, String> {
         if expr.trim().is_empty() {
-            // `aligned` without a value: the largest alignment of any type on the target (x86: 16).
-            return Ok(16);
+            // `aligned` without a value: the largest alignment of any type on the target.
+            return Ok(self.arch.biggest_alignment);
         }
         self.eval_u64(expr, file)
             .map_err(|e| format!("alignment: {e}"))
@@ -831,23 +831,49 @@ impl<'p, 'a> Types<'p, 'a> {
                     let width = self
                         .eval_u64(w, file)
                         .map_err(|e| format!("bitfield `{label}`: {e}"))?;
-                    // A bitfield may not straddle a storage unit of its type's size; when it
-                    // would, it moves to the next boundary of its type's alignment (which differ
-                    // for i386's 8-byte, 4-byte-aligned `long long`).
-                    let align_unit = tl.align.max(1) * 8;
                     let size_unit = tl.size.max(1) * 8;
-                    if width == 0 {
-                        bit = bit.div_ceil(align_unit) * align_unit;
-                        continue;
-                    }
-                    while !packed && width <= size_unit && (bit % size_unit) + width > size_unit {
-                        bit = (bit / align_unit + 1) * align_unit;
-                    }
-                    let start = bit;
+                    let start = match self.arch.bitfields {
+                        BitfieldLayout::TypeUnits => {
+                            // A bitfield may not straddle a storage unit of its type's size; when
+                            // it would, it moves to the next boundary of its type's alignment
+                            // (which differ for i386's 8-byte, 4-byte-aligned `long long`).
+                            let align_unit = tl.align.max(1) * 8;
+                            if width == 0 {
+                                bit = bit.div_ceil(align_unit) * align_unit;
+                                continue;
+                            }
+                            while !packed
+                                && width <= size_unit
+                                && (bit % size_unit) + width > size_unit
+                            {
+                                bit = (bit / align_unit + 1) * align_unit;
+                            }
+                            if f.name.is_some() {
+                                align = align.max(falign);
+                            }
+                            bit
+                        }
+                        BitfieldLayout::Packed { zero_width_align } => {
+                            if width == 0 {
+                                bit = bit.div_ceil(zero_width_align * 8) * zero_width_align * 8;
+                                align = align.max(zero_width_align);
+                                continue;
+                            }
+                            // One that fills an integer mode (8, 16, 32, 64 bits) at a boundary
+                            // of that mode's alignment is laid out as a plain member of that mode
+                            // (gcc's layout_decl), which the record's alignment follows.
+                            let mode_align = self.arch.scalar_align(width / 8);
+                            if matches!(width, 8 | 16 | 32 | 64)
+                                && width <= size_unit
+                                && !packed
+                                && bit % (mode_align * 8) == 0
+                            {
+                                align = align.max(mode_align);
+                            }
+                            bit
+                        }
+                    };
                     bit += width;
-                    if f.name.is_some() {
-                        align = align.max(falign);
-                    }
                     (
                         start / 8,
                         Some(BitField {
@@ -902,10 +928,7 @@ impl<'p, 'a> Types<'p, 'a> {
         match (&f.name, inner) {
             (None, Some(inner)) => {
                 for sub in &inner.fields {
-                    out.push(FieldLayout {
-                        offset: offset + sub.offset,
-                        ..sub.clone()
-                    });
+                    out.push(sub.moved_by(offset));
                 }
             }
             (Some(name), inner) => {
@@ -920,14 +943,27 @@ impl<'p, 'a> Types<'p, 'a> {
                 for sub in inner.iter().flat_map(|i| i.fields.iter()) {
                     out.push(FieldLayout {
                         name: format!("{name}.{}", sub.name),
-                        offset: offset + sub.offset,
-                        ..sub.clone()
+                        ..sub.moved_by(offset)
                     });
                 }
             }
             (None, None) => {} // unnamed bitfield or padding-only member
         }
         Ok(())
+    }
+}
+
+impl FieldLayout {
+    /// The member as seen from a record that holds its own at byte `offset`.
+    fn moved_by(&self, offset: u64) -> FieldLayout {
+        FieldLayout {
+            offset: self.offset + offset,
+            bits: self.bits.map(|b| BitField {
+                bit_offset: b.bit_offset + offset * 8,
+                ..b
+            }),
+            ..self.clone()
+        }
     }
 }
 
@@ -964,7 +1000,11 @@ fn enumerator_kind(v: i128) -> IntKind {
 
 /// GCC's choice of an enum's underlying type: `unsigned int` if all values are non-negative and
 /// fit, `int` if they fit, else 64 bits; `packed` picks the smallest that fits.
-fn enum_layout(values: &[EnumeratorValue], packed: bool) -> Result<TypeLayout, String> {
+fn enum_layout(
+    values: &[EnumeratorValue],
+    packed: bool,
+    arch: &Arch,
+) -> Result<TypeLayout, String> {
     let mut min = 0i128;
     let mut max = 0i128;
     for en in values {
@@ -992,7 +1032,7 @@ fn enum_layout(values: &[EnumeratorValue], packed: bool) -> Result<TypeLayout, S
         .ok_or("enum values do not fit in 64 bits")?;
     Ok(TypeLayout {
         size: size as u64,
-        align: size as u64,
+        align: arch.scalar_align(size as u64),
         scalar: Some((size, signed)),
         pointer: false,
     })

@@ -888,7 +888,11 @@ impl Lister<'_, '_, '_, '_> {
                 def: Some(def),
                 name,
                 ..
-            } => self.record(def, if name.is_none() { Some(&t.name) } else { None }),
+            } if name.is_some() || t.ty.derived.is_empty() => {
+                // An anonymous struct is named by the typedef of itself, not of a pointer to it
+                // (`typedef struct {…} t_bdid, *p_bdid;`).
+                self.record(def, if name.is_none() { Some(&t.name) } else { None })
+            }
             BaseType::Enum { def: Some(def), .. } => self.enumeration(def),
             _ => {}
         }

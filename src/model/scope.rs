@@ -182,13 +182,17 @@ impl<'a> Preprocessor<'a> {
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
         };
-        for i in 0..paths.len() {
+        // An arch's <asm/ioctl.h> defines its own `_IOC_*` widths, then includes asm-generic's,
+        // whose defaults are `#ifndef`-guarded. Built first, asm-generic/ioctl.h gets that
+        // <asm/ioctl.h> as its prelude, as gcc sees it; built from inside it, it would miss them.
+        let generic_ioctl = pp
+            .path_index
+            .get("include/uapi/asm-generic/ioctl.h")
+            .copied();
+        for i in generic_ioctl.into_iter().chain(0..paths.len()) {
             pp.unit(i, 0);
         }
         pp.close_includes();
-        for names in pp.macro_index.values_mut() {
-            names.sort_unstable();
-        }
         pp
     }
 
@@ -322,8 +326,14 @@ impl<'a> Preprocessor<'a> {
         unit.defines
             .retain(|d| unit.macros.contains_key(&d.name) && seen.insert(d.name.as_str()));
         unit.defines.reverse();
+        // Kept in file order as units complete, so that lookups made while later units are still
+        // being walked (expanding a declaration) pick the same definition as lookups made after:
+        // arch/<arch>/…/asm/ioctl.h's `_IOC_SIZEBITS` before asm-generic's.
         for name in unit.macros.keys() {
-            self.macro_index.entry(name.clone()).or_default().push(file);
+            let files = self.macro_index.entry(name.clone()).or_default();
+            if let Err(pos) = files.binary_search(&file) {
+                files.insert(pos, file);
+            }
         }
         self.units[file] = Some(unit);
         self.in_progress[file] = false;

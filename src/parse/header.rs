@@ -240,8 +240,19 @@ impl<'s> Walker<'s> {
     }
 
     fn node(&mut self, node: TsNode, ctx: Context, out: &mut Vec<Node>) {
+        // A body directive goes before the declaration it sits in; one in a struct inside an `#if`
+        // goes in that branch (s390's stat.h defines STAT64_HAS_BROKEN_ST_INO only for 31-bit).
+        let conditional = matches!(
+            node.kind(),
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef" | "preproc_else"
+        );
+        let before = if conditional {
+            node.start_byte()
+        } else {
+            node.end_byte()
+        };
         while let Some(d) = self.body_directives.get(self.next_directive) {
-            if d.offset >= node.end_byte() {
+            if d.offset >= before {
                 break;
             }
             out.extend(define_node(d));
@@ -635,6 +646,16 @@ impl<'s> Walker<'s> {
         for kid in node.children(&mut cursor) {
             if kid.kind() == "attribute_specifier" {
                 self.read_attribute(kid, &mut attrs);
+            }
+        }
+        // `typedef struct x __attribute__((aligned(4))) name;` (virtio_ring.h): tree-sitter puts the
+        // attribute inside the struct reference, which has no body for it to belong to.
+        if ty_node.child_by_field_name("body").is_none() {
+            let mut cursor = ty_node.walk();
+            for kid in ty_node.children(&mut cursor) {
+                if kid.kind() == "attribute_specifier" {
+                    self.read_attribute(kid, &mut attrs);
+                }
             }
         }
         // `typedef struct {…} MACRO name;` does not parse: the statement then runs past the node,

@@ -10,10 +10,192 @@ use uapi_diff::change::{Facts, ItemKind};
 use uapi_diff::model::Model;
 
 pub fn gcc_available() -> bool {
-    Command::new("gcc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Compiler::native(&[]).available()
+}
+
+/// The gcc that computes the facts, and how its values come back.
+pub struct Compiler {
+    gcc: String,
+    flags: Vec<String>,
+    readout: Readout,
+}
+
+enum Readout {
+    /// The probe program prints each value; it is run.
+    Run,
+    /// A cross target's binary cannot run here: each value is compiled into a variable in a data
+    /// section of an object file, found with the target's nm, extracted with its objcopy and
+    /// decoded in its byte order. Bitfields are probed this way too: a variable holding the record
+    /// with only that bitfield's bits set shows where gcc put them.
+    Object {
+        objcopy: String,
+        nm: String,
+        big_endian: bool,
+    },
+}
+
+/// The section the object-file probes put their variables in.
+const PROBE_SECTION: &str = ".uapi_probe";
+
+impl Compiler {
+    /// The host's gcc, running what it compiles (`-m32` for i386).
+    pub fn native(flags: &[&str]) -> Compiler {
+        Compiler {
+            gcc: "gcc".into(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            readout: Readout::Run,
+        }
+    }
+
+    /// Debian's cross gcc for a GNU triplet (`arm-linux-gnueabihf`), reading values from objects.
+    pub fn cross(triplet: &str, big_endian: bool) -> Compiler {
+        Compiler {
+            gcc: format!("{triplet}-gcc"),
+            flags: Vec::new(),
+            readout: Readout::Object {
+                objcopy: format!("{triplet}-objcopy"),
+                nm: format!("{triplet}-nm"),
+                big_endian,
+            },
+        }
+    }
+
+    pub fn with_flags(mut self, flags: &[&str]) -> Compiler {
+        self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+
+    pub fn name(&self) -> String {
+        std::iter::once(self.gcc.as_str())
+            .chain(self.flags.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn available(&self) -> bool {
+        Command::new(&self.gcc)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn reads_objects(&self) -> bool {
+        matches!(self.readout, Readout::Object { .. })
+    }
+
+    /// What precedes the probe lines, and what follows `count` of them.
+    fn probe_frame(&self, count: usize) -> (&'static str, String) {
+        match self.readout {
+            Readout::Run => {
+                let calls: String = (0..count).map(|i| format!("  probe_{i}();\n")).collect();
+                (
+                    "int printf(const char *, ...);\n",
+                    format!("int main(void) {{\n{calls}  return 0;\n}}\n"),
+                )
+            }
+            Readout::Object { .. } => ("", String::new()),
+        }
+    }
+
+    /// One line per probe, so that a compile error's line names the probe; `index` names its
+    /// function (gcc names an undeclared identifier once per function) or its variable in an object.
+    fn probe_line(&self, index: usize, p: &Probe) -> String {
+        let var = format!("probe_{index} __attribute__((section(\"{PROBE_SECTION}\")))");
+        match self.readout {
+            Readout::Run => {
+                let (fmt, cast) = if p.signed() {
+                    ("%lld", "long long")
+                } else {
+                    ("%llu", "unsigned long long")
+                };
+                format!(
+                    "static void probe_{index}(void) {{ printf(\"%s {fmt}\\n\", \"{}\", ({cast}){}); }}\n",
+                    p.id, p.expr
+                )
+            }
+            Readout::Object { .. } => match &p.bits_of {
+                None => format!(
+                    "const unsigned long long {var} = (unsigned long long)({});\n",
+                    p.expr
+                ),
+                Some(BitsOf { record, .. }) => format!(
+                    "const union {{ {record} s; unsigned char b[sizeof({record})]; }} {var} = {{ .s = {{ .{} = -1 }} }};\n",
+                    p.expr
+                ),
+            },
+        }
+    }
+
+    fn compile(&self, c_path: &Path, out: &Path, installed: &Path) -> std::process::Output {
+        let mut cmd = Command::new(&self.gcc);
+        cmd.args(&self.flags).arg("-w").arg("-I").arg(installed);
+        if let Readout::Object { .. } = self.readout {
+            cmd.arg("-c");
+        }
+        cmd.arg(c_path)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .expect("run gcc")
+    }
+
+    /// gcc's value of each probe, as the probe program would print it.
+    fn values(&self, out: &Path, probes: &[&Probe]) -> Vec<String> {
+        match &self.readout {
+            Readout::Run => {
+                let run = Command::new(out).output().expect("run probe");
+                String::from_utf8_lossy(&run.stdout)
+                    .lines()
+                    .map(|line| line.rsplit(' ').next().unwrap_or("").to_string())
+                    .collect()
+            }
+            Readout::Object {
+                objcopy,
+                nm,
+                big_endian,
+            } => {
+                let bin = out.with_extension("bin");
+                let status = Command::new(objcopy)
+                    .args(["-O", "binary", "--only-section", PROBE_SECTION])
+                    .arg(out)
+                    .arg(&bin)
+                    .status()
+                    .expect("run objcopy");
+                assert!(status.success(), "objcopy failed on {}", out.display());
+                let section = std::fs::read(&bin).expect("read probe values");
+                // `nm -S`: offset in the section, size, type, name.
+                let symbols = Command::new(nm)
+                    .args(["-S", "--defined-only"])
+                    .arg(out)
+                    .output()
+                    .expect("run nm");
+                let symbols = String::from_utf8_lossy(&symbols.stdout);
+                let placed: BTreeMap<&str, (usize, usize)> = symbols
+                    .lines()
+                    .filter_map(|line| {
+                        let mut words = line.split_whitespace();
+                        let offset = usize::from_str_radix(words.next()?, 16).ok()?;
+                        let size = usize::from_str_radix(words.next()?, 16).ok()?;
+                        Some((words.nth(1)?, (offset, size)))
+                    })
+                    .collect();
+                probes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let bytes = placed
+                            .get(format!("probe_{i}").as_str())
+                            .and_then(|&(offset, size)| section.get(offset..offset + size))
+                            .unwrap_or_default();
+                        match &p.bits_of {
+                            None => decode_value(bytes, *big_endian, p.signed()),
+                            Some(b) => decode_bits(bytes, *big_endian, b.width),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Lays out a tree's uAPI headers as `make headers_install` would for `arch_dir`: include/uapi and
@@ -108,7 +290,7 @@ pub struct Comparison {
     /// Facts we left unresolved that gcc computes in the same context (`file: id = value`).
     pub missed: Vec<String>,
     /// Facts we left unresolved that gcc cannot compute either, by item kind: the header relies on
-    /// what it does not include, or on what no uAPI header defines.
+    /// what no uAPI header of the arch defines (BIT(), HZ, another arch's struct, xen's types).
     pub unresolved_for_gcc_too: BTreeMap<String, usize>,
     /// What gcc printed, by (file, diff item id): a value, or `size,align` for a struct or union.
     pub gcc_values: BTreeMap<(String, String), String>,
@@ -135,20 +317,86 @@ impl Comparison {
     }
 }
 
-/// One fact to check: an id, a C expression, and our value (None: we left it unresolved), for the
-/// item of `file` whose diff id is `item`.
+/// The name a tree path is included by (`include/uapi/linux/x.h`, `arch/arm/include/uapi/asm/x.h`).
+fn include_name(file: &str) -> &str {
+    file.strip_prefix("include/uapi/")
+        .or_else(|| file.split_once("/include/uapi/").map(|(_, rest)| rest))
+        .unwrap_or(file)
+}
+
+/// Whether `make headers_install` installed a tree header for the arch: it leaves out headers whose
+/// arch has no counterpart (`linux/kvm.h` without `asm/kvm.h`, `linux/a.out.h`…).
+/// `file` may be a translation unit's headers, `, `-separated (the model's `context`).
+pub fn is_installed(installed: &Path, file: &str) -> bool {
+    file.split(", ")
+        .all(|path| installed.join(include_name(path)).is_file())
+}
+
+/// A value as the probe program prints it (signed when ours is negative).
+fn decode_value(bytes: &[u8], big_endian: bool, signed: bool) -> String {
+    let Ok(bytes) = <[u8; 8]>::try_from(bytes) else {
+        return format!("{} bytes", bytes.len());
+    };
+    let v = if big_endian {
+        u64::from_be_bytes(bytes)
+    } else {
+        u64::from_le_bytes(bytes)
+    };
+    if signed {
+        (v as i64).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The offset of the set bits of a record, numbered as DWARF's data_bit_offset: from each byte's
+/// least significant bit on little-endian targets, its most significant on big-endian ones.
+fn decode_bits(bytes: &[u8], big_endian: bool, width: u64) -> String {
+    let set: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, byte)| {
+            (0..8)
+                .filter(move |bit| byte >> bit & 1 == 1)
+                .map(move |bit| i * 8 + if big_endian { 7 - bit } else { bit })
+        })
+        .collect();
+    match set.iter().min() {
+        Some(first) if set.len() as u64 == width => first.to_string(),
+        Some(first) => format!("{first} ({} bits set, not {width})", set.len()),
+        None => "no bits set".into(),
+    }
+}
+
+/// One fact to check: an id, a C expression (for a bitfield, its member designator), our value
+/// (None: we left it unresolved), for the item of `file` whose diff id is `item`.
 struct Probe {
     id: String,
     expr: String,
     ours: Option<i128>,
+    /// Set for a bitfield, whose bit offset (`ours`) gcc shows only in an object's data.
+    bits_of: Option<BitsOf>,
     file: String,
     item: String,
+}
+
+impl Probe {
+    /// Whether gcc's value is shown signed: when ours is negative.
+    fn signed(&self) -> bool {
+        self.ours.is_some_and(|v| v < 0)
+    }
+}
+
+struct BitsOf {
+    /// The record's C type.
+    record: String,
+    width: u64,
 }
 
 /// Compares every computed fact of `model` with gcc, one translation unit per header (the context
 /// the model computes each header's facts in). `header_root` is the tree's path prefix of headers
 /// (`include/uapi/` and `arch/<arch>/include/uapi/`), stripped to get the include name.
-pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Comparison {
+pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comparison {
     let mut per_file: BTreeMap<&str, Vec<Probe>> = BTreeMap::new();
     let typedef_named: std::collections::BTreeSet<(&str, &str)> = model
         .items
@@ -198,27 +446,29 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
         };
         let probes = per_file.entry(tu).or_default();
         let item_id = uapi_diff::diff::item_id(key.kind, key.parent.as_deref(), &key.name);
-        let mut push = |id: String, expr: String, ours: Option<i128>| {
+        let mut push = |id: String, expr: String, ours: Option<i128>, bits_of: Option<BitsOf>| {
             probes.push(Probe {
                 id,
                 expr,
                 ours,
+                bits_of,
                 file: key.file.clone(),
                 item: item_id.clone(),
             })
         };
+        // Unresolved facts are probed too: gcc computing one is a miss of ours.
         match (&key.kind, &item.facts) {
             (ItemKind::Struct | ItemKind::Union, Facts::Record { size, align, .. }) => {
                 let t = type_name(&key.file, key.kind, &key.name);
+                let kind = key.kind.as_str();
+                let id = |what: &str| format!("{what}:{}", key.name);
+                push(id(kind), format!("sizeof({t})"), size.map(i128::from), None);
+                let align_id = id(&format!("{kind}-align"));
                 push(
-                    format!("{}:{}", key.kind.as_str(), key.name),
-                    format!("sizeof({t})"),
-                    size.map(i128::from),
-                );
-                push(
-                    format!("{}-align:{}", key.kind.as_str(), key.name),
+                    align_id,
                     format!("_Alignof({t})"),
                     align.map(i128::from),
+                    None,
                 );
             }
             // A member whose name a later define rewrites (`#define pn_data pn_msg_u.base.pn_data`)
@@ -244,6 +494,28 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
                     format!("field:{parent}.{}", key.name),
                     format!("__builtin_offsetof({t}, {})", key.name),
                     offset.map(i128::from),
+                    None,
+                );
+            }
+            (
+                ItemKind::Field,
+                Facts::Field {
+                    bits: Some(bits), ..
+                },
+            ) if compiler.reads_objects() => {
+                let parent = key.parent.as_deref().unwrap_or_default();
+                let kind = record_kinds
+                    .get(&(key.file.as_str(), parent))
+                    .copied()
+                    .unwrap_or(ItemKind::Struct);
+                push(
+                    format!("bitfield:{parent}.{}", key.name),
+                    key.name.clone(),
+                    Some(i128::from(bits.bit_offset)),
+                    Some(BitsOf {
+                        record: type_name(&key.file, kind, parent),
+                        width: bits.width,
+                    }),
                 );
             }
             // An enumerator that a define of the same name shadows cannot be probed by name.
@@ -256,30 +528,28 @@ pub fn compare(model: &Model, installed: &Path, extra_flags: &[&str]) -> Compari
                     non_integer: None,
                     ..
                 },
-            ) => {
-                push(
-                    format!("{}:{}", key.kind.as_str(), key.name),
-                    format!("({})", key.name),
-                    *value,
-                );
-            }
-            (ItemKind::Ioctl, Facts::Ioctl { number, .. }) => {
-                push(
-                    format!("ioctl:{}", key.name),
-                    format!("({})", key.name),
-                    number.map(i128::from),
-                );
-            }
+            ) => push(
+                format!("{}:{}", key.kind.as_str(), key.name),
+                format!("({})", key.name),
+                *value,
+                None,
+            ),
+            (ItemKind::Ioctl, Facts::Ioctl { number, .. }) => push(
+                format!("ioctl:{}", key.name),
+                format!("({})", key.name),
+                number.map(i128::from),
+                None,
+            ),
             _ => {}
         }
     }
     let work = tempfile::tempdir().expect("temp dir");
     let outcomes: Vec<Comparison> = per_file
         .into_par_iter()
-        .filter(|(_, probes)| !probes.is_empty())
+        .filter(|(file, probes)| !probes.is_empty() && is_installed(installed_dir, file))
         .map(|(file, probes)| {
             let probes: Vec<&Probe> = probes.iter().collect();
-            probe_header(file, &probes, 0, work.path(), installed, extra_flags)
+            probe_header(file, &probes, 0, work.path(), installed_dir, compiler)
         })
         .collect();
     let mut result = Comparison::default();
@@ -302,34 +572,28 @@ const LIBC_PRELUDES: &[&str] = &[
     "#include <stddef.h>\n#include <limits.h>\n#include <stdint.h>\n#include <stdbool.h>\n#include <sys/types.h>\n#include <sys/socket.h>\n#include <signal.h>\n#include <time.h>\n#include <net/if.h>\n#undef __GLIBC__\n",
 ];
 
-/// The item kind a probe id starts with (`struct-align:x` → `struct-align`).
+/// Kind of a probe id (`struct-align:x` → `struct-align`).
 fn kind_of(id: &str) -> String {
     id.split(':').next().unwrap_or("?").to_string()
 }
 
-/// Compiles and runs one header's probes after `LIBC_PRELUDES[prelude]`. Probes gcc rejects (an
-/// error at their line) are set aside and the rest compiled again, so one bad probe does not hide
-/// a header; the rejected ones are tried again after more of libc, as a program would include it.
+/// Compiles one header's probes after `LIBC_PRELUDES[prelude]` and reads gcc's values. Probes gcc
+/// rejects (an error at their line) are set aside and the rest compiled again, so one bad probe
+/// does not hide a header; the rejected ones are tried again after more of libc, as a program
+/// would include it. `file` is a header, or the headers of the translation unit a value was
+/// computed in, `, `-separated in include order (the model's `context`).
 fn probe_header(
     file: &str,
     probes: &[&Probe],
     prelude: usize,
     work: &Path,
     installed: &Path,
-    extra_flags: &[&str],
+    compiler: &Compiler,
 ) -> Comparison {
     let mut result = Comparison::default();
-    // `file` is a header, or the headers of the translation unit a value was computed in, in
-    // include order (the model's `context`).
     let includes: String = file
         .split(", ")
-        .map(|path| {
-            let name = path
-                .strip_prefix("include/uapi/")
-                .or_else(|| path.split_once("/include/uapi/").map(|(_, rest)| rest))
-                .unwrap_or(path);
-            format!("#include <{name}>\n")
-        })
+        .map(|path| format!("#include <{}>\n", include_name(path)))
         .collect();
     let stem: String = file
         .chars()
@@ -347,41 +611,20 @@ fn probe_header(
     for _attempt in 0..8 {
         // <linux/ioctl.h> first, as <sys/ioctl.h> gives every program that issues ioctls (the model
         // treats <asm/ioctl.h> as an implicit prelude for the same reason). No libc header before
-        // the uAPI header: the model knows no libc, and glibc's macros (__GLIBC__) change what
-        // some uAPI headers define.
+        // the uAPI header unless it needs one: glibc's macros (__GLIBC__) change what some uAPI
+        // headers define.
+        let (opening, closing) = compiler.probe_frame(live.len());
         let mut src = format!(
-            "{}#include <linux/ioctl.h>\n{includes}int printf(const char *, ...);\n",
+            "{}#include <linux/ioctl.h>\n{includes}{opening}",
             LIBC_PRELUDES[prelude]
         );
         let header_lines = src.lines().count();
-        // One function a probe, a line each: gcc reports an undeclared name once per function.
         for (i, p) in live.iter().enumerate() {
-            let (fmt, cast) = if p.ours.is_some_and(|v| v < 0) {
-                ("%lld", "long long")
-            } else {
-                ("%llu", "unsigned long long")
-            };
-            src.push_str(&format!(
-                "static void probe{i}(void) {{ printf(\"%s {fmt}\\n\", \"{}\", ({cast}){}); }}\n",
-                p.id, p.expr
-            ));
+            src.push_str(&compiler.probe_line(i, p));
         }
-        src.push_str("int main(void) {\n");
-        for i in 0..live.len() {
-            src.push_str(&format!("  probe{i}();\n"));
-        }
-        src.push_str("  return 0;\n}\n");
+        src.push_str(&closing);
         std::fs::write(&c_path, src).expect("write probe");
-        let output = Command::new("gcc")
-            .args(extra_flags)
-            .arg("-w")
-            .arg("-I")
-            .arg(installed)
-            .arg(&c_path)
-            .arg("-o")
-            .arg(&exe)
-            .output()
-            .expect("run gcc");
+        let output = compiler.compile(&c_path, &exe, installed);
         if !output.status.success() {
             let err = String::from_utf8_lossy(&output.stderr);
             let c_name = c_path
@@ -389,10 +632,9 @@ fn probe_header(
                 .expect("file name")
                 .to_string_lossy()
                 .into_owned();
-            // An error inside a macro of the header is placed at the probe by its "in expansion of
-            // macro" note (with -w, notes only follow errors).
-            // A call of a function no header defines (BIT(), cpu_to_be32()) fails at link time, in
-            // the probe's own function.
+            // An error inside a macro of the header is placed at the probe by its "in expansion
+            // of macro" note (with -w, notes only follow errors); a call of a function no header
+            // defines (BIT(), cpu_to_be32()) fails at link time, in the probe's own function.
             let bad: std::collections::BTreeSet<usize> = err
                 .lines()
                 .filter(|l| l.contains(": error") || l.contains(": note: in expansion of macro"))
@@ -403,7 +645,7 @@ fn probe_header(
                 .filter(|line: &usize| *line > header_lines)
                 .map(|line| line - header_lines - 1)
                 .chain(err.lines().filter_map(|l| {
-                    let (_, rest) = l.split_once("in function `probe")?;
+                    let (_, rest) = l.split_once("in function `probe_")?;
                     rest.split('\'').next()?.parse().ok()
                 }))
                 .collect();
@@ -433,15 +675,12 @@ fn probe_header(
             }
             continue;
         }
-        let run = Command::new(&exe).output().expect("run probe");
-        let printed = String::from_utf8_lossy(&run.stdout);
-        for (p, line) in live.iter().zip(printed.lines()) {
-            let theirs = line.rsplit(' ').next().unwrap_or("");
+        for (p, theirs) in live.iter().zip(compiler.values(&exe, &live)) {
             result
                 .gcc_values
                 .entry((p.file.clone(), p.item.clone()))
                 .and_modify(|v| *v = format!("{v},{theirs}"))
-                .or_insert_with(|| theirs.to_string());
+                .or_insert_with(|| theirs.clone());
             match p.ours {
                 Some(ours) if theirs == ours.to_string() => {
                     *result.equal.entry(kind_of(&p.id)).or_default() += 1
@@ -471,7 +710,7 @@ fn probe_header(
             prelude + 1,
             work,
             installed,
-            extra_flags,
+            compiler,
         ));
         return result;
     }
