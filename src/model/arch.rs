@@ -140,6 +140,16 @@ const MIPS_EL: &[(&str, &str)] = &[
     ("MIPSEL", "1"),
 ];
 
+const POWERPC64: &[(&str, &str)] = &[
+    ("__powerpc__", "1"),
+    ("__powerpc64__", "1"),
+    ("__PPC__", "1"),
+    ("__PPC64__", "1"),
+    ("_ARCH_PPC", "1"),
+    ("_ARCH_PPC64", "1"),
+    ("_CALL_LINUX", "1"),
+];
+
 macro_rules! macros {
     ($($part:expr),+ $(,)?) => {{
         const PARTS: &[&[(&str, &str)]] = &[$($part),+];
@@ -442,18 +452,14 @@ pub static ARCHES: &[Arch] = &[
         triplet: "powerpc64-linux-gnu",
         big_endian: true,
         char_signed: false,
-        predefined: &[
-            ("__powerpc__", "1"),
-            ("__powerpc64__", "1"),
-            ("__PPC__", "1"),
-            ("__PPC64__", "1"),
-            ("_ARCH_PPC", "1"),
-            ("_ARCH_PPC64", "1"),
-            ("_CALL_ELF", "1"),
-            ("_CALL_LINUX", "1"),
-            ("__BIG_ENDIAN__", "1"),
-            ("_BIG_ENDIAN", "1"),
-        ],
+        predefined: macros!(
+            POWERPC64,
+            &[
+                ("_CALL_ELF", "1"),
+                ("__BIG_ENDIAN__", "1"),
+                ("_BIG_ENDIAN", "1")
+            ]
+        ),
         ..LP64_LE
     },
     Arch {
@@ -461,18 +467,14 @@ pub static ARCHES: &[Arch] = &[
         kernel_dir: "powerpc",
         triplet: "powerpc64le-linux-gnu",
         char_signed: false,
-        predefined: &[
-            ("__powerpc__", "1"),
-            ("__powerpc64__", "1"),
-            ("__PPC__", "1"),
-            ("__PPC64__", "1"),
-            ("_ARCH_PPC", "1"),
-            ("_ARCH_PPC64", "1"),
-            ("_CALL_ELF", "2"),
-            ("_CALL_LINUX", "1"),
-            ("__LITTLE_ENDIAN__", "1"),
-            ("_LITTLE_ENDIAN", "1"),
-        ],
+        predefined: macros!(
+            POWERPC64,
+            &[
+                ("_CALL_ELF", "2"),
+                ("__LITTLE_ENDIAN__", "1"),
+                ("_LITTLE_ENDIAN", "1")
+            ]
+        ),
         ..LP64_LE
     },
     Arch {
