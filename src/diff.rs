@@ -6,7 +6,7 @@ use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::{Item, ItemKey, Model};
 use crate::report::unresolved_reason;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An item present at one revision whose counterpart sits in text the other revision's parser
 /// could not read: neither "removed" nor "added", but unknown.
@@ -89,7 +89,7 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
             _ => {}
         }
     }
-    drop_enum_renames(&mut out.changes);
+    pair_enum_renames(&mut out.changes);
     crate::rules::classify_all(&mut out.changes, old, new);
     sort_changes(&mut out.changes);
     out.unparsed.sort();
@@ -98,34 +98,42 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
 
 /// An enumerator whose enum got a name or another one (io_uring's, cn_proc's) is the same constant
 /// to userspace: C scopes enumerators by file, not by enum. Its removal from the old enum and its
-/// addition to the new one, with one value in one header, are no change.
-fn drop_enum_renames(changes: &mut Vec<Change>) {
-    let value = |facts: &Option<Facts>| match facts {
-        Some(Facts::Value { value: Some(v), .. }) => Some(*v),
-        _ => None,
+/// addition to the new one, in one header, are no change with one value, and one change (under the
+/// new enum) with two.
+fn pair_enum_renames(changes: &mut Vec<Change>) {
+    let enumerator = |c: &Change, kind: ChangeKind| {
+        (c.kind == ItemKind::Enumerator && c.change == kind)
+            .then(|| (c.file.clone(), c.name.clone()))
     };
-    let listed = |kind: ChangeKind| -> BTreeSet<(String, String, i128)> {
-        changes
-            .iter()
-            .filter(|c| c.kind == ItemKind::Enumerator && c.change == kind)
-            .filter_map(|c| {
-                let v = value(if kind == ChangeKind::Removed {
-                    &c.old
-                } else {
-                    &c.new
-                })?;
-                Some((c.file.clone(), c.name.clone(), v))
-            })
-            .collect()
-    };
-    let renamed: BTreeSet<(String, String)> = listed(ChangeKind::Removed)
-        .intersection(&listed(ChangeKind::Added))
-        .map(|(file, name, _)| (file.clone(), name.clone()))
+    let removed: BTreeMap<(String, String), usize> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((enumerator(c, ChangeKind::Removed)?, i)))
         .collect();
-    changes.retain(|c| {
-        c.kind != ItemKind::Enumerator
-            || c.change == ChangeKind::Changed
-            || !renamed.contains(&(c.file.clone(), c.name.clone()))
+    let mut drop = BTreeSet::new();
+    for i in 0..changes.len() {
+        let Some(&r) = enumerator(&changes[i], ChangeKind::Added).and_then(|k| removed.get(&k))
+        else {
+            continue;
+        };
+        drop.insert(r);
+        let (old, old_decl) = (changes[r].old.clone(), changes[r].old_decl.clone());
+        let added = &mut changes[i];
+        match (&old, &added.new) {
+            (Some(o), Some(n)) if same_meaning(o, n) => {
+                drop.insert(i);
+            }
+            _ => {
+                added.change = ChangeKind::Changed;
+                added.old = old;
+                added.old_decl = old_decl;
+            }
+        }
+    }
+    let mut index = 0;
+    changes.retain(|_| {
+        index += 1;
+        !drop.contains(&(index - 1))
     });
 }
 
