@@ -96,6 +96,15 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
     out
 }
 
+/// Array types of one element type whose bounds are spelled differently (`char [16U]`, `char
+/// [BPF_OBJ_NAME_LEN]`): with equal non-zero sizes, the same type. (A flexible array, `x[]` or
+/// `x[0]`, has size 0: its respelling is the flex-array-converted rule's.)
+fn same_array(a: &str, b: &str) -> bool {
+    let element = |t: &str| Some(t.split_once('[')?.0.trim_end().to_string());
+    let dims = |t: &str| t.matches('[').count();
+    element(a).is_some() && element(a) == element(b) && dims(a) == dims(b)
+}
+
 /// An enumerator whose enum got a name or another one (io_uring's, cn_proc's) is the same constant
 /// to userspace: C scopes enumerators by file, not by enum. Its removal from the old enum and its
 /// addition to the new one, in one header, are no change with one value, and one change (under the
@@ -257,12 +266,42 @@ pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
                 bits: b2,
                 ..
             },
-        ) => o1 == o2 && s1 == s2 && t1 == t2 && b1 == b2,
+        ) => {
+            o1 == o2
+                && s1 == s2
+                && b1 == b2
+                && (t1 == t2 || s1.is_some_and(|size| size > 0) && same_array(t1, t2))
+        }
         (Facts::Typedef { ty: t1, size: s1 }, Facts::Typedef { ty: t2, size: s2 }) => {
             t1 == t2 && s1 == s2
         }
         (Facts::Enum { size: s1 }, Facts::Enum { size: s2 }) => s1 == s2,
         (Facts::Header { .. }, Facts::Header { .. }) => true,
         (x, y) => x == y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(ty: &str, size: u64) -> Facts {
+        Facts::Field {
+            offset: Some(8),
+            size: Some(size),
+            ty: ty.to_string(),
+            bits: None,
+            unresolved: None,
+        }
+    }
+
+    #[test]
+    fn an_array_bound_spelled_otherwise_is_the_same_field() {
+        let named = field("char [BPF_OBJ_NAME_LEN]", 16);
+        assert!(same_meaning(&field("char [16U]", 16), &named));
+        // Another element type, or a flexible array made real, is a change.
+        assert!(!same_meaning(&field("__u8 [16U]", 16), &named));
+        assert!(!same_meaning(&field("__u8 [0]", 0), &field("__u8 []", 0)));
+        assert!(!same_meaning(&field("__u32", 4), &field("__s32", 4)));
     }
 }
