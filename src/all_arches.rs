@@ -9,7 +9,7 @@ use crate::change::{Change, ChangeKind, ItemKind};
 use crate::error::Error;
 use crate::model::arch::{Arch, ARCHES};
 use crate::pipeline::{self, Options, ParseCache};
-use crate::report::{DiffReport, Revision, Summary};
+use crate::report::{DiffReport, Note, Revision, Summary};
 use crate::source::Tree;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,7 +41,7 @@ pub fn diff_cached(
 ) -> Result<DiffReport, Error> {
     let mut changes = ByArch::default();
     let mut unparsed = ByArch::default();
-    let mut notes = BTreeSet::new();
+    let mut notes = ByArch::default();
     for (i, arch) in arches.iter().enumerate() {
         // KMS properties come from driver sources, not from an arch's headers: extracted with the
         // first arch's constants, and their sources dropped once done.
@@ -66,7 +66,9 @@ pub fn diff_cached(
         for u in report.unparsed {
             unparsed.add(u.clone(), u, arch.name);
         }
-        notes.extend(report.notes);
+        for note in report.notes {
+            notes.add(note, (), arch.name);
+        }
     }
     let all: Vec<String> = arches.iter().map(|a| a.name.to_string()).collect();
     let changes: Vec<Change> = changes
@@ -85,6 +87,18 @@ pub fn diff_cached(
         .map(|(mut u, arches)| {
             u.arches = Some(names(&arches));
             u
+        })
+        .collect();
+    // A note that holds on some arches only says where (ia64's headers gone at v6.12).
+    let notes: BTreeSet<Note> = notes
+        .into_keys()
+        .map(|(mut note, arches)| {
+            let arches = names(&arches);
+            if arches != all {
+                let scope = crate::report::arch_scope(Some(&all), Some(&arches));
+                note.message = format!("{}: {}", scope.unwrap_or_default(), note.message);
+            }
+            note
         })
         .collect();
     let revision = |tree: &Tree| Revision {
@@ -139,5 +153,17 @@ impl<K: Ord, T: PartialEq> ByArch<K, T> {
 
     fn into_entries(self) -> impl Iterator<Item = (T, Vec<&'static str>)> {
         self.entries.into_values().flatten()
+    }
+}
+
+impl<K: Ord> ByArch<K, ()> {
+    /// The keys themselves, each with its arches.
+    fn into_keys(self) -> impl Iterator<Item = (K, Vec<&'static str>)> {
+        self.entries.into_iter().flat_map(|(key, list)| {
+            list.into_iter()
+                .map(|(_, arches)| arches)
+                .next()
+                .map(|a| (key, a))
+        })
     }
 }

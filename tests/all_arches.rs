@@ -119,3 +119,27 @@ fn arch_and_all_arches_are_exclusive() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// A note that holds on some arches only says which: on v6.1 → v6.12, KVM's s390 ioctls stop being
+/// computable on x86 (their struct moved to s390's asm/kvm.h), not on s390x.
+#[test]
+fn notes_of_some_arches_name_them() {
+    let Some(repo) = common::kernel_repo() else {
+        return;
+    };
+    let (old, new) = (
+        Tree::open(&repo, "v6.1").expect("v6.1"),
+        Tree::open(&repo, "v6.12").expect("v6.12"),
+    );
+    let arches = ["x86", "s390x"].map(|name| Arch::by_name(name).expect("known arch"));
+    let report = uapi_diff::all_arches::diff(&old, &new, &arches, false).expect("diff");
+    let note = |id: &str| {
+        report
+            .notes
+            .iter()
+            .find(|n| n.message.contains(id))
+            .map(|n| n.message.clone())
+    };
+    let lost = note("ioctl:KVM_S390_UCAS_MAP:").expect("a note on KVM_S390_UCAS_MAP");
+    assert!(lost.starts_with("on x86: "), "{lost}");
+}
