@@ -295,20 +295,19 @@ pub fn set_severity(change: &mut Change) {
     }
 }
 
-/// A record's members as their layout places them: name, offset, size and bit position.
-fn members<'m>(
-    model: &'m Model,
-    file: &str,
-    record: &str,
-) -> Vec<(
+/// A member as its layout places it: name, offset, size and bit position.
+type Member<'m> = (
     &'m str,
     Option<u64>,
     Option<u64>,
     Option<crate::change::BitField>,
-)> {
+);
+
+/// A record's members as their layout places them.
+fn members<'m>(model: &'m Model, file: &str, record: &str) -> Vec<Member<'m>> {
     model
         .items
-        .range(..)
+        .iter()
         .filter(|(k, _)| {
             k.kind == ItemKind::Field && k.file == file && k.parent.as_deref() == Some(record)
         })
