@@ -157,13 +157,10 @@ impl<K: Ord, T: PartialEq> ByArch<K, T> {
 }
 
 impl<K: Ord> ByArch<K, ()> {
-    /// The keys themselves, each with its arches.
+    /// The keys themselves, each with the arches that have it.
     fn into_keys(self) -> impl Iterator<Item = (K, Vec<&'static str>)> {
-        self.entries.into_iter().flat_map(|(key, list)| {
-            list.into_iter()
-                .map(|(_, arches)| arches)
-                .next()
-                .map(|a| (key, a))
-        })
+        self.entries
+            .into_iter()
+            .filter_map(|(key, list)| Some((key, list.into_iter().next()?.1)))
     }
 }

@@ -4,7 +4,7 @@
 //! integer without complaint.
 
 use super::expand::{expand, expand_for_condition, Expansion};
-use super::lex::{tokenize, tokens_to_string, Token, TokenKind};
+use super::lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 use super::macros::MacroTable;
 use super::CppError;
 
@@ -464,20 +464,6 @@ impl Op<'_> {
     fn is_binary(&self, prec: u8) -> bool {
         matches!(self, Op::Binary { prec: p, .. } if *p >= prec)
     }
-}
-
-/// The first comma outside parentheses and brackets.
-fn top_level_comma(toks: &[Token]) -> Option<usize> {
-    let mut depth = 0i32;
-    for (i, t) in toks.iter().enumerate() {
-        match t.text.as_str() {
-            "(" | "[" => depth += 1,
-            ")" | "]" => depth -= 1,
-            "," if depth == 0 => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 fn pop(vals: &mut Vec<V>) -> Result<V, CppError> {
@@ -1151,7 +1137,7 @@ impl<'a> Ev<'a> {
                 self.bool_val(true)
             }
             "__builtin_offsetof" => {
-                let Some(comma) = top_level_comma(inner) else {
+                let Some(comma) = find_top_level(inner, ",") else {
                     return Err(CppError::Syntax(
                         "`__builtin_offsetof` takes a type and a member".into(),
                     ));

@@ -273,6 +273,19 @@ fn needs_separator(a: &Token, b: &Token) -> bool {
     }
 }
 
+/// The index of the first token spelled `text` outside parentheses, brackets and braces.
+pub fn find_top_level(tokens: &[Token], text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    tokens.iter().position(|t| {
+        match t.text.as_str() {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" => depth -= 1,
+            _ => {}
+        }
+        depth == 0 && t.text == text
+    })
+}
+
 /// Renders tokens back to text with single spaces where `space_before` (for display of expansions).
 /// A space is also inserted where two adjacent tokens would otherwise lex as different tokens
 /// (e.g. `+` `+`), so the output re-tokenizes to the same sequence.

@@ -32,7 +32,7 @@ pub use eval::{
     IntKind, Mode, Semantics, TypeInfo, Value,
 };
 pub use expand::{expand, expand_with_limits, ExpandLimits, Expansion, Invocation};
-pub use lex::{tokenize, tokens_to_string, Token, TokenKind};
+pub use lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 pub use macros::{MacroDef, MacroTable};
 
 /// Errors of the macro layer. `Unresolved` means "valid C, perhaps, but not something we can

@@ -254,7 +254,8 @@ fn borrow_missing_definitions(
     headers: &[HeaderSource],
     items: &mut BTreeMap<ItemKey, Item>,
 ) {
-    let retry: Vec<(usize, ItemKey, String)> = items
+    // (header, item, its define's text, why it is unresolved)
+    let retry: Vec<(usize, ItemKey, String, String)> = items
         .iter()
         .filter(|(k, _)| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
         .filter_map(|(k, item)| {
@@ -262,16 +263,16 @@ fn borrow_missing_definitions(
             let file = headers.iter().position(|h| h.path == k.file)?;
             // Enumerators spelling an ioctl (binder's) have no define to evaluate by name.
             let unit = types.pp.units[file].as_ref()?;
-            unit.defines.iter().find(|d| d.name == k.name)?;
-            Some((file, k.clone(), reason.to_string()))
+            let define = unit.defines.iter().find(|d| d.name == k.name)?;
+            Some((
+                file,
+                k.clone(),
+                normalized(&define.body),
+                reason.to_string(),
+            ))
         })
         .collect();
-    for (file, key, reason) in retry {
-        let text = types.pp.units[file]
-            .as_ref()
-            .and_then(|u| u.defines.iter().find(|d| d.name == key.name))
-            .map(|d| normalized(&d.body))
-            .unwrap_or_default();
+    for (file, key, text, reason) in retry {
         let mut scratch = BTreeMap::new();
         let lister = Lister {
             types,
@@ -574,17 +575,7 @@ impl Lister<'_, '_, '_, '_> {
                 return Some("function or object".to_string());
             }
         }
-        let at_top_level = |text: &str| {
-            let mut depth = 0i32;
-            tokens.iter().any(|t| {
-                match &*t.text {
-                    "(" | "[" | "{" => depth += 1,
-                    ")" | "]" | "}" => depth -= 1,
-                    _ => {}
-                }
-                depth == 0 && &*t.text == text
-            })
-        };
+        let at_top_level = |text: &str| cpp::find_top_level(tokens, text).is_some();
         if at_top_level(";") {
             // `__HANDLE_ITEM(tx); __HANDLE_ITEM(rx);`: code to paste into a definition.
             return Some("statements".to_string());
@@ -599,14 +590,11 @@ impl Lister<'_, '_, '_, '_> {
                 return Some("tag".to_string());
             }
         }
-        if let Some(split) = (1..tokens.len()).rev().find(|&i| {
-            tokens[i].kind == cpp::TokenKind::Ident
-                && self
-                    .types
-                    .type_from_tokens(&tokens[..i], self.file)
-                    .is_some()
-        }) {
-            if split + 1 == tokens.len() {
+        if let [ty @ .., name] = tokens.as_slice() {
+            if !ty.is_empty()
+                && name.kind == cpp::TokenKind::Ident
+                && self.types.type_from_tokens(ty, self.file).is_some()
+            {
                 // `#define SEQ_PM_DEFINES int __foo_bar___`: a declaration.
                 return Some("declaration".to_string());
             }
