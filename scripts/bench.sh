@@ -9,9 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 hruns=${2:-3}
-if [ ! -x /usr/bin/time ]; then
-  apt-get update -qq && apt-get install -y -qq time >/dev/null
-fi
+scripts/install-deps.sh build bench
 repo=$(scripts/fetch-kernels.sh | tail -n 1)
 cargo build --release --locked --quiet --bin uapi-diff --example parse_baseline
 bin=target/release/uapi-diff

@@ -52,7 +52,7 @@ out="$work/out"
 mkdir -p "$work" "$out"
 log() { printf '[compare-check-uapi] %s\n' "$*" >&2; }
 
-[ -x /usr/bin/time ] || { log "/usr/bin/time missing: apt-get install time"; exit 2; }
+"$root/scripts/install-deps.sh" build test bench
 [ -d "$cache/debs" ] && [ -d "$cache/repo" ] || { log "no kernel cache: run scripts/fetch-kernels.sh"; exit 2; }
 
 # ---------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@
 #   cache/kernels/repo/                                               a git repo with tags v6.1 and v6.12
 # The repo holds only the paths uapi-diff reads (include/, arch/*/include/, drivers/gpu/drm/,
 # drivers/accel/, MAINTAINERS, Documentation/gpu/), so it stays small and quick to build.
-# Idempotent: each step is skipped when its output exists. Usage: scripts/fetch-kernels.sh [CACHE_DIR]
+# Idempotent: each step is skipped when its output exists (the package install runs every time, see
+# scripts/install-deps.sh). Usage: scripts/fetch-kernels.sh [CACHE_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh build
 cache=${1:-${UAPI_DIFF_CACHE:-cache}/kernels}
 mkdir -p "$cache/debs" "$cache/src"
 cache=$(cd "$cache" && pwd)
@@ -19,7 +21,7 @@ if [ ! -f "$cache/repo.done" ]; then
   for v in "${versions[@]}"; do
     if ! ls "$cache/debs"/linux-source-"$v"_*.deb >/dev/null 2>&1; then
       pkg="linux-source-$v=${package_version[$v]}"
-      (cd "$cache/debs" && { apt-get download "$pkg" || { apt-get update -qq && apt-get download "$pkg"; }; })
+      (cd "$cache/debs" && apt-get download "$pkg")
     fi
     if [ ! -d "$cache/src/linux-source-$v" ]; then
       tmp=$(mktemp -d "$cache/src/.unpack.XXXX")
