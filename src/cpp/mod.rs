@@ -25,15 +25,15 @@
 pub mod eval;
 pub mod expand;
 pub mod lex;
+mod literal;
 pub mod macros;
+pub mod types;
 
-pub use eval::{
-    builtin_type, eval, eval_condition, eval_text, expand_and_eval, BasicSemantics, DataModel,
-    IntKind, Mode, Semantics, TypeInfo, Value,
-};
+pub use eval::{eval, eval_condition, eval_text, expand_and_eval, Mode};
 pub use expand::{expand, expand_with_limits, ExpandLimits, Expansion, Invocation};
 pub use lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 pub use macros::{MacroDef, MacroTable};
+pub use types::{builtin_type, BasicSemantics, DataModel, IntKind, Semantics, TypeInfo, Value};
 
 /// Errors of the macro layer. `Unresolved` means "valid C, perhaps, but not something we can
 /// compute exactly" (unknown identifiers, pointers, strings, signed overflow, ...); its reason names
