@@ -56,6 +56,12 @@ deb http://deb.debian.org/debian bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The certificate authorities this machine adds locally (a network that inspects TLS has its own) come
+# with the machine, not with the project: the root gets them too, and the ca-certificates package that
+# scripts/install-deps.sh installs takes them into its bundle.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 log "root ready in $(( $(date +%s) - start )) s"
 
 mount -t proc proc "$root/proc"
@@ -67,6 +73,7 @@ for node in null zero full random urandom tty; do
 done
 mkdir -p "$root/dev/pts" "$root/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+ln -s pts/ptmx "$root/dev/ptmx"
 mount -t tmpfs tmpfs "$root/dev/shm"
 
 # The Rust toolchain, read-only; cargo's registry and caches start empty in the root.
