@@ -60,6 +60,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # with the machine, not with the project: the root gets them too, and the ca-certificates package that
 # scripts/install-deps.sh installs takes them into its bundle.
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
   cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
 fi
 log "root ready in $(( $(date +%s) - start )) s"
