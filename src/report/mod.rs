@@ -21,6 +21,10 @@ pub struct Revision {
     /// The resolved commit, for git revisions.
     pub commit: Option<String>,
     pub arch: String,
+    /// A directory side's layout when it is not a kernel tree: `installed`, `multiarch` or `copy`
+    /// (see `source::layout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
 
 /// A note about one revision: something that could not be computed or read.
