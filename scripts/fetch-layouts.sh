@@ -3,7 +3,8 @@
 #   installed-6.1/include, installed-6.12/include   `make headers_install` (x86) of the unpacked trees
 #   libc-dev/usr/include                            Debian's linux-libc-dev (multiarch: x86_64-linux-gnu/asm)
 #   libc-dev-arm64-cross/usr/aarch64-linux-gnu/include   Debian's linux-libc-dev-arm64-cross
-#   igt/                                            ../shared/data/igt-gpu-tools-*.tar.xz, unpacked (if present)
+#   igt/                                            ../shared/data/igt-gpu-tools-*.tar.xz, unpacked (if present;
+#                                                   UAPI_DIFF_SHARED_DATA overrides ../shared/data)
 # Idempotent: each step is skipped when its output exists. The kernels' make runs with O= into this
 # cache, so the unpacked trees stay untouched.
 # Usage: scripts/fetch-layouts.sh KERNELS_SRC_DIR [CACHE_DIR]; prints the cache dir last.
@@ -38,7 +39,7 @@ for pkg in linux-libc-dev linux-libc-dev-arm64-cross; do
   fi
 done
 
-igt=$(ls ../shared/data/igt-gpu-tools-*.tar.xz 2>/dev/null | tail -n 1 || true)
+igt=$(ls "${UAPI_DIFF_SHARED_DATA:-../shared/data}"/igt-gpu-tools-*.tar.xz 2>/dev/null | tail -n 1 || true)
 if [ -n "$igt" ] && [ ! -d "$cache/igt" ]; then
   tmp=$(mktemp -d "$cache/.unpack.XXXX")
   tar -xJf "$igt" -C "$tmp"

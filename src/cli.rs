@@ -362,7 +362,11 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 HistoryFormat::Json => crate::copies::json(&drift),
             };
             emit(&common, &text)?;
-            Ok(if drift.differences.changes.is_empty() { 0 } else { 1 })
+            Ok(if drift.differences.changes.is_empty() {
+                0
+            } else {
+                1
+            })
         }
         Command::Rules => {
             let mut out = String::new();

@@ -10,9 +10,9 @@
 use crate::change::{Change, ChangeKind, ItemKind};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache};
+use crate::report::Note;
 use crate::report::{DiffReport, Revision, Summary};
 use crate::source::layout::{Layout, LayoutKind};
-use crate::report::Note;
 use crate::source::{FileEntry, Tree};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -42,26 +42,27 @@ pub fn list_pair(old: &Tree, new: &Tree, opts: &Options) -> Result<([Listed; 2],
         listed[i] = Some(pipeline::list_in_layout(trees[i], &layouts[i], opts)?);
     }
     let [old_listed, new_listed] = listed.map(|l| l.expect("both sides listed"));
-    let lend = |side: (Vec<FileEntry>, Vec<Note>), layout: &Layout, other: &Layout, from: &[FileEntry]| {
-        let (mut entries, notes) = side;
-        if !is_copy(layout) {
-            return Listed {
+    let lend =
+        |side: (Vec<FileEntry>, Vec<Note>), layout: &Layout, other: &Layout, from: &[FileEntry]| {
+            let (mut entries, notes) = side;
+            if !is_copy(layout) {
+                return Listed {
+                    entries,
+                    notes,
+                    own: None,
+                };
+            }
+            let own: BTreeSet<String> = entries.iter().map(|e| e.path.clone()).collect();
+            if !is_copy(other) {
+                entries.extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
+                entries.sort_by(|a, b| a.path.cmp(&b.path));
+            }
+            Listed {
                 entries,
                 notes,
-                own: None,
-            };
-        }
-        let own: BTreeSet<String> = entries.iter().map(|e| e.path.clone()).collect();
-        if !is_copy(other) {
-            entries.extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
-            entries.sort_by(|a, b| a.path.cmp(&b.path));
-        }
-        Listed {
-            entries,
-            notes,
-            own: Some(own),
-        }
-    };
+                own: Some(own),
+            }
+        };
     let old_side = lend(old_listed.clone(), &layouts[0], &layouts[1], &new_listed.0);
     let new_side = lend(new_listed, &layouts[1], &layouts[0], &old_listed.0);
     Ok(([old_side, new_side], lender_first))
@@ -107,7 +108,11 @@ pub struct DriftReport {
 
 /// Expands revision arguments: `A..B` is every commit of `B ^A` touching the uAPI, oldest first;
 /// anything else is one revision.
-pub fn expand_revisions(repo: &std::path::Path, args: &[String], opts: &Options) -> Result<Vec<String>, Error> {
+pub fn expand_revisions(
+    repo: &std::path::Path,
+    args: &[String],
+    opts: &Options,
+) -> Result<Vec<String>, Error> {
     let mut revisions = Vec::new();
     for arg in args {
         match arg.split_once("..") {
@@ -192,18 +197,39 @@ pub fn text(report: &DriftReport, color: bool) -> String {
         report.revisions.len(),
         report.copy.arch
     );
-    let width = report.revisions.iter().map(|d| d.revision.len()).max().unwrap_or(0);
+    let width = report
+        .revisions
+        .iter()
+        .map(|d| d.revision.len())
+        .max()
+        .unwrap_or(0);
     for d in &report.revisions {
-        let mark = if d.revision == report.best { "  ← best" } else { "" };
-        out.push_str(&format!("  {:width$}  {} differing items{mark}\n", d.revision, d.differing));
+        let mark = if d.revision == report.best {
+            "  ← best"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {:width$}  {} differing items{mark}\n",
+            d.revision, d.differing
+        ));
     }
     out.push_str(&format!(
         "\n{} item(s) of the copy no revision has:\n",
         report.never_in_kernel.len()
     ));
     for c in &report.never_in_kernel {
-        let parent = c.parent.as_deref().map(|p| format!("{p}.")).unwrap_or_default();
-        out.push_str(&format!("  {}: {} {parent}{}\n", c.file, c.kind.as_str(), c.name));
+        let parent = c
+            .parent
+            .as_deref()
+            .map(|p| format!("{p}."))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}: {} {parent}{}\n",
+            c.file,
+            c.kind.as_str(),
+            c.name
+        ));
     }
     out.push('\n');
     out.push_str(&crate::report::text(&report.differences, color));

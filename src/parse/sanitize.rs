@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn respells_what_headers_install_respells() {
-        let mut s = b"__volatile__ __u8 s; static __inline__ int f(void); __const__ int c;".to_vec();
+        let mut s =
+            b"__volatile__ __u8 s; static __inline__ int f(void); __const__ int c;".to_vec();
         blank_annotations(&mut s);
         assert_eq!(
             String::from_utf8(s).unwrap(),

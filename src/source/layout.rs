@@ -344,7 +344,10 @@ mod tests {
         for root in INSTALLED_ROOTS {
             let installed = dir_with(&[&join(root, "linux/a.h"), &join(root, "asm/b.h")]);
             let layout = detected(&installed).unwrap();
-            assert_eq!((layout.kind, layout.root.as_str()), (LayoutKind::Installed, root));
+            assert_eq!(
+                (layout.kind, layout.root.as_str()),
+                (LayoutKind::Installed, root)
+            );
         }
         let multiarch = dir_with(&[
             "usr/include/linux/a.h",
@@ -387,8 +390,14 @@ mod tests {
             "i386-linux-gnu/asm/b.h",
         ]);
         let layout = detected(&multiarch).unwrap();
-        assert_eq!(layout.triplet_for(arch("i386"), "D").unwrap(), "i386-linux-gnu");
-        let e = layout.triplet_for(arch("arm64"), "D").unwrap_err().to_string();
+        assert_eq!(
+            layout.triplet_for(arch("i386"), "D").unwrap(),
+            "i386-linux-gnu"
+        );
+        let e = layout
+            .triplet_for(arch("arm64"), "D")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--arch arm64 (aarch64-linux-gnu)"), "{e}");
         assert!(e.contains("i386-linux-gnu, x86_64-linux-gnu"), "{e}");
     }
