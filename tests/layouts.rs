@@ -455,3 +455,191 @@ fn copies_compare_with_each_other_and_installed_headers() {
     };
     assert_eq!(verdicts(&against_installed), verdicts(&against_tree));
 }
+
+// ------------------------------------------------------------------------------------------------
+// Without real data: a fixture tree laid out each way, and bad input, through the binary.
+// ------------------------------------------------------------------------------------------------
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
+        .args(args)
+        .output()
+        .expect("run uapi-diff");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+fn copy_file(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+    std::fs::copy(from, to).expect("copy");
+}
+
+/// `make headers_install`'s layout of a kernel-like tree (without its rewrites).
+fn installed_layout(tree: &Path, arch_dir: &str, into: &Path) {
+    for entry in walk(tree) {
+        let rel = entry
+            .strip_prefix(tree)
+            .expect("under tree")
+            .to_string_lossy()
+            .into_owned();
+        let installed = if let Some(rest) = rel.strip_prefix("include/uapi/") {
+            rest.to_string()
+        } else if let Some(rest) = rel.strip_prefix(&format!("arch/{arch_dir}/include/uapi/")) {
+            rest.to_string()
+        } else {
+            continue;
+        };
+        copy_file(&entry, &into.join(installed));
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).expect("readable") {
+        let path = e.expect("entry").path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn json_diff(old: &Path, new: &Path) -> serde_json::Value {
+    let (status, stdout, stderr) = run(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(status, 1, "{stderr}");
+    serde_json::from_str(&stdout).expect("json")
+}
+
+/// The changes of a JSON diff, where they are aside (line numbers, declarations).
+fn changes(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            for field in ["line", "old_decl", "new_decl"] {
+                c.as_object_mut().expect("object").remove(field);
+            }
+            c
+        })
+        .collect()
+}
+
+#[test]
+fn a_fixture_diffs_the_same_installed_or_copied() {
+    let old = common::fixture_tree("drm-basic", "old");
+    let new = common::fixture_tree("drm-basic", "new");
+    let tree = json_diff(old.path(), new.path());
+    assert!(!changes(&tree).is_empty());
+
+    let installed = tempfile::tempdir().unwrap();
+    installed_layout(new.path(), "x86", &installed.path().join("usr/include"));
+    let report = json_diff(old.path(), installed.path());
+    assert_eq!(report["new"]["layout"], "installed");
+    assert_eq!(report["old"].get("layout"), None);
+    assert_eq!(changes(&report), changes(&tree));
+
+    // Only the DRM header, flat, as Mesa keeps it: the rest of the uAPI is not removed, and its
+    // <linux/types.h> comes from the other side.
+    let copy = tempfile::tempdir().unwrap();
+    copy_file(
+        &new.path().join("include/uapi/drm/toy_drm.h"),
+        &copy.path().join("toy_drm.h"),
+    );
+    let report = json_diff(old.path(), copy.path());
+    assert_eq!(report["new"]["layout"], "copy");
+    assert_eq!(changes(&report), changes(&tree));
+    let (_, text, _) = run(&[
+        "diff",
+        old.path().to_str().unwrap(),
+        copy.path().to_str().unwrap(),
+    ]);
+    assert!(
+        text.starts_with(&format!(
+            "uapi-diff {} → {} [copy] (x86)",
+            old.path().display(),
+            copy.path().display()
+        )),
+        "{text}"
+    );
+
+    // Forced: the same flat directory read as installed headers has none (its top is no header's).
+    let (status, _, stderr) = run(&[
+        "diff",
+        old.path().to_str().unwrap(),
+        copy.path().to_str().unwrap(),
+        "--layout",
+        "tree",
+        "--layout",
+        "installed",
+    ]);
+    assert_eq!(status, 2);
+    assert!(
+        stderr.contains("has no header (*.h) (layouts tried: installed)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_directories_name_themselves_and_the_layouts_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("src")).unwrap();
+    std::fs::write(empty.join("src/main.c"), "int main;\n").unwrap();
+    let deep = dir.path().join("deep");
+    copy_file(
+        &common::fixtures_dir().join("_base/include/uapi/linux/types.h"),
+        &deep.join("a/b/c/types.h"),
+    );
+    let multiarch = dir.path().join("multiarch");
+    copy_file(
+        &common::fixtures_dir().join("_base/include/uapi/linux/types.h"),
+        &multiarch.join("linux/types.h"),
+    );
+    copy_file(
+        &common::fixtures_dir().join("_base/arch/x86/include/uapi/asm/bitsperlong.h"),
+        &multiarch.join("x86_64-linux-gnu/asm/bitsperlong.h"),
+    );
+    for (side, args, expected) in [
+        (
+            &empty,
+            vec![],
+            "has no header (*.h) (layouts tried: tree, installed, multiarch, copy)",
+        ),
+        (&deep, vec![], "cannot tell the layout of directory"),
+        (
+            &multiarch,
+            vec!["--arch", "arm64"],
+            "has no header for --arch arm64 (aarch64-linux-gnu); its triplets: x86_64-linux-gnu",
+        ),
+    ] {
+        let side = side.to_str().unwrap();
+        let mut all = vec!["dump", side];
+        all.extend(args);
+        let (status, _, stderr) = run(&all);
+        assert_eq!(status, 2, "{stderr}");
+        assert!(
+            stderr.contains(&format!("`{side}`")) && stderr.contains(expected),
+            "{stderr}"
+        );
+    }
+    // The multiarch directory with its arch dumps.
+    let (status, stdout, stderr) = run(&["dump", multiarch.to_str().unwrap()]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        stdout.contains("arch/x86/include/uapi/asm/bitsperlong.h"),
+        "{stdout}"
+    );
+}

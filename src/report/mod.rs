@@ -27,6 +27,17 @@ pub struct Revision {
     pub layout: Option<String>,
 }
 
+impl Revision {
+    /// The revision as the user gave it, with its layout when not a kernel tree: `usr/include
+    /// [installed]`.
+    pub fn label(&self) -> String {
+        match &self.layout {
+            Some(layout) => format!("{} [{layout}]", self.revision),
+            None => self.revision.clone(),
+        }
+    }
+}
+
 /// A note about one revision: something that could not be computed or read.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Note {
