@@ -313,6 +313,19 @@ fn debian_cross_package_reads_its_arch() {
     assert_eq!(serde_json::to_value(&regs.1.facts).unwrap()["size"], 272);
 }
 
+/// The kernel paths of a flat copy of DRM headers (IGT's are all in `include/uapi/drm/`).
+fn flat_copy_paths(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("readable copy")
+        .map(|e| {
+            format!(
+                "include/uapi/drm/{}",
+                e.expect("entry").file_name().to_string_lossy()
+            )
+        })
+        .collect()
+}
+
 fn igt(data: &Data) -> Option<PathBuf> {
     let dir = data.cache.join("igt/igt-gpu-tools/include");
     if dir.is_dir() {
@@ -332,15 +345,7 @@ fn igt_copy_against_v6_12_compares_only_its_headers() {
     let kernel = open(data, "v6.12");
     let report = pipeline::diff_trees(&kernel, &copy, &options("x86")).expect("diff");
     assert_eq!(report.new.layout.as_deref(), Some("copy"));
-    let own: BTreeSet<String> = std::fs::read_dir(&copy_dir)
-        .unwrap()
-        .map(|e| {
-            format!(
-                "include/uapi/drm/{}",
-                e.unwrap().file_name().to_string_lossy()
-            )
-        })
-        .collect();
+    let own = flat_copy_paths(&copy_dir);
     assert!(
         report.changes.iter().all(|c| own.contains(&c.file)),
         "a change outside the copy"
@@ -410,15 +415,7 @@ fn copies_compare_with_each_other_and_installed_headers() {
     let between_copies = pipeline::diff_trees(&kernel_drm, &copy, &options("x86")).expect("diff");
     let against_tree =
         pipeline::diff_trees(&open(data, "v6.12"), &copy, &options("x86")).expect("diff");
-    let igt_own: BTreeSet<String> = std::fs::read_dir(include.join("drm-uapi"))
-        .unwrap()
-        .map(|e| {
-            format!(
-                "include/uapi/drm/{}",
-                e.unwrap().file_name().to_string_lossy()
-            )
-        })
-        .collect();
+    let igt_own = flat_copy_paths(&include.join("drm-uapi"));
     assert!(between_copies
         .changes
         .iter()
