@@ -105,6 +105,7 @@ pub fn diff_cached(
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
         arch: ALL.to_string(),
+        layout: pipeline::layout_label(tree),
     };
     Ok(DiffReport {
         old: revision(old),

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
+use crate::source::layout::LayoutKind;
 use crate::source::Tree;
 use crate::{all_arches, history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +39,10 @@ pub struct Common {
     /// Skip the DRM KMS properties (drivers/gpu/drm): headers only.
     #[arg(long, global = true)]
     pub no_kms: bool,
+    /// How to read a directory side instead of detecting its layout (see README "Directory
+    /// layouts"). Once: every directory side; twice: OLD's, then NEW's.
+    #[arg(long, value_enum, global = true)]
+    pub layout: Vec<LayoutKind>,
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", global = true)]
     pub output: Option<PathBuf>,
@@ -120,6 +125,19 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// A userspace project's copy of uAPI headers (Mesa's or IGT's include/drm-uapi, libdrm's
+    /// include/drm) against kernel revisions: the one it matches best (fewest differing items), the
+    /// differences from it, and the copy's items that no revision has.
+    Drift {
+        copy: String,
+        /// Revisions of -C REPO (or directories); `A..B` is every commit of B ^A changing the uAPI.
+        #[arg(required = true, num_args = 1..)]
+        revs: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters and the document it comes from.
@@ -192,8 +210,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             common,
         } => {
             let opts = options(&common)?;
-            let old_tree = Tree::open(&common.repo, &old)?;
-            let new_tree = Tree::open(&common.repo, &new)?;
+            let old_tree = open(&common, &old, 0)?;
+            let new_tree = open(&common, &new, 1)?;
             let spinner = progress::spinner(format!("diffing {old} → {new}"));
             let report = if arches.all_arches {
                 all_arches::diff(&old_tree, &new_tree, &all_arches::every_arch(), opts.kms)
@@ -221,7 +239,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             common,
         } => {
             let opts = options(&common)?;
-            let tree = Tree::open(&common.repo, &rev)?;
+            let tree = open(&common, &rev, 0)?;
             let (entries, notes) = pipeline::list_headers(&tree, &opts)?;
             let snap = pipeline::snapshot(
                 &tree,
@@ -318,6 +336,38 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let changed = walked.steps.iter().any(|s| !s.kinds.is_empty());
             Ok(if changed { 1 } else { 0 })
         }
+        Command::Drift {
+            copy,
+            revs,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let copy = open(&common, &copy, 1)?;
+            let revisions = crate::copies::expand_revisions(&common.repo, &revs, &opts)?
+                .iter()
+                .map(|r| open(&common, r, 0))
+                .collect::<Result<Vec<_>, _>>()?;
+            let spinner = progress::spinner(format!(
+                "comparing {} with {} revision(s)",
+                copy.label(),
+                revisions.len()
+            ));
+            let drift = crate::copies::drift(&copy, &revisions, &opts);
+            spinner.finish_and_clear();
+            let drift = drift?;
+            warn(&drift.differences.notes);
+            let text = match format {
+                HistoryFormat::Text => crate::copies::text(&drift, use_color(&common)),
+                HistoryFormat::Json => crate::copies::json(&drift),
+            };
+            emit(&common, &text)?;
+            Ok(if drift.differences.changes.is_empty() {
+                0
+            } else {
+                1
+            })
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in crate::rules::CATALOG {
@@ -382,9 +432,20 @@ fn checklist(
         attribution: !select.no_attribution,
         areas: select.area.clone(),
     };
-    let old_tree = Tree::open(&common.repo, old)?;
-    let new_tree = Tree::open(&common.repo, new)?;
+    let old_tree = open(common, old, 0)?;
+    let new_tree = open(common, new, 1)?;
     crate::checklist::run(&old_tree, &new_tree, &opts)
+}
+
+/// Opens side `side` (0 old, 1 new) with the `--layout` it is given: one `--layout` applies to
+/// every directory side, two to OLD and NEW.
+fn open(common: &Common, spec: &str, side: usize) -> Result<Tree, Error> {
+    let tree = Tree::open(&common.repo, spec)?;
+    let layout = match common.layout.as_slice() {
+        [every] => tree.is_directory().then_some(*every),
+        per_side => per_side.get(side).copied(),
+    };
+    Ok(tree.with_layout(layout))
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

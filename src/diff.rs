@@ -205,11 +205,32 @@ pub fn item_id(kind: ItemKind, parent: Option<&str>, name: &str) -> String {
     }
 }
 
+/// A define's text as `make headers_install` leaves it, token by token: `__user`, `__force` and
+/// `__iomem` stripped, `inline`, `volatile` and `asm` respelled as gcc's `__inline__`… (a compiler
+/// reads both the same), so a tree and its installed headers compare equal.
+fn as_installed(text: &str) -> Vec<String> {
+    let stripped = crate::parse::strip_install_annotations(text);
+    let Ok(tokens) = crate::cpp::tokenize(&stripped) else {
+        return stripped.split_whitespace().map(str::to_string).collect();
+    };
+    tokens
+        .into_iter()
+        .map(|t| match t.text.as_str() {
+            "inline" | "__inline" => "__inline__".to_string(),
+            "volatile" | "__volatile" => "__volatile__".to_string(),
+            "asm" | "__asm" => "__asm__".to_string(),
+            _ => t.text,
+        })
+        .collect()
+}
+
 /// Whether two revisions' facts of one item mean the same thing to userspace.
 pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
     match (a, b) {
         (Facts::Value { value: Some(x), .. }, Facts::Value { value: Some(y), .. }) => x == y,
-        (Facts::Value { text: x, .. }, Facts::Value { text: y, .. }) => x == y,
+        (Facts::Value { text: x, .. }, Facts::Value { text: y, .. }) => {
+            x == y || as_installed(x) == as_installed(y)
+        }
         (
             Facts::Ioctl {
                 number: Some(x),
@@ -283,6 +304,17 @@ pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn texts_equal_as_installed() {
+        use super::as_installed;
+        assert_eq!(
+            as_installed("((__force __sighandler_t)0)"),
+            as_installed("((__sighandler_t)0)")
+        );
+        assert_eq!(as_installed("inline"), as_installed("__inline__"));
+        assert_ne!(as_installed("(__u32)1"), as_installed("(__u64)1"));
+    }
+
     use super::*;
 
     fn field(ty: &str, size: u64) -> Facts {

@@ -1,5 +1,6 @@
 //! Errors that stop a run (exit status 2). Each names the revision, path or argument at fault.
 
+use crate::source::layout::{LayoutError, ListError};
 use crate::source::SourceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -8,10 +9,23 @@ pub enum Error {
     Source(#[from] SourceError),
     #[error("revision `{revision}` has no include/uapi directory: is this a Linux kernel tree?")]
     NoUapi { revision: String },
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    #[error("no revision to compare the copy `{copy}` with")]
+    NoRevisions { copy: String },
     #[error("unknown architecture `{0}` (known: {1})")]
     UnknownArch(String, String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
+}
+
+impl From<ListError> for Error {
+    fn from(e: ListError) -> Error {
+        match e {
+            ListError::Layout(e) => Error::Layout(e),
+            ListError::Source(e) => Error::Source(e),
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod all_arches;
 pub mod change;
 pub mod checklist;
 pub mod cli;
+pub mod copies;
 pub mod cpp;
 pub mod diff;
 pub mod error;

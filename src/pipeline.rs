@@ -3,6 +3,7 @@
 //! built on its own thread.
 
 use crate::change::Facts;
+use crate::copies;
 use crate::cpp;
 use crate::diff;
 use crate::error::Error;
@@ -10,6 +11,7 @@ use crate::kms::{self, KmsModel};
 use crate::model::{self, Arch, HeaderSource, Model};
 use crate::parse::{self, ParsedHeader};
 use crate::report::{DiffReport, Note, Revision, Summary};
+use crate::source::layout::{Layout, LayoutKind};
 use crate::source::{BlobId, FileEntry, Selection, Tree};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -147,10 +149,33 @@ pub struct Snapshot {
     pub notes: Vec<Note>,
 }
 
-/// Lists a revision's headers (an error if it has no `include/uapi`).
+/// Lists a revision's headers in its layout (an error if a kernel tree has no `include/uapi`).
 pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<Note>), Error> {
-    let (entries, warnings) = tree.files(&header_selection(opts.arch))?;
-    if !entries.iter().any(|e| e.path.starts_with("include/uapi/")) {
+    list_in_layout(tree, &Layout::of(tree)?, opts)
+}
+
+/// A directory side's layout name for reports (None for a kernel tree, and for a side whose layout
+/// cannot be told, which listing it reports).
+pub fn layout_label(tree: &Tree) -> Option<String> {
+    Layout::of(tree)
+        .ok()
+        .filter(|l| l.kind != LayoutKind::Tree)
+        .map(|l| l.kind.name().to_string())
+}
+
+/// Lists a revision's headers, named by their kernel source paths, as `layout` lays them out.
+pub fn list_in_layout(
+    tree: &Tree,
+    layout: &Layout,
+    opts: &Options,
+) -> Result<(Vec<FileEntry>, Vec<Note>), Error> {
+    let in_tree = layout.kind == LayoutKind::Tree;
+    let (entries, warnings) = if in_tree {
+        tree.files(&header_selection(opts.arch))?
+    } else {
+        layout.list(tree, opts.arch)?
+    };
+    if in_tree && !entries.iter().any(|e| e.path.starts_with("include/uapi/")) {
         return Err(Error::NoUapi {
             revision: tree.label().to_string(),
         });
@@ -166,7 +191,7 @@ pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<
         .collect();
     // ia64's headers are gone since v6.7; an arch from another tree may be missing too.
     let arch_dir = format!("arch/{}/include/uapi", opts.arch.dir());
-    if !entries.iter().any(|e| e.path.starts_with(&arch_dir)) {
+    if in_tree && !entries.iter().any(|e| e.path.starts_with(&arch_dir)) {
         notes.push(Note {
             revision: tree.label().to_string(),
             file: arch_dir,
@@ -213,7 +238,9 @@ pub fn snapshot(
         line: n.line,
         message: n.message.clone(),
     }));
-    let kms = if opts.kms {
+    let layout = layout_label(tree);
+    // Only a kernel tree has the DRM drivers KMS properties are read from.
+    let kms = if opts.kms && layout.is_none() {
         Some(kms_properties(tree, &model, cache, &mut notes)?)
     } else {
         None
@@ -222,6 +249,7 @@ pub fn snapshot(
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
         arch: opts.arch.name.to_string(),
+        layout,
     };
     Ok(Snapshot {
         revision,
@@ -342,14 +370,19 @@ pub fn diff_trees_cached(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
-    let (old_entries, old_notes) = list_headers(old, opts)?;
-    let (new_entries, new_notes) = list_headers(new, opts)?;
+    let ([old_side, new_side], new_first) = copies::list_pair(old, new, opts)?;
     // One parallel pass over every distinct blob of both revisions: headers are parsed while the
-    // KMS sources are read.
+    // KMS sources are read. A side lending headers to a copy is parsed first: the copy's listing
+    // holds them, and they are read from the lender.
+    let mut sides = [(old, &old_side.entries), (new, &new_side.entries)];
+    if new_first {
+        sides.reverse();
+    }
     let (headers, sources) = rayon::join(
         || -> Result<(), Error> {
-            cache.headers(old, &old_entries)?;
-            cache.headers(new, &new_entries)?;
+            for (tree, entries) in sides {
+                cache.headers(tree, entries)?;
+            }
             Ok(())
         },
         || -> Result<(), Error> {
@@ -363,11 +396,13 @@ pub fn diff_trees_cached(
     headers?;
     sources?;
     let (old_snap, new_snap) = rayon::join(
-        || snapshot(old, &old_entries, old_notes, cache, opts),
-        || snapshot(new, &new_entries, new_notes, cache, opts),
+        || snapshot(old, &old_side.entries, old_side.notes.clone(), cache, opts),
+        || snapshot(new, &new_side.entries, new_side.notes.clone(), cache, opts),
     );
     let (old_snap, new_snap) = (old_snap?, new_snap?);
-    Ok(report(&old_snap, &new_snap))
+    let mut report = report(&old_snap, &new_snap);
+    copies::restrict(&mut report, &[&old_side, &new_side]);
+    Ok(report)
 }
 
 /// The diff of two revisions' snapshots, classified, with both sides' notes.

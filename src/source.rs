@@ -21,6 +21,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod layout;
+
 use gix::objs::Find as _;
 use gix::ObjectId;
 use rayon::prelude::*;
@@ -339,6 +341,8 @@ fn glob_component(pat: &[u8], s: &[u8]) -> bool {
 pub struct Tree {
     label: String,
     kind: Kind,
+    /// `--layout`: how to read a directory side instead of detecting it (see [`layout`]).
+    forced_layout: Option<layout::LayoutKind>,
 }
 
 enum Kind {
@@ -357,7 +361,8 @@ struct GitTree {
 
 struct DirTree {
     root: PathBuf,
-    /// Listed paths whose real names are not UTF-8: lossy path -> real components.
+    /// Listed paths that are not the real path: lossy path of a name that is not UTF-8, or the name
+    /// a layout gives (`Tree::files_mapped`) -> real components.
     non_utf8: Mutex<HashMap<String, Vec<OsString>>>,
 }
 
@@ -378,6 +383,7 @@ impl Tree {
                     root,
                     non_utf8: Mutex::new(HashMap::new()),
                 }),
+                forced_layout: None,
             });
         }
         let ts = open_repository(repo).map_err(|e| {
@@ -468,7 +474,20 @@ impl Tree {
                 commit,
                 tree,
             })),
+            forced_layout: None,
         })
+    }
+
+    /// Reads this side in `layout` rather than in the one detected (None: detect).
+    pub fn with_layout(self, layout: Option<layout::LayoutKind>) -> Tree {
+        Tree {
+            forced_layout: layout,
+            ..self
+        }
+    }
+
+    pub fn forced_layout(&self) -> Option<layout::LayoutKind> {
+        self.forced_layout
     }
 
     /// The spec as the user gave it.
@@ -518,6 +537,33 @@ impl Tree {
         files.dedup_by(|a, b| a.path == b.path);
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
         warnings.dedup();
+        Ok((files, warnings))
+    }
+
+    /// Lists every header (`*.h`) under the names `name` gives them (the kernel path a header of a
+    /// directory layout stands for), leaving out those it gives none; sorted by name. The entries
+    /// read as any listed entry does.
+    pub fn files_mapped(
+        &self,
+        name: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Vec<FileEntry>, Vec<SourceWarning>), SourceError> {
+        let (listed, warnings) = self.files(&Selection::new(&["**/*.h"]))?;
+        let mut files = Vec::new();
+        let mut renamed = Vec::new();
+        for entry in listed {
+            if let Some(named) = name(&entry.path) {
+                renamed.push((named.clone(), entry.path));
+                files.push(FileEntry {
+                    path: named,
+                    blob: entry.blob,
+                });
+            }
+        }
+        if let Kind::Dir(d) = &self.kind {
+            d.rename(renamed);
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
         Ok((files, warnings))
     }
 
@@ -1307,6 +1353,21 @@ impl DirTree {
             })
             .collect::<Result<_, SourceError>>()?;
         Ok((files, warnings))
+    }
+
+    /// Records the real file of each (name, listed path).
+    fn rename(&self, renamed: Vec<(String, String)>) {
+        let mut real = self.non_utf8.lock().unwrap_or_else(|e| e.into_inner());
+        for (name, listed) in renamed {
+            let comps = real.get(&listed).cloned().unwrap_or_else(|| {
+                listed
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .map(OsString::from)
+                    .collect()
+            });
+            real.insert(name, comps);
+        }
     }
 
     fn read(&self, revision: &str, path: &str) -> Result<Vec<u8>, SourceError> {

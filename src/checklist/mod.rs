@@ -391,6 +391,7 @@ mod tests {
             revision: r.to_string(),
             commit: None,
             arch: "x86".to_string(),
+            layout: None,
         };
         DiffReport {
             old: rev("old"),

@@ -283,12 +283,22 @@ impl<'p, 'a> Types<'p, 'a> {
     /// in `file`, if exactly one does: a macro (all its definitions alike), a struct or union tag,
     /// or a typedef name.
     pub fn definer(&self, error: &str, file: usize) -> Option<usize> {
-        // An asm-generic header the arch replaces with its own is no header of this arch's programs.
+        // An asm-generic header the arch replaces with its own is no header of this arch's programs;
+        // one its `asm/` header only wraps (`make headers_install`'s generic-y `asm/param.h`:
+        // `#include <asm-generic/param.h>`) is.
         let replaced = |f: usize| {
             let path = &self.pp.paths[f];
             path.strip_prefix("include/uapi/asm-generic/")
                 .is_some_and(|name| {
-                    self.pp.resolve_include(f, &format!("asm/{name}"), false) != Some(f)
+                    match self.pp.resolve_include(f, &format!("asm/{name}"), false) {
+                        Some(asm) => {
+                            asm != f
+                                && !self.pp.units[asm]
+                                    .as_ref()
+                                    .is_some_and(|u| u.closure.contains(f))
+                        }
+                        None => true,
+                    }
                 })
         };
         let elsewhere = |f: &usize| *f != file && Some(*f) != self.pp.libc && !replaced(*f);

@@ -48,7 +48,14 @@ const RESPELLED: &[(&[u8], &[u8])] = &[
     (b"__signed__", b"signed"),
     (b"__signed", b"signed"),
     (b"__inline__", b"inline"),
+    (b"__inline", b"inline"),
+    (b"__const__", b"const"),
     (b"__const", b"const"),
+    // `make headers_install` respells `volatile` and `inline` so (scripts/headers_install.sh).
+    (b"__volatile__", b"volatile"),
+    (b"__volatile", b"volatile"),
+    (b"__restrict__", b"restrict"),
+    (b"__restrict", b"restrict"),
 ];
 
 pub fn blank_annotations(source: &mut [u8]) {
@@ -140,6 +147,17 @@ mod tests {
         assert_eq!(
             String::from_utf8(s).unwrap(),
             "int        *p; __u32           x; int __user_x; my__user; signed     char c;\n# define __bitwise__ __bitwise"
+        );
+    }
+
+    #[test]
+    fn respells_what_headers_install_respells() {
+        let mut s =
+            b"__volatile__ __u8 s; static __inline__ int f(void); __const__ int c;".to_vec();
+        blank_annotations(&mut s);
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            "volatile     __u8 s; static inline     int f(void); const     int c;"
         );
     }
 }

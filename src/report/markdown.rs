@@ -7,7 +7,7 @@ pub fn render(report: &DiffReport) -> String {
     let s = &report.summary;
     let mut out = format!(
         "# uAPI changes: `{}` → `{}` ({})\n\n{} added, {} removed, {} changed; **{} breaking**, {} need userspace.\n",
-        report.old.revision, report.new.revision, arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+        report.old.label(), report.new.label(), arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
     );
     for (file, changes) in by_file(&report.changes) {
         out.push_str(&format!("\n## `{file}`\n\n"));

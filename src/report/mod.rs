@@ -21,6 +21,21 @@ pub struct Revision {
     /// The resolved commit, for git revisions.
     pub commit: Option<String>,
     pub arch: String,
+    /// A directory side's layout when it is not a kernel tree: `installed`, `multiarch` or `copy`
+    /// (see `source::layout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+}
+
+impl Revision {
+    /// The revision as the user gave it, with its layout when not a kernel tree: `usr/include
+    /// [installed]`.
+    pub fn label(&self) -> String {
+        match &self.layout {
+            Some(layout) => format!("{} [{layout}]", self.revision),
+            None => self.revision.clone(),
+        }
+    }
 }
 
 /// A note about one revision: something that could not be computed or read.
