@@ -399,7 +399,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         Command::Rules => {
             let mut out = String::new();
-            for r in crate::rules::CATALOG {
+            for r in crate::rules::CATALOG.iter().chain(crate::rules::HINTS) {
                 out.push_str(&format!(
                     "{:<28} {:<16} {}\n",
                     r.id,

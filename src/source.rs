@@ -1469,8 +1469,12 @@ pub fn commits_between(
         hist_err: &dyn Fn(String) -> SourceError,
     ) -> Result<(&'t GitTree, ObjectId), SourceError> {
         match &t.kind {
-            Kind::Dir(_) | Kind::Patched(_) => Err(hist_err(format!(
-                "`{}` is a directory or a patch series, not a git revision",
+            Kind::Dir(_) => Err(hist_err(format!(
+                "`{}` is a directory, not a git revision",
+                t.label
+            ))),
+            Kind::Patched(_) => Err(hist_err(format!(
+                "`{}` is a patch series, not a git revision",
                 t.label
             ))),
             Kind::Git(g) => match g.commit {

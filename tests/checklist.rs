@@ -874,7 +874,7 @@ fn b4_per_patch_check_protocols() {
     // one checkpatch-style line per new item, with the patch's candidate evidence.
     let (code, out, err) = bin_stdin(&h, &["b4", "check"], &format!("{patch}\n"));
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<&str> = out.lines().collect();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(": WARNING: ")).collect();
     assert_eq!(lines.len(), 3, "{out}");
     assert!(
         lines.iter().all(|l| l.starts_with("include/uapi/drm/toy_drm.h:")
@@ -886,6 +886,14 @@ fn b4_per_patch_check_protocols() {
         out.contains("ioctl DRM_IOCTL_TOY_WAIT added: needs open-source userspace"),
         "{out}"
     );
+    // And a CHECK per hint: the new struct has no flags member.
+    let checks: Vec<&str> = out.lines().filter(|l| l.contains(": CHECK: ")).collect();
+    assert_eq!(checks.len(), 1, "{out}");
+    assert!(
+        checks[0].contains("CHECK: uapi-diff: struct drm_toy_wait added: a new ioctl struct has no `flags` or `extensions` member (rule hint-no-flags)"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 4, "{out}");
     // A breaking patch as `b4 am` hands it over (no commit named): checked against --base.
     let (code, out, err) = bin_stdin(&h, &["b4", "check", "--base", "old"], DROP_FLAG_A);
     assert_eq!(code, 0, "{err}");

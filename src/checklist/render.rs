@@ -182,7 +182,7 @@ pub fn markdown(cl: &Checklist) -> String {
                     out.push_str(&format!("    - candidate: {}: {}\n", t.key, t.value));
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("  - hint: {h}\n"));
             }
         }
@@ -300,7 +300,7 @@ pub fn text(cl: &Checklist) -> String {
                     wrap(&mut out, &s, "      candidate: ", "        ", WIDTH);
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 wrap(&mut out, h, "    hint: ", "      ", WIDTH);
             }
         }
@@ -502,7 +502,7 @@ version = 1\n",
                     out.push_str(&format!("#   candidate: {}: {}\n", t.key, t.value));
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("# hint: {h}\n"));
             }
             out.push_str(&format!(

@@ -98,18 +98,39 @@ pub fn findings(
             .map(|t| format!("{}: {}", t.key, t.value))
             .collect();
         for c in report.changes.iter().filter(|c| touched.contains(&c.file)) {
-            if let Some(f) = finding(c, &evidence) {
-                out.push(f);
-            }
+            out.extend(change_findings(c, &evidence));
         }
     }
     Ok(out)
 }
 
-fn finding(c: &Change, evidence: &[String]) -> Option<Finding> {
+/// A change's findings: its classification when breaking or needing userspace, then a `CHECK`
+/// per hint.
+fn change_findings(c: &Change, evidence: &[String]) -> Vec<Finding> {
+    let what = format!("{} {} {}", c.kind.as_str(), c.name, c.change.as_str());
+    let summary =
+        |id: &str| crate::rules::find(id).map_or(id.to_string(), |r| r.summary.to_string());
+    let at = |level, message| Finding {
+        level,
+        file: c.file.clone(),
+        line: c.line,
+        message,
+    };
+    let mut out: Vec<Finding> = classification(c, evidence, &what)
+        .map(|(l, m)| at(l, m))
+        .into_iter()
+        .collect();
+    out.extend(
+        c.hints
+            .iter()
+            .map(|h| at(Level::Check, format!("{what}: {} (rule {h})", summary(h)))),
+    );
+    out
+}
+
+fn classification(c: &Change, evidence: &[String], what: &str) -> Option<(Level, String)> {
     let rule = crate::rules::find(&c.rule);
     let summary = rule.map_or(c.rule.as_str(), |r| r.summary);
-    let what = format!("{} {} {}", c.kind.as_str(), c.name, c.change.as_str());
     let (level, message) = if c.breaking {
         (Level::Error, format!("{what}: {summary} (rule {})", c.rule))
     } else if c.needs_userspace {
@@ -128,12 +149,7 @@ fn finding(c: &Change, evidence: &[String]) -> Option<Finding> {
     } else {
         return None;
     };
-    Some(Finding {
-        level,
-        file: c.file.clone(),
-        line: c.line,
-        message,
-    })
+    Some((level, message))
 }
 
 /// `check` output: one checkpatch-style line per finding.
