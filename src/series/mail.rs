@@ -151,9 +151,7 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
 /// one (a patch sent as an inline attachment) joined.
 fn text_body(mail: &mailparse::ParsedMail) -> Result<String, String> {
     if mail.subparts.is_empty() {
-        return mail
-            .get_body()
-            .map_err(|e| format!("cannot decode the body: {e}"));
+        return part_text(mail).map_err(|e| format!("cannot decode the body: {e}"));
     }
     let mut out = String::new();
     for part in mail.parts().skip(1) {
@@ -161,9 +159,7 @@ fn text_body(mail: &mailparse::ParsedMail) -> Result<String, String> {
             || part.ctype.mimetype.eq_ignore_ascii_case("text/x-patch")
             || part.ctype.mimetype.eq_ignore_ascii_case("text/x-diff")
         {
-            let text = part
-                .get_body()
-                .map_err(|e| format!("cannot decode a part: {e}"))?;
+            let text = part_text(part).map_err(|e| format!("cannot decode a part: {e}"))?;
             out.push_str(&text);
             if !out.ends_with('\n') {
                 out.push('\n');
@@ -171,6 +167,20 @@ fn text_body(mail: &mailparse::ParsedMail) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// A part's text. Without a declared charset (or with UTF-8 or ASCII declared), UTF-8 bytes are
+/// taken as they are, as `git am` takes them: a patch saved without a `Content-Type` must not
+/// have its `©` read as US-ASCII. Other charsets are converted.
+fn part_text(part: &mailparse::ParsedMail) -> Result<String, mailparse::MailParseError> {
+    let charset = part.ctype.charset.to_ascii_lowercase();
+    let declared = part.ctype.params.contains_key("charset");
+    if !declared || ["utf-8", "utf8", "us-ascii"].contains(&charset.as_str()) {
+        if let Ok(text) = String::from_utf8(part.get_body_raw()?) {
+            return Ok(text);
+        }
+    }
+    part.get_body()
 }
 
 /// Removes in-body `From:`/`Date:`/`Subject:` lines at the top of the body (git am's in-body
@@ -389,6 +399,20 @@ Body =3D ok\n";
             }
         }
         out
+    }
+
+    #[test]
+    fn utf8_without_a_declared_charset_stays_utf8() {
+        let raw = "Subject: [PATCH] x\n\n---\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n- * Copyright \u{a9} 2022\n+ * Copyright \u{a9} 2023\n";
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert!(
+            mail.diff.contains("- * Copyright \u{a9} 2022\n"),
+            "{}",
+            mail.diff
+        );
+        let latin1 =
+            b"Subject: x\nContent-Type: text/plain; charset=ISO-8859-1\n\n\xa9 2024\n---\n";
+        assert_eq!(parse(latin1).unwrap().message, "x\n\n\u{a9} 2024\n");
     }
 
     #[test]

@@ -413,7 +413,9 @@ diff --git a/src.h b/copy.h\nsimilarity index 100%\ncopy from src.h\ncopy to cop
 diff --git a/logo.png b/logo.png\nold mode 100644\nnew mode 100755\nindex 1..2\nBinary files a/logo.png and b/logo.png differ\n\
 diff --git a/x.sh b/x.sh\nold mode 100644\nnew mode 100755\n";
         let files = parse(diff).unwrap();
-        let summary: Vec<(Option<&str>, Option<&str>, bool, bool, usize)> = files
+        /// Old path, new path, copy, binary, hunks.
+        type Shape<'a> = (Option<&'a str>, Option<&'a str>, bool, bool, usize);
+        let summary: Vec<Shape> = files
             .iter()
             .map(|f| {
                 (
