@@ -171,4 +171,8 @@ pub struct Change {
     /// when it holds everywhere with the same facts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arches: Option<Vec<String>>,
+    /// Ids of the hint rules (`rules::HINTS`) that apply: what a reviewer checks on a new item,
+    /// beside the rule that classifies it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }

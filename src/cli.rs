@@ -56,6 +56,14 @@ pub struct AllArches {
     pub all_arches: bool,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct SeriesArg {
+    /// NEW is OLD with these patches applied in memory, in order (an mbox, a `git format-patch`
+    /// file, a directory of them, or - for standard input).
+    #[arg(long, value_name = "PATCHES", conflicts_with = "new")]
+    pub series: Option<String>,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -71,10 +79,14 @@ pub enum HistoryFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Compare the uAPI of two revisions (git revisions, or two directories).
+    /// Compare the uAPI of two revisions (git revisions, or two directories), or of a revision
+    /// and a patch series applied to it (`diff BASE --series PATCHES`).
     Diff {
         old: String,
-        new: String,
+        #[arg(required_unless_present = "series")]
+        new: Option<String>,
+        #[command(flatten)]
+        series: SeriesArg,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         #[command(flatten)]
@@ -94,7 +106,10 @@ pub enum Command {
     /// its evidence. With --check, exit 1 while an item has none.
     Checklist {
         old: String,
-        new: String,
+        #[arg(required_unless_present = "series")]
+        new: Option<String>,
+        #[command(flatten)]
+        series: SeriesArg,
         #[arg(long, value_enum, default_value = "markdown")]
         format: ChecklistFormat,
         /// The evidence ledger (default: Documentation/gpu/uapi-ledger.toml in NEW's tree, if any).
@@ -138,6 +153,11 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Check commands for b4: one patch on standard input (README, "b4").
+    B4 {
+        #[command(subcommand)]
+        command: B4Command,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters and the document it comes from.
@@ -164,11 +184,41 @@ pub struct ChecklistSelect {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum B4Command {
+    /// For b4.prep-perpatch-check-cmd and b4.am-perpatch-check-cmd: a checkpatch-style line
+    /// (`FILE:LINE: ERROR|WARNING: …`) per breaking change or new uAPI; nothing when clean.
+    Check {
+        #[command(flatten)]
+        base: B4Base,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// For b4.review-perpatch-check-cmd: `[{"tool","status","summary","url","details"}]`.
+    Review {
+        #[command(flatten)]
+        base: B4Base,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct B4Base {
+    /// The revision a patch applies to, unless its `From <commit>` line names a commit of the
+    /// repository (then that commit's parent).
+    #[arg(long, default_value = "HEAD")]
+    base: String,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum LedgerCommand {
     /// Write a ledger skeleton: an entry per checklist item, with its place and candidate evidence.
     Init {
         old: String,
-        new: String,
+        #[arg(required_unless_present = "series")]
+        new: Option<String>,
+        #[command(flatten)]
+        series: SeriesArg,
         #[command(flatten)]
         select: ChecklistSelect,
         #[command(flatten)]
@@ -205,21 +255,27 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Diff {
             old,
             new,
+            series,
             format,
             arches,
             common,
         } => {
             let opts = options(&common)?;
             let old_tree = open(&common, &old, 0)?;
-            let new_tree = open(&common, &new, 1)?;
+            let applied = open_new(&common, &old, new.as_deref(), &series)?;
+            let new_tree = &applied.tree;
+            let new = new_tree.label();
             let spinner = progress::spinner(format!("diffing {old} → {new}"));
             let report = if arches.all_arches {
-                all_arches::diff(&old_tree, &new_tree, &all_arches::every_arch(), opts.kms)
+                all_arches::diff(&old_tree, new_tree, &all_arches::every_arch(), opts.kms)
             } else {
-                pipeline::diff_trees(&old_tree, &new_tree, &opts)
+                pipeline::diff_trees(&old_tree, new_tree, &opts)
             };
             spinner.finish_and_clear();
-            let report = report?;
+            let mut report = report?;
+            if let Some(touched) = &applied.touched {
+                crate::series::retain_touched(&mut report.notes, touched);
+            }
             if report.old.commit.is_some() && report.old.commit == report.new.commit {
                 eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
             }
@@ -259,6 +315,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Checklist {
             old,
             new,
+            series,
             format,
             ledger,
             check,
@@ -266,7 +323,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             arches,
             common,
         } => {
-            let cl = checklist(&old, &new, ledger, &select, arches.all_arches, &common)?;
+            let new = open_new(&common, &old, new.as_deref(), &series)?;
+            let cl = checklist(&old, &new.tree, ledger, &select, arches.all_arches, &common)?;
             let text = match format {
                 ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
                 ChecklistFormat::Text => crate::checklist::text(&cl),
@@ -306,11 +364,13 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 LedgerCommand::Init {
                     old,
                     new,
+                    series,
                     select,
                     common,
                 },
         } => {
-            let cl = checklist(&old, &new, None, &select, false, &common)?;
+            let new = open_new(&common, &old, new.as_deref(), &series)?;
+            let cl = checklist(&old, &new.tree, None, &select, false, &common)?;
             emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
             Ok(0)
         }
@@ -368,9 +428,28 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 1
             })
         }
+        Command::B4 { command } => {
+            let (base, common, review) = match command {
+                B4Command::Check { base, common } => (base, common, false),
+                B4Command::Review { base, common } => (base, common, true),
+            };
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).map_err(|e| {
+                Error::Series(format!("cannot read the patch from standard input: {e}"))
+            })?;
+            let findings =
+                crate::series::b4::findings(&common.repo, &base.base, &input, &options(&common)?)?;
+            let text = if review {
+                crate::series::b4::review_json(&findings)
+            } else {
+                crate::series::b4::check_lines(&findings)
+            };
+            emit(&common, &text)?;
+            Ok(0)
+        }
         Command::Rules => {
             let mut out = String::new();
-            for r in crate::rules::CATALOG {
+            for r in crate::rules::CATALOG.iter().chain(crate::rules::HINTS) {
                 out.push_str(&format!(
                     "{:<28} {:<16} {}\n",
                     r.id,
@@ -417,9 +496,25 @@ fn warn(notes: &[report::Note]) {
     }
 }
 
+/// NEW: a revision, or OLD with `--series` applied (its skipped patches noted on standard error).
+fn open_new(
+    common: &Common,
+    old: &str,
+    new: Option<&str>,
+    series: &SeriesArg,
+) -> Result<crate::series::Applied, Error> {
+    let applied = crate::series::open_new(old, new, series.series.as_deref(), |spec, side| {
+        open(common, spec, side)
+    })?;
+    for patch in &applied.skipped {
+        eprintln!("uapi-diff: note: {patch} touches no file uapi-diff reads: skipped");
+    }
+    Ok(applied)
+}
+
 fn checklist(
     old: &str,
-    new: &str,
+    new_tree: &Tree,
     ledger: Option<PathBuf>,
     select: &ChecklistSelect,
     all_arches: bool,
@@ -433,8 +528,7 @@ fn checklist(
         areas: select.area.clone(),
     };
     let old_tree = open(common, old, 0)?;
-    let new_tree = open(common, new, 1)?;
-    crate::checklist::run(&old_tree, &new_tree, &opts)
+    crate::checklist::run(&old_tree, new_tree, &opts)
 }
 
 /// Opens side `side` (0 old, 1 new) with the `--layout` it is given: one `--layout` applies to

@@ -17,6 +17,10 @@ pub enum Error {
     UnknownArch(String, String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
+    /// A patch series that cannot be read or applied; the message names the patch (N/M and
+    /// subject), the file and the line.
+    #[error("{0}")]
+    Series(String),
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

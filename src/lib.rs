@@ -22,5 +22,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod series;
 pub mod source;
 pub mod ts;

@@ -15,7 +15,7 @@
 //! only reads the subtrees that can contain a match (see [`Selection::may_contain`]).
 
 use std::borrow::Cow;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -172,6 +172,19 @@ pub struct CommitInfo {
     /// Files changed relative to the first parent (or to the empty tree for a root commit), restricted to
     /// the selection, sorted by path.
     pub changed: Vec<ChangedFile>,
+    /// For a step of a patch series (`Tree::patched`): which patch it is. `id` is then the commit
+    /// its `git format-patch` separator names, or empty.
+    pub patch: Option<PatchRef>,
+}
+
+/// A patch of a series, as a reviewer finds it on the list.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PatchRef {
+    /// `N/M`: its place in the series.
+    pub number: String,
+    /// Without angle brackets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 /// A file changed by a commit: `old` is `None` when added, `new` is `None` when deleted.
@@ -348,6 +361,54 @@ pub struct Tree {
 enum Kind {
     Git(Box<GitTree>),
     Dir(DirTree),
+    Patched(Box<Patched>),
+}
+
+/// A base revision with files changed in memory: a patch series applied (`series`).
+struct Patched {
+    base: Tree,
+    overlay: Overlay,
+}
+
+/// What a patch series changes in a base tree, made by `series`.
+pub struct Overlay {
+    /// Path → its content's blob at the end of the series (`None`: deleted).
+    pub files: BTreeMap<String, Option<BlobId>>,
+    /// The content of every blob the series makes, the intermediate ones included.
+    pub blobs: HashMap<BlobId, Vec<u8>>,
+    /// One step per applied patch, with the files it changed (what `commits_between` returns
+    /// for the series).
+    pub steps: Vec<CommitInfo>,
+}
+
+impl Patched {
+    fn list(
+        &self,
+        select: &Selection,
+    ) -> Result<(Vec<FileEntry>, Vec<SourceWarning>), SourceError> {
+        let (mut files, warnings) = self.base.files(select)?;
+        files.retain(|e| !self.overlay.files.contains_key(&e.path));
+        files.extend(
+            self.overlay
+                .files
+                .iter()
+                .filter(|(path, _)| select.matches(path))
+                .filter_map(|(path, blob)| {
+                    Some(FileEntry {
+                        path: path.clone(),
+                        blob: (*blob)?,
+                    })
+                }),
+        );
+        Ok((files, warnings))
+    }
+
+    fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SourceError> {
+        match self.overlay.blobs.get(&entry.blob) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => self.base.read(entry),
+        }
+    }
 }
 
 struct GitTree {
@@ -490,6 +551,15 @@ impl Tree {
         self.forced_layout
     }
 
+    /// `base` with `overlay`'s files in place of its own (a patch series applied in memory).
+    pub fn patched(base: Tree, label: String, overlay: Overlay) -> Tree {
+        Tree {
+            label,
+            forced_layout: None,
+            kind: Kind::Patched(Box::new(Patched { base, overlay })),
+        }
+    }
+
     /// The spec as the user gave it.
     pub fn label(&self) -> &str {
         &self.label
@@ -499,7 +569,7 @@ impl Tree {
     pub fn commit_id(&self) -> Option<String> {
         match &self.kind {
             Kind::Git(g) => g.commit.map(|c| c.to_string()),
-            Kind::Dir(_) => None,
+            Kind::Dir(_) | Kind::Patched(_) => None,
         }
     }
 
@@ -507,7 +577,7 @@ impl Tree {
     pub fn tree_id(&self) -> Option<String> {
         match &self.kind {
             Kind::Git(g) => Some(g.tree.to_string()),
-            Kind::Dir(_) => None,
+            Kind::Dir(_) | Kind::Patched(_) => None,
         }
     }
 
@@ -516,6 +586,7 @@ impl Tree {
         match &self.kind {
             Kind::Git(g) => &g.repo_path,
             Kind::Dir(d) => &d.root,
+            Kind::Patched(p) => p.base.location(),
         }
     }
 
@@ -532,6 +603,7 @@ impl Tree {
         let (mut files, mut warnings) = match &self.kind {
             Kind::Git(g) => g.list(&self.label, select)?,
             Kind::Dir(d) => d.list(&self.label, select)?,
+            Kind::Patched(p) => p.list(select)?,
         };
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
@@ -581,6 +653,7 @@ impl Tree {
                 .par_iter()
                 .map(|e| d.read(&self.label, &e.path))
                 .collect(),
+            Kind::Patched(p) => entries.iter().map(|e| p.read(e)).collect(),
         }
     }
 
@@ -589,6 +662,7 @@ impl Tree {
         match &self.kind {
             Kind::Git(g) => read_blob(&g.pool.lease(false), entry.blob, &self.label, &entry.path),
             Kind::Dir(d) => d.read(&self.label, &entry.path),
+            Kind::Patched(p) => p.read(entry),
         }
     }
 
@@ -609,6 +683,11 @@ impl Tree {
             });
         }
         match &self.kind {
+            Kind::Patched(p) => match p.overlay.files.get(path) {
+                Some(Some(blob)) => Ok(p.overlay.blobs.get(blob).cloned()),
+                Some(None) => Ok(None),
+                None => p.base.read_path(path),
+            },
             Kind::Git(g) => {
                 let repo = g.pool.lease(false);
                 let res = resolve_git(&repo, g.tree, &[], comps.into(), &self.label, path)?;
@@ -653,6 +732,12 @@ impl fmt::Debug for Tree {
                 .debug_struct("Tree")
                 .field("label", &self.label)
                 .field("root", &d.root)
+                .finish(),
+            Kind::Patched(p) => f
+                .debug_struct("Tree")
+                .field("label", &self.label)
+                .field("base", &p.base)
+                .field("files", &p.overlay.files.len())
                 .finish(),
         }
     }
@@ -1418,6 +1503,29 @@ pub fn commits_between(
         new: new.label.clone(),
         reason,
     };
+    // A series' steps are its history from its base.
+    if let Kind::Patched(p) = &new.kind {
+        if old.tree_id() != p.base.tree_id() || old.location() != p.base.location() {
+            return Err(hist_err(format!(
+                "the series applies to `{}`, not to `{}`",
+                p.base.label, old.label
+            )));
+        }
+        return Ok(p
+            .overlay
+            .steps
+            .iter()
+            .map(|step| CommitInfo {
+                changed: step
+                    .changed
+                    .iter()
+                    .filter(|c| select.matches(&c.path))
+                    .cloned()
+                    .collect(),
+                ..step.clone()
+            })
+            .collect());
+    }
     fn git<'t>(
         t: &'t Tree,
         hist_err: &dyn Fn(String) -> SourceError,
@@ -1425,6 +1533,10 @@ pub fn commits_between(
         match &t.kind {
             Kind::Dir(_) => Err(hist_err(format!(
                 "`{}` is a directory, not a git revision",
+                t.label
+            ))),
+            Kind::Patched(_) => Err(hist_err(format!(
+                "`{}` is a patch series, not a git revision",
                 t.label
             ))),
             Kind::Git(g) => match g.commit {
@@ -1586,6 +1698,7 @@ fn commit_info(
         subject,
         message,
         changed,
+        patch: None,
     })
 }
 

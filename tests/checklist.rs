@@ -653,3 +653,295 @@ committer A <a@example.com> {time} +0000\ndata {}\n{msg}\nfrom :{n}\n",
     }
     assert!(elapsed.as_secs() < 30, "attribution took {elapsed:?}");
 }
+
+/// `git format-patch old..new` of the history into a fresh directory (outside the repository), one
+/// file per patch; and the same series as one mbox.
+fn format_patch(h: &History) -> (tempfile::TempDir, std::path::PathBuf) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path().join("patches");
+    let date = "2024-03-10T00:00:00+0000";
+    git(
+        h.path(),
+        &[
+            "format-patch",
+            "-q",
+            "-o",
+            dir.to_str().expect("utf-8"),
+            "old..new",
+        ],
+        date,
+    );
+    let mbox = git(h.path(), &["format-patch", "--stdout", "old..new"], date);
+    let mbox_path = out.path().join("series.mbox");
+    std::fs::write(&mbox_path, format!("{mbox}\n")).expect("write mbox");
+    (out, mbox_path)
+}
+
+/// The checklist as JSON, without what only a series has (`patch`, which each attributed item of
+/// a series must have) or only names the side (`new`).
+fn comparable(cl: &Checklist, series: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(cl).expect("json");
+    for item in v["groups"]
+        .as_array_mut()
+        .expect("groups")
+        .iter_mut()
+        .flat_map(|g| g["items"].as_array_mut().expect("items").iter_mut())
+    {
+        if let Some(i) = item["introduced_by"].as_object_mut() {
+            assert_eq!(i.remove("patch").is_some(), series, "{i:?}");
+        }
+    }
+    v.as_object_mut().expect("object").remove("new");
+    v
+}
+
+#[test]
+fn a_series_from_format_patch_gives_the_checklist_of_its_commits() {
+    let h = history();
+    let committed = checklist_of(&h, &options(None));
+    let (out, mbox) = format_patch(&h);
+    for source in [out.path().join("patches"), mbox] {
+        let series = uapi_diff::series::read(source.to_str().expect("utf-8")).expect("reads");
+        assert_eq!(series.patches.len(), 7, "every commit is a patch");
+        let applied = uapi_diff::series::apply(Tree::open(h.path(), "old").expect("old"), &series)
+            .expect("applies");
+        assert_eq!(
+            applied.skipped,
+            ["patch 5/7 \"docs: README\""],
+            "the README patch touches nothing uapi-diff reads"
+        );
+        let old = Tree::open(h.path(), "old").expect("old");
+        let cl = checklist::run(&old, &applied.tree, &options(None)).expect("checklist runs");
+        assert_eq!(
+            comparable(&cl, true),
+            comparable(&committed, false),
+            "{}",
+            source.display()
+        );
+        let wait = cl
+            .groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .find(|i| i.id == "ioctl:DRM_IOCTL_TOY_WAIT")
+            .and_then(|i| i.introduced_by.as_ref())
+            .expect("attributed");
+        let patch = wait.patch.as_ref().expect("a patch");
+        assert_eq!(patch.number, "1/7");
+        assert_eq!(wait.commit, h.commit_of("drm/toy: add the WAIT ioctl"));
+        assert!(wait.trailers.iter().any(|t| t.key == "Mesa MR"));
+    }
+}
+
+#[test]
+fn series_on_the_command_line_and_a_broken_series() {
+    let h = history();
+    let (out, mbox) = format_patch(&h);
+    let mbox = mbox.to_str().expect("utf-8");
+    // diff BASE --series: the changes of OLD NEW, and only notes about touched files.
+    let (code, committed, _) = bin(&h, &["diff", "old", "new", "--format", "json"]);
+    assert_eq!(code, 1);
+    let (code, series, err) = bin(&h, &["diff", "old", "--series", mbox, "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let changes = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text).expect("json")["changes"].clone()
+    };
+    assert_eq!(changes(&series), changes(&committed));
+    assert!(
+        err.contains("patch 5/7 \"docs: README\" touches no file uapi-diff reads"),
+        "{err}"
+    );
+    // The checklist from standard input, and ledger init.
+    let cl = Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
+        .args([
+            "checklist",
+            "old",
+            "--series",
+            "-",
+            "--format",
+            "text",
+            "-C",
+        ])
+        .arg(h.path())
+        .stdin(std::fs::File::open(mbox).expect("mbox"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&cl.stdout);
+    assert_eq!(
+        cl.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&cl.stderr)
+    );
+    assert!(
+        text.contains("[PATCH 1/7] \"drm/toy: add the WAIT ioctl\""),
+        "{text}"
+    );
+    let (code, skeleton, err) = bin(&h, &["ledger", "init", "old", "--series", mbox]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        skeleton.contains("# introduced by [PATCH 2/7]"),
+        "{skeleton}"
+    );
+    // A context line the base does not have: exit 2, nothing on stdout, the patch, file and line.
+    let second = std::fs::read_dir(out.path().join("patches"))
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains("0002-"))
+        .expect("second patch");
+    let text = std::fs::read_to_string(&second).expect("read");
+    std::fs::write(
+        &second,
+        text.replacen("\t__u32 handle;\n", "\t__u32 handle_x;\n", 1),
+    )
+    .expect("write");
+    let (code, stdout, err) = bin(
+        &h,
+        &[
+            "checklist",
+            "old",
+            "--series",
+            out.path().join("patches").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        err.contains("patch 2/7 \"drm/toy: return the mmap offset from GEM_CREATE\": include/uapi/drm/toy_drm.h: patch failed at line"),
+        "{err}"
+    );
+    // NEW and --series together is a usage error.
+    let (code, _, _) = bin(&h, &["diff", "old", "new", "--series", mbox]);
+    assert_eq!(code, 2);
+}
+
+/// Runs `uapi-diff ARGS -C repo` with `input` on standard input.
+fn bin_stdin(h: &History, args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
+        .args(args)
+        .arg("-C")
+        .arg(h.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("uapi-diff runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("exits");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// As `b4 am` writes a patch: no commit on the separator line.
+const DROP_FLAG_A: &str = concat!(
+    "From git@z Thu Jan  1 00:00:00 1970\n",
+    "From: Gadget Dev <gadget@example.com>\n",
+    "Date: Mon, 11 Mar 2024 10:00:00 +0000\n",
+    "Subject: [PATCH] gadget: drop flag A\n",
+    "Message-ID: <drop-a@example.com>\n",
+    "\n",
+    "Nobody uses it.\n",
+    "---\n",
+    "diff --git a/include/uapi/linux/gadget.h b/include/uapi/linux/gadget.h\n",
+    "--- a/include/uapi/linux/gadget.h\n",
+    "+++ b/include/uapi/linux/gadget.h\n",
+    "@@ -1,5 +1,4 @@\n",
+    " #ifndef _GADGET_H\n",
+    " #define _GADGET_H\n",
+    "-#define GADGET_FLAG_A\t1\n",
+    " /*NEW*/\n",
+    " #endif\n",
+);
+
+#[test]
+fn b4_per_patch_check_protocols() {
+    let h = history();
+    let wait = h.commit_of("drm/toy: add the WAIT ioctl");
+    let patch = git(
+        h.path(),
+        &["format-patch", "--stdout", "-1", wait],
+        "2024-03-10T00:00:00+0000",
+    );
+    // prep/am-perpatch-check-cmd: the patch on stdin, checked against its commit's parent;
+    // one checkpatch-style line per new item, with the patch's candidate evidence.
+    let (code, out, err) = bin_stdin(&h, &["b4", "check"], &format!("{patch}\n"));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(": WARNING: ")).collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("include/uapi/drm/toy_drm.h:")
+            && l.contains(": WARNING: uapi-diff: ")
+            && l.contains("candidate evidence: Link: https://lore.kernel.org/dri-devel/toy-wait-v3@example.com/; Mesa MR: ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("ioctl DRM_IOCTL_TOY_WAIT added: needs open-source userspace"),
+        "{out}"
+    );
+    // And a CHECK per hint: the new struct has no flags member.
+    let checks: Vec<&str> = out.lines().filter(|l| l.contains(": CHECK: ")).collect();
+    assert_eq!(checks.len(), 1, "{out}");
+    assert!(
+        checks[0].contains("CHECK: uapi-diff: struct drm_toy_wait added: a new ioctl struct has no `flags` or `extensions` member (rule hint-no-flags)"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 4, "{out}");
+    // A breaking patch as `b4 am` hands it over (no commit named): checked against --base.
+    let (code, out, err) = bin_stdin(&h, &["b4", "check", "--base", "old"], DROP_FLAG_A);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(
+            "include/uapi/linux/gadget.h:3: ERROR: uapi-diff: define GADGET_FLAG_A removed: "
+        ),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    // review-perpatch-check-cmd: one JSON result in b4's schema.
+    let (code, out, err) = bin_stdin(&h, &["b4", "review", "--base", "old"], DROP_FLAG_A);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{out}");
+    let r = &v[0];
+    assert_eq!(
+        (r["tool"].as_str(), r["status"].as_str()),
+        (Some("uapi-diff"), Some("fail"))
+    );
+    assert_eq!(r["summary"], "1 breaking, 0 to review");
+    assert_eq!(r["url"], "");
+    assert!(
+        r["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("GADGET_FLAG_A")),
+        "{out}"
+    );
+    let (_, out, _) = bin_stdin(
+        &h,
+        &["b4", "review", "--base", "old"],
+        &format!("{patch}\n"),
+    );
+    assert!(out.contains("\"status\":\"warn\""), "{out}");
+    // A cover letter, or a patch to nothing uapi-diff reads: clean.
+    let cover = "From git@z Thu Jan  1 00:00:00 1970\nSubject: [PATCH 0/2] toy things\n\nHi.\n";
+    assert_eq!(bin_stdin(&h, &["b4", "check"], cover).1, "");
+    let readme = git(
+        h.path(),
+        &[
+            "format-patch",
+            "--stdout",
+            "-1",
+            h.commit_of("docs: README"),
+        ],
+        "2024-03-10T00:00:00+0000",
+    );
+    assert_eq!(bin_stdin(&h, &["b4", "check"], &readme).1, "");
+    let (_, out, _) = bin_stdin(&h, &["b4", "review"], &readme);
+    assert!(out.contains("\"status\":\"pass\""), "{out}");
+}

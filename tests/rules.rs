@@ -73,3 +73,63 @@ fn rule_ids_are_unique_and_explanations_cite_a_document() {
         );
     }
 }
+
+#[test]
+fn every_hint_has_a_fixture_where_it_fires_and_classifies_nothing() {
+    use uapi_diff::rules::{Severity, HINTS};
+    let classifying: BTreeSet<&str> = CATALOG.iter().map(|r| r.id).collect();
+    for hint in HINTS {
+        assert_eq!(hint.severity, Severity::Info, "{}", hint.id);
+        assert!(
+            !classifying.contains(hint.id),
+            "{} is also a classifying rule",
+            hint.id
+        );
+        assert!(hint.reference.starts_with("Documentation/"), "{}", hint.id);
+        let case = format!("rule-{}", hint.id);
+        assert!(
+            common::fixtures_dir().join(&case).is_dir(),
+            "hint `{}` has no fixture {case}",
+            hint.id
+        );
+        let report = common::diff_case(&case);
+        let firing: Vec<&str> = report
+            .changes
+            .iter()
+            .filter(|c| c.hints.iter().any(|h| h == hint.id))
+            .map(|c| c.name.as_str())
+            .collect();
+        assert!(
+            !firing.is_empty(),
+            "hint `{}` does not fire on its own fixture: {:#?}",
+            hint.id,
+            report.changes
+        );
+        // Each hint's fixture isolates it: no other hint fires there, and the old struct or
+        // ioctl that the fixture keeps, which follows the document, has none.
+        for c in &report.changes {
+            assert!(
+                c.hints.iter().all(|h| h == hint.id),
+                "{case}: {} has {:?}",
+                c.name,
+                c.hints
+            );
+            assert!(
+                classifying.contains(c.rule.as_str()),
+                "{case}: {} has rule {}",
+                c.name,
+                c.rule
+            );
+        }
+    }
+    // The DRM driver range: 0x41 is inside, 0x20 and 0xa0 are not.
+    let report = common::diff_case("rule-hint-drm-driver-nr");
+    let mut flagged: Vec<&str> = report
+        .changes
+        .iter()
+        .filter(|c| !c.hints.is_empty())
+        .map(|c| c.name.as_str())
+        .collect();
+    flagged.sort();
+    assert_eq!(flagged, ["DRM_IOCTL_TOY_HIGH", "DRM_IOCTL_TOY_LOW"]);
+}

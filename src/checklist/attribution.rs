@@ -47,6 +47,10 @@ pub struct Introduced {
     pub subject: String,
     /// Evidence trailers of the commit message: candidate evidence, to be checked and recorded.
     pub trailers: Vec<Trailer>,
+    /// `--series`: the patch (N/M, Message-ID); `commit` is then the commit its `git
+    /// format-patch` separator names, or empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<source::PatchRef>,
 }
 
 #[derive(Debug, Default)]
@@ -329,7 +333,7 @@ pub fn attribute(
         commits: touching
             .values()
             .flatten()
-            .map(|(c, _, _)| c.id.as_str())
+            .map(|(c, _, _)| (c.id.as_str(), c.patch.as_ref().map(|p| p.number.as_str())))
             .collect::<BTreeSet<_>>()
             .len(),
         blobs: syntax.len(),
@@ -356,6 +360,7 @@ pub fn attribute(
                     date: commit.date.clone(),
                     subject: commit.subject.clone(),
                     trailers: trailers(&commit.message),
+                    patch: commit.patch.clone(),
                 },
             );
         }

@@ -100,6 +100,9 @@ pub struct Item {
     /// A documented exception that may apply (the drm_fourcc.h waiver).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// What the hint rules point out (`rules::HINTS`), each `summary (rule id)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
     /// The ledger's evidence, if an entry matches.
     pub evidence: Option<Evidence>,
     pub justified: bool,
@@ -264,6 +267,14 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
         old_decl: c.old_decl.clone(),
         new_decl: c.new_decl.clone(),
         hint: group::hint(c).map(str::to_string),
+        hints: c
+            .hints
+            .iter()
+            .map(|id| match crate::rules::find(id) {
+                Some(r) => format!("{} ({id})", r.summary),
+                None => id.clone(),
+            })
+            .collect(),
         justified: missing.is_none(),
         evidence,
         missing,
@@ -383,6 +394,7 @@ mod tests {
             old_decl: None,
             new_decl: None,
             arches: None,
+            hints: Vec::new(),
         }
     }
 

@@ -68,9 +68,21 @@ fn evidence_line(item: &Item) -> String {
 
 fn introduced_line(item: &Item) -> Option<String> {
     let i = item.introduced_by.as_ref()?;
-    let short = &i.commit[..i.commit.len().min(12)];
+    // A patch of a series is named as on the list: its place, and its Message-ID after.
+    let (place, message_id) = match &i.patch {
+        Some(p) => (
+            format!("[PATCH {}]", p.number),
+            p.message_id
+                .as_ref()
+                .map_or(String::new(), |m| format!(" <{m}>")),
+        ),
+        None => (
+            i.commit[..i.commit.len().min(12)].to_string(),
+            String::new(),
+        ),
+    };
     Some(format!(
-        "{short} \"{}\" ({}, {})",
+        "{place} \"{}\" ({}, {}){message_id}",
         i.subject,
         i.author,
         &i.date[..i.date.len().min(10)]
@@ -170,7 +182,7 @@ pub fn markdown(cl: &Checklist) -> String {
                     out.push_str(&format!("    - candidate: {}: {}\n", t.key, t.value));
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("  - hint: {h}\n"));
             }
         }
@@ -288,7 +300,7 @@ pub fn text(cl: &Checklist) -> String {
                     wrap(&mut out, &s, "      candidate: ", "        ", WIDTH);
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 wrap(&mut out, h, "    hint: ", "      ", WIDTH);
             }
         }
@@ -490,7 +502,7 @@ version = 1\n",
                     out.push_str(&format!("#   candidate: {}: {}\n", t.key, t.value));
                 }
             }
-            if let Some(h) = &item.hint {
+            for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("# hint: {h}\n"));
             }
             out.push_str(&format!(

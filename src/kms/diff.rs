@@ -69,6 +69,7 @@ fn prop_change(
         old_decl: old.map(render),
         new_decl: new.map(render),
         arches: None,
+        hints: Vec::new(),
     }
 }
 
@@ -98,6 +99,7 @@ fn value_change(
         old_decl: old.map(fmt_value),
         new_decl: new.map(fmt_value),
         arches: None,
+        hints: Vec::new(),
     }
 }
 

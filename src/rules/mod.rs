@@ -8,6 +8,13 @@ mod added;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
 mod flex_array_converted;
+mod hint_drm_driver_nr;
+mod hint_implicit_padding;
+mod hint_no_flags;
+mod hint_not_fixed_width;
+mod hint_pointer_member;
+mod hint_size_not_multiple_of_8;
+mod hints;
 mod ioctl_added;
 mod ioctl_number_changed;
 mod ioctl_respelled;
@@ -265,8 +272,21 @@ pub static CATALOG: &[&Rule] = &[
     &kms::VALUE_RENAMED,
 ];
 
+/// Hints: info rules checked on every change besides the rule that classifies it, listed in
+/// `Change::hints` (what Documentation/process/botching-up-ioctls.rst asks of new ioctl structs,
+/// and the DRM driver ioctl range). They never classify a change, so they hide nothing.
+pub static HINTS: &[&Rule] = &[
+    &hint_not_fixed_width::RULE,
+    &hint_pointer_member::RULE,
+    &hint_implicit_padding::RULE,
+    &hint_size_not_multiple_of_8::RULE,
+    &hint_no_flags::RULE,
+    &hint_drm_driver_nr::RULE,
+];
+
+/// A classifying rule or a hint, by id.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    CATALOG.iter().copied().find(|r| r.id == id)
+    CATALOG.iter().chain(HINTS).copied().find(|r| r.id == id)
 }
 
 /// Classifies every change: a change whose producer already named its rule (KMS properties, whose
@@ -284,6 +304,11 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
             }
         }
         set_severity(change);
+        change.hints = HINTS
+            .iter()
+            .filter(|h| h.matches.is_some_and(|m| m(change, &ctx)))
+            .map(|h| h.id.to_string())
+            .collect();
     }
 }
 
