@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
+use crate::snapshot::{self, Side};
 use crate::source::Tree;
 use crate::{all_arches, history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -59,6 +60,15 @@ pub enum Format {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    Text,
+    Json,
+    Markdown,
+    /// The snapshot file format (README, "Snapshots"): commit it, diff against it.
+    Snapshot,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum HistoryFormat {
     Text,
     Json,
@@ -81,7 +91,7 @@ pub enum Command {
     Dump {
         rev: String,
         #[arg(long, value_enum, default_value = "json")]
-        format: Format,
+        format: DumpFormat,
         #[command(flatten)]
         common: Common,
     },
@@ -192,13 +202,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             common,
         } => {
             let opts = options(&common)?;
-            let old_tree = Tree::open(&common.repo, &old)?;
-            let new_tree = Tree::open(&common.repo, &new)?;
+            let old_side = Side::open(&common.repo, &old)?;
+            let new_side = Side::open(&common.repo, &new)?;
             let spinner = progress::spinner(format!("diffing {old} → {new}"));
-            let report = if arches.all_arches {
-                all_arches::diff(&old_tree, &new_tree, &all_arches::every_arch(), opts.kms)
-            } else {
-                pipeline::diff_trees(&old_tree, &new_tree, &opts)
+            let report = match (arches.all_arches, old_side.tree(), new_side.tree()) {
+                (true, Some(o), Some(n)) => {
+                    all_arches::diff(o, n, &all_arches::every_arch(), opts.kms)
+                }
+                (true, _, _) => Err(Error::SnapshotAllArches),
+                (false, _, _) => snapshot::diff(&old_side, &new_side, &opts, &Default::default()),
             };
             spinner.finish_and_clear();
             let report = report?;
@@ -232,8 +244,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             )?;
             warn(&snap.notes);
             let text = match format {
-                Format::Json => report::dump_json(&snap),
-                Format::Text | Format::Markdown => report::dump_text(&snap),
+                DumpFormat::Json => report::dump_json(&snap),
+                DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap),
+                DumpFormat::Snapshot => crate::snapshot::write(&snap),
             };
             emit(&common, &text)?;
             Ok(0)

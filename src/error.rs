@@ -12,6 +12,15 @@ pub enum Error {
     UnknownArch(String, String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
+    /// A snapshot file that cannot be read (line 0: the file as a whole).
+    #[error("snapshot {file}:{line}: {reason}")]
+    Snapshot {
+        file: String,
+        line: u32,
+        reason: String,
+    },
+    #[error("--all-arches diffs revisions: a snapshot file holds one arch")]
+    SnapshotAllArches,
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

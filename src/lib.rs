@@ -21,5 +21,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod snapshot;
 pub mod source;
 pub mod ts;
