@@ -2,6 +2,7 @@
 //! Exit status: 0 no change (or success), 1 changes found / check failed, 2 error.
 
 use crate::error::Error;
+use crate::gate::{self, FailOn};
 use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
@@ -57,6 +58,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// JUnit XML: one test case per change `--fail-on` checks (default any).
+    Junit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -82,6 +85,17 @@ pub enum Command {
         new: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// CI gate: exit 1 only for these changes, unless the ledger accepts them (default: exit 1
+        /// on any change).
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// The ledger of accepted breaks and evidence (default: Documentation/gpu/uapi-ledger.toml
+        /// in NEW's tree, if any).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
+        #[arg(long)]
+        update: bool,
         #[command(flatten)]
         arches: AllArches,
         #[command(flatten)]
@@ -198,6 +212,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             old,
             new,
             format,
+            fail_on,
+            ledger,
+            update,
             arches,
             common,
         } => {
@@ -210,7 +227,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                     all_arches::diff(o, n, &all_arches::every_arch(), opts.kms)
                 }
                 (true, _, _) => Err(Error::SnapshotAllArches),
-                (false, _, _) => snapshot::diff(&old_side, &new_side, &opts, &Default::default()),
+                (false, _, _) => {
+                    snapshot::diff(&old_side, &new_side, &opts, &Default::default(), update)
+                }
             };
             spinner.finish_and_clear();
             let report = report?;
@@ -219,13 +238,28 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
             warn(&report.notes);
             let color = use_color(&common);
+            let gated = fail_on.is_some() || format == Format::Junit;
+            let ledger = match gated {
+                true => crate::checklist::read_ledger(new_side.tree(), ledger.as_deref())?,
+                false => None,
+            };
+            let verdict = gate::check(&report, ledger.as_ref(), fail_on.unwrap_or(FailOn::Any));
             let text = match format {
                 Format::Text => report::text(&report, color),
                 Format::Json => report::json(&report),
                 Format::Markdown => report::markdown(&report),
+                Format::Junit => gate::junit(&report, &verdict),
             };
             emit(&common, &text)?;
-            Ok(if report.changes.is_empty() { 0 } else { 1 })
+            if update {
+                eprintln!("uapi-diff: updated snapshot {old} to {new}");
+                return Ok(0);
+            }
+            if fail_on.is_none() {
+                return Ok(if report.changes.is_empty() { 0 } else { 1 });
+            }
+            eprint!("{}", gate::summary(&verdict));
+            Ok(if verdict.passed() { 0 } else { 1 })
         }
         Command::Dump {
             rev,

@@ -21,6 +21,10 @@ pub enum Error {
     },
     #[error("--all-arches diffs revisions: a snapshot file holds one arch")]
     SnapshotAllArches,
+    #[error(
+        "--update writes a snapshot file over OLD, and `{0}` is a revision, not a snapshot file"
+    )]
+    UpdateNeedsSnapshot(String),
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

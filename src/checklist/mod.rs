@@ -199,6 +199,8 @@ pub fn build(inputs: &Inputs) -> Checklist {
             l.patterns
                 .iter()
                 .filter(|p| !used_patterns.contains(&(p.id.clone(), p.line)))
+                // Accepted breaks are the diff gate's: `diff --fail-on` reports their staleness.
+                .filter(|p| !l.is_acceptance(p))
                 .map(|p| Finding {
                     file: l.source.clone(),
                     line: p.line,
@@ -320,7 +322,7 @@ pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
     let maintainers = new
         .read_path("MAINTAINERS")?
         .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
-    let ledger = read_ledger(new, opts.ledger.as_deref())?;
+    let ledger = read_ledger(Some(new), opts.ledger.as_deref())?;
     Ok(build(&Inputs {
         report: &report,
         ledger: ledger.as_ref(),
@@ -330,7 +332,11 @@ pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
     }))
 }
 
-fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledger>, Error> {
+/// The ledger at `path`, else the one in NEW's tree (`ledger::DEFAULT_PATH`), if any.
+pub fn read_ledger(
+    new: Option<&Tree>,
+    path: Option<&std::path::Path>,
+) -> Result<Option<Ledger>, Error> {
     let (source, text) = match path {
         Some(p) => {
             let source = p.display().to_string();
@@ -340,7 +346,11 @@ fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledg
             })?;
             (source, text)
         }
-        None => match new.read_path(ledger::DEFAULT_PATH)? {
+        None => match new
+            .map(|t| t.read_path(ledger::DEFAULT_PATH))
+            .transpose()?
+            .flatten()
+        {
             Some(bytes) => (
                 ledger::DEFAULT_PATH.to_string(),
                 String::from_utf8_lossy(&bytes).into_owned(),

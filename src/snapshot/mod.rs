@@ -348,18 +348,34 @@ impl Side {
     }
 }
 
-/// `diff OLD NEW` where either may be a snapshot file.
+/// `diff OLD NEW` where either may be a snapshot file. With `update`, OLD must be one: NEW's
+/// snapshot is written over it (after the diff, which is still returned).
 pub fn diff(
     old: &Side,
     new: &Side,
     opts: &Options,
     cache: &ParseCache,
+    update: bool,
 ) -> Result<report::DiffReport, Error> {
+    let target = match old {
+        Side::Snapshot(path) => update.then_some(path),
+        Side::Tree(tree) if update => {
+            return Err(Error::UpdateNeedsSnapshot(tree.label().to_string()))
+        }
+        Side::Tree(_) => None,
+    };
     if let (Side::Tree(o), Side::Tree(n)) = (old, new) {
         return pipeline::diff_trees_cached(o, n, opts, cache);
     }
     let (o, n) = rayon::join(|| old.snapshot(opts, cache), || new.snapshot(opts, cache));
-    Ok(pipeline::report(&o?, &n?))
+    let (o, n) = (o?, n?);
+    if let Some(path) = target {
+        std::fs::write(path, write(&n)).map_err(|e| Error::Output {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    }
+    Ok(pipeline::report(&o, &n))
 }
 
 #[cfg(test)]
