@@ -157,6 +157,8 @@ pub enum ChecklistFormat {
     Json,
     Sarif,
     Github,
+    /// JUnit XML: one test case per item, failing while it lacks evidence.
+    Junit,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -302,6 +304,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 ChecklistFormat::Json => crate::checklist::json(&cl),
                 ChecklistFormat::Sarif => crate::checklist::sarif(&cl),
                 ChecklistFormat::Github => crate::checklist::github(&cl),
+                ChecklistFormat::Junit => crate::junit::checklist(&cl),
             };
             emit(&common, &text)?;
             for f in cl.stale.iter().chain(&cl.warnings) {

@@ -377,6 +377,3 @@ pub fn diff(
     }
     Ok(pipeline::report(&o, &n))
 }
-
-#[cfg(test)]
-mod tests;
