@@ -354,7 +354,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let opts = options(&common)?;
             let trees = revs
                 .iter()
-                .map(|r| Tree::open(&common.repo, r))
+                .map(|r| Side::open(&common.repo, r))
                 .collect::<Result<Vec<_>, _>>()?;
             let bar = progress::bar(trees.len() as u64, "revisions".to_string());
             let walked = history::walk(&trees, &opts, &|done| bar.set_position(done as u64));
@@ -432,9 +432,9 @@ fn checklist(
         attribution: !select.no_attribution,
         areas: select.area.clone(),
     };
-    let old_tree = Tree::open(&common.repo, old)?;
-    let new_tree = Tree::open(&common.repo, new)?;
-    crate::checklist::run(&old_tree, &new_tree, &opts)
+    let old_side = Side::open(&common.repo, old)?;
+    let new_side = Side::open(&common.repo, new)?;
+    crate::checklist::run(&old_side, &new_side, &opts)
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

@@ -17,6 +17,7 @@ use crate::change::{Change, ChangeKind, ItemKind};
 use crate::error::Error;
 use crate::pipeline::{self, ParseCache};
 use crate::report::{DiffReport, Revision};
+use crate::snapshot::Side;
 use crate::source::Tree;
 use attribution::{Attribution, Introduced};
 use group::{Area, GroupKey};
@@ -305,24 +306,32 @@ pub struct Options {
 }
 
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
-pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
+/// The checklist of OLD → NEW, revisions or snapshot files (a snapshot has no history to
+/// attribute items to, and no MAINTAINERS or ledger to read).
+pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
-    let report = match &opts.merged_arches {
-        Some(arches) => {
-            crate::all_arches::diff_cached(old, new, arches, opts.pipeline.kms, &cache)?
+    let trees = old.tree().zip(new.tree());
+    let report = match (&opts.merged_arches, trees) {
+        (Some(arches), Some((o, n))) => {
+            crate::all_arches::diff_cached(o, n, arches, opts.pipeline.kms, &cache)?
         }
-        None => pipeline::diff_trees_cached(old, new, &opts.pipeline, &cache)?,
+        (Some(_), None) => return Err(Error::SnapshotAllArches),
+        (None, _) => crate::snapshot::diff(old, new, &opts.pipeline, &cache, false)?,
     };
-    let attribution = if opts.attribution {
-        let changes = needs_userspace(&report, &opts.areas);
-        attribution::attribute(old, new, &changes, &cache).map_err(|e| e.to_string())
-    } else {
-        Err("not requested (--no-attribution)".to_string())
+    let attribution = match (opts.attribution, trees) {
+        (false, _) => Err("not requested (--no-attribution)".to_string()),
+        (true, None) => Err("a snapshot file has no history".to_string()),
+        (true, Some((o, n))) => {
+            let changes = needs_userspace(&report, &opts.areas);
+            attribution::attribute(o, n, &changes, &cache).map_err(|e| e.to_string())
+        }
     };
-    let maintainers = new
-        .read_path("MAINTAINERS")?
-        .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
-    let ledger = read_ledger(Some(new), opts.ledger.as_deref())?;
+    let maintainers = match new.tree() {
+        Some(tree) => tree.read_path("MAINTAINERS")?,
+        None => None,
+    }
+    .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
+    let ledger = read_ledger(new.tree(), opts.ledger.as_deref())?;
     Ok(build(&Inputs {
         report: &report,
         ledger: ledger.as_ref(),
