@@ -39,6 +39,18 @@ pub struct Checked<'r> {
     pub problem: Option<String>,
 }
 
+impl Checked<'_> {
+    /// `ID CHANGE (RULE)`, and why a matching ledger entry does not clear it.
+    fn describe(&self) -> String {
+        let c = self.change;
+        let mut s = format!("{} {} ({})", c.id, c.change.as_str(), c.rule);
+        if let Some(p) = &self.problem {
+            s.push_str(&format!("; {p}"));
+        }
+        s
+    }
+}
+
 pub struct Verdict<'r> {
     pub fail_on: FailOn,
     pub checked: Vec<Checked<'r>>,
@@ -132,16 +144,10 @@ pub fn summary(v: &Verdict) -> String {
     for c in v.failing() {
         let ch = c.change;
         out.push_str(&format!(
-            "uapi-diff: gate: {}:{}: {} {} ({}){}\n",
+            "uapi-diff: gate: {}:{}: {}\n",
             ch.file,
             ch.line,
-            ch.id,
-            ch.change.as_str(),
-            ch.rule,
-            c.problem
-                .as_deref()
-                .map(|p| format!("; {p}"))
-                .unwrap_or_default()
+            c.describe()
         ));
     }
     for f in &v.stale {
@@ -188,16 +194,7 @@ pub fn junit(report: &DiffReport, v: &Verdict) -> String {
                 file: ch.file.clone(),
                 line: ch.line,
                 failure: c.cleared_by.is_none().then(|| Failure {
-                    message: format!(
-                        "{} {} ({}){}",
-                        ch.id,
-                        ch.change.as_str(),
-                        ch.rule,
-                        c.problem
-                            .as_deref()
-                            .map(|p| format!("; {p}"))
-                            .unwrap_or_default()
-                    ),
+                    message: c.describe(),
                     kind: severity(ch).to_string(),
                     text,
                 }),

@@ -83,6 +83,30 @@ fn every_fixture_diffs_the_same_against_a_snapshot_on_either_side() {
     }
 }
 
+/// drm-basic's trees, and OLD's snapshot in a scratch directory.
+struct DrmBasic {
+    old: tempfile::TempDir,
+    new: tempfile::TempDir,
+    scratch: tempfile::TempDir,
+    snap: std::path::PathBuf,
+}
+
+impl DrmBasic {
+    fn new() -> DrmBasic {
+        let old = common::fixture_tree("drm-basic", "old");
+        let new = common::fixture_tree("drm-basic", "new");
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let snap = scratch.path().join("uapi.snapshot");
+        std::fs::write(&snap, snapshot_text(old.path())).expect("write");
+        DrmBasic {
+            old,
+            new,
+            scratch,
+            snap,
+        }
+    }
+}
+
 fn bad_snapshot(text: &str) -> String {
     snapshot::parse("uapi.snapshot", text)
         .err()
@@ -191,11 +215,12 @@ fn acceptance(id: &str, accepted_by: Option<&str>) -> String {
 
 #[test]
 fn the_gate_fails_on_unaccepted_breaks_only_and_reports_stale_acceptances() {
-    let old = common::fixture_tree("drm-basic", "old");
-    let new = common::fixture_tree("drm-basic", "new");
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let snap = scratch.path().join("uapi.snapshot");
-    std::fs::write(&snap, snapshot_text(old.path())).expect("write");
+    let DrmBasic {
+        old,
+        new,
+        scratch,
+        snap,
+    } = DrmBasic::new();
     let (snap, new_dir) = (snap.to_str().unwrap(), new.path().to_str().unwrap());
     let ledger = scratch.path().join("ledger.toml");
     let ledger_arg = ledger.to_str().unwrap();
@@ -294,11 +319,12 @@ fn the_gate_fails_on_unaccepted_breaks_only_and_reports_stale_acceptances() {
 
 #[test]
 fn update_writes_the_new_snapshot_over_the_old_one() {
-    let old = common::fixture_tree("drm-basic", "old");
-    let new = common::fixture_tree("drm-basic", "new");
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let snap = scratch.path().join("uapi.snapshot");
-    std::fs::write(&snap, snapshot_text(old.path())).expect("write");
+    let DrmBasic {
+        old,
+        new,
+        scratch: _scratch,
+        snap,
+    } = DrmBasic::new();
     let (snap_arg, new_dir) = (snap.to_str().unwrap(), new.path().to_str().unwrap());
     let o = run(&[
         "diff",
@@ -412,11 +438,12 @@ fn real_kernel_snapshots_stand_in_for_their_revisions() {
 
 #[test]
 fn checklist_and_history_take_a_snapshot_for_a_revision() {
-    let old = common::fixture_tree("drm-basic", "old");
-    let new = common::fixture_tree("drm-basic", "new");
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let snap = scratch.path().join("uapi.snapshot");
-    std::fs::write(&snap, snapshot_text(old.path())).expect("write");
+    let DrmBasic {
+        old,
+        new,
+        scratch: _scratch,
+        snap,
+    } = DrmBasic::new();
     let (old_dir, new_dir, snap) = (
         old.path().to_str().unwrap(),
         new.path().to_str().unwrap(),
