@@ -1,10 +1,10 @@
 //! The diff's output records: one `Change` per added, removed or changed item. These types are the
 //! JSON contract documented in the README; fields may be added, never renamed or removed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What kind of uAPI item a change is about.
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     Header,
@@ -131,7 +131,7 @@ pub enum Facts {
     },
 }
 
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BitField {
     /// Bits from the start of the record, as DWARF's `DW_AT_data_bit_offset` counts them: from
     /// each byte's least significant bit on little-endian targets, its most significant bit on

@@ -2,10 +2,12 @@
 //! Exit status: 0 no change (or success), 1 changes found / check failed, 2 error.
 
 use crate::error::Error;
+use crate::gate::{self, FailOn};
 use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
 use crate::source::layout::LayoutKind;
+use crate::snapshot::{self, Side};
 use crate::source::Tree;
 use crate::{all_arches, history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -69,6 +71,17 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// JUnit XML: one test case per change `--fail-on` checks (default any).
+    Junit,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    Text,
+    Json,
+    Markdown,
+    /// The snapshot file format (README, "Snapshots"): commit it, diff against it.
+    Snapshot,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -89,6 +102,17 @@ pub enum Command {
         series: SeriesArg,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// CI gate: exit 1 only for these changes, unless the ledger accepts them (default: exit 1
+        /// on any change).
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// The ledger of accepted breaks and evidence (default: Documentation/gpu/uapi-ledger.toml
+        /// in NEW's tree, if any).
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
+        #[arg(long)]
+        update: bool,
         #[command(flatten)]
         arches: AllArches,
         #[command(flatten)]
@@ -98,7 +122,7 @@ pub enum Command {
     Dump {
         rev: String,
         #[arg(long, value_enum, default_value = "json")]
-        format: Format,
+        format: DumpFormat,
         #[command(flatten)]
         common: Common,
     },
@@ -171,6 +195,8 @@ pub enum ChecklistFormat {
     Json,
     Sarif,
     Github,
+    /// JUnit XML: one test case per item, failing while it lacks evidence.
+    Junit,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -257,23 +283,29 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             new,
             series,
             format,
+            fail_on,
+            ledger,
+            update,
             arches,
             common,
         } => {
             let opts = options(&common)?;
-            let old_tree = open(&common, &old, 0)?;
-            let applied = open_new(&common, &old, new.as_deref(), &series)?;
-            let new_tree = &applied.tree;
-            let new = new_tree.label();
+            let old_side = open_side(&common, &old, 0)?;
+            let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;
+            let new = side_label(&new_side);
             let spinner = progress::spinner(format!("diffing {old} → {new}"));
-            let report = if arches.all_arches {
-                all_arches::diff(&old_tree, new_tree, &all_arches::every_arch(), opts.kms)
-            } else {
-                pipeline::diff_trees(&old_tree, new_tree, &opts)
+            let report = match (arches.all_arches, old_side.tree(), new_side.tree()) {
+                (true, Some(o), Some(n)) => {
+                    all_arches::diff(o, n, &all_arches::every_arch(), opts.kms)
+                }
+                (true, _, _) => Err(Error::SnapshotAllArches),
+                (false, _, _) => {
+                    snapshot::diff(&old_side, &new_side, &opts, &Default::default(), update)
+                }
             };
             spinner.finish_and_clear();
             let mut report = report?;
-            if let Some(touched) = &applied.touched {
+            if let Some(touched) = &touched {
                 crate::series::retain_touched(&mut report.notes, touched);
             }
             if report.old.commit.is_some() && report.old.commit == report.new.commit {
@@ -281,13 +313,28 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
             warn(&report.notes);
             let color = use_color(&common);
+            let gated = fail_on.is_some() || format == Format::Junit;
+            let ledger = match gated {
+                true => crate::checklist::read_ledger(new_side.tree(), ledger.as_deref())?,
+                false => None,
+            };
+            let verdict = gate::check(&report, ledger.as_ref(), fail_on.unwrap_or(FailOn::Any));
             let text = match format {
                 Format::Text => report::text(&report, color),
                 Format::Json => report::json(&report),
                 Format::Markdown => report::markdown(&report),
+                Format::Junit => gate::junit(&report, &verdict),
             };
             emit(&common, &text)?;
-            Ok(if report.changes.is_empty() { 0 } else { 1 })
+            if update {
+                eprintln!("uapi-diff: updated snapshot {old} to {new}");
+                return Ok(0);
+            }
+            if fail_on.is_none() {
+                return Ok(if report.changes.is_empty() { 0 } else { 1 });
+            }
+            eprint!("{}", gate::summary(&verdict));
+            Ok(if verdict.passed() { 0 } else { 1 })
         }
         Command::Dump {
             rev,
@@ -306,8 +353,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             )?;
             warn(&snap.notes);
             let text = match format {
-                Format::Json => report::dump_json(&snap),
-                Format::Text | Format::Markdown => report::dump_text(&snap),
+                DumpFormat::Json => report::dump_json(&snap),
+                DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap),
+                DumpFormat::Snapshot => crate::snapshot::write(&snap),
             };
             emit(&common, &text)?;
             Ok(0)
@@ -323,14 +371,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             arches,
             common,
         } => {
-            let new = open_new(&common, &old, new.as_deref(), &series)?;
-            let cl = checklist(&old, &new.tree, ledger, &select, arches.all_arches, &common)?;
+            let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
+            let cl = checklist(&old, &new, ledger, &select, arches.all_arches, &common)?;
             let text = match format {
                 ChecklistFormat::Markdown => crate::checklist::markdown(&cl),
                 ChecklistFormat::Text => crate::checklist::text(&cl),
                 ChecklistFormat::Json => crate::checklist::json(&cl),
                 ChecklistFormat::Sarif => crate::checklist::sarif(&cl),
                 ChecklistFormat::Github => crate::checklist::github(&cl),
+                ChecklistFormat::Junit => crate::junit::checklist(&cl),
             };
             emit(&common, &text)?;
             for f in cl.stale.iter().chain(&cl.warnings) {
@@ -369,8 +418,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                     common,
                 },
         } => {
-            let new = open_new(&common, &old, new.as_deref(), &series)?;
-            let cl = checklist(&old, &new.tree, None, &select, false, &common)?;
+            let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
+            let cl = checklist(&old, &new, None, &select, false, &common)?;
             emit(&common, &crate::checklist::ledger_skeleton(&cl))?;
             Ok(0)
         }
@@ -382,7 +431,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let opts = options(&common)?;
             let trees = revs
                 .iter()
-                .map(|r| Tree::open(&common.repo, r))
+                .map(|r| open_side(&common, r, 0))
                 .collect::<Result<Vec<_>, _>>()?;
             let bar = progress::bar(trees.len() as u64, "revisions".to_string());
             let walked = history::walk(&trees, &opts, &|done| bar.set_position(done as u64));
@@ -496,25 +545,32 @@ fn warn(notes: &[report::Note]) {
     }
 }
 
-/// NEW: a revision, or OLD with `--series` applied (its skipped patches noted on standard error).
+/// NEW: a revision, directory or snapshot file, or OLD with `--series` applied (its skipped
+/// patches noted on standard error), with the files the series touches.
 fn open_new(
     common: &Common,
     old: &str,
     new: Option<&str>,
     series: &SeriesArg,
-) -> Result<crate::series::Applied, Error> {
-    let applied = crate::series::open_new(old, new, series.series.as_deref(), |spec, side| {
-        open(common, spec, side)
-    })?;
-    for patch in &applied.skipped {
-        eprintln!("uapi-diff: note: {patch} touches no file uapi-diff reads: skipped");
+) -> Result<(Side, Option<std::collections::BTreeSet<String>>), Error> {
+    match (new, series.series.as_deref()) {
+        (_, Some(patches)) => {
+            let applied = crate::series::apply(open(common, old, 0)?, &crate::series::read(patches)?)?;
+            for patch in &applied.skipped {
+                eprintln!("uapi-diff: note: {patch} touches no file uapi-diff reads: skipped");
+            }
+            Ok((Side::Tree(applied.tree), Some(applied.touched)))
+        }
+        (Some(new), None) => Ok((open_side(common, new, 1)?, None)),
+        (None, None) => Err(Error::Series(
+            "no NEW revision and no --series PATCHES".to_string(),
+        )),
     }
-    Ok(applied)
 }
 
 fn checklist(
     old: &str,
-    new_tree: &Tree,
+    new_side: &Side,
     ledger: Option<PathBuf>,
     select: &ChecklistSelect,
     all_arches: bool,
@@ -527,8 +583,8 @@ fn checklist(
         attribution: !select.no_attribution,
         areas: select.area.clone(),
     };
-    let old_tree = open(common, old, 0)?;
-    crate::checklist::run(&old_tree, new_tree, &opts)
+    let old_side = open_side(common, old, 0)?;
+    crate::checklist::run(&old_side, new_side, &opts)
 }
 
 /// Opens side `side` (0 old, 1 new) with the `--layout` it is given: one `--layout` applies to
@@ -540,6 +596,23 @@ fn open(common: &Common, spec: &str, side: usize) -> Result<Tree, Error> {
         per_side => per_side.get(side).copied(),
     };
     Ok(tree.with_layout(layout))
+}
+
+/// A revision argument: a snapshot file, else a revision or directory opened as [`open`] does.
+fn open_side(common: &Common, spec: &str, side: usize) -> Result<Side, Error> {
+    if snapshot::is_snapshot_path(spec) {
+        Ok(Side::Snapshot(PathBuf::from(spec)))
+    } else {
+        Ok(Side::Tree(open(common, spec, side)?))
+    }
+}
+
+/// How a side is named in messages: the spec as given, or the series' `BASE + PATCHES`.
+fn side_label(side: &Side) -> String {
+    match side {
+        Side::Tree(tree) => tree.label().to_string(),
+        Side::Snapshot(path) => path.display().to_string(),
+    }
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

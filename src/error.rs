@@ -21,6 +21,19 @@ pub enum Error {
     /// subject), the file and the line.
     #[error("{0}")]
     Series(String),
+    /// A snapshot file that cannot be read (line 0: the file as a whole).
+    #[error("snapshot {file}:{line}: {reason}")]
+    Snapshot {
+        file: String,
+        line: u32,
+        reason: String,
+    },
+    #[error("--all-arches diffs revisions: a snapshot file holds one arch")]
+    SnapshotAllArches,
+    #[error(
+        "--update writes a snapshot file over OLD, and `{0}` is a revision, not a snapshot file"
+    )]
+    UpdateNeedsSnapshot(String),
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

@@ -7,6 +7,7 @@ use crate::change::ChangeKind;
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
 use crate::report::{Revision, Summary};
+use crate::snapshot::Side;
 use crate::source::Tree;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -37,9 +38,10 @@ pub struct History {
     pub parsed_headers: usize,
 }
 
-/// Walks `trees` in order. `progress` is told how many revisions are done after each batch.
+/// Walks `sides` (revisions or snapshot files) in order. `progress` is told how many revisions
+/// are done after each batch.
 pub fn walk(
-    trees: &[Tree],
+    sides: &[Side],
     opts: &Options,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<History, Error> {
@@ -48,21 +50,17 @@ pub fn walk(
     let mut steps = Vec::new();
     let mut prev: Option<Snapshot> = None;
     let mut done = 0;
-    for chunk in trees.chunks(batch) {
-        let listed = chunk
-            .iter()
-            .map(|t| pipeline::list_headers(t, opts))
-            .collect::<Result<Vec<_>, Error>>()?;
-        for (tree, (entries, _)) in chunk.iter().zip(&listed) {
-            cache.headers(tree, entries)?;
+    for chunk in sides.chunks(batch) {
+        let trees: Vec<&Tree> = chunk.iter().filter_map(Side::tree).collect();
+        for tree in &trees {
+            let (entries, _) = pipeline::list_headers(tree, opts)?;
+            cache.headers(tree, &entries)?;
         }
         let snaps = chunk
             .par_iter()
-            .zip(listed)
-            .map(|(tree, (entries, notes))| pipeline::snapshot(tree, &entries, notes, &cache, opts))
+            .map(|side| side.snapshot(opts, &cache))
             .collect::<Result<Vec<_>, Error>>()?;
-        if opts.kms {
-            let last = chunk.last().expect("chunks are not empty");
+        if let (true, Some(last)) = (opts.kms, trees.last()) {
             cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
         }
         for snap in snaps {

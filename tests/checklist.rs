@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use uapi_diff::checklist::{self, attribution, ledger::Ledger, Checklist, Options};
 use uapi_diff::pipeline::{self, ParseCache};
+use uapi_diff::snapshot::Side;
 use uapi_diff::source::Tree;
 
 fn settings() -> insta::Settings {
@@ -250,8 +251,8 @@ fn options(ledger: Option<&Path>) -> Options {
 }
 
 fn checklist_of(h: &History, opts: &Options) -> Checklist {
-    let old = Tree::open(h.path(), "old").expect("old");
-    let new = Tree::open(h.path(), "new").expect("new");
+    let old = Side::Tree(Tree::open(h.path(), "old").expect("old"));
+    let new = Side::Tree(Tree::open(h.path(), "new").expect("new"));
     checklist::run(&old, &new, opts).expect("checklist runs")
 }
 

@@ -18,6 +18,10 @@ pub enum Status {
     Merged,
     /// No userspace is required, with a reason (e.g. the drm_fourcc.h waiver).
     Waived,
+    /// A breaking change accepted on purpose, with a reason and who accepted it: it does not fail
+    /// `diff --fail-on` (README, "CI gate"). Not evidence of userspace.
+    #[serde(rename = "accepted-break")]
+    AcceptedBreak,
 }
 
 impl Status {
@@ -27,6 +31,7 @@ impl Status {
             Status::Proposed => "proposed",
             Status::Merged => "merged",
             Status::Waived => "waived",
+            Status::AcceptedBreak => "accepted-break",
         }
     }
 }
@@ -52,6 +57,7 @@ struct RawEntry {
     reviewer: Option<String>,
     reason: Option<String>,
     note: Option<String>,
+    accepted_by: Option<String>,
 }
 
 /// One recorded piece of evidence, as shown next to the items it covers.
@@ -65,6 +71,9 @@ pub struct Evidence {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `accepted-break` entries: who accepted the break.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<String>,
     /// The ledger id (or pattern) that matched, and its line.
     pub ledger_id: String,
     pub ledger_line: u32,
@@ -76,12 +85,18 @@ impl Evidence {
         match self.status {
             Status::Todo => Some("no evidence recorded yet (status = \"todo\")"),
             Status::Proposed | Status::Merged if self.links.is_empty() => Some("no userspace link"),
-            Status::Waived if self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) => {
-                Some("waived without a reason")
+            Status::Waived if blank(&self.reason) => Some("waived without a reason"),
+            Status::AcceptedBreak if blank(&self.reason) => Some("break accepted without a reason"),
+            Status::AcceptedBreak if blank(&self.accepted_by) => {
+                Some("break accepted without `accepted_by`")
             }
             _ => None,
         }
     }
+}
+
+fn blank(text: &Option<String>) -> bool {
+    text.as_deref().is_none_or(|t| t.trim().is_empty())
 }
 
 /// One id (or pattern) of the ledger, with the evidence it points to.
@@ -125,6 +140,7 @@ impl Ledger {
                 reviewer: raw.reviewer,
                 reason: raw.reason,
                 note: raw.note,
+                accepted_by: raw.accepted_by,
                 ledger_id: first.get_ref().clone(),
                 ledger_line: line_of(first.span().start),
             });
@@ -139,13 +155,27 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// The evidence for an item id: an exact id first, else the first matching wildcard.
+    /// The userspace evidence for an item id: an exact id first, else the first matching
+    /// wildcard. Accepted breaks are no evidence and are not looked at.
     pub fn lookup(&self, id: &str) -> Option<(&Pattern, Evidence)> {
-        let exact = self.patterns.iter().find(|p| p.id == id);
+        self.find(id, |p| !self.is_acceptance(p))
+    }
+
+    /// The acceptance of a break for an item id (`status = "accepted-break"`), matched as `lookup`.
+    pub fn acceptance(&self, id: &str) -> Option<(&Pattern, Evidence)> {
+        self.find(id, |p| self.is_acceptance(p))
+    }
+
+    /// Whether a pattern belongs to an `accepted-break` entry.
+    pub fn is_acceptance(&self, pattern: &Pattern) -> bool {
+        self.entries[pattern.entry].status == Status::AcceptedBreak
+    }
+
+    fn find(&self, id: &str, wanted: impl Fn(&Pattern) -> bool) -> Option<(&Pattern, Evidence)> {
+        let mut patterns = self.patterns.iter().filter(|p| wanted(p));
+        let exact = patterns.clone().find(|p| p.id == id);
         let pattern = exact.or_else(|| {
-            self.patterns
-                .iter()
-                .find(|p| p.id.contains('*') && wildcard(p.id.as_bytes(), id.as_bytes()))
+            patterns.find(|p| p.id.contains('*') && wildcard(p.id.as_bytes(), id.as_bytes()))
         })?;
         let mut evidence = self.entries[pattern.entry].clone();
         evidence.ledger_id = pattern.id.clone();

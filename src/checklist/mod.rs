@@ -17,6 +17,7 @@ use crate::change::{Change, ChangeKind, ItemKind};
 use crate::error::Error;
 use crate::pipeline::{self, ParseCache};
 use crate::report::{DiffReport, Revision};
+use crate::snapshot::Side;
 use crate::source::Tree;
 use attribution::{Attribution, Introduced};
 use group::{Area, GroupKey};
@@ -202,6 +203,8 @@ pub fn build(inputs: &Inputs) -> Checklist {
             l.patterns
                 .iter()
                 .filter(|p| !used_patterns.contains(&(p.id.clone(), p.line)))
+                // Accepted breaks are the diff gate's: `diff --fail-on` reports their staleness.
+                .filter(|p| !l.is_acceptance(p))
                 .map(|p| Finding {
                     file: l.source.clone(),
                     line: p.line,
@@ -314,24 +317,32 @@ pub struct Options {
 }
 
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
-pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
+/// The checklist of OLD → NEW, revisions or snapshot files (a snapshot has no history to
+/// attribute items to, and no MAINTAINERS or ledger to read).
+pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
-    let report = match &opts.merged_arches {
-        Some(arches) => {
-            crate::all_arches::diff_cached(old, new, arches, opts.pipeline.kms, &cache)?
+    let trees = old.tree().zip(new.tree());
+    let report = match (&opts.merged_arches, trees) {
+        (Some(arches), Some((o, n))) => {
+            crate::all_arches::diff_cached(o, n, arches, opts.pipeline.kms, &cache)?
         }
-        None => pipeline::diff_trees_cached(old, new, &opts.pipeline, &cache)?,
+        (Some(_), None) => return Err(Error::SnapshotAllArches),
+        (None, _) => crate::snapshot::diff(old, new, &opts.pipeline, &cache, false)?,
     };
-    let attribution = if opts.attribution {
-        let changes = needs_userspace(&report, &opts.areas);
-        attribution::attribute(old, new, &changes, &cache).map_err(|e| e.to_string())
-    } else {
-        Err("not requested (--no-attribution)".to_string())
+    let attribution = match (opts.attribution, trees) {
+        (false, _) => Err("not requested (--no-attribution)".to_string()),
+        (true, None) => Err("a snapshot file has no history".to_string()),
+        (true, Some((o, n))) => {
+            let changes = needs_userspace(&report, &opts.areas);
+            attribution::attribute(o, n, &changes, &cache).map_err(|e| e.to_string())
+        }
     };
-    let maintainers = new
-        .read_path("MAINTAINERS")?
-        .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
-    let ledger = read_ledger(new, opts.ledger.as_deref())?;
+    let maintainers = match new.tree() {
+        Some(tree) => tree.read_path("MAINTAINERS")?,
+        None => None,
+    }
+    .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
+    let ledger = read_ledger(new.tree(), opts.ledger.as_deref())?;
     Ok(build(&Inputs {
         report: &report,
         ledger: ledger.as_ref(),
@@ -341,7 +352,11 @@ pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
     }))
 }
 
-fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledger>, Error> {
+/// The ledger at `path`, else the one in NEW's tree (`ledger::DEFAULT_PATH`), if any.
+pub fn read_ledger(
+    new: Option<&Tree>,
+    path: Option<&std::path::Path>,
+) -> Result<Option<Ledger>, Error> {
     let (source, text) = match path {
         Some(p) => {
             let source = p.display().to_string();
@@ -351,7 +366,11 @@ fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledg
             })?;
             (source, text)
         }
-        None => match new.read_path(ledger::DEFAULT_PATH)? {
+        None => match new
+            .map(|t| t.read_path(ledger::DEFAULT_PATH))
+            .transpose()?
+            .flatten()
+        {
             Some(bytes) => (
                 ledger::DEFAULT_PATH.to_string(),
                 String::from_utf8_lossy(&bytes).into_owned(),

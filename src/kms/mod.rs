@@ -19,7 +19,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use diff::diff;
 pub use grep::literal_names_by_grep;
@@ -35,7 +35,7 @@ pub struct SourceFile<'a> {
 pub type EvalFn<'a> = &'a (dyn Fn(&str, &str) -> Option<i128> + Sync);
 
 /// The property's uAPI type. `drm_property_create_bool` is a range 0..1 at the uAPI.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PropertyKind {
     Range,
@@ -62,7 +62,7 @@ impl PropertyKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Property {
     pub name: String,
     /// `core` for files directly in drivers/gpu/drm (and the display/ helper library), else the
@@ -85,11 +85,11 @@ pub struct Property {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
     /// Other places the same (owner, name) is created: `file:line`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_sites: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
 pub struct PropertyValue {
     pub name: String,
     pub value: Option<i128>,
@@ -129,7 +129,7 @@ pub struct KmsModel {
 }
 
 /// What a reviewer compares for one property (the `Facts::Property` payload).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
 pub struct PropertyFacts {
     #[serde(rename = "type")]
     pub kind: PropertyKind,

@@ -89,9 +89,10 @@ pub fn findings(
                 continue;
             }
         };
-        let Some(touched) = applied.touched.filter(|t| !t.is_empty()) else {
+        let touched = &applied.touched;
+        if touched.is_empty() {
             continue;
-        };
+        }
         let report = pipeline::diff_trees(&old, &applied.tree, opts)?;
         let evidence: Vec<String> = trailers(&patch.mail.message)
             .into_iter()

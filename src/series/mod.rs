@@ -139,32 +139,10 @@ pub fn parse<'a>(
 pub struct Applied {
     /// The base with the series applied (its label: `BASE + PATCHES`).
     pub tree: Tree,
-    /// The files uapi-diff reads that the series touches (`None` from `open_new` for a NEW that
-    /// is a revision).
-    pub touched: Option<BTreeSet<String>>,
+    /// The files uapi-diff reads that the series touches.
+    pub touched: BTreeSet<String>,
     /// Patches that touch no file uapi-diff reads, not applied.
     pub skipped: Vec<String>,
-}
-
-/// The NEW side of a run: revision `new`, or `base` with the series at `series` applied. `open`
-/// opens a revision or directory as side 0 (OLD) or 1 (NEW), with the layout asked for it.
-pub fn open_new(
-    base: &str,
-    new: Option<&str>,
-    series: Option<&str>,
-    open: impl Fn(&str, usize) -> Result<Tree, Error>,
-) -> Result<Applied, Error> {
-    match (new, series) {
-        (_, Some(series)) => apply(open(base, 0)?, &read(series)?),
-        (Some(new), None) => Ok(Applied {
-            tree: open(new, 1)?,
-            touched: None,
-            skipped: Vec::new(),
-        }),
-        (None, None) => Err(Error::Series(
-            "no NEW revision and no --series PATCHES".to_string(),
-        )),
-    }
 }
 
 /// Applies `series` to `base` in memory, as `git am` would, to the files uapi-diff reads. A hunk
@@ -204,7 +182,7 @@ pub fn apply(base: Tree, series: &Series) -> Result<Applied, Error> {
             }),
         });
     }
-    let touched = Some(files.keys().cloned().collect());
+    let touched = files.keys().cloned().collect();
     let label = format!("{} + {}", base.label(), series.source);
     let tree = Tree::patched(
         base,
