@@ -120,6 +120,21 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// uAPI without users: the DRM and accel items at REV (or added since --since) that no
+    /// --userspace tree uses, grouped as the checklist groups them.
+    Audit {
+        rev: String,
+        /// Only the items added since this revision.
+        #[arg(long)]
+        since: Option<String>,
+        /// A userspace source tree to find uses in (repeatable).
+        #[arg(long, value_name = "DIR", required = true)]
+        userspace: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters and the document it comes from.
@@ -143,6 +158,9 @@ pub struct ChecklistSelect {
     /// Only these areas (repeatable; default all).
     #[arg(long, value_enum)]
     area: Vec<crate::checklist::group::Area>,
+    /// A userspace source tree (Mesa, libdrm, IGT…) to find each item's uses in (repeatable).
+    #[arg(long, value_name = "DIR")]
+    userspace: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -318,6 +336,27 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let changed = walked.steps.iter().any(|s| !s.kinds.is_empty());
             Ok(if changed { 1 } else { 0 })
         }
+        Command::Audit {
+            rev,
+            since,
+            userspace,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let at = Tree::open(&common.repo, &rev)?;
+            let since = since.map(|s| Tree::open(&common.repo, &s)).transpose()?;
+            let audit = crate::userspace::audit::run(&at, since.as_ref(), &opts, &userspace)?;
+            for t in &audit.userspace {
+                warn_userspace(t);
+            }
+            let text = match format {
+                HistoryFormat::Text => crate::userspace::audit::text(&audit),
+                HistoryFormat::Json => crate::userspace::audit::json(&audit),
+            };
+            emit(&common, &text)?;
+            Ok(0)
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in crate::rules::CATALOG {
@@ -381,10 +420,21 @@ fn checklist(
         ledger,
         attribution: !select.no_attribution,
         areas: select.area.clone(),
+        userspace: select.userspace.clone(),
     };
     let old_tree = Tree::open(&common.repo, old)?;
     let new_tree = Tree::open(&common.repo, new)?;
-    crate::checklist::run(&old_tree, &new_tree, &opts)
+    let cl = crate::checklist::run(&old_tree, &new_tree, &opts)?;
+    for t in cl.userspace.iter().flatten() {
+        warn_userspace(t);
+    }
+    Ok(cl)
+}
+
+fn warn_userspace(tree: &crate::userspace::TreeInfo) {
+    for w in &tree.warnings {
+        eprintln!("uapi-diff: warning: --userspace {}: {w}", tree.path);
+    }
 }
 
 /// Colour only for a terminal on standard output, and never with NO_COLOR set.

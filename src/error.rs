@@ -12,6 +12,8 @@ pub enum Error {
     UnknownArch(String, String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
+    #[error("--userspace {path}: {reason}")]
+    Userspace { path: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

@@ -43,6 +43,9 @@ pub struct Checklist {
     pub stale: Vec<Finding>,
     /// Links to forks instead of the canonical upstream project, and similar.
     pub warnings: Vec<Finding>,
+    /// `--userspace` only: the trees scanned for uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userspace: Option<Vec<crate::userspace::TreeInfo>>,
 }
 
 #[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -111,6 +114,9 @@ pub struct Item {
     /// `--all-arches` only: the arches the item holds for, as in the diff's JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arches: Option<Vec<String>>,
+    /// `--userspace` only: the item's uses in each tree (`userspace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses: Option<Vec<crate::userspace::Uses>>,
 }
 
 /// Something about a place: a ledger line, or an item's declaration.
@@ -236,6 +242,7 @@ pub fn build(inputs: &Inputs) -> Checklist {
         groups,
         stale,
         warnings: warnings.into_iter().collect(),
+        userspace: None,
     }
 }
 
@@ -273,6 +280,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
             .ok()
             .and_then(|a| a.by_id.get(&c.id).cloned()),
         arches: c.arches.clone(),
+        uses: None,
     }
 }
 
@@ -300,6 +308,8 @@ pub struct Options {
     pub ledger: Option<PathBuf>,
     pub attribution: bool,
     pub areas: Vec<Area>,
+    /// `--userspace`: source trees to find each item's uses in.
+    pub userspace: Vec<PathBuf>,
 }
 
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
@@ -321,13 +331,17 @@ pub fn run(old: &Tree, new: &Tree, opts: &Options) -> Result<Checklist, Error> {
         .read_path("MAINTAINERS")?
         .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
     let ledger = read_ledger(new, opts.ledger.as_deref())?;
-    Ok(build(&Inputs {
+    let mut checklist = build(&Inputs {
         report: &report,
         ledger: ledger.as_ref(),
         attribution: attribution.as_ref().map_err(Clone::clone),
         maintainers: maintainers.as_ref(),
         areas: &opts.areas,
-    }))
+    });
+    if !opts.userspace.is_empty() {
+        crate::userspace::annotate(&mut checklist, &opts.userspace)?;
+    }
+    Ok(checklist)
 }
 
 fn read_ledger(new: &Tree, path: Option<&std::path::Path>) -> Result<Option<Ledger>, Error> {
