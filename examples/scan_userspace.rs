@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use uapi_diff::checklist::{self, Options};
 use uapi_diff::source::Tree;
-use uapi_diff::userspace::{self, Query};
+use uapi_diff::userspace;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,12 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &Tree::open(Path::new(repo), new)?,
         &opts,
     )?;
-    let queries: Vec<Query> = cl
-        .groups
-        .iter()
-        .flat_map(|g| &g.items)
-        .map(Query::of_item)
-        .collect();
+    let queries = userspace::queries(&cl);
     let dir = PathBuf::from(dir);
     let mut times = Vec::new();
     let mut scan = None;

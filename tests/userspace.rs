@@ -308,11 +308,14 @@ fn code_files(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// Names to the items they stand for: (id, role, parent).
+type Roles = HashMap<String, Vec<(String, &'static str, Option<String>)>>;
+
 /// Every item's uses by the plain scan: (item id → places `file:line`).
 fn plain_scan(igt: &Path, items: &[&Value]) -> BTreeMap<String, BTreeSet<(String, u32)>> {
     // Names to items: (id, role), role "name", "member" (with parent), "literal", "value", "header".
-    let mut idents: HashMap<String, Vec<(String, &str, Option<String>)>> = HashMap::new();
-    let mut literals: HashMap<String, Vec<(String, &str, Option<String>)>> = HashMap::new();
+    let mut idents: Roles = HashMap::new();
+    let mut literals: Roles = HashMap::new();
     let mut headers: HashMap<String, Vec<String>> = HashMap::new();
     let mut declared_names: BTreeSet<String> = BTreeSet::new();
     for i in items {

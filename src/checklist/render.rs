@@ -38,13 +38,7 @@ fn sources_line(cl: &Checklist) -> String {
     };
     let mut line = format!("Ledger: {ledger}. Attribution: {attribution}.");
     for t in cl.userspace.iter().flatten() {
-        line.push_str(&format!(
-            " Userspace: {} ({}, {} code files, {} items used).",
-            t.path,
-            t.kind.label(),
-            t.files,
-            t.items_used
-        ));
+        line.push_str(&format!(" Userspace: {}.", t.summary()));
     }
     line
 }

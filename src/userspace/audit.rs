@@ -134,13 +134,7 @@ pub fn text(a: &Audit) -> String {
         a.unused, a.items
     );
     for t in &a.userspace {
-        out.push_str(&format!(
-            "  {} ({}): {} files, {} items used\n",
-            t.path,
-            t.kind.label(),
-            t.files,
-            t.items_used
-        ));
+        out.push_str(&format!("  {}\n", t.summary()));
     }
     for g in &a.groups {
         if g.unused.is_empty() {

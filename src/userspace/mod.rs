@@ -126,6 +126,19 @@ pub struct TreeInfo {
     pub warnings: Vec<String>,
 }
 
+impl TreeInfo {
+    /// `DIR (test suite, 1074 code files, 184 items used)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({}, {} code files, {} items used)",
+            self.path,
+            self.kind.label(),
+            self.files,
+            self.items_used
+        )
+    }
+}
+
 /// One item's uses in one tree (`uses` in the checklist JSON).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Uses {
@@ -192,14 +205,18 @@ pub fn scan_tree(dir: &Path, queries: &[Query]) -> Result<TreeScan, Error> {
     Ok(scan)
 }
 
-/// `checklist --userspace DIR…`: each item's uses in each tree, and the trees in `userspace`.
-pub fn annotate(cl: &mut Checklist, dirs: &[PathBuf]) -> Result<(), Error> {
-    let queries: Vec<Query> = cl
-        .groups
+/// The checklist's items to look for, in its order.
+pub fn queries(cl: &Checklist) -> Vec<Query> {
+    cl.groups
         .iter()
         .flat_map(|g| &g.items)
         .map(Query::of_item)
-        .collect();
+        .collect()
+}
+
+/// `checklist --userspace DIR…`: each item's uses in each tree, and the trees in `userspace`.
+pub fn annotate(cl: &mut Checklist, dirs: &[PathBuf]) -> Result<(), Error> {
+    let queries = queries(cl);
     let scans = dirs
         .iter()
         .map(|d| scan_tree(d, &queries))
