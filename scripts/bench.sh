@@ -67,6 +67,17 @@ target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" | sed '
 target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" --no-kms | sed 's/^/baseline parse (uAPI only): /'
 echo "scripts/check-uapi.sh took 165 s on the same pair: $(awk -v f="$full" 'BEGIN {printf "%.0f", 165 / f}')× the median full diff"
 
+# --userspace: the scan of IGT for the v6.1 -> v6.12 checklist's items (target: at most 0.3 s added).
+igt_tar=${UAPI_DIFF_DATA:-../shared/data}/igt-gpu-tools-b3d809d5.tar.xz
+if [ -f "$igt_tar" ]; then
+  igt=cache/igt-gpu-tools-b3d809d5
+  [ -f "$igt/igt-gpu-tools/meson.build" ] || { mkdir -p "$igt" && tar xJf "$igt_tar" -C "$igt"; }
+  cargo build --release --locked --quiet --example scan_userspace
+  echo
+  target/release/examples/scan_userspace "$repo" v6.1 v6.12 "$igt/igt-gpu-tools" --runs "$runs" |
+    sed 's/^/userspace scan of IGT: /'
+fi
+
 hrepo=$(scripts/gen-history-repo.sh 20 "$repo" | tail -n 1)
 echo
 echo "| history, revisions | median wall (no KMS) | median wall (with KMS) |"

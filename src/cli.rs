@@ -177,6 +177,21 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// uAPI without users: the DRM and accel items at REV (or added since --since) that no
+    /// --userspace tree uses, grouped as the checklist groups them.
+    Audit {
+        rev: String,
+        /// Only the items added since this revision.
+        #[arg(long)]
+        since: Option<String>,
+        /// A userspace source tree to find uses in (repeatable).
+        #[arg(long, value_name = "DIR", required = true)]
+        userspace: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: HistoryFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Check commands for b4: one patch on standard input (README, "b4").
     B4 {
         #[command(subcommand)]
@@ -207,6 +222,9 @@ pub struct ChecklistSelect {
     /// Only these areas (repeatable; default all).
     #[arg(long, value_enum)]
     area: Vec<crate::checklist::group::Area>,
+    /// A userspace source tree (Mesa, libdrm, IGT…) to find each item's uses in (repeatable).
+    #[arg(long, value_name = "DIR")]
+    userspace: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -496,6 +514,27 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             emit(&common, &text)?;
             Ok(0)
         }
+        Command::Audit {
+            rev,
+            since,
+            userspace,
+            format,
+            common,
+        } => {
+            let opts = options(&common)?;
+            let at = open(&common, &rev, 1)?;
+            let since = since.map(|s| open(&common, &s, 0)).transpose()?;
+            let audit = crate::userspace::audit::run(&at, since.as_ref(), &opts, &userspace)?;
+            for t in &audit.userspace {
+                warn_userspace(t);
+            }
+            let text = match format {
+                HistoryFormat::Text => crate::userspace::audit::text(&audit),
+                HistoryFormat::Json => crate::userspace::audit::json(&audit),
+            };
+            emit(&common, &text)?;
+            Ok(0)
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in crate::rules::CATALOG.iter().chain(crate::rules::HINTS) {
@@ -582,9 +621,20 @@ fn checklist(
         ledger,
         attribution: !select.no_attribution,
         areas: select.area.clone(),
+        userspace: select.userspace.clone(),
     };
     let old_side = open_side(common, old, 0)?;
-    crate::checklist::run(&old_side, new_side, &opts)
+    let cl = crate::checklist::run(&old_side, new_side, &opts)?;
+    for t in cl.userspace.iter().flatten() {
+        warn_userspace(t);
+    }
+    Ok(cl)
+}
+
+fn warn_userspace(tree: &crate::userspace::TreeInfo) {
+    for w in &tree.warnings {
+        eprintln!("uapi-diff: warning: --userspace {}: {w}", tree.path);
+    }
 }
 
 /// Opens side `side` (0 old, 1 new) with the `--layout` it is given: one `--layout` applies to

@@ -34,6 +34,8 @@ pub enum Error {
         "--update writes a snapshot file over OLD, and `{0}` is a revision, not a snapshot file"
     )]
     UpdateNeedsSnapshot(String),
+    #[error("--userspace {path}: {reason}")]
+    Userspace { path: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
 }

@@ -28,3 +28,4 @@ pub mod series;
 pub mod snapshot;
 pub mod source;
 pub mod ts;
+pub mod userspace;

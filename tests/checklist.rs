@@ -247,6 +247,7 @@ fn options(ledger: Option<&Path>) -> Options {
         ledger: ledger.map(Path::to_path_buf),
         attribution: true,
         areas: Vec::new(),
+        userspace: Vec::new(),
     }
 }
 

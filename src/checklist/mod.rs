@@ -44,6 +44,9 @@ pub struct Checklist {
     pub stale: Vec<Finding>,
     /// Links to forks instead of the canonical upstream project, and similar.
     pub warnings: Vec<Finding>,
+    /// `--userspace` only: the trees scanned for uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userspace: Option<Vec<crate::userspace::TreeInfo>>,
 }
 
 #[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -115,6 +118,9 @@ pub struct Item {
     /// `--all-arches` only: the arches the item holds for, as in the diff's JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arches: Option<Vec<String>>,
+    /// `--userspace` only: the item's uses in each tree (`userspace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uses: Option<Vec<crate::userspace::Uses>>,
 }
 
 /// Something about a place: a ledger line, or an item's declaration.
@@ -242,6 +248,7 @@ pub fn build(inputs: &Inputs) -> Checklist {
         groups,
         stale,
         warnings: warnings.into_iter().collect(),
+        userspace: None,
     }
 }
 
@@ -287,6 +294,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
             .ok()
             .and_then(|a| a.by_id.get(&c.id).cloned()),
         arches: c.arches.clone(),
+        uses: None,
     }
 }
 
@@ -314,6 +322,8 @@ pub struct Options {
     pub ledger: Option<PathBuf>,
     pub attribution: bool,
     pub areas: Vec<Area>,
+    /// `--userspace`: source trees to find each item's uses in.
+    pub userspace: Vec<PathBuf>,
 }
 
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
@@ -343,13 +353,17 @@ pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     }
     .map(|b| Maintainers::parse(&String::from_utf8_lossy(&b)));
     let ledger = read_ledger(new.tree(), opts.ledger.as_deref())?;
-    Ok(build(&Inputs {
+    let mut checklist = build(&Inputs {
         report: &report,
         ledger: ledger.as_ref(),
         attribution: attribution.as_ref().map_err(Clone::clone),
         maintainers: maintainers.as_ref(),
         areas: &opts.areas,
-    }))
+    });
+    if !opts.userspace.is_empty() {
+        crate::userspace::annotate(&mut checklist, &opts.userspace)?;
+    }
+    Ok(checklist)
 }
 
 /// The ledger at `path`, else the one in NEW's tree (`ledger::DEFAULT_PATH`), if any.

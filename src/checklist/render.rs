@@ -36,7 +36,11 @@ fn sources_line(cl: &Checklist) -> String {
         (None, Some(why)) => format!("unavailable ({why})"),
         (None, None) => "unavailable".to_string(),
     };
-    format!("Ledger: {ledger}. Attribution: {attribution}.")
+    let mut line = format!("Ledger: {ledger}. Attribution: {attribution}.");
+    for t in cl.userspace.iter().flatten() {
+        line.push_str(&format!(" Userspace: {}.", t.summary()));
+    }
+    line
 }
 
 /// `, on i386` (`--all-arches`), or nothing.
@@ -64,6 +68,15 @@ fn evidence_line(item: &Item) -> String {
         (None, Some(m)) => format!("MISSING: {m}"),
         (None, None) => String::new(),
     }
+}
+
+/// `--userspace`: one line per tree, its uses of the item.
+fn uses_lines(item: &Item) -> Vec<String> {
+    item.uses
+        .iter()
+        .flatten()
+        .map(crate::userspace::describe)
+        .collect()
 }
 
 fn introduced_line(item: &Item) -> Option<String> {
@@ -176,6 +189,9 @@ pub fn markdown(cl: &Checklist) -> String {
                 out.push_str("    ```\n\n");
             }
             out.push_str(&format!("  - evidence: {}\n", evidence_line(item)));
+            for u in uses_lines(item) {
+                out.push_str(&format!("  - uses: {u}\n"));
+            }
             if let Some(i) = introduced_line(item) {
                 out.push_str(&format!("  - introduced by {i}\n"));
                 for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
@@ -293,6 +309,9 @@ pub fn text(cl: &Checklist) -> String {
                 "      ",
                 WIDTH,
             );
+            for u in uses_lines(item) {
+                wrap(&mut out, &u, "    uses: ", "      ", WIDTH);
+            }
             if let Some(i) = introduced_line(item) {
                 wrap(&mut out, &i, "    introduced by ", "      ", WIDTH);
                 for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
@@ -332,7 +351,7 @@ const STALE_RULE: &str = "ledger-stale";
 const WARNING_RULE: &str = "evidence-warning";
 
 fn item_message(item: &Item) -> String {
-    match &item.missing {
+    let mut message = match &item.missing {
         Some(m) => format!(
             "{} ({}) needs open-source userspace: {}; evidence missing: {m}",
             item.id, item.rule, item.reason
@@ -343,7 +362,11 @@ fn item_message(item: &Item) -> String {
             item.rule,
             evidence_line(item)
         ),
+    };
+    for u in uses_lines(item) {
+        message.push_str(&format!("; uses in {u}"));
     }
+    message
 }
 
 /// SARIF 2.1.0: one result per item (`error` while evidence is missing, `note` once justified),
@@ -384,13 +407,17 @@ pub fn sarif(cl: &Checklist) -> String {
     };
     let mut results: Vec<serde_json::Value> = items()
         .map(|item| {
-            json!({
+            let mut result = json!({
                 "ruleId": item.rule,
                 "level": if item.justified { "note" } else { "error" },
                 "message": { "text": item_message(item) },
                 "locations": location(&item.file, item.line),
                 "partialFingerprints": { "uapiItemId/v1": item.id },
-            })
+            });
+            if let Some(uses) = &item.uses {
+                result["properties"] = json!({ "uses": uses });
+            }
+            result
         })
         .collect();
     for (rule, findings) in [(STALE_RULE, &cl.stale), (WARNING_RULE, &cl.warnings)] {
@@ -501,6 +528,9 @@ version = 1\n",
                 for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
                     out.push_str(&format!("#   candidate: {}: {}\n", t.key, t.value));
                 }
+            }
+            for u in uses_lines(item) {
+                out.push_str(&format!("#   candidate: uses in {u}\n"));
             }
             for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("# hint: {h}\n"));
