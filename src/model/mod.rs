@@ -91,6 +91,21 @@ fn libc_prelude() -> &'static ParsedHeader {
     PRELUDE.get_or_init(|| parse::parse_header(include_bytes!("libc.h")))
 }
 
+/// The typedefs of the libc prelude (`u_int32_t`, `pid_t`…): name → type as displayed.
+pub fn libc_typedefs() -> &'static [(String, String)] {
+    static TYPEDEFS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    TYPEDEFS.get_or_init(|| {
+        libc_prelude()
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Typedef(t) => Some((t.name.clone(), t.ty.display())),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
 pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> Model {
     // The prelude is preprocessed with the tree's headers (after them) but lists no items.
     let paths: Vec<String> = headers

@@ -4,6 +4,7 @@
 //! Each rule has its own fixture pair under `tests/fixtures/rule-<id>/`, and every rule runs
 //! against every fixture (tests/rules.rs), so a rule firing where it should not is caught.
 
+pub mod abi;
 mod added;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
@@ -16,9 +17,12 @@ mod kms;
 mod layout_changed;
 mod moved;
 mod padding_renamed;
+mod record_extended;
 mod removed;
 mod reserved_field_used;
 mod sentinel_moved;
+mod signedness_changed;
+mod type_respelled;
 mod typedef_changed;
 mod value_changed;
 
@@ -61,6 +65,10 @@ pub struct Context<'m> {
     pub flex_only: HashSet<(String, String)>,
     /// (file, struct) with a field removed or moved: not a pure extension.
     pub fields_disturbed: HashSet<(String, String)>,
+    /// (file, record) → its ABI judgement from both layouts, for records present at both sides.
+    pub records: HashMap<(String, String), abi::Judgement>,
+    pub old_types: abi::TypeNames<'m>,
+    pub new_types: abi::TypeNames<'m>,
 }
 
 impl<'m> Context<'m> {
@@ -185,6 +193,7 @@ impl<'m> Context<'m> {
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
+        let records = abi::judge_records(changes, old, new, &ioctl_args);
         Context {
             old,
             new,
@@ -193,6 +202,80 @@ impl<'m> Context<'m> {
             renamed_fields,
             flex_only,
             fields_disturbed,
+            records,
+            old_types: abi::TypeNames::new(old),
+            new_types: abi::TypeNames::new(new),
+        }
+    }
+
+    /// The ABI verdict on a struct or union (for a field: on its record), when both sides have it.
+    pub fn verdict(&self, c: &Change) -> Option<abi::Verdict> {
+        let record = match c.kind {
+            ItemKind::Field => c.parent.clone()?,
+            _ => c.name.clone(),
+        };
+        self.records
+            .get(&(c.file.clone(), record))
+            .map(|j| j.verdict)
+    }
+
+    /// How a changed field's type changed when its offset, size and bits did not.
+    pub fn field_type_change(&self, c: &Change) -> Option<abi::TypeChange> {
+        match (c.change, &c.old, &c.new) {
+            (
+                ChangeKind::Changed,
+                Some(Facts::Field {
+                    offset: o1,
+                    size: s1,
+                    bits: b1,
+                    ty: t1,
+                    ..
+                }),
+                Some(Facts::Field {
+                    offset: o2,
+                    size: s2,
+                    bits: b2,
+                    ty: t2,
+                    ..
+                }),
+            ) if o1 == o2 && s1 == s2 && b1 == b2 && o1.is_some() && s1.is_some() => Some(
+                abi::type_change(&self.old_types, t1, &self.new_types, t2, &c.file),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A field that consumes reserved space of a record whose layout otherwise holds: a reserved
+    /// member shrunk, narrowed or gone, or a member added inside the old reserved bytes.
+    pub fn uses_reserved_space(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        let Some(judgement) = self.records.get(&(c.file.clone(), parent.clone())) else {
+            return false;
+        };
+        if !matches!(
+            judgement.verdict,
+            abi::Verdict::ReservedUsed | abi::Verdict::Grew
+        ) {
+            return false;
+        }
+        match (c.change, &c.new) {
+            (ChangeKind::Removed | ChangeKind::Changed, _) => {
+                is_padding_name(abi::last_part(&c.name))
+            }
+            (
+                ChangeKind::Added,
+                Some(Facts::Field {
+                    offset: Some(o),
+                    size: Some(s),
+                    ..
+                }),
+            ) => judgement
+                .old_reserved
+                .iter()
+                .any(|(start, end)| start <= o && o + s <= *end),
+            _ => false,
         }
     }
 
@@ -219,12 +302,19 @@ pub fn is_flex_conversion(c: &Change) -> bool {
     }
 }
 
-/// Names the kernel uses for padding and reserved space (check-uapi.sh uses the same patterns).
+/// Names the kernel uses for padding and reserved space: `pad`, `padding`, `reserved`, `resv`, `rsv`,
+/// `rsvd`, `unused`, `spare`, `mbz` (must be zero), with or without underscores around them and digits
+/// after (`__reserved2`, `pad_1`, `rsvd8`). A word that only starts like one (`paddr`) is no padding.
 pub fn is_padding_name(name: &str) -> bool {
-    let n = name.trim_start_matches('_').to_ascii_lowercase();
-    ["pad", "reserved", "resv", "rsvd", "unused", "spare"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    let lower = name.to_ascii_lowercase();
+    let mut n = lower.as_str();
+    for _ in 0..2 {
+        n = n.trim_matches('_').trim_end_matches(|c: char| c.is_ascii_digit());
+    }
+    [
+        "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
+    ]
+    .contains(&n)
 }
 
 pub struct Rule {
@@ -246,11 +336,14 @@ pub static CATALOG: &[&Rule] = &[
     &flex_array_converted::RULE,
     &padding_renamed::RULE,
     &reserved_field_used::RULE,
+    &type_respelled::RULE,
+    &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
     &drm_struct_extended::RULE,
     &ioctl_number_changed::RULE,
     &ioctl_struct_changed::RULE,
     &ioctl_added::RULE,
+    &record_extended::RULE,
     &layout_changed::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
