@@ -171,4 +171,10 @@ pub struct Change {
     /// when it holds everywhere with the same facts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arches: Option<Vec<String>>,
+    /// Rule `moved`, on the removal: the header the item went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    /// Rule `moved`, on the addition: the header the item came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }

@@ -194,6 +194,8 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         old_decl: old.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
         new_decl: new.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
         arches: None,
+        moved_to: None,
+        moved_from: None,
     }
 }
 

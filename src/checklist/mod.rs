@@ -383,6 +383,8 @@ mod tests {
             old_decl: None,
             new_decl: None,
             arches: None,
+            moved_to: None,
+            moved_from: None,
         }
     }
 

@@ -69,6 +69,8 @@ fn prop_change(
         old_decl: old.map(render),
         new_decl: new.map(render),
         arches: None,
+        moved_to: None,
+        moved_from: None,
     }
 }
 
@@ -98,6 +100,8 @@ fn value_change(
         old_decl: old.map(fmt_value),
         new_decl: new.map(fmt_value),
         arches: None,
+        moved_to: None,
+        moved_from: None,
     }
 }
 

@@ -151,7 +151,18 @@ fn compare_classes(
             let before = record_members(old.model, file, record_name(x));
             let after = record_members(new.model, file, record_name(y));
             let same_kind = x.split(' ').next() == y.split(' ').next();
-            if same_kind && !before.is_empty() && before == after {
+            // The same members at the same places, their types alike (C records hold no record
+            // of their own type, so this ends).
+            let same_members = before.len() == after.len()
+                && before.iter().all(|(name, m)| {
+                    after.get(name).is_some_and(|n| {
+                        (m.offset, m.size, m.bits) == (n.offset, n.size, n.bits)
+                            && (m.ty == n.ty
+                                || type_change(old, &m.ty, new, &n.ty, file)
+                                    == TypeChange::Respelled)
+                    })
+                });
+            if same_kind && !before.is_empty() && same_members {
                 TypeChange::Respelled
             } else {
                 TypeChange::Other

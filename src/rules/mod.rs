@@ -56,8 +56,9 @@ pub struct Context<'m> {
     pub new: &'m Model,
     /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
     pub ioctl_args: HashMap<String, bool>,
-    /// (kind, parent, name) of items removed from one header and added to another with the same facts.
-    pub moved: HashSet<(ItemKind, Option<String>, String)>,
+    /// (kind, parent, name) of items removed from one header and added to another with the same facts
+    /// → (the header it left, the header it went to).
+    pub moved: HashMap<(ItemKind, Option<String>, String), (String, String)>,
     /// (file, struct, field) → the field it replaced or was replaced by: a removed and an added field of
     /// one struct at the same offset and size.
     pub renamed_fields: HashMap<(String, String, String), String>,
@@ -94,7 +95,7 @@ impl<'m> Context<'m> {
                 }
             }
         }
-        let mut moved = HashSet::new();
+        let mut moved = HashMap::new();
         let mut by_identity: HashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> = HashMap::new();
         for c in changes.iter().filter(|c| c.change != ChangeKind::Changed) {
             by_identity
@@ -121,7 +122,10 @@ impl<'m> Context<'m> {
                             .all(|m| before.contains(m) || is_padding_name(m.0))
                 };
                 if r.file != a.file && same && same_members {
-                    moved.insert((*kind, parent.map(str::to_string), name.to_string()));
+                    moved.insert(
+                        (*kind, parent.map(str::to_string), name.to_string()),
+                        (r.file.clone(), a.file.clone()),
+                    );
                 }
             }
         }
@@ -374,6 +378,16 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
                 .find(|r| r.matches.is_some_and(|m| m(change, &ctx)))
             {
                 change.rule = rule.id.to_string();
+            }
+        }
+        if change.rule == moved::RULE.id {
+            let key = (change.kind, change.parent.clone(), change.name.clone());
+            if let Some((from, to)) = ctx.moved.get(&key) {
+                match change.change {
+                    ChangeKind::Removed => change.moved_to = Some(to.clone()),
+                    ChangeKind::Added => change.moved_from = Some(from.clone()),
+                    ChangeKind::Changed => {}
+                }
             }
         }
         set_severity(change);
