@@ -356,7 +356,11 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
         }
         first_line + *cursor as u32
     };
-    fn visit(node: &mut Node, place: &mut dyn FnMut(&str) -> u32, written: &HashMap<String, String>) {
+    fn visit(
+        node: &mut Node,
+        place: &mut dyn FnMut(&str) -> u32,
+        written: &HashMap<String, String>,
+    ) {
         match node {
             Node::Record(r) => {
                 r.span.line = place(r.name.as_deref().unwrap_or(""));
@@ -396,14 +400,12 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
         written: &HashMap<String, String>,
     ) {
         match &mut ty.base {
-            BaseType::Record { def: Some(r), .. } => r
-                .members
-                .iter_mut()
-                .for_each(|m| visit(m, place, written)),
-            BaseType::Enum { def: Some(e), .. } => e
-                .members
-                .iter_mut()
-                .for_each(|m| visit(m, place, written)),
+            BaseType::Record { def: Some(r), .. } => {
+                r.members.iter_mut().for_each(|m| visit(m, place, written))
+            }
+            BaseType::Enum { def: Some(e), .. } => {
+                e.members.iter_mut().for_each(|m| visit(m, place, written))
+            }
             _ => {}
         }
     }

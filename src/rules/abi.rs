@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeClass {
     /// `signed`: None for an enum, whose signedness the compiler picks.
-    Integer { signed: Option<bool> },
+    Integer {
+        signed: Option<bool>,
+    },
     Float,
     Pointer,
     /// `struct x`, `union y` (the spelling, typedefs resolved).
@@ -139,12 +141,10 @@ fn compare_classes(
     file: &str,
 ) -> TypeChange {
     match (a, b) {
-        (TypeClass::Integer { signed: x }, TypeClass::Integer { signed: y }) => {
-            match (x, y) {
-                (Some(x), Some(y)) if x != y => TypeChange::Signedness,
-                _ => TypeChange::Respelled,
-            }
-        }
+        (TypeClass::Integer { signed: x }, TypeClass::Integer { signed: y }) => match (x, y) {
+            (Some(x), Some(y)) if x != y => TypeChange::Signedness,
+            _ => TypeChange::Respelled,
+        },
         (TypeClass::Array(x), TypeClass::Array(y)) => compare_classes(old, x, new, y, file),
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
         (TypeClass::Record(x), TypeClass::Record(y)) => {
@@ -272,20 +272,18 @@ pub fn judge_records(
         })
         .collect();
     let record = |model: &Model, file: &str, name: &str| {
-        [ItemKind::Struct, ItemKind::Union]
-            .iter()
-            .find_map(|kind| {
-                let key = crate::model::ItemKey {
-                    kind: *kind,
-                    parent: None,
-                    name: name.to_string(),
-                    file: file.to_string(),
-                };
-                match &model.items.get(&key)?.facts {
-                    Facts::Record { size, align, .. } => Some((*size, *align)),
-                    _ => None,
-                }
-            })
+        [ItemKind::Struct, ItemKind::Union].iter().find_map(|kind| {
+            let key = crate::model::ItemKey {
+                kind: *kind,
+                parent: None,
+                name: name.to_string(),
+                file: file.to_string(),
+            };
+            match &model.items.get(&key)?.facts {
+                Facts::Record { size, align, .. } => Some((*size, *align)),
+                _ => None,
+            }
+        })
     };
     let mut out = HashMap::new();
     for (file, name) in touched {
@@ -360,7 +358,10 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
         }
         let old_class = old_types.class(&m.ty);
         let new_class = new_types.class(&n.ty);
-        if m.size != n.size {
+        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
+        // whether anything shrank (flex-array-converted judges the member).
+        let made_flexible = n.ty.ends_with("[]") && matches!(old_class, TypeClass::Array(_));
+        if m.size != n.size && !made_flexible {
             // A record member may grow in place: what follows it is judged by its own offset.
             let records = matches!(
                 (&old_class, &new_class),

@@ -313,7 +313,9 @@ pub fn is_padding_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let mut n = lower.as_str();
     for _ in 0..2 {
-        n = n.trim_matches('_').trim_end_matches(|c: char| c.is_ascii_digit());
+        n = n
+            .trim_matches('_')
+            .trim_end_matches(|c: char| c.is_ascii_digit());
     }
     [
         "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
