@@ -397,7 +397,7 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
 }
 
 /// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`).
-fn array_element_records<'m>(model: &'m Model, types: &TypeNames) -> HashSet<String> {
+fn array_element_records(model: &Model, types: &TypeNames) -> HashSet<String> {
     model
         .items
         .values()

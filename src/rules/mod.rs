@@ -64,8 +64,6 @@ pub struct Context<'m> {
     pub renamed_fields: HashMap<(String, String, String), String>,
     /// (file, struct) whose changed fields are all fake flexible arrays made real (`x[0]`, `x[1]` → `x[]`).
     pub flex_only: HashSet<(String, String)>,
-    /// (file, struct) with a field removed or moved: not a pure extension.
-    pub fields_disturbed: HashSet<(String, String)>,
     /// (file, record) → its ABI judgement from both layouts, for records present at both sides.
     pub records: HashMap<(String, String), abi::Judgement>,
     pub old_types: abi::TypeNames<'m>,
@@ -178,7 +176,6 @@ impl<'m> Context<'m> {
         }
         let mut flex_only: HashSet<(String, String)> = HashSet::new();
         let mut not_flex: HashSet<(String, String)> = HashSet::new();
-        let mut fields_disturbed = HashSet::new();
         for c in &fields {
             let Some(parent) = &c.parent else { continue };
             let key = (c.file.clone(), parent.clone());
@@ -187,13 +184,7 @@ impl<'m> Context<'m> {
             if c.change == ChangeKind::Changed && is_flex_conversion(c) {
                 flex_only.insert(key.clone());
             } else if c.change != ChangeKind::Added && !renamed {
-                not_flex.insert(key.clone());
-            }
-            if matches!(c.change, ChangeKind::Removed | ChangeKind::Changed)
-                && !renamed
-                && !is_flex_conversion(c)
-            {
-                fields_disturbed.insert(key);
+                not_flex.insert(key);
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
@@ -205,7 +196,6 @@ impl<'m> Context<'m> {
             moved,
             renamed_fields,
             flex_only,
-            fields_disturbed,
             records,
             old_types: abi::TypeNames::new(old),
             new_types: abi::TypeNames::new(new),
