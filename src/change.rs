@@ -175,4 +175,10 @@ pub struct Change {
     /// beside the rule that classifies it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
+    /// Rule `moved`, on the removal: the header the item went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    /// Rule `moved`, on the addition: the header the item came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }

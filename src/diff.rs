@@ -195,6 +195,8 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         new_decl: new.map(|i| i.decl.clone()).filter(|d| !d.is_empty()),
         arches: None,
         hints: Vec::new(),
+        moved_to: None,
+        moved_from: None,
     }
 }
 

@@ -399,3 +399,307 @@ fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
         show(spurious)
     );
 }
+
+/// gcc's view of one record at one tag: size, alignment, and per member (flattened name) its offset,
+/// size (None for a flexible array) and `__builtin_classify_type` class.
+struct GccRecord {
+    size: u64,
+    align: u64,
+    members: BTreeMap<String, (u64, Option<u64>, String)>,
+}
+
+/// The structs and unions gcc laid out at one tag, by (file, name).
+fn gcc_records(h: &Harnessed) -> BTreeMap<(String, String), GccRecord> {
+    let observed = &h.cmp.observed;
+    let number = |file: &str, id: String| -> Option<u64> {
+        observed.get(&(file.to_string(), id))?.parse().ok()
+    };
+    let mut out = BTreeMap::new();
+    for (file, id) in observed.keys() {
+        let Some((kind, name)) = id.split_once(':') else {
+            continue;
+        };
+        if kind != "struct" && kind != "union" {
+            continue;
+        }
+        let (Some(size), Some(align)) = (
+            number(file, id.clone()),
+            number(file, format!("{kind}-align:{name}")),
+        ) else {
+            continue;
+        };
+        let prefix = format!("field:{name}.");
+        let members = observed
+            .range((file.clone(), prefix.clone())..)
+            .take_while(|((f, i), _)| f == file && i.starts_with(&prefix))
+            .filter_map(|((_, i), offset)| {
+                let member = &i[prefix.len()..];
+                let size = number(file, format!("field-size:{name}.{member}"));
+                let class =
+                    observed.get(&(file.clone(), format!("field-class:{name}.{member}")))?;
+                Some((
+                    member.to_string(),
+                    (offset.parse().ok()?, size, class.clone()),
+                ))
+            })
+            .collect();
+        out.insert(
+            (file.clone(), name.to_string()),
+            GccRecord {
+                size,
+                align,
+                members,
+            },
+        );
+    }
+    out
+}
+
+/// gcc's classes (`__builtin_classify_type`) of a record and a union.
+const RECORD_CLASS: &str = "12";
+const UNION_CLASS: &str = "13";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GccVerdict {
+    Unchanged,
+    ReservedUsed,
+    Grew,
+    Breaks,
+}
+
+/// The ABI verdict gcc's layouts imply, written from the ABI independently of uapi-diff's rules:
+/// every old member that is not padding or reserved keeps offset, size and class (a record member may
+/// grow in place); the record keeps its alignment and does not shrink; it grows only where growth is
+/// compatible (`growth_breaks`: the argument of a non-DRM ioctl, an array element).
+fn gcc_verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerdict {
+    use uapi_diff::rules::is_padding_name;
+    let padding = |name: &str| is_padding_name(name.rsplit('.').next().unwrap_or(name));
+    if new.size < old.size || new.align != old.align {
+        return GccVerdict::Breaks;
+    }
+    let mut grew = new.size > old.size;
+    for (name, (offset, size, class)) in &old.members {
+        if padding(name) {
+            continue;
+        }
+        let Some((new_offset, new_size, new_class)) = new.members.get(name) else {
+            return GccVerdict::Breaks;
+        };
+        if offset != new_offset || class != new_class {
+            return GccVerdict::Breaks;
+        }
+        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
+        // whether anything shrank.
+        if new_size.is_none() {
+            continue;
+        }
+        if size != new_size {
+            let record = class == RECORD_CLASS || class == UNION_CLASS;
+            if record && new_size > size {
+                grew = true;
+                continue;
+            }
+            return GccVerdict::Breaks;
+        }
+    }
+    if grew {
+        return if growth_breaks && new.size > old.size {
+            GccVerdict::Breaks
+        } else {
+            GccVerdict::Grew
+        };
+    }
+    let added = new.members.keys().any(|n| !old.members.contains_key(n));
+    let reserved_changed = old
+        .members
+        .iter()
+        .any(|(name, m)| padding(name) && new.members.get(name) != Some(m));
+    if added || reserved_changed {
+        GccVerdict::ReservedUsed
+    } else {
+        GccVerdict::Unchanged
+    }
+}
+
+/// Records whose growth is a break at the new tag: passed to a non-DRM ioctl (the request number
+/// carries the size; gcc computed those numbers equal to ours), or held in an array.
+fn growth_breaking_records(h: &Harnessed) -> BTreeSet<String> {
+    let mut drm_or_not: BTreeMap<String, bool> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for item in h.snap.model.items.values() {
+        match &item.facts {
+            uapi_diff::change::Facts::Ioctl {
+                arg_type: Some(t),
+                ioc_type,
+                ..
+            } => {
+                let name = t
+                    .trim_start_matches("struct ")
+                    .trim_start_matches("union ")
+                    .trim()
+                    .to_string();
+                *drm_or_not.entry(name).or_default() |= *ioc_type == Some(u64::from(b'd'));
+            }
+            uapi_diff::change::Facts::Field { ty, .. } => {
+                let record = ty
+                    .split_once('[')
+                    .map(|(element, _)| element.trim())
+                    .and_then(|e| e.strip_prefix("struct ").or(e.strip_prefix("union ")));
+                if let Some(r) = record {
+                    out.insert(r.trim().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out.extend(
+        drm_or_not
+            .into_iter()
+            .filter(|(_, drm)| !drm)
+            .map(|(name, _)| name),
+    );
+    out
+}
+
+/// Both ways, for every struct and union gcc lays out at both tags under one name in one header:
+/// uapi-diff reports a `breaking` change on the record or one of its members exactly when gcc's
+/// layouts show a break.
+fn verdicts_agree(arch: &'static str) {
+    let (Some(old), Some(new)) = (harnessed("6.1", arch), harnessed("6.12", arch)) else {
+        return;
+    };
+    let report = pipeline::report(&old.snap, &new.snap);
+    let mut breaking: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for c in report.changes.iter().filter(|c| c.breaking) {
+        let record = match c.kind {
+            ItemKind::Struct | ItemKind::Union => c.name.clone(),
+            ItemKind::Field => c.parent.clone().unwrap_or_default(),
+            _ => continue,
+        };
+        breaking
+            .entry((c.file.clone(), record))
+            .or_default()
+            .push(format!("{} ({})", c.id, c.rule));
+    }
+    let growth_breaks = growth_breaking_records(new);
+    let (before, after) = (gcc_records(old), gcc_records(new));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    for (key, o) in &before {
+        let Some(n) = after.get(key) else { continue };
+        let verdict = gcc_verdict(o, n, growth_breaks.contains(&key.1));
+        *counts.entry(format!("{verdict:?}")).or_default() += 1;
+        let ours = breaking.get(key);
+        match (verdict == GccVerdict::Breaks, ours) {
+            (true, None) => disagreements.push(format!(
+                "{}: {}: gcc shows a break, uapi-diff reports none",
+                key.0, key.1
+            )),
+            (false, Some(list)) => disagreements.push(format!(
+                "{}: {}: gcc shows {verdict:?}, uapi-diff reports breaking {}",
+                key.0,
+                key.1,
+                list.join(", ")
+            )),
+            _ => {}
+        }
+    }
+    eprintln!("v6.1 → v6.12 {arch}: gcc's record verdicts {counts:?}");
+    eprintln!("v6.1 → v6.12 {arch}: {} disagreements", disagreements.len());
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+#[test]
+fn v6_1_to_v6_12_verdicts_agree_with_gccs_layouts() {
+    verdicts_agree("x86");
+}
+
+#[test]
+fn v6_1_to_v6_12_i386_verdicts_agree_with_gccs_layouts() {
+    verdicts_agree("i386");
+}
+
+/// v6.1 on i386: ILP32 layouts of the older tag, which the i386 verdicts compare against.
+#[test]
+fn v6_1_i386_facts_equal_gccs() {
+    check("6.1", "i386");
+}
+
+/// Every constant gcc computes through `_IOC` (its value changes when `_IOC` is marked), whatever
+/// its spelling (a define, an enumerator, a DRM wrapper), is an ioctl item, and every ioctl item
+/// whose number gcc computes is one of those.
+fn ioctls_in_every_spelling(version: &'static str, arch_name: &'static str) {
+    let Some(h) = harnessed(version, arch_name) else {
+        return;
+    };
+    let arch = h.snap.model.arch;
+    let (_, compiler) = compiler_for(arch);
+    let constants =
+        |k: ItemKind| matches!(k, ItemKind::Define | ItemKind::Enumerator | ItemKind::Ioctl);
+    let marked = gcc::compare_kinds(
+        &h.snap.model,
+        &h.installed,
+        &compiler.with_marked_ioc(),
+        &constants,
+    );
+    let through_ioc: BTreeSet<(String, String)> = h
+        .cmp
+        .gcc_values
+        .iter()
+        .filter(|(key, value)| marked.gcc_values.get(*key).is_some_and(|m| m != *value))
+        .map(|(key, _)| key.clone())
+        .collect();
+    let ioctl_items: BTreeSet<(String, String)> = h
+        .cmp
+        .gcc_values
+        .keys()
+        .filter(|(_, id)| id.starts_with("ioctl:"))
+        .cloned()
+        .collect();
+    let spelled_as_enumerators = h
+        .snap
+        .model
+        .items
+        .iter()
+        .filter(|(_, item)| {
+            matches!(&item.facts, uapi_diff::change::Facts::Ioctl { spelled: Some(s), .. } if s == "enumerator")
+        })
+        .count();
+    eprintln!(
+        "v{version} {arch_name}: gcc computes {} constants through _IOC; {} ioctl items ({} spelled as enumerators)",
+        through_ioc.len(),
+        ioctl_items.len(),
+        spelled_as_enumerators
+    );
+    let not_items: Vec<String> = through_ioc
+        .difference(&ioctl_items)
+        .map(|(f, id)| format!("{f}: {id}"))
+        .collect();
+    let not_ioctls: Vec<String> = ioctl_items
+        .difference(&through_ioc)
+        .map(|(f, id)| format!("{f}: {id}"))
+        .collect();
+    assert!(
+        not_items.is_empty() && not_ioctls.is_empty(),
+        "through _IOC but no ioctl item: {not_items:#?}\nioctl items gcc does not compute through _IOC: {not_ioctls:#?}"
+    );
+}
+
+/// Not yet run to completion (issue 12's session ran out of time): run with `-- --ignored`.
+#[test]
+#[ignore]
+fn v6_1_ioctls_in_every_spelling_are_ioctl_items() {
+    ioctls_in_every_spelling("6.1", "x86");
+}
+
+/// Not yet run to completion (issue 12's session ran out of time): run with `-- --ignored`.
+#[test]
+#[ignore]
+fn v6_12_ioctls_in_every_spelling_are_ioctl_items() {
+    ioctls_in_every_spelling("6.12", "x86");
+}

@@ -133,3 +133,39 @@ fn every_hint_has_a_fixture_where_it_fires_and_classifies_nothing() {
     flagged.sort();
     assert_eq!(flagged, ["DRM_IOCTL_TOY_HIGH", "DRM_IOCTL_TOY_LOW"]);
 }
+
+/// `__aligned_u64` → `__u64` is a respelling where `__u64` aligns to 8 (x86_64) and a layout change
+/// where it aligns to 4 (i386): the member moves and the struct's alignment drops.
+#[test]
+fn aligned_u64_respelled_is_judged_by_each_arch_layout() {
+    use std::path::Path;
+    use uapi_diff::pipeline::{self, Options};
+    use uapi_diff::source::Tree;
+    let old = common::fixture_tree("rule-type-respelled", "old");
+    let new = common::fixture_tree("rule-type-respelled", "new");
+    let rule_of = |arch: &str, id: &str| -> String {
+        let tree = |dir: &Path| Tree::open(Path::new("."), dir.to_str().unwrap()).unwrap();
+        let opts = Options {
+            arch: uapi_diff::model::Arch::by_name(arch).unwrap(),
+            kms: false,
+        };
+        let report = pipeline::diff_trees(&tree(old.path()), &tree(new.path()), &opts).unwrap();
+        report
+            .changes
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| "unchanged".to_string(), |c| c.rule.clone())
+    };
+    assert_eq!(rule_of("x86", "field:aligned_once.value"), "type-respelled");
+    assert_eq!(rule_of("x86", "struct:aligned_once"), "unchanged");
+    assert_eq!(
+        rule_of("i386", "field:aligned_once.value"),
+        "layout-changed"
+    );
+    assert_eq!(rule_of("i386", "struct:aligned_once"), "layout-changed");
+    // The C99 names and the __u32 family are one type on both.
+    for arch in ["x86", "i386"] {
+        assert_eq!(rule_of(arch, "field:spelled.id"), "type-respelled");
+        assert_eq!(rule_of(arch, "field:spelled.pair"), "type-respelled");
+    }
+}

@@ -428,6 +428,8 @@ mod tests {
             new_decl: None,
             arches: None,
             hints: Vec::new(),
+            moved_to: None,
+            moved_from: None,
         }
     }
 

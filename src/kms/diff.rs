@@ -70,6 +70,8 @@ fn prop_change(
         new_decl: new.map(render),
         arches: None,
         hints: Vec::new(),
+        moved_to: None,
+        moved_from: None,
     }
 }
 
@@ -100,6 +102,8 @@ fn value_change(
         new_decl: new.map(fmt_value),
         arches: None,
         hints: Vec::new(),
+        moved_to: None,
+        moved_from: None,
     }
 }
 

@@ -45,6 +45,8 @@ pub struct EnumeratorValue {
     pub name: String,
     pub value: Result<Value, String>,
     pub text: Option<String>,
+    /// As `parse::Enumerator::written`.
+    pub written: Option<String>,
     pub line: u32,
 }
 
@@ -432,6 +434,7 @@ impl<'p, 'a> Types<'p, 'a> {
                 name: en.name.clone(),
                 value,
                 text: en.value.clone(),
+                written: en.written.clone(),
                 line: en.line,
             });
         }

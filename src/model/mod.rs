@@ -15,7 +15,7 @@ use crate::parse::{
 };
 use layout::{RecordLayout, Types};
 use scope::{Decl, MacroScope, Preprocessor};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// One header of a revision, parsed.
@@ -89,6 +89,21 @@ pub const LIBC_PRELUDE: &str = "<libc>";
 fn libc_prelude() -> &'static ParsedHeader {
     static PRELUDE: std::sync::OnceLock<ParsedHeader> = std::sync::OnceLock::new();
     PRELUDE.get_or_init(|| parse::parse_header(include_bytes!("libc.h")))
+}
+
+/// The typedefs of the libc prelude (`u_int32_t`, `pid_t`…): name → type as displayed.
+pub fn libc_typedefs() -> &'static [(String, String)] {
+    static TYPEDEFS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    TYPEDEFS.get_or_init(|| {
+        libc_prelude()
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Typedef(t) => Some((t.name.clone(), t.ty.display())),
+                _ => None,
+            })
+            .collect()
+    })
 }
 
 pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> Model {
@@ -329,8 +344,9 @@ fn identifiers(text: &str) -> BTreeSet<String> {
 }
 
 /// A re-parsed definition is one line long; give each member the line where its name first
-/// appears in the original text, in order.
+/// appears in the original text, in order, and each enumerator its value as written there.
 fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
+    let written = written_enumerator_values(original);
     let lines: Vec<&str> = original.lines().collect();
     let mut cursor = 0usize;
     let place = |name: &str, cursor: &mut usize| -> u32 {
@@ -340,46 +356,98 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
         }
         first_line + *cursor as u32
     };
-    fn visit(node: &mut Node, place: &mut dyn FnMut(&str) -> u32) {
+    fn visit(
+        node: &mut Node,
+        place: &mut dyn FnMut(&str) -> u32,
+        written: &HashMap<String, String>,
+    ) {
         match node {
             Node::Record(r) => {
                 r.span.line = place(r.name.as_deref().unwrap_or(""));
-                r.members.iter_mut().for_each(|m| visit(m, place));
+                r.members.iter_mut().for_each(|m| visit(m, place, written));
             }
             Node::Enum(e) => {
                 e.span.line = place(e.name.as_deref().unwrap_or(""));
-                e.members.iter_mut().for_each(|m| visit(m, place));
+                e.members.iter_mut().for_each(|m| visit(m, place, written));
             }
             Node::Typedef(t) => {
-                visit_type(&mut t.ty, place);
+                visit_type(&mut t.ty, place, written);
                 t.span.line = place(&t.name.clone());
             }
             Node::Field(f) => {
-                visit_type(&mut f.ty, place);
+                visit_type(&mut f.ty, place, written);
                 if let Some(name) = &f.name {
                     f.span.line = place(&name.clone());
                 }
             }
-            Node::Enumerator(en) => en.line = place(&en.name.clone()),
+            Node::Enumerator(en) => {
+                en.line = place(&en.name.clone());
+                en.written = written
+                    .get(&en.name)
+                    .filter(|w| en.value.as_ref() != Some(*w))
+                    .cloned();
+            }
             Node::Conditional(bs) => bs
                 .iter_mut()
                 .flat_map(|b| b.nodes.iter_mut())
-                .for_each(|n| visit(n, place)),
+                .for_each(|n| visit(n, place, written)),
             _ => {}
         }
     }
-    fn visit_type(ty: &mut TypeRef, place: &mut dyn FnMut(&str) -> u32) {
+    fn visit_type(
+        ty: &mut TypeRef,
+        place: &mut dyn FnMut(&str) -> u32,
+        written: &HashMap<String, String>,
+    ) {
         match &mut ty.base {
             BaseType::Record { def: Some(r), .. } => {
-                r.members.iter_mut().for_each(|m| visit(m, place))
+                r.members.iter_mut().for_each(|m| visit(m, place, written))
             }
             BaseType::Enum { def: Some(e), .. } => {
-                e.members.iter_mut().for_each(|m| visit(m, place))
+                e.members.iter_mut().for_each(|m| visit(m, place, written))
             }
             _ => {}
         }
     }
-    visit(node, &mut |name| place(name, &mut cursor));
+    visit(node, &mut |name| place(name, &mut cursor), &written);
+}
+
+/// `NAME = value` pairs of the enum bodies in a definition's source text, values as written (the
+/// tokens up to the next `,` or `}` outside parentheses).
+fn written_enumerator_values(original: &str) -> HashMap<String, String> {
+    let Ok(tokens) = cpp::tokenize(original) else {
+        return HashMap::new();
+    };
+    let mut out = HashMap::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let starts_pair = tokens[i].kind == cpp::TokenKind::Ident
+            && tokens.get(i + 1).is_some_and(|t| &*t.text == "=")
+            && i > 0
+            && matches!(&*tokens[i - 1].text, "{" | ",");
+        if !starts_pair {
+            i += 1;
+            continue;
+        }
+        let mut nested = 0usize;
+        let mut end = i + 2;
+        while end < tokens.len() {
+            match &*tokens[end].text {
+                "(" | "[" | "{" => nested += 1,
+                ")" | "]" | "}" if nested == 0 => break,
+                ")" | "]" | "}" => nested -= 1,
+                "," if nested == 0 => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        out.insert(
+            tokens[i].text.to_string(),
+            cpp::tokens_to_string(&tokens[i + 2..end]),
+        );
+        i = end;
+    }
+    out
 }
 
 /// Lists the items of one header.
@@ -817,13 +885,15 @@ impl Lister<'_, '_, '_, '_> {
         }
         for en in &values.enumerators {
             let text = en.text.as_deref().map(normalized).unwrap_or_default();
-            let decl = match &en.text {
+            let as_written = en.written.as_ref().or(en.text.as_ref());
+            let decl = match as_written {
                 Some(t) => format!("{} = {}", en.name, t.trim()),
                 None => en.name.clone(),
             };
-            if en.text.as_deref().is_some_and(|t| t.contains("_IO")) {
-                let (kind, mut facts) =
-                    self.constant(en.text.as_deref().unwrap_or_default(), text.clone());
+            // Spelled through `_IO*`, directly or through a wrapper (`DRM_IOWR`): its expansion
+            // says whether it reaches `_IOC`.
+            if let Some(spelling) = as_written.filter(|t| t.contains("_IO")) {
+                let (kind, mut facts) = self.constant(spelling, normalized(spelling));
                 if let Facts::Ioctl { spelled, .. } = &mut facts {
                     *spelled = Some("enumerator".to_string());
                 }

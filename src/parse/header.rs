@@ -340,6 +340,7 @@ impl<'s> Walker<'s> {
                         name,
                         value,
                         line: span(node).line,
+                        written: None,
                     }));
                 }
             }

@@ -179,6 +179,10 @@ pub struct Enumerator {
     pub name: String,
     pub value: Option<String>,
     pub line: u32,
+    /// The value as the source spells it, when `value` is the text after macro expansion (an enum
+    /// body re-parsed after its macros were expanded): `_IOW('c', 19, struct x)`, not its `_IOC`
+    /// arithmetic. It tells an ioctl spelled as an enumerator.
+    pub written: Option<String>,
 }
 
 #[derive(Clone, Debug)]

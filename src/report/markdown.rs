@@ -28,12 +28,15 @@ pub fn render(report: &DiffReport) -> String {
             } else {
                 ""
             };
+            let rule = match super::moved_place(c) {
+                Some(place) => format!("{} ({place})", c.rule),
+                None => c.rule.clone(),
+            };
             out.push_str(&format!(
-                "- {sign} {} `{name}` (line {}): {}; rule `{}`{flag}{}\n",
+                "- {sign} {} `{name}` (line {}): {}; rule `{rule}`{flag}{}\n",
                 c.kind.as_str(),
                 c.line,
                 facts_transition(c).replace('|', "\\|"),
-                c.rule,
                 arch_scope(report.arches.as_deref(), c.arches.as_deref())
                     .map_or(String::new(), |s| format!("; {s}"))
             ));

@@ -326,6 +326,15 @@ pub fn dump_text(snap: &crate::pipeline::Snapshot) -> String {
     out
 }
 
+/// `moved to <header>` / `moved from <header>` for a moved item's two halves.
+fn moved_place(c: &Change) -> Option<String> {
+    match (&c.moved_to, &c.moved_from) {
+        (Some(to), _) => Some(format!("moved to {to}")),
+        (_, Some(from)) => Some(format!("moved from {from}")),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::arch_scope;

@@ -68,7 +68,9 @@ fn line(c: &Change, scope: &str, style: &Style) -> String {
         Some(p) => format!("{p}.{}", c.name),
         None => c.name.clone(),
     };
-    let verdict = if c.breaking {
+    let verdict = if let Some(place) = super::moved_place(c) {
+        format!("[{}]", place)
+    } else if c.breaking {
         format!("[{}, breaking]", c.rule)
     } else if c.needs_userspace {
         format!("[{}, needs userspace]", c.rule)

@@ -19,6 +19,6 @@ userspace (Documentation/gpu/drm-uapi.rst).",
             && matches!(c.kind, ItemKind::Struct | ItemKind::Union)
             && grew
             && ctx.ioctl_args.get(&c.name) == Some(&true)
-            && !ctx.fields_disturbed.contains(&(c.file.clone(), c.name.clone()))
+            && ctx.verdict(c) == Some(super::abi::Verdict::Grew)
     }),
 };

@@ -11,6 +11,6 @@ every byte after them. Only DRM's grow-at-the-end extension is compatible (see d
 Documentation/process/botching-up-ioctls.rst.",
     reference: "Documentation/process/botching-up-ioctls.rst",
     matches: Some(|c, ctx| {
-        c.change == ChangeKind::Changed && matches!(c.kind, ItemKind::Struct | ItemKind::Union) && ctx.ioctl_args.contains_key(&c.name)
+        c.change == ChangeKind::Changed && matches!(c.kind, ItemKind::Struct | ItemKind::Union) && ctx.ioctl_args.contains_key(&c.name) && ctx.verdict(c).is_none_or(|v| v == super::abi::Verdict::Breaks)
     }),
 };

@@ -4,6 +4,7 @@
 //! Each rule has its own fixture pair under `tests/fixtures/rule-<id>/`, and every rule runs
 //! against every fixture (tests/rules.rs), so a rule firing where it should not is caught.
 
+pub mod abi;
 mod added;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
@@ -23,9 +24,12 @@ mod kms;
 mod layout_changed;
 mod moved;
 mod padding_renamed;
+mod record_extended;
 mod removed;
 mod reserved_field_used;
 mod sentinel_moved;
+mod signedness_changed;
+mod type_respelled;
 mod typedef_changed;
 mod value_changed;
 
@@ -59,15 +63,18 @@ pub struct Context<'m> {
     pub new: &'m Model,
     /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
     pub ioctl_args: HashMap<String, bool>,
-    /// (kind, parent, name) of items removed from one header and added to another with the same facts.
-    pub moved: HashSet<(ItemKind, Option<String>, String)>,
+    /// (kind, parent, name) of items removed from one header and added to another with the same facts
+    /// → (the header it left, the header it went to).
+    pub moved: HashMap<(ItemKind, Option<String>, String), (String, String)>,
     /// (file, struct, field) → the field it replaced or was replaced by: a removed and an added field of
     /// one struct at the same offset and size.
     pub renamed_fields: HashMap<(String, String, String), String>,
     /// (file, struct) whose changed fields are all fake flexible arrays made real (`x[0]`, `x[1]` → `x[]`).
     pub flex_only: HashSet<(String, String)>,
-    /// (file, struct) with a field removed or moved: not a pure extension.
-    pub fields_disturbed: HashSet<(String, String)>,
+    /// (file, record) → its ABI judgement from both layouts, for records present at both sides.
+    pub records: HashMap<(String, String), abi::Judgement>,
+    pub old_types: abi::TypeNames<'m>,
+    pub new_types: abi::TypeNames<'m>,
 }
 
 impl<'m> Context<'m> {
@@ -93,7 +100,7 @@ impl<'m> Context<'m> {
                 }
             }
         }
-        let mut moved = HashSet::new();
+        let mut moved = HashMap::new();
         let mut by_identity: HashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> = HashMap::new();
         for c in changes.iter().filter(|c| c.change != ChangeKind::Changed) {
             by_identity
@@ -120,7 +127,10 @@ impl<'m> Context<'m> {
                             .all(|m| before.contains(m) || is_padding_name(m.0))
                 };
                 if r.file != a.file && same && same_members {
-                    moved.insert((*kind, parent.map(str::to_string), name.to_string()));
+                    moved.insert(
+                        (*kind, parent.map(str::to_string), name.to_string()),
+                        (r.file.clone(), a.file.clone()),
+                    );
                 }
             }
         }
@@ -173,7 +183,6 @@ impl<'m> Context<'m> {
         }
         let mut flex_only: HashSet<(String, String)> = HashSet::new();
         let mut not_flex: HashSet<(String, String)> = HashSet::new();
-        let mut fields_disturbed = HashSet::new();
         for c in &fields {
             let Some(parent) = &c.parent else { continue };
             let key = (c.file.clone(), parent.clone());
@@ -182,16 +191,11 @@ impl<'m> Context<'m> {
             if c.change == ChangeKind::Changed && is_flex_conversion(c) {
                 flex_only.insert(key.clone());
             } else if c.change != ChangeKind::Added && !renamed {
-                not_flex.insert(key.clone());
-            }
-            if matches!(c.change, ChangeKind::Removed | ChangeKind::Changed)
-                && !renamed
-                && !is_flex_conversion(c)
-            {
-                fields_disturbed.insert(key);
+                not_flex.insert(key);
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
+        let records = abi::judge_records(changes, old, new, &ioctl_args);
         Context {
             old,
             new,
@@ -199,7 +203,80 @@ impl<'m> Context<'m> {
             moved,
             renamed_fields,
             flex_only,
-            fields_disturbed,
+            records,
+            old_types: abi::TypeNames::new(old),
+            new_types: abi::TypeNames::new(new),
+        }
+    }
+
+    /// The ABI verdict on a struct or union (for a field: on its record), when both sides have it.
+    pub fn verdict(&self, c: &Change) -> Option<abi::Verdict> {
+        let record = match c.kind {
+            ItemKind::Field => c.parent.clone()?,
+            _ => c.name.clone(),
+        };
+        self.records
+            .get(&(c.file.clone(), record))
+            .map(|j| j.verdict)
+    }
+
+    /// How a changed field's type changed when its offset, size and bits did not.
+    pub fn field_type_change(&self, c: &Change) -> Option<abi::TypeChange> {
+        match (c.change, &c.old, &c.new) {
+            (
+                ChangeKind::Changed,
+                Some(Facts::Field {
+                    offset: o1,
+                    size: s1,
+                    bits: b1,
+                    ty: t1,
+                    ..
+                }),
+                Some(Facts::Field {
+                    offset: o2,
+                    size: s2,
+                    bits: b2,
+                    ty: t2,
+                    ..
+                }),
+            ) if o1 == o2 && s1 == s2 && b1 == b2 && o1.is_some() && s1.is_some() => Some(
+                abi::type_change(&self.old_types, t1, &self.new_types, t2, &c.file),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A field that consumes reserved space of a record whose layout otherwise holds: a reserved
+    /// member shrunk, narrowed or gone, or a member added inside the old reserved bytes.
+    pub fn uses_reserved_space(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        let Some(judgement) = self.records.get(&(c.file.clone(), parent.clone())) else {
+            return false;
+        };
+        if !matches!(
+            judgement.verdict,
+            abi::Verdict::ReservedUsed | abi::Verdict::Grew
+        ) {
+            return false;
+        }
+        match (c.change, &c.new) {
+            (ChangeKind::Removed | ChangeKind::Changed, _) => {
+                is_padding_name(abi::last_part(&c.name))
+            }
+            (
+                ChangeKind::Added,
+                Some(Facts::Field {
+                    offset: Some(o),
+                    size: Some(s),
+                    ..
+                }),
+            ) => judgement
+                .old_reserved
+                .iter()
+                .any(|(start, end)| start <= o && o + s <= *end),
+            _ => false,
         }
     }
 
@@ -226,12 +303,21 @@ pub fn is_flex_conversion(c: &Change) -> bool {
     }
 }
 
-/// Names the kernel uses for padding and reserved space (check-uapi.sh uses the same patterns).
+/// Names the kernel uses for padding and reserved space: `pad`, `padding`, `reserved`, `resv`, `rsv`,
+/// `rsvd`, `unused`, `spare`, `mbz` (must be zero), with or without underscores around them and digits
+/// after (`__reserved2`, `pad_1`, `rsvd8`). A word that only starts like one (`paddr`) is no padding.
 pub fn is_padding_name(name: &str) -> bool {
-    let n = name.trim_start_matches('_').to_ascii_lowercase();
-    ["pad", "reserved", "resv", "rsvd", "unused", "spare"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    let lower = name.to_ascii_lowercase();
+    let mut n = lower.as_str();
+    for _ in 0..2 {
+        n = n
+            .trim_matches('_')
+            .trim_end_matches(|c: char| c.is_ascii_digit());
+    }
+    [
+        "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
+    ]
+    .contains(&n)
 }
 
 pub struct Rule {
@@ -253,11 +339,14 @@ pub static CATALOG: &[&Rule] = &[
     &flex_array_converted::RULE,
     &padding_renamed::RULE,
     &reserved_field_used::RULE,
+    &type_respelled::RULE,
+    &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
     &drm_struct_extended::RULE,
     &ioctl_number_changed::RULE,
     &ioctl_struct_changed::RULE,
     &ioctl_added::RULE,
+    &record_extended::RULE,
     &layout_changed::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
@@ -301,6 +390,16 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
                 .find(|r| r.matches.is_some_and(|m| m(change, &ctx)))
             {
                 change.rule = rule.id.to_string();
+            }
+        }
+        if change.rule == moved::RULE.id {
+            let key = (change.kind, change.parent.clone(), change.name.clone());
+            if let Some((from, to)) = ctx.moved.get(&key) {
+                match change.change {
+                    ChangeKind::Removed => change.moved_to = Some(to.clone()),
+                    ChangeKind::Added => change.moved_from = Some(from.clone()),
+                    ChangeKind::Changed => {}
+                }
             }
         }
         set_severity(change);

@@ -9,5 +9,5 @@ as when misc/habanalabs.h became drm/habanalabs_accel.h. The ABI is unchanged; p
 old header by name may need the new one. Reported as a move, not as a removal plus an addition \
 (Documentation/dev-tools/checkuapi.rst reports every removal).",
     reference: "Documentation/dev-tools/checkuapi.rst",
-    matches: Some(|c, ctx| ctx.moved.contains(&(c.kind, c.parent.clone(), c.name.clone()))),
+    matches: Some(|c, ctx| ctx.moved.contains_key(&(c.kind, c.parent.clone(), c.name.clone()))),
 };

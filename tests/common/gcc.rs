@@ -18,6 +18,8 @@ pub struct Compiler {
     gcc: String,
     flags: Vec<String>,
     readout: Readout,
+    /// Source placed after `<linux/ioctl.h>` and before the header (see `with_marked_ioc`).
+    after_ioctl_h: String,
 }
 
 enum Readout {
@@ -44,6 +46,7 @@ impl Compiler {
             gcc: "gcc".into(),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             readout: Readout::Run,
+            after_ioctl_h: String::new(),
         }
     }
 
@@ -57,11 +60,20 @@ impl Compiler {
                 nm: format!("{triplet}-nm"),
                 big_endian,
             },
+            after_ioctl_h: String::new(),
         }
     }
 
     pub fn with_flags(mut self, flags: &[&str]) -> Compiler {
         self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+
+    /// `_IOC` redefined to its usual value XOR 0x5a5a5a5a: a constant whose value then differs from
+    /// the plain compile's goes through `_IOC`, whatever its spelling (a define, an enumerator, a
+    /// wrapper such as `DRM_IOWR`). For arches with the generic `_IOC` layout.
+    pub fn with_marked_ioc(mut self) -> Compiler {
+        self.after_ioctl_h = "#undef _IOC\n#define _IOC(dir,type,nr,size) ((((dir) << _IOC_DIRSHIFT) | ((type) << _IOC_TYPESHIFT) | ((nr) << _IOC_NRSHIFT) | ((size) << _IOC_SIZESHIFT)) ^ 0x5a5a5a5aU)\n".into();
         self
     }
 
@@ -294,6 +306,9 @@ pub struct Comparison {
     pub unresolved_for_gcc_too: BTreeMap<String, usize>,
     /// What gcc printed, by (file, diff item id): a value, or `size,align` for a struct or union.
     pub gcc_values: BTreeMap<(String, String), String>,
+    /// What gcc printed for each probe, by (file, probe id): `struct:x`, `struct-align:x`,
+    /// `field:x.m` (offset), `field-size:x.m`, `field-class:x.m` (`__builtin_classify_type`).
+    pub observed: BTreeMap<(String, String), String>,
 }
 
 impl Comparison {
@@ -308,6 +323,7 @@ impl Comparison {
         self.compile_failures.extend(other.compile_failures);
         self.gcc_rejected.extend(other.gcc_rejected);
         self.missed.extend(other.missed);
+        self.observed.extend(other.observed);
         for (key, value) in other.gcc_values {
             self.gcc_values
                 .entry(key)
@@ -386,6 +402,8 @@ struct Probe {
     bits_of: Option<BitsOf>,
     file: String,
     item: String,
+    /// A value we do not compute (a member's type class): recorded in `observed` only.
+    observe_only: bool,
 }
 
 impl Probe {
@@ -405,6 +423,16 @@ struct BitsOf {
 /// the model computes each header's facts in). `header_root` is the tree's path prefix of headers
 /// (`include/uapi/` and `arch/<arch>/include/uapi/`), stripped to get the include name.
 pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comparison {
+    compare_kinds(model, installed_dir, compiler, &|_| true)
+}
+
+/// `compare` over the items of the kinds `probed` accepts.
+pub fn compare_kinds(
+    model: &Model,
+    installed_dir: &Path,
+    compiler: &Compiler,
+    probed: &dyn Fn(ItemKind) -> bool,
+) -> Comparison {
     let mut per_file: BTreeMap<&str, Vec<Probe>> = BTreeMap::new();
     let typedef_named: std::collections::BTreeSet<(&str, &str)> = model
         .items
@@ -441,7 +469,7 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
         .filter(|k| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
         .map(|k| (k.file.as_str(), k.name.as_str()))
         .collect();
-    for (key, item) in &model.items {
+    for (key, item) in model.items.iter().filter(|(k, _)| probed(k.kind)) {
         // A value computed as an includer sees it is probed in that includer's translation unit.
         let tu = match &item.facts {
             Facts::Value {
@@ -462,6 +490,7 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                 bits_of,
                 file: key.file.clone(),
                 item: item_id.clone(),
+                observe_only: false,
             })
         };
         // Unresolved facts are probed too: gcc computing one is a miss of ours.
@@ -489,7 +518,11 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
             (
                 ItemKind::Field,
                 Facts::Field {
-                    offset, bits: None, ..
+                    offset,
+                    size,
+                    ty,
+                    bits: None,
+                    ..
                 },
             ) => {
                 let parent = key.parent.as_deref().unwrap_or_default();
@@ -498,12 +531,31 @@ pub fn compare(model: &Model, installed_dir: &Path, compiler: &Compiler) -> Comp
                     .copied()
                     .unwrap_or(ItemKind::Struct);
                 let t = type_name(&key.file, kind, parent);
+                let member = format!("((({t} *)0)->{})", key.name);
                 push(
                     format!("field:{parent}.{}", key.name),
                     format!("__builtin_offsetof({t}, {})", key.name),
                     offset.map(i128::from),
                     None,
                 );
+                // sizeof rejects a flexible array member.
+                if !ty.ends_with("[]") {
+                    push(
+                        format!("field-size:{parent}.{}", key.name),
+                        format!("sizeof{member}"),
+                        size.map(i128::from),
+                        None,
+                    );
+                }
+                probes.push(Probe {
+                    id: format!("field-class:{parent}.{}", key.name),
+                    expr: format!("__builtin_classify_type{member}"),
+                    ours: None,
+                    bits_of: None,
+                    file: key.file.clone(),
+                    item: item_id.clone(),
+                    observe_only: true,
+                });
             }
             (
                 ItemKind::Field,
@@ -627,8 +679,8 @@ fn probe_header(
         // headers define.
         let (opening, closing) = compiler.probe_frame(live.len());
         let mut src = format!(
-            "{}#include <linux/ioctl.h>\n{includes}{opening}",
-            LIBC_PRELUDES[prelude]
+            "{}#include <linux/ioctl.h>\n{}{includes}{opening}",
+            LIBC_PRELUDES[prelude], compiler.after_ioctl_h
         );
         let header_lines = src.lines().count();
         for (i, p) in live.iter().enumerate() {
@@ -689,6 +741,12 @@ fn probe_header(
         }
         for (p, theirs) in live.iter().zip(compiler.values(&exe, &live)) {
             result
+                .observed
+                .insert((p.file.clone(), p.id.clone()), theirs.clone());
+            if p.observe_only {
+                continue;
+            }
+            result
                 .gcc_values
                 .entry((p.file.clone(), p.item.clone()))
                 .and_modify(|v| *v = format!("{v},{theirs}"))
@@ -726,7 +784,7 @@ fn probe_header(
         ));
         return result;
     }
-    for p in rejected {
+    for p in rejected.into_iter().filter(|p| !p.observe_only) {
         match p.ours {
             Some(_) => result.gcc_rejected.push(format!("{file}: {}", p.id)),
             None => {

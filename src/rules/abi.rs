@@ -1,0 +1,415 @@
+//! ABI judgement of structs and unions from their computed layouts, shared by the rules (it is no
+//! rule itself). A record present at both revisions keeps its binary interface when every old member
+//! that is not padding or reserved space keeps its offset, size, bit position and type class (an
+//! integer stays an integer, a record a record of the same layout, an array an array of such
+//! elements); when the record keeps its alignment and does not shrink; and when it grows only where
+//! growth is compatible (not as the argument of a non-DRM ioctl, whose request number carries the
+//! size, nor as an array element, whose successors would move). Reserved space may be consumed in
+//! whole or in part: Documentation/process/botching-up-ioctls.rst.
+
+use super::is_padding_name;
+use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind};
+use crate::model::Model;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What a member's type is to the ABI, typedefs resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeClass {
+    /// `signed`: None for an enum, whose signedness the compiler picks.
+    Integer {
+        signed: Option<bool>,
+    },
+    Float,
+    Pointer,
+    /// `struct x`, `union y` (the spelling, typedefs resolved).
+    Record(String),
+    Array(Box<TypeClass>),
+    /// A name that resolves to nothing known.
+    Unknown(String),
+}
+
+/// How a member's type changed between two revisions whose offset, size and bits are equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeChange {
+    /// The same canonical type, spelled otherwise (`uint32_t` → `__u32`, `__le32` → `__u32`, a
+    /// nested record renamed with an identical layout).
+    Respelled,
+    /// The same size of integer with the other signedness (`__u32` → `__s32`, `char` → `__u8`).
+    Signedness,
+    /// Another class of type (integer → pointer, record → array, …).
+    Other,
+}
+
+/// A revision's typedefs, to resolve a type's spelling to its class.
+pub struct TypeNames<'m> {
+    model: &'m Model,
+    typedefs: HashMap<&'m str, &'m str>,
+    /// Defines that name a type (`#define __aligned_u64 __u64 __attribute__((aligned(8)))`), the
+    /// type without its attributes (alignment is judged by the layout, not the name).
+    type_defines: HashMap<&'m str, &'m str>,
+}
+
+impl<'m> TypeNames<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let mut typedefs = HashMap::new();
+        let mut type_defines = HashMap::new();
+        for (key, item) in &model.items {
+            match (key.kind, &item.facts) {
+                (ItemKind::Typedef, Facts::Typedef { ty, .. }) => {
+                    typedefs.entry(key.name.as_str()).or_insert(ty.as_str());
+                }
+                (
+                    ItemKind::Define,
+                    Facts::Value {
+                        text,
+                        non_integer: Some(what),
+                        ..
+                    },
+                ) if what == "type" => {
+                    let ty = text.split("__attribute__").next().unwrap_or(text).trim();
+                    type_defines.entry(key.name.as_str()).or_insert(ty);
+                }
+                _ => {}
+            }
+        }
+        for (name, ty) in crate::model::libc_typedefs() {
+            typedefs.entry(name.as_str()).or_insert(ty.as_str());
+        }
+        TypeNames {
+            model,
+            typedefs,
+            type_defines,
+        }
+    }
+
+    pub fn class(&self, ty: &str) -> TypeClass {
+        self.class_at(ty, 0)
+    }
+
+    fn class_at(&self, ty: &str, depth: usize) -> TypeClass {
+        let mut t = ty.trim();
+        loop {
+            let before = t;
+            for qualifier in ["const ", "volatile ", "__volatile__ "] {
+                t = t.strip_prefix(qualifier).unwrap_or(t).trim_start();
+            }
+            if t == before {
+                break;
+            }
+        }
+        if let Some((element, _)) = t.split_once('[') {
+            return TypeClass::Array(Box::new(self.class_at(element, depth)));
+        }
+        if t.ends_with('*') || t.contains('(') {
+            return TypeClass::Pointer;
+        }
+        if t.starts_with("struct ") || t.starts_with("union ") {
+            return TypeClass::Record(t.to_string());
+        }
+        if t.starts_with("enum ") {
+            return TypeClass::Integer { signed: None };
+        }
+        if let Some((_, _, signed)) = self.model.arch.builtin(t) {
+            return match signed {
+                Some(s) => TypeClass::Integer { signed: Some(s) },
+                None => TypeClass::Float,
+            };
+        }
+        match self.typedefs.get(t).or_else(|| self.type_defines.get(t)) {
+            Some(target) if depth < 16 && *target != t => self.class_at(target, depth + 1),
+            _ => TypeClass::Unknown(t.to_string()),
+        }
+    }
+}
+
+/// How the type of a member changed, its place and size being equal.
+pub fn type_change(
+    old: &TypeNames,
+    old_ty: &str,
+    new: &TypeNames,
+    new_ty: &str,
+    file: &str,
+) -> TypeChange {
+    compare_classes(old, &old.class(old_ty), new, &new.class(new_ty), file)
+}
+
+fn compare_classes(
+    old: &TypeNames,
+    a: &TypeClass,
+    new: &TypeNames,
+    b: &TypeClass,
+    file: &str,
+) -> TypeChange {
+    match (a, b) {
+        (TypeClass::Integer { signed: x }, TypeClass::Integer { signed: y }) => match (x, y) {
+            (Some(x), Some(y)) if x != y => TypeChange::Signedness,
+            _ => TypeChange::Respelled,
+        },
+        (TypeClass::Array(x), TypeClass::Array(y)) => compare_classes(old, x, new, y, file),
+        (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
+        (TypeClass::Record(x), TypeClass::Record(y)) => {
+            let before = record_members(old.model, file, record_name(x));
+            let after = record_members(new.model, file, record_name(y));
+            let same_kind = x.split(' ').next() == y.split(' ').next();
+            // The same members at the same places, their types alike (C records hold no record
+            // of their own type, so this ends).
+            let same_members = before.len() == after.len()
+                && before.iter().all(|(name, m)| {
+                    after.get(name).is_some_and(|n| {
+                        (m.offset, m.size, m.bits) == (n.offset, n.size, n.bits)
+                            && (m.ty == n.ty
+                                || type_change(old, &m.ty, new, &n.ty, file)
+                                    == TypeChange::Respelled)
+                    })
+                });
+            if same_kind && !before.is_empty() && same_members {
+                TypeChange::Respelled
+            } else {
+                TypeChange::Other
+            }
+        }
+        (x, y) if x == y => TypeChange::Respelled,
+        _ => TypeChange::Other,
+    }
+}
+
+fn record_name(spelling: &str) -> &str {
+    spelling
+        .trim_start_matches("struct ")
+        .trim_start_matches("union ")
+        .trim()
+}
+
+/// A member as its layout places it: offset, size, bit position and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub offset: Option<u64>,
+    pub size: Option<u64>,
+    pub bits: Option<BitField>,
+    pub ty: String,
+}
+
+/// A record's members by (flattened) name: from its own header, else from any header (a nested
+/// record declared in an included header).
+pub fn record_members(model: &Model, file: &str, record: &str) -> BTreeMap<String, Member> {
+    let of_file = |only: Option<&str>| -> BTreeMap<String, Member> {
+        model
+            .items
+            .iter()
+            .filter(|(k, _)| {
+                k.kind == ItemKind::Field
+                    && k.parent.as_deref() == Some(record)
+                    && only.is_none_or(|f| k.file == f)
+            })
+            .filter_map(|(k, item)| match &item.facts {
+                Facts::Field {
+                    offset,
+                    size,
+                    bits,
+                    ty,
+                    ..
+                } => Some((
+                    k.name.clone(),
+                    Member {
+                        offset: *offset,
+                        size: *size,
+                        bits: *bits,
+                        ty: ty.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let own = of_file(Some(file));
+    if own.is_empty() {
+        of_file(None)
+    } else {
+        own
+    }
+}
+
+/// The judgement of one record present at both revisions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every old member in place, with its type class; no new member, no growth.
+    Unchanged,
+    /// New members in what was padding or reserved space, the record's size and alignment kept.
+    ReservedUsed,
+    /// The record, or a record member within it, grew where growth is compatible, old members in
+    /// place (new members may also fill reserved space).
+    Grew,
+    /// An old member moved, shrank, grew, changed class or vanished; or the record shrank, changed
+    /// alignment, or grew as a non-DRM ioctl's argument or an array element.
+    Breaks,
+}
+
+/// What the rules need to know of a record at both revisions.
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The byte ranges of the old record's padding and reserved members.
+    pub old_reserved: Vec<(u64, u64)>,
+}
+
+/// Judges every struct and union present under one name in one header at both revisions that
+/// `changes` touch. `ioctl_args`: record names passed to an ioctl → whether one is a DRM ioctl.
+pub fn judge_records(
+    changes: &[Change],
+    old: &Model,
+    new: &Model,
+    ioctl_args: &HashMap<String, bool>,
+) -> HashMap<(String, String), Judgement> {
+    let (old_types, new_types) = (TypeNames::new(old), TypeNames::new(new));
+    let array_elements = array_element_records(new, &new_types);
+    let touched: HashSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c.kind {
+            ItemKind::Struct | ItemKind::Union if c.change == ChangeKind::Changed => {
+                Some((c.file.clone(), c.name.clone()))
+            }
+            ItemKind::Field => Some((c.file.clone(), c.parent.clone()?)),
+            _ => None,
+        })
+        .collect();
+    let record = |model: &Model, file: &str, name: &str| {
+        [ItemKind::Struct, ItemKind::Union].iter().find_map(|kind| {
+            let key = crate::model::ItemKey {
+                kind: *kind,
+                parent: None,
+                name: name.to_string(),
+                file: file.to_string(),
+            };
+            match &model.items.get(&key)?.facts {
+                Facts::Record { size, align, .. } => Some((*size, *align)),
+                _ => None,
+            }
+        })
+    };
+    let mut out = HashMap::new();
+    for (file, name) in touched {
+        let (Some(before), Some(after)) = (record(old, &file, &name), record(new, &file, &name))
+        else {
+            continue;
+        };
+        let old_members = record_members(old, &file, &name);
+        let new_members = record_members(new, &file, &name);
+        let growth_breaks =
+            ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
+        let verdict = judge(
+            Layouts {
+                old: (before, &old_members, &old_types),
+                new: (after, &new_members, &new_types),
+            },
+            &file,
+            growth_breaks,
+        );
+        let old_reserved = old_members
+            .iter()
+            .filter(|(n, _)| is_padding_name(last_part(n)))
+            .filter_map(|(_, m)| Some((m.offset?, m.offset? + m.size?)))
+            .collect();
+        out.insert(
+            (file, name),
+            Judgement {
+                verdict,
+                old_reserved,
+            },
+        );
+    }
+    out
+}
+
+/// A record's size and alignment, members and typedefs at one revision.
+type Side<'a, 'm> = (
+    (Option<u64>, Option<u64>),
+    &'a BTreeMap<String, Member>,
+    &'a TypeNames<'m>,
+);
+
+struct Layouts<'a, 'm> {
+    old: Side<'a, 'm>,
+    new: Side<'a, 'm>,
+}
+
+/// The last part of a flattened member name (`u.reserved` → `reserved`).
+pub fn last_part(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
+    let ((old_size, old_align), old_members, old_types) = sides.old;
+    let ((new_size, new_align), new_members, new_types) = sides.new;
+    let (Some(old_size), Some(new_size)) = (old_size, new_size) else {
+        return Verdict::Breaks;
+    };
+    if new_size < old_size || old_align != new_align {
+        return Verdict::Breaks;
+    }
+    let mut grew = new_size > old_size;
+    for (name, m) in old_members {
+        if is_padding_name(last_part(name)) {
+            continue;
+        }
+        let Some(n) = new_members.get(name) else {
+            return Verdict::Breaks;
+        };
+        if m.offset.is_none() || m.offset != n.offset || m.bits != n.bits {
+            return Verdict::Breaks;
+        }
+        let old_class = old_types.class(&m.ty);
+        let new_class = new_types.class(&n.ty);
+        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
+        // whether anything shrank (flex-array-converted judges the member).
+        let made_flexible = n.ty.ends_with("[]") && matches!(old_class, TypeClass::Array(_));
+        if m.size != n.size && !made_flexible {
+            // A record member may grow in place: what follows it is judged by its own offset.
+            let records = matches!(
+                (&old_class, &new_class),
+                (TypeClass::Record(_), TypeClass::Record(_))
+            );
+            if records && n.size > m.size {
+                grew = true;
+                continue;
+            }
+            return Verdict::Breaks;
+        }
+        if compare_classes(old_types, &old_class, new_types, &new_class, file) == TypeChange::Other
+        {
+            return Verdict::Breaks;
+        }
+    }
+    if grew {
+        return if growth_breaks && new_size > old_size {
+            Verdict::Breaks
+        } else {
+            Verdict::Grew
+        };
+    }
+    let added = new_members.keys().any(|n| !old_members.contains_key(n));
+    let reserved_changed = old_members
+        .iter()
+        .any(|(name, m)| is_padding_name(last_part(name)) && new_members.get(name) != Some(m));
+    if added || reserved_changed {
+        Verdict::ReservedUsed
+    } else {
+        Verdict::Unchanged
+    }
+}
+
+/// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`).
+fn array_element_records(model: &Model, types: &TypeNames) -> HashSet<String> {
+    model
+        .items
+        .values()
+        .filter_map(|item| match &item.facts {
+            Facts::Field { ty, .. } => match types.class(ty) {
+                TypeClass::Array(element) => match *element {
+                    TypeClass::Record(r) => Some(record_name(&r).to_string()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}

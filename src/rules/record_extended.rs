@@ -1,0 +1,48 @@
+use super::abi::{TypeClass, Verdict};
+use super::{Rule, Severity};
+use crate::change::{ChangeKind, Facts, ItemKind};
+
+pub static RULE: Rule = Rule {
+    id: "record-extended",
+    severity: Severity::NeedsUserspace,
+    summary: "a struct or union grew, or a record member grew in place, every old member where it was",
+    explanation: "Growth that moves no old member is compatible where the size is negotiated (extensible \
+structs passed with their size, `bpf_attr`, `clone_args`; DRM ioctls, see drm-struct-extended) and where a \
+union member grows inside the union's unchanged size. It is not compatible for the argument of a non-DRM \
+ioctl, whose request number encodes the size, nor for a record used as an array element: those stay \
+breaking (ioctl-struct-changed, layout-changed). The new bytes are new uAPI and need open-source userspace. \
+Documentation/process/botching-up-ioctls.rst; Documentation/gpu/drm-uapi.rst.",
+    reference: "Documentation/process/botching-up-ioctls.rst",
+    matches: Some(|c, ctx| {
+        if c.change != ChangeKind::Changed || ctx.verdict(c) != Some(Verdict::Grew) {
+            return false;
+        }
+        match (c.kind, &c.old, &c.new) {
+            (ItemKind::Struct | ItemKind::Union, _, _) => true,
+            // A record member that grew in place, what follows it unmoved.
+            (
+                ItemKind::Field,
+                Some(Facts::Field {
+                    offset: o1,
+                    size: Some(s1),
+                    ty: t1,
+                    bits: None,
+                    ..
+                }),
+                Some(Facts::Field {
+                    offset: o2,
+                    size: Some(s2),
+                    ty: t2,
+                    bits: None,
+                    ..
+                }),
+            ) => {
+                o1 == o2
+                    && s2 > s1
+                    && matches!(ctx.old_types.class(t1), TypeClass::Record(_))
+                    && matches!(ctx.new_types.class(t2), TypeClass::Record(_))
+            }
+            _ => false,
+        }
+    }),
+};
