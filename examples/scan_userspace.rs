@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use uapi_diff::checklist::{self, Options};
+use uapi_diff::snapshot::Side;
 use uapi_diff::source::Tree;
 use uapi_diff::userspace;
 
@@ -37,8 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         userspace: Vec::new(),
     };
     let cl = checklist::run(
-        &Tree::open(Path::new(repo), old)?,
-        &Tree::open(Path::new(repo), new)?,
+        &Side::Tree(Tree::open(Path::new(repo), old)?),
+        &Side::Tree(Tree::open(Path::new(repo), new)?),
         &opts,
     )?;
     let queries = userspace::queries(&cl);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark (README "Performance"): cold-process runs of `uapi-diff` on the real-kernel repo, with
+# Benchmark (docs/performance.md): cold-process runs of `uapi-diff` on the real-kernel repo, with
 # the median wall time, user+sys CPU and peak RSS of RUNS runs (GNU time), beside the raw
 # tree-sitter parse of the same distinct blobs (examples/parse_baseline.rs), then the `history`
 # curve on a generated repo (scripts/gen-history-repo.sh). Prints Markdown tables and the load

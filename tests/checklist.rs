@@ -712,8 +712,9 @@ fn a_series_from_format_patch_gives_the_checklist_of_its_commits() {
             ["patch 5/7 \"docs: README\""],
             "the README patch touches nothing uapi-diff reads"
         );
-        let old = Tree::open(h.path(), "old").expect("old");
-        let cl = checklist::run(&old, &applied.tree, &options(None)).expect("checklist runs");
+        let old = Side::Tree(Tree::open(h.path(), "old").expect("old"));
+        let new = Side::Tree(applied.tree);
+        let cl = checklist::run(&old, &new, &options(None)).expect("checklist runs");
         assert_eq!(
             comparable(&cl, true),
             comparable(&committed, false),
