@@ -538,8 +538,9 @@ pub fn compare_kinds(
                     offset.map(i128::from),
                     None,
                 );
-                // sizeof rejects a flexible array member.
-                if !ty.ends_with("[]") {
+                // sizeof rejects a flexible array member (`__u8 []`, and of arrays `__u8 [][6]`).
+                let flexible = ty.find('[').is_some_and(|i| ty[i..].starts_with("[]"));
+                if !flexible {
                     push(
                         format!("field-size:{parent}.{}", key.name),
                         format!("sizeof{member}"),
