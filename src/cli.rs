@@ -6,8 +6,8 @@ use crate::gate::{self, FailOn};
 use crate::model::{arch::ARCHES, Arch};
 use crate::pipeline::{self, Options};
 use crate::report;
-use crate::source::layout::LayoutKind;
 use crate::snapshot::{self, Side};
+use crate::source::layout::LayoutKind;
 use crate::source::Tree;
 use crate::{all_arches, history, progress};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -594,7 +594,8 @@ fn open_new(
 ) -> Result<(Side, Option<std::collections::BTreeSet<String>>), Error> {
     match (new, series.series.as_deref()) {
         (_, Some(patches)) => {
-            let applied = crate::series::apply(open(common, old, 0)?, &crate::series::read(patches)?)?;
+            let applied =
+                crate::series::apply(open(common, old, 0)?, &crate::series::read(patches)?)?;
             for patch in &applied.skipped {
                 eprintln!("uapi-diff: note: {patch} touches no file uapi-diff reads: skipped");
             }
