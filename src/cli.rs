@@ -651,11 +651,7 @@ fn open(common: &Common, spec: &str, side: usize) -> Result<Tree, Error> {
 
 /// A revision argument: a snapshot file, else a revision or directory opened as [`open`] does.
 fn open_side(common: &Common, spec: &str, side: usize) -> Result<Side, Error> {
-    if snapshot::is_snapshot_path(spec) {
-        Ok(Side::Snapshot(PathBuf::from(spec)))
-    } else {
-        Ok(Side::Tree(open(common, spec, side)?))
-    }
+    Side::open_with(spec, |spec| open(common, spec, side))
 }
 
 /// How a side is named in messages: the spec as given, or the series' `BASE + PATCHES`.

@@ -328,10 +328,19 @@ pub enum Side {
 impl Side {
     /// A revision argument: a snapshot when it names a file, else a git revision or directory.
     pub fn open(repo: &Path, spec: &str) -> Result<Side, Error> {
+        Side::open_with(spec, |spec| Ok(Tree::open(repo, spec)?))
+    }
+
+    /// As [`Side::open`], with `open_tree` opening a revision or directory (the CLI applies
+    /// `--layout` there).
+    pub fn open_with(
+        spec: &str,
+        open_tree: impl FnOnce(&str) -> Result<Tree, Error>,
+    ) -> Result<Side, Error> {
         if is_snapshot_path(spec) {
             Ok(Side::Snapshot(PathBuf::from(spec)))
         } else {
-            Ok(Side::Tree(Tree::open(repo, spec)?))
+            Ok(Side::Tree(open_tree(spec)?))
         }
     }
 
