@@ -1,6 +1,7 @@
-//! Diff of two revisions' properties. Identity is (owner, name); values are matched by name, and a
-//! removed name paired with an added one of the same value (or, when values are unknown, the same
-//! value expression) is a rename.
+//! Diff of two revisions' properties. Identity is (owner, name), kept when the code creating a
+//! property moves between directories (`Moves`); values are matched by name, and a removed name
+//! paired with an added one of the same value (or, when values are unknown, the same value
+//! expression) is a rename.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -216,28 +217,16 @@ pub fn diff(old: &KmsModel, new: &KmsModel) -> Vec<Change> {
             .or_default()
             .insert(p.owner.as_str());
     }
-    // A driver directory moved under a vendor directory (rcar-du → renesas/rcar-du) keeps its
-    // properties: pair a removed (owner, name) with an added one whose owner has the same last
-    // path component.
-    let leaf = |o: &str| o.rsplit('/').next().unwrap_or(o).to_string();
-    let mut moved: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
-    for (k, _) in n.iter().filter(|(k, _)| !o.contains_key(*k)) {
-        let from = o.keys().find(|ok| {
-            ok.1 == k.1 && ok.0 != k.0 && leaf(&ok.0) == leaf(&k.0) && !n.contains_key(*ok)
-        });
-        if let Some(from) = from {
-            moved.insert(k.clone(), from.clone());
-        }
-    }
-    let moved_from: BTreeSet<&(String, String)> = moved.values().collect();
+    let moves = Moves::find(&o, &n);
     let keys: BTreeSet<&(String, String)> = o
         .keys()
         .chain(n.keys())
-        .filter(|k| !moved_from.contains(k))
+        .filter(|k| !moves.is_old_site(k))
         .collect();
     let mut out = Vec::new();
     for k in keys {
-        let old_key = moved.get(k).unwrap_or(k);
+        let old_key = moves.to_new.get(k).copied().unwrap_or(k);
+        let first = out.len();
         match (o.get(old_key), n.get(k)) {
             (None, Some(np)) => {
                 let adopted = np.owner != "core"
@@ -276,6 +265,188 @@ pub fn diff(old: &KmsModel, new: &KmsModel) -> Vec<Change> {
             }
             (None, None) => {}
         }
+        if old_key != k {
+            let from = &o[old_key].file;
+            for c in &mut out[first..] {
+                c.moved_from = Some(from.clone());
+            }
+        }
     }
     out
+}
+
+/// Properties whose creating code moved between directories keep their identity: the driver
+/// directory was renamed or moved (rcar-du → renesas/rcar-du: the same last component), or the
+/// file creating the property moved into another driver's directory (i2c/ch7006_drv.c →
+/// nouveau/dispnv04/i2c/ch7006_drv.c: the same file name). Only an (owner, name) the old owner no
+/// longer creates can have moved; if the old owner still creates it, a new owner exposing the name
+/// is an adoption. Owner and identity read as at the new revision.
+struct Moves<'a> {
+    /// New (owner, name) → the old (owner, name) it continues.
+    to_new: BTreeMap<(String, String), &'a (String, String)>,
+    /// Old (owner, name)s that moved: into a new key (`to_new`), or into one the new owner already
+    /// had (its code now creates the name in two places; userspace sees no change).
+    old_sites: BTreeSet<&'a (String, String)>,
+}
+
+impl<'a> Moves<'a> {
+    fn find(
+        old: &'a BTreeMap<(String, String), &'a Property>,
+        new: &'a BTreeMap<(String, String), &'a Property>,
+    ) -> Moves<'a> {
+        fn last(path: &str) -> &str {
+            path.rsplit('/').next().unwrap_or(path)
+        }
+        let moved_here = |op: &Property, np: &Property| {
+            let sites = np
+                .other_sites
+                .iter()
+                .map(|site| site.rsplit_once(':').map_or(site.as_str(), |s| s.0));
+            last(&op.owner) == last(&np.owner)
+                || std::iter::once(np.file.as_str())
+                    .chain(sites)
+                    .any(|f| f != op.file && last(f) == last(&op.file))
+        };
+        let mut moves = Moves {
+            to_new: BTreeMap::new(),
+            old_sites: BTreeSet::new(),
+        };
+        for (ok, op) in old.iter().filter(|(k, _)| !new.contains_key(*k)) {
+            let target = new
+                .iter()
+                .find(|(nk, np)| nk.1 == ok.1 && nk.0 != ok.0 && moved_here(op, np));
+            let Some((nk, _)) = target else { continue };
+            if !old.contains_key(nk) && !moves.to_new.contains_key(nk) {
+                moves.to_new.insert(nk.clone(), ok);
+            }
+            moves.old_sites.insert(ok);
+        }
+        moves
+    }
+
+    fn is_old_site(&self, key: &(String, String)) -> bool {
+        self.old_sites.contains(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kms::PropertyKind;
+
+    fn range(owner: &str, name: &str, file: &str, max: i128) -> Property {
+        Property {
+            name: name.to_string(),
+            owner: owner.to_string(),
+            kind: PropertyKind::Range,
+            flags: Vec::new(),
+            range: Some((Some(0), Some(max))),
+            values: Vec::new(),
+            attached_to: Vec::new(),
+            file: file.to_string(),
+            line: 257,
+            function: "init".to_string(),
+            helper: None,
+            object_type: None,
+            other_sites: Vec::new(),
+        }
+    }
+
+    fn model(properties: Vec<Property>) -> KmsModel {
+        KmsModel {
+            properties,
+            exposures: Vec::new(),
+            unresolved: Vec::new(),
+        }
+    }
+
+    fn rules(changes: &[Change]) -> Vec<(&str, &str, Option<&str>)> {
+        changes
+            .iter()
+            .map(|c| (c.rule.as_str(), c.id.as_str(), c.moved_from.as_deref()))
+            .collect()
+    }
+
+    const OLD_FILE: &str = "drivers/gpu/drm/i2c/ch7006_drv.c";
+    const NEW_FILE: &str = "drivers/gpu/drm/nouveau/dispnv04/i2c/ch7006_drv.c";
+
+    /// An encoder driver's file moved under the driver that uses it: no removal, no adoption.
+    #[test]
+    fn driver_file_moved_between_directories_keeps_its_properties() {
+        let old = model(vec![range("i2c", "scale", OLD_FILE, 2)]);
+        let same = model(vec![range("nouveau", "scale", NEW_FILE, 2)]);
+        assert_eq!(rules(&diff(&old, &same)), vec![]);
+        // Changed while moving: one change, under the new owner, saying where it was created.
+        let wider = model(vec![range("nouveau", "scale", NEW_FILE, 3)]);
+        assert_eq!(
+            rules(&diff(&old, &wider)),
+            vec![(
+                "kms-property-changed",
+                "property:nouveau:scale",
+                Some(OLD_FILE)
+            )]
+        );
+    }
+
+    /// The new owner created the name before: the moved file is one more site of it.
+    #[test]
+    fn file_moved_into_an_owner_creating_the_same_name_removes_nothing() {
+        let mut target = range(
+            "nouveau",
+            "scale",
+            "drivers/gpu/drm/nouveau/nv50_display.c",
+            2,
+        );
+        let old = model(vec![range("i2c", "scale", OLD_FILE, 2), target.clone()]);
+        target.other_sites = vec![format!("{NEW_FILE}:257")];
+        let new = model(vec![target]);
+        assert_eq!(rules(&diff(&old, &new)), vec![]);
+    }
+
+    /// Another driver exposing a name its first owner still creates adopts it; a name that
+    /// leaves a driver whose file did not move is removed.
+    #[test]
+    fn adoption_and_removal_are_not_moves() {
+        let old = model(vec![
+            range(
+                "vmwgfx",
+                "hotplug_mode_update",
+                "drivers/gpu/drm/vmwgfx/vmwgfx_kms.c",
+                1,
+            ),
+            range("i2c", "scale", OLD_FILE, 2),
+        ]);
+        let new = model(vec![
+            range(
+                "vmwgfx",
+                "hotplug_mode_update",
+                "drivers/gpu/drm/vmwgfx/vmwgfx_kms.c",
+                1,
+            ),
+            range(
+                "qxl",
+                "hotplug_mode_update",
+                "drivers/gpu/drm/qxl/qxl_display.c",
+                1,
+            ),
+            range(
+                "nouveau",
+                "scale",
+                "drivers/gpu/drm/nouveau/nouveau_connector.c",
+                2,
+            ),
+        ]);
+        assert_eq!(
+            rules(&diff(&old, &new)),
+            vec![
+                ("kms-property-removed", "property:i2c:scale", None),
+                ("kms-property-adopted", "property:nouveau:scale", None),
+                (
+                    "kms-property-adopted",
+                    "property:qxl:hotplug_mode_update",
+                    None
+                ),
+            ]
+        );
+    }
 }
