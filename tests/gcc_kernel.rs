@@ -690,16 +690,12 @@ fn ioctls_in_every_spelling(version: &'static str, arch_name: &'static str) {
     );
 }
 
-/// Not yet run to completion (issue 12's session ran out of time): run with `-- --ignored`.
 #[test]
-#[ignore]
 fn v6_1_ioctls_in_every_spelling_are_ioctl_items() {
     ioctls_in_every_spelling("6.1", "x86");
 }
 
-/// Not yet run to completion (issue 12's session ran out of time): run with `-- --ignored`.
 #[test]
-#[ignore]
 fn v6_12_ioctls_in_every_spelling_are_ioctl_items() {
     ioctls_in_every_spelling("6.12", "x86");
 }
