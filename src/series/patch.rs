@@ -156,12 +156,14 @@ fn split_git_header(header: &str) -> (Option<String>, Option<String>) {
         return (strip_prefix_dir(a), strip_prefix_dir(b));
     }
     let bytes = header.as_bytes();
-    // Equal names: `a/NAME b/NAME`, split at the middle space.
-    if bytes.len() % 2 == 1 {
+    // Equal names: `a/NAME b/NAME`, split at the middle space (a header too short for two
+    // prefixes, or cut inside a character, is no such pair).
+    if bytes.len() % 2 == 1 && bytes[bytes.len() / 2] == b' ' {
         let mid = bytes.len() / 2;
-        if bytes[mid] == b' ' && header[2..mid] == header[mid + 3..] {
-            let name = header[2..mid].to_string();
-            return (Some(name.clone()), Some(name));
+        if let (Some(a), Some(b)) = (header.get(2..mid), header.get(mid + 3..)) {
+            if a == b {
+                return (Some(a.to_string()), Some(a.to_string()));
+            }
         }
     }
     match header.split_once(" b/") {
@@ -366,6 +368,21 @@ fn find(lines: &[&[u8]], old: &[&[u8]], wanted: usize, from: usize) -> Option<us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the series fuzzer: a `diff --git` header shorter than `a/ b/` panicked.
+    #[test]
+    fn short_or_odd_git_headers_are_no_path_pair() {
+        assert_eq!(split_git_header("- Z"), (None, None));
+        assert_eq!(split_git_header("a"), (None, None));
+        assert_eq!(
+            split_git_header("a/é b/é"),
+            (Some("é".into()), Some("é".into()))
+        );
+        assert_eq!(
+            split_git_header("a/x b/x"),
+            (Some("x".into()), Some("x".into()))
+        );
+    }
 
     fn apply_text(content: &str, diff: &str) -> Result<String, usize> {
         let files = parse(diff).unwrap();
