@@ -2,7 +2,7 @@
 //! values from tables, fills and `drm_property_add_enum`, storage and attachment), core helpers
 //! and the drivers that call them.
 //!
-//! `rounds` decides what is parsed; then, over the parsed files (`index`), [`resolve`] takes the
+//! `rounds` decides what is parsed; then, over the parsed files (`index`), `resolve` takes the
 //! steps in order: `sites` (each creation call), `instances` (each name a site is given),
 //! `properties` (each instance's facts, with `values`, merged per owner and name) and `helpers`
 //! (the core helpers and the drivers calling them).
