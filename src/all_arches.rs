@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::model::arch::{Arch, ARCHES};
 use crate::pipeline::{self, Options, ParseCache};
 use crate::report::{DiffReport, Note, Revision, Summary};
+use crate::snapshot::{self, Side};
 use crate::source::Tree;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,6 +30,24 @@ pub fn diff(
     kms: bool,
 ) -> Result<DiffReport, Error> {
     diff_cached(old, new, arches, kms, &ParseCache::default())
+}
+
+/// OLD → NEW for `opts.arch`, or for the `merged` arches, merged (`--all-arches`): the one place
+/// that makes this choice. Merged arches need two revisions (a snapshot file holds one arch);
+/// `update` is [`snapshot::diff`]'s.
+pub fn diff_sides(
+    old: &Side,
+    new: &Side,
+    opts: &Options,
+    merged: Option<&[&'static Arch]>,
+    cache: &ParseCache,
+    update: bool,
+) -> Result<DiffReport, Error> {
+    match (merged, old.tree().zip(new.tree())) {
+        (Some(arches), Some((o, n))) => diff_cached(o, n, arches, opts.kms, cache),
+        (Some(_), None) => Err(Error::SnapshotAllArches),
+        (None, _) => snapshot::diff(old, new, opts, cache, update),
+    }
 }
 
 /// `diff` with a parse cache the caller keeps.

@@ -332,13 +332,14 @@ pub struct Options {
 pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
     let trees = old.tree().zip(new.tree());
-    let report = match (&opts.merged_arches, trees) {
-        (Some(arches), Some((o, n))) => {
-            crate::all_arches::diff_cached(o, n, arches, opts.pipeline.kms, &cache)?
-        }
-        (Some(_), None) => return Err(Error::SnapshotAllArches),
-        (None, _) => crate::snapshot::diff(old, new, &opts.pipeline, &cache, false)?,
-    };
+    let report = crate::all_arches::diff_sides(
+        old,
+        new,
+        &opts.pipeline,
+        opts.merged_arches.as_deref(),
+        &cache,
+        false,
+    )?;
     let attribution = match (opts.attribution, trees) {
         (false, _) => Err("not requested (--no-attribution)".to_string()),
         (true, None) => Err("a snapshot file has no history".to_string()),

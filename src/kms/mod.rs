@@ -5,7 +5,7 @@
 //!
 //! Pipeline: a memchr prefilter picks the files that create, fill or attach properties; they are
 //! parsed in parallel (`parse.rs`: scopes, calls, assignments, returns, value tables). The resolver
-//! (`resolve.rs`) then finds creation sites, resolves names passed through parameters from call
+//! (`resolve/`) then finds creation sites, resolves names passed through parameters from call
 //! sites, derives the core helpers (functions in core files that create properties, and their core
 //! callers) from the tree at hand, parses the driver files that call those helpers (second
 //! prefilter) and records them as exposures. Nothing about helper names is hard-coded.

@@ -1,6 +1,6 @@
 //! Per-file pass: parses one C file (and its function-like macro bodies) and records, per scope,
 //! the calls, assignments and returns the resolver needs, plus the file's value tables. Nothing
-//! here knows which functions matter globally; `resolve.rs` decides that across files.
+//! here knows which functions matter globally; `resolve/` decides that across files.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;

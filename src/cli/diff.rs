@@ -1,0 +1,107 @@
+//! `uapi-diff diff`: the changes between two sides, as text, Markdown, JSON or JUnit; with
+//! `--fail-on`, a CI gate; with `--update`, a snapshot file brought up to date.
+
+use super::arch::options;
+use super::output::{emit, use_color, warn};
+use super::sides::{open_new, open_side, side_label};
+use super::{AllArches, Common, SeriesArg};
+use crate::error::Error;
+use crate::gate::{self, FailOn};
+use crate::{all_arches, progress, report};
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    old: String,
+    #[arg(required_unless_present = "series")]
+    new: Option<String>,
+    #[command(flatten)]
+    series: SeriesArg,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// CI gate: exit 1 only for these changes, unless the ledger accepts them (default: exit 1
+    /// on any change).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// The ledger of accepted breaks and evidence (default: Documentation/gpu/uapi-ledger.toml
+    /// in NEW's tree, if any).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
+    #[arg(long)]
+    update: bool,
+    #[command(flatten)]
+    arches: AllArches,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    /// JUnit XML: one test case per change `--fail-on` checks (default any).
+    Junit,
+}
+
+pub(super) fn run(args: Args) -> Result<i32, Error> {
+    let Args {
+        old,
+        new,
+        series,
+        format,
+        fail_on,
+        ledger,
+        update,
+        arches,
+        common,
+    } = args;
+    let opts = options(&common)?;
+    let old_side = open_side(&common, &old, 0)?;
+    let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;
+    let new = side_label(&new_side);
+    let spinner = progress::spinner(format!("diffing {old} → {new}"));
+    let merged = arches.merged();
+    let report = all_arches::diff_sides(
+        &old_side,
+        &new_side,
+        &opts,
+        merged.as_deref(),
+        &Default::default(),
+        update,
+    );
+    spinner.finish_and_clear();
+    let mut report = report?;
+    if let Some(touched) = &touched {
+        crate::series::retain_touched(&mut report.notes, touched);
+    }
+    if report.old.commit.is_some() && report.old.commit == report.new.commit {
+        eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
+    }
+    warn(&report.notes);
+    let color = use_color(&common);
+    let gated = fail_on.is_some() || format == Format::Junit;
+    let ledger = match gated {
+        true => crate::checklist::read_ledger(new_side.tree(), ledger.as_deref())?,
+        false => None,
+    };
+    let verdict = gate::check(&report, ledger.as_ref(), fail_on.unwrap_or(FailOn::Any));
+    let text = match format {
+        Format::Text => report::text(&report, color),
+        Format::Json => report::json(&report),
+        Format::Markdown => report::markdown(&report),
+        Format::Junit => gate::junit(&report, &verdict),
+    };
+    emit(&common, &text)?;
+    if update {
+        eprintln!("uapi-diff: updated snapshot {old} to {new}");
+        return Ok(0);
+    }
+    if fail_on.is_none() {
+        return Ok(if report.changes.is_empty() { 0 } else { 1 });
+    }
+    eprint!("{}", gate::summary(&verdict));
+    Ok(if verdict.passed() { 0 } else { 1 })
+}

@@ -1,0 +1,53 @@
+//! `uapi-diff dump`: every uAPI item of one revision with its facts, or its snapshot file.
+
+use super::arch::options;
+use super::output::{emit, warn};
+use super::sides::open;
+use super::Common;
+use crate::error::Error;
+use crate::{pipeline, report};
+use clap::ValueEnum;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    rev: String,
+    #[arg(long, value_enum, default_value = "json")]
+    format: DumpFormat,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    Text,
+    Json,
+    Markdown,
+    /// The snapshot file format (README, "Snapshots"): commit it, diff against it.
+    Snapshot,
+}
+
+pub(super) fn run(args: Args) -> Result<i32, Error> {
+    let Args {
+        rev,
+        format,
+        common,
+    } = args;
+    let opts = options(&common)?;
+    let tree = open(&common, &rev, 0)?;
+    let (entries, notes) = pipeline::list_headers(&tree, &opts)?;
+    let snap = pipeline::snapshot(
+        &tree,
+        &entries,
+        notes,
+        &pipeline::ParseCache::default(),
+        &opts,
+    )?;
+    warn(&snap.notes);
+    let text = match format {
+        DumpFormat::Json => report::dump_json(&snap),
+        DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap),
+        DumpFormat::Snapshot => crate::snapshot::write(&snap),
+    };
+    emit(&common, &text)?;
+    Ok(0)
+}

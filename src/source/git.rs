@@ -1,0 +1,814 @@
+//! A git revision read straight from the object database with `gix`: no checkout, no temporary tree,
+//! no `git` subprocess.
+//!
+//! # Safety against the repository
+//! Nothing configured by the repository is ever executed or even consulted for behaviour: the repository is
+//! opened with [`gix::open::Options::isolated`] (no system/global/user config, no environment variables, no
+//! config includes), explicitly at [`gix::sec::Trust::Reduced`], and with a config-section filter that
+//! rejects *every* section, so no repository-local setting (filters, textconv, fsmonitor, hooks paths...)
+//! is used by the lookups that honour the filter. On top of that, `gix` is built without its `attributes`
+//! feature, so the filter pipeline (clean/smudge, `.gitattributes`) is not even compiled in, and this module
+//! only ever asks the object database for raw objects: blobs are returned byte for byte as stored.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use gix::objs::Find as _;
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use super::error::{error_chain, last_cause};
+use super::links::{Resolved, MAX_SYMLINK_HOPS};
+use super::select::States;
+use super::{component_str, join, BlobId, FileEntry, Selection, SourceError, SourceWarning};
+
+/// A commit or tree of a repository.
+pub(super) struct GitTree {
+    pub(super) repo_path: PathBuf,
+    /// Canonical common git dir, to tell whether two trees come from the same repository.
+    pub(super) common_dir: PathBuf,
+    pub(super) pool: RepoPool,
+    pub(super) commit: Option<ObjectId>,
+    pub(super) tree: ObjectId,
+}
+
+impl GitTree {
+    /// The revision `spec` of the repository at `repo`, tags peeled to their commit or tree.
+    pub(super) fn open(repo: &Path, spec: &str) -> Result<GitTree, SourceError> {
+        let ts = open_repository(repo).map_err(|e| {
+            let looks_like_repo = repo.join(".git").exists()
+                || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
+            SourceError::NotARepository {
+                repo: repo.to_path_buf(),
+                spec: spec.to_string(),
+                reason: looks_like_repo.then(|| error_chain(&e)),
+            }
+        })?;
+        let pool = RepoPool::new(ts);
+        let lease = pool.lease(false);
+        let common_dir = std::fs::canonicalize(lease.common_dir())
+            .unwrap_or_else(|_| lease.common_dir().to_path_buf());
+        let unknown = |reason: Option<String>| SourceError::UnknownRevision {
+            repo: repo.to_path_buf(),
+            spec: spec.to_string(),
+            reason,
+        };
+        if spec.is_empty() {
+            return Err(unknown(Some("empty revision".into())));
+        }
+        let id = lease
+            .rev_parse_single(gix::bstr::BStr::new(spec.as_bytes()))
+            .map_err(|e| unknown(Some(last_cause(&e))))?
+            .detach();
+        // Peel tags to a commit or tree.
+        let mut id = id;
+        let mut commit = None;
+        let mut tree = None;
+        for _ in 0..64 {
+            if id == ObjectId::empty_tree(gix::hash::Kind::Sha1) {
+                tree = Some(id);
+                break;
+            }
+            let what = format!("revision `{spec}`");
+            let (kind, data) = find_raw(&lease, id, spec, &what)?;
+            match kind {
+                gix::objs::Kind::Tag => {
+                    let tag = gix::objs::TagRef::from_bytes(&data, gix::hash::Kind::Sha1).map_err(
+                        |e| SourceError::Invalid {
+                            revision: spec.to_string(),
+                            path: format!("tag {id}"),
+                            reason: e.to_string(),
+                        },
+                    )?;
+                    id = tag.target();
+                }
+                gix::objs::Kind::Commit => {
+                    let c = gix::objs::CommitRef::from_bytes(&data, gix::hash::Kind::Sha1)
+                        .map_err(|e| SourceError::Invalid {
+                            revision: spec.to_string(),
+                            path: format!("commit {id}"),
+                            reason: e.to_string(),
+                        })?;
+                    commit = Some(id);
+                    tree = Some(c.tree());
+                    break;
+                }
+                gix::objs::Kind::Tree => {
+                    tree = Some(id);
+                    break;
+                }
+                gix::objs::Kind::Blob => {
+                    return Err(SourceError::NotATree {
+                        repo: repo.to_path_buf(),
+                        spec: spec.to_string(),
+                        kind: "blob".into(),
+                    })
+                }
+            }
+        }
+        let Some(tree) = tree else {
+            return Err(SourceError::NotATree {
+                repo: repo.to_path_buf(),
+                spec: spec.to_string(),
+                kind: "chain of tags".into(),
+            });
+        };
+        drop(lease);
+        Ok(GitTree {
+            repo_path: repo.to_path_buf(),
+            common_dir,
+            pool,
+            commit,
+            tree,
+        })
+    }
+
+    /// Reads many entries in parallel, results in input order.
+    pub(super) fn read_all(
+        &self,
+        revision: &str,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Vec<u8>>, SourceError> {
+        entries
+            .par_iter()
+            .map_init(
+                || self.pool.lease(false),
+                |repo, e| read_blob(repo, e.blob, revision, &e.path),
+            )
+            .collect()
+    }
+
+    pub(super) fn read(&self, revision: &str, entry: &FileEntry) -> Result<Vec<u8>, SourceError> {
+        read_blob(&self.pool.lease(false), entry.blob, revision, &entry.path)
+    }
+
+    /// The file at `comps` (`path` split), symlinks followed within the tree; None if absent.
+    pub(super) fn read_path(
+        &self,
+        revision: &str,
+        path: &str,
+        comps: Vec<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, SourceError> {
+        let repo = self.pool.lease(false);
+        match resolve_git(&repo, self.tree, &[], comps.into(), revision, path)? {
+            Resolved::File(id) => read_blob(&repo, BlobId::from_oid(&id), revision, path).map(Some),
+            Resolved::Absent(_) => Ok(None),
+            other => Err(other.into_error(revision, path)),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Repository handles
+// ------------------------------------------------------------------------------------------------
+
+fn open_repository(path: &Path) -> Result<gix::ThreadSafeRepository, gix::Error> {
+    gix::open::Options::isolated()
+        // Treat the repository as untrusted: its own config is loaded (gix always does) but never acted on.
+        .with(gix::sec::Trust::Reduced)
+        // Reduced trust caps single allocations at 16 MiB by default, which legitimate delta chains of large
+        // kernel files exceed: lift it through our own in-memory override...
+        .config_overrides(["gitoxide.objects.allocLimitIfReducedTrust=0"])
+        // ...the only config source any filtered lookup may use: all repository-local sections are ignored.
+        .filter_config_section(|meta| meta.source == gix::config::Source::Api)
+        .open(path)
+}
+
+/// Thread-local `gix::Repository` handles made from one `ThreadSafeRepository`, reused across calls.
+pub(super) struct RepoPool {
+    ts: gix::ThreadSafeRepository,
+    plain: Mutex<Vec<gix::Repository>>,
+    cached: Mutex<Vec<gix::Repository>>,
+}
+
+pub(super) struct Lease<'a> {
+    pool: &'a RepoPool,
+    cached: bool,
+    repo: Option<gix::Repository>,
+}
+
+const OBJECT_CACHE_BYTES: usize = 16 << 20;
+const POOL_KEEP: usize = 16;
+
+impl RepoPool {
+    fn new(ts: gix::ThreadSafeRepository) -> RepoPool {
+        RepoPool {
+            ts,
+            plain: Mutex::new(Vec::new()),
+            cached: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A handle for this thread; `cached` ones have an object cache (for repeated tree reads).
+    pub(super) fn lease(&self, cached: bool) -> Lease<'_> {
+        let list = if cached { &self.cached } else { &self.plain };
+        let got = list.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let repo = got.unwrap_or_else(|| {
+            let mut r = self.ts.to_thread_local();
+            if cached {
+                r.object_cache_size(Some(OBJECT_CACHE_BYTES));
+            } else {
+                r.object_cache_size(None);
+            }
+            r
+        });
+        Lease {
+            pool: self,
+            cached,
+            repo: Some(repo),
+        }
+    }
+}
+
+impl std::ops::Deref for Lease<'_> {
+    type Target = gix::Repository;
+    fn deref(&self) -> &gix::Repository {
+        self.repo.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(r) = self.repo.take() {
+            let list = if self.cached {
+                &self.pool.cached
+            } else {
+                &self.pool.plain
+            };
+            let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
+            if list.len() < POOL_KEEP {
+                list.push(r);
+            }
+        }
+    }
+}
+
+/// Reads an object's raw bytes; a missing object is [`SourceError::MissingObject`] naming `what`.
+pub(super) fn find_raw(
+    repo: &gix::Repository,
+    id: ObjectId,
+    revision: &str,
+    what: &str,
+) -> Result<(gix::objs::Kind, Vec<u8>), SourceError> {
+    if id == ObjectId::empty_tree(gix::hash::Kind::Sha1) {
+        return Ok((gix::objs::Kind::Tree, Vec::new()));
+    }
+    let mut buf = Vec::new();
+    match repo.objects.try_find(&id, &mut buf) {
+        Ok(Some(data)) => Ok((data.kind, data.data.to_vec())),
+        Ok(None) => Err(SourceError::MissingObject {
+            revision: revision.to_string(),
+            id: id.to_string(),
+            what: what.to_string(),
+        }),
+        Err(e) => Err(SourceError::Read {
+            revision: revision.to_string(),
+            what: what.to_string(),
+            reason: error_chain(&e),
+        }),
+    }
+}
+
+fn read_blob(
+    repo: &gix::Repository,
+    blob: BlobId,
+    revision: &str,
+    path: &str,
+) -> Result<Vec<u8>, SourceError> {
+    let id = blob.to_oid();
+    if id == ObjectId::empty_blob(gix::hash::Kind::Sha1) {
+        return Ok(Vec::new());
+    }
+    let (kind, data) = find_raw(repo, id, revision, &format!("`{path}`"))?;
+    if kind != gix::objs::Kind::Blob {
+        return Err(SourceError::Invalid {
+            revision: revision.to_string(),
+            path: path.to_string(),
+            reason: format!("object {id} is a {kind}, not a blob"),
+        });
+    }
+    Ok(data)
+}
+
+/// What a tree entry is, by its mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum GitKind {
+    Tree,
+    File,
+    Link,
+    Submodule,
+}
+
+/// One entry of a tree object.
+pub(super) struct GitEntry {
+    pub(super) name: Vec<u8>,
+    pub(super) kind: GitKind,
+    pub(super) id: ObjectId,
+}
+
+/// Reads and decodes a tree object. `path` ("" for the root) names it in errors.
+pub(super) fn read_tree(
+    repo: &gix::Repository,
+    id: ObjectId,
+    revision: &str,
+    path: &str,
+) -> Result<Vec<GitEntry>, SourceError> {
+    let shown = if path.is_empty() {
+        "the root tree".to_string()
+    } else {
+        format!("`{path}`")
+    };
+    let (kind, data) = find_raw(repo, id, revision, &shown)?;
+    let invalid = |reason: String| SourceError::Invalid {
+        revision: revision.to_string(),
+        path: if path.is_empty() {
+            "/".to_string()
+        } else {
+            path.to_string()
+        },
+        reason,
+    };
+    if kind != gix::objs::Kind::Tree {
+        return Err(invalid(format!("object {id} is a {kind}, not a tree")));
+    }
+    let mut out = Vec::new();
+    for e in gix::objs::TreeRefIter::from_bytes(&data, gix::hash::Kind::Sha1) {
+        let e = e.map_err(|e| invalid(format!("corrupt tree object {id}: {e}")))?;
+        let kind = match e.mode.kind() {
+            gix::objs::tree::EntryKind::Tree => GitKind::Tree,
+            gix::objs::tree::EntryKind::Blob | gix::objs::tree::EntryKind::BlobExecutable => {
+                GitKind::File
+            }
+            gix::objs::tree::EntryKind::Link => GitKind::Link,
+            gix::objs::tree::EntryKind::Commit => GitKind::Submodule,
+        };
+        out.push(GitEntry {
+            name: e.filename.to_vec(),
+            kind,
+            id: e.oid.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Why a tree entry name cannot be used, if it cannot.
+pub(super) fn bad_name(name: &[u8]) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("empty file name")
+    } else if name == b"." || name == b".." {
+        Some("file name `.` or `..`")
+    } else if name.contains(&b'/') || name.contains(&0) {
+        Some("file name containing `/` or NUL")
+    } else {
+        None
+    }
+}
+
+/// Splits a symlink target into components; `None` if absolute.
+fn link_components(target: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if target.first() == Some(&b'/') {
+        return None;
+    }
+    Some(
+        target
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .map(|c| c.to_vec())
+            .collect(),
+    )
+}
+
+/// Resolves `pending` components starting in the directory `dir` (components from the root) of the git
+/// tree `root`, following symlinks within the tree.
+fn resolve_git(
+    repo: &gix::Repository,
+    root: ObjectId,
+    dir: &[Vec<u8>],
+    mut pending: VecDeque<Vec<u8>>,
+    revision: &str,
+    shown: &str,
+) -> Result<Resolved<ObjectId>, SourceError> {
+    // Stack of (name, tree id) from the root.
+    let mut stack: Vec<(Vec<u8>, ObjectId)> = Vec::new();
+    let mut cur = root;
+    let mut path_so_far = String::new();
+    for c in dir {
+        let entries = read_tree(repo, cur, revision, &path_so_far)?;
+        match entries.into_iter().find(|e| e.name == *c) {
+            Some(e) if e.kind == GitKind::Tree => {
+                stack.push((c.clone(), cur));
+                path_so_far = join(&path_so_far, &String::from_utf8_lossy(c));
+                cur = e.id;
+            }
+            _ => return Ok(Resolved::Absent(None)),
+        }
+    }
+    let mut hops = 0usize;
+    let mut last_link: Option<String> = None;
+    while let Some(c) = pending.pop_front() {
+        if c.is_empty() || c == b"." {
+            continue;
+        }
+        if c == b".." {
+            match stack.pop() {
+                Some((_, parent)) => {
+                    cur = parent;
+                    path_so_far = path_so_far
+                        .rsplit_once('/')
+                        .map(|(a, _)| a.to_string())
+                        .unwrap_or_default();
+                    continue;
+                }
+                None => {
+                    return Ok(Resolved::Outside(
+                        last_link.unwrap_or_else(|| shown.to_string()),
+                    ))
+                }
+            }
+        }
+        let entries = read_tree(repo, cur, revision, &path_so_far)?;
+        let Some(e) = entries.into_iter().find(|e| e.name == c) else {
+            return Ok(Resolved::Absent(last_link));
+        };
+        let here = join(&path_so_far, &String::from_utf8_lossy(&c));
+        match e.kind {
+            GitKind::Tree => {
+                stack.push((c, cur));
+                cur = e.id;
+                path_so_far = here;
+            }
+            GitKind::File => {
+                if pending.iter().all(|p| p.is_empty() || p == b".") {
+                    return Ok(Resolved::File(e.id));
+                }
+                return Ok(Resolved::Absent(last_link));
+            }
+            GitKind::Submodule => return Ok(Resolved::Special("submodule")),
+            GitKind::Link => {
+                hops += 1;
+                let target = read_blob(repo, BlobId::from_oid(&e.id), revision, &here)?;
+                let shown_target = String::from_utf8_lossy(&target).into_owned();
+                if hops > MAX_SYMLINK_HOPS {
+                    return Ok(Resolved::Loop(shown_target));
+                }
+                let Some(comps) = link_components(&target) else {
+                    return Ok(Resolved::Outside(shown_target));
+                };
+                for c in comps.into_iter().rev() {
+                    pending.push_front(c);
+                }
+                last_link = Some(shown_target);
+            }
+        }
+    }
+    // Every component consumed and the last one was a directory (or the start directory).
+    Ok(Resolved::Dir)
+}
+
+impl GitTree {
+    /// The files `select` matches (links resolved within the tree), reading only the subtrees that
+    /// may hold one.
+    pub(super) fn list(
+        &self,
+        revision: &str,
+        select: &Selection,
+    ) -> Result<(Vec<FileEntry>, Vec<SourceWarning>), SourceError> {
+        let repo = self.pool.lease(false);
+        let mut files = Vec::new();
+        let mut warnings = Vec::new();
+        let start = select.start();
+        if !select.may_descend(&start) {
+            return Ok((files, warnings));
+        }
+        // (tree id, path, raw components, states)
+        let mut todo: Vec<(ObjectId, String, Vec<Vec<u8>>, States)> =
+            vec![(self.tree, String::new(), Vec::new(), start)];
+        while let Some((id, prefix, comps, states)) = todo.pop() {
+            let entries = read_tree(&repo, id, revision, &prefix)?;
+            for e in entries {
+                if let Some(why) = bad_name(&e.name) {
+                    warnings.push(SourceWarning {
+                        revision: revision.to_string(),
+                        path: join(&prefix, &String::from_utf8_lossy(&e.name)),
+                        message: format!("tree entry with an invalid {why}; skipped"),
+                    });
+                    continue;
+                }
+                let st = select.step(&states, &e.name);
+                if st.is_dead() {
+                    continue;
+                }
+                let accept = select.accepts(&st);
+                let descend = select.may_descend(&st);
+                let wanted = accept || (descend && e.kind != GitKind::File);
+                if !wanted {
+                    continue;
+                }
+                let mut w = Vec::new();
+                let name = component_str(&e.name, revision, &prefix, &mut w);
+                let path = join(&prefix, &name);
+                match e.kind {
+                    GitKind::Tree => {
+                        warnings.append(&mut w);
+                        if descend {
+                            let mut c = comps.clone();
+                            c.push(e.name.clone());
+                            todo.push((e.id, path, c, st));
+                        }
+                    }
+                    GitKind::File => {
+                        warnings.append(&mut w);
+                        files.push(FileEntry {
+                            path,
+                            blob: BlobId::from_oid(&e.id),
+                        });
+                    }
+                    GitKind::Submodule => {
+                        warnings.append(&mut w);
+                        warnings.push(SourceWarning {
+                            revision: revision.to_string(),
+                            path,
+                            message: format!("submodule (commit {}) skipped", e.id),
+                        });
+                    }
+                    GitKind::Link => {
+                        let target = read_blob(&repo, BlobId::from_oid(&e.id), revision, &path)?;
+                        let shown = String::from_utf8_lossy(&target).into_owned();
+                        // Resolve the link itself from its directory, so the resolver reports this link's
+                        // target when it is the one leaving the tree.
+                        let res = resolve_git(
+                            &repo,
+                            self.tree,
+                            &comps,
+                            VecDeque::from([e.name.clone()]),
+                            revision,
+                            &path,
+                        )?;
+                        match res {
+                            Resolved::File(id) if accept => {
+                                warnings.append(&mut w);
+                                files.push(FileEntry {
+                                    path,
+                                    blob: BlobId::from_oid(&id),
+                                });
+                            }
+                            Resolved::File(_) => {} // a file where only directories could match
+                            Resolved::Dir if !descend => {} // a directory where only files could match
+                            other => {
+                                warnings.append(&mut w);
+                                warnings.push(SourceWarning {
+                                    revision: revision.to_string(),
+                                    path,
+                                    message: other.link_warning(&shown),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok((files, warnings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::test_repo::*;
+    use crate::source::*;
+
+    #[test]
+    fn open_by_tag_head_ancestor_and_ids() {
+        let (td, c1, c2) = small_repo();
+        let d = td.path();
+        let by_tag = Tree::open(d, "v1").unwrap();
+        assert_eq!(by_tag.label(), "v1");
+        assert_eq!(by_tag.commit_id().as_deref(), Some(c1.as_str()));
+        // An annotated tag peels to its commit.
+        assert_eq!(
+            Tree::open(d, "v2").unwrap().commit_id().as_deref(),
+            Some(c2.as_str())
+        );
+        assert_eq!(
+            Tree::open(d, "HEAD").unwrap().commit_id().as_deref(),
+            Some(c2.as_str())
+        );
+        assert_eq!(
+            Tree::open(d, "HEAD~1").unwrap().commit_id().as_deref(),
+            Some(c1.as_str())
+        );
+        assert_eq!(
+            Tree::open(d, &c1).unwrap().commit_id().as_deref(),
+            Some(c1.as_str())
+        );
+        assert_eq!(
+            Tree::open(d, &c2[..8]).unwrap().commit_id().as_deref(),
+            Some(c2.as_str())
+        );
+        assert_eq!(
+            Tree::open(d, "main").unwrap().commit_id().as_deref(),
+            Some(c2.as_str())
+        );
+        // The repository may also be given by its .git directory.
+        assert_eq!(
+            Tree::open(&d.join(".git"), "v1")
+                .unwrap()
+                .commit_id()
+                .as_deref(),
+            Some(c1.as_str())
+        );
+        // A tree-ish that is not a commit.
+        let t = Tree::open(d, "v1^{tree}").unwrap();
+        assert_eq!(t.commit_id(), None);
+        assert_eq!(t.tree_id().unwrap(), git(d, &["rev-parse", "v1^{tree}"]));
+        let (f, _) = t.files(&Selection::new(&["MAINTAINERS"])).unwrap();
+        assert_eq!(paths(&f), ["MAINTAINERS"]);
+        // Content differs between the revisions.
+        let a1 = by_tag.read_path("include/uapi/linux/a.h").unwrap().unwrap();
+        let a2 = Tree::open(d, "HEAD")
+            .unwrap()
+            .read_path("include/uapi/linux/a.h")
+            .unwrap()
+            .unwrap();
+        assert_eq!(a1, b"#define A 1\n");
+        assert_eq!(a2, b"#define A 2\n");
+        // A blob is not a tree.
+        let err = Tree::open(d, "v1:MAINTAINERS").unwrap_err();
+        assert!(matches!(err, SourceError::NotATree { .. }), "{err}");
+    }
+
+    #[test]
+    fn unknown_revision_error_names_revision_and_repo() {
+        let (td, _, _) = small_repo();
+        let err = Tree::open(td.path(), "v9.9").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, SourceError::UnknownRevision { .. }));
+        let expected = format!(
+            "unknown revision `v9.9` in repository {}",
+            td.path().display()
+        );
+        assert!(msg.starts_with(&expected), "{msg}");
+        let err = Tree::open(td.path(), "HEAD~7").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown revision `HEAD~7`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_repository_error() {
+        let td = tempfile::tempdir().unwrap();
+        let err = Tree::open(td.path(), "v6.1").unwrap_err();
+        assert!(matches!(err, SourceError::NotARepository { .. }));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is not a git repository (and `v6.1` is not a directory)",
+                td.path().display()
+            )
+        );
+        let err = Tree::open(&td.path().join("missing"), "v6.1").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is not a git repository (and `v6.1` is not a directory)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn listing_only_reads_selected_subtrees() {
+        let (td, _, _) = small_repo();
+        let d = td.path();
+        // Make the `include/linux` and `drivers` trees unreadable: listing uapi must not need them.
+        for sub in ["include/linux", "drivers"] {
+            let id = git(d, &["rev-parse", &format!("HEAD:{sub}")]);
+            let p = d.join(".git/objects").join(&id[..2]).join(&id[2..]);
+            std::fs::remove_file(&p).expect("loose tree object");
+        }
+        let t = Tree::open(d, "HEAD").unwrap();
+        let (files, _) = t.files(&uapi()).unwrap();
+        assert_eq!(files.len(), 4);
+        // ...while a selection that needs one fails with an error naming revision and path.
+        let err = t
+            .files(&Selection::new(&["drivers/gpu/drm/**"]))
+            .unwrap_err();
+        assert!(matches!(err, SourceError::MissingObject { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("revision `HEAD`: object ")
+                && msg.contains("for `drivers` is missing (shallow or partial clone?)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn missing_blob_names_revision_and_path() {
+        let (td, _, _) = small_repo();
+        let d = td.path();
+        let t = Tree::open(d, "v1").unwrap();
+        let (files, _) = t
+            .files(&Selection::new(&["include/uapi/drm/drm.h"]))
+            .unwrap();
+        let id = files[0].blob.to_string();
+        std::fs::remove_file(d.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+        let err = t.read(&files[0]).unwrap_err();
+        assert_eq!(err.to_string(), format!("revision `v1`: object {id} for `include/uapi/drm/drm.h` is missing (shallow or partial clone?)"));
+        assert!(t.read_all(&files).is_err());
+        assert!(t.read_path("include/uapi/drm/drm.h").is_err());
+    }
+
+    #[test]
+    fn repository_config_never_runs_anything() {
+        let td = tempfile::tempdir().unwrap();
+        let d = td.path();
+        git(d, &["init", "-q", "."]);
+        write(d, "include/uapi/a.h", b"a1\n");
+        write(
+            d,
+            ".gitattributes",
+            b"* filter=x diff=x\n*.h filter=x diff=x\n",
+        );
+        commit_all(d, "one", "2024-01-01T00:00:00+0000");
+        git(d, &["tag", "one"]);
+        write(d, "include/uapi/a.h", b"a2\n");
+        commit_all(d, "two", "2024-01-02T00:00:00+0000");
+        // Only now configure the programs, so that git itself never ran them while setting up.
+        let marker = d.join("MARKER");
+        let script = d.join("evil.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho ran \"$@\" >> '{}'\ncat\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let s = script.to_str().unwrap();
+        for (k, v) in [
+            ("core.fsmonitor", s),
+            ("filter.x.smudge", s),
+            ("filter.x.clean", s),
+            ("diff.x.textconv", s),
+            ("diff.x.command", s),
+            ("core.hooksPath", d.to_str().unwrap()),
+            ("core.pager", s),
+            ("core.sshCommand", s),
+            ("gc.auto", "1"),
+        ] {
+            git(d, &["config", k, v]);
+        }
+        for hook in [
+            "post-checkout",
+            "pre-commit",
+            "post-index-change",
+            "reference-transaction",
+            "fsmonitor-watchman",
+        ] {
+            let h = d.join(".git/hooks").join(hook);
+            std::fs::write(
+                &h,
+                format!("#!/bin/sh\necho hook >> '{}'\n", marker.display()),
+            )
+            .unwrap();
+            std::fs::set_permissions(&h, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let sel = Selection::new(&["**"]);
+        let old = Tree::open(d, "one").unwrap();
+        let new = Tree::open(d, "HEAD").unwrap();
+        for t in [&old, &new] {
+            let (files, _) = t.files(&sel).unwrap();
+            let data = t.read_all(&files).unwrap();
+            for (f, bytes) in files.iter().zip(&data) {
+                assert_eq!(bytes, &t.read(f).unwrap());
+            }
+            t.read_path(".gitattributes").unwrap().unwrap();
+        }
+        assert_eq!(
+            new.read_path("include/uapi/a.h").unwrap().unwrap(),
+            b"a2\n",
+            "raw blob bytes"
+        );
+        let commits = commits_between(&old, &new, &sel).unwrap();
+        assert_eq!(commits.len(), 1);
+        assert_eq!(commits[0].changed.len(), 1);
+        assert!(!marker.exists(), "a repository-configured program ran");
+        // Sanity check that the trap works: git itself runs the textconv driver.
+        git(
+            d,
+            &[
+                "-c",
+                "core.fsmonitor=false",
+                "diff",
+                "--no-ext-diff",
+                "--textconv",
+                "one",
+                "HEAD",
+                "--",
+                "include/uapi/a.h",
+            ],
+        );
+        assert!(marker.exists(), "the trap should have fired for git itself");
+    }
+}
