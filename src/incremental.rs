@@ -499,6 +499,8 @@ pub fn diff(
     let mut extra: [BTreeSet<String>; 2] = Default::default();
     let mut rule_names: BTreeSet<String> = BTreeSet::new();
     let mut defining_names: BTreeSet<String> = BTreeSet::new();
+    // The last models, kept while what they were built on stays the same.
+    let mut modelled: Option<(Vec<Vec<bool>>, [Snapshot; 2])> = None;
     loop {
         let needed: Vec<Vec<bool>> = graphs
             .iter()
@@ -509,7 +511,10 @@ pub fn diff(
                 g.needed(opts.arch, &roots)
             })
             .collect();
-        let snaps = model_needed(trees, sides, &needed, cache, opts)?;
+        let snaps = match modelled.take() {
+            Some((before, snaps)) if before == needed => snaps,
+            _ => model_needed(trees, sides, &needed, cache, opts)?,
+        };
         let mut grew = false;
         // A header included by one whose unit changed has its own unit: its items change only if
         // one of its constants is evaluated in the scope of such an includer at either side (the
@@ -585,6 +590,7 @@ pub fn diff(
             defining_names = defined;
         }
         if grew {
+            modelled = Some((needed, snaps));
             continue;
         }
         let [mut old_snap, mut new_snap] = snaps;
