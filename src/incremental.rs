@@ -511,6 +511,15 @@ pub fn diff(
                 g.needed(opts.arch, &roots)
             })
             .collect();
+        // Past half of a side's headers, modelling again as the sets grow costs more than the full
+        // computation (whose output is the same).
+        if graphs
+            .iter()
+            .zip(&needed)
+            .any(|(g, n)| 2 * n.iter().filter(|x| **x).count() > g.entries.len())
+        {
+            return Ok(None);
+        }
         let snaps = match modelled.take() {
             Some((before, snaps)) if before == needed => snaps,
             _ => model_needed(trees, sides, &needed, cache, opts)?,
