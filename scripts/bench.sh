@@ -51,6 +51,26 @@ measure "diff --no-kms" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json 
 if "$bin" checklist --help >/dev/null 2>&1; then
   measure "checklist" "$runs" "$bin" checklist v6.1 v6.12 -C "$repo" --format markdown
 fi
+# The incremental diff (issue 18): a change costs what it touches. scripts/gen-patched-repo.sh's
+# revisions on v6.12: one patch to one DRM header (target ≤ 0.2 s), three patches (≤ 0.3 s, as
+# commits and as a series mbox), each beside the full computation of the same pair
+# (UAPI_DIFF_FULL=1) in the same run. Targets for memory: ≤ 100 MB for one patch, ≤ 300 MB for the
+# full v6.1 → v6.12 (the rows above).
+prepo=$(scripts/gen-patched-repo.sh "$repo" | tail -n 1)
+echo
+echo "| v6.12 + patches | median wall | median user+sys | median peak RSS | runs |"
+echo "|---|---|---|---|---|"
+measure "one patch (target ≤ 0.2 s, ≤ 100 MB)" "$runs" "$bin" diff base p1 -C "$prepo" --format json
+one=$(awk '{print $1}' "$out/last" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+measure "one patch, full (UAPI_DIFF_FULL=1)" "$runs" env UAPI_DIFF_FULL=1 "$bin" diff base p1 -C "$prepo" --format json
+onefull=$(awk '{print $1}' "$out/last" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+measure "three patches (target ≤ 0.3 s)" "$runs" "$bin" diff base p3 -C "$prepo" --format json
+measure "three patches as a series (diff base --series)" "$runs" "$bin" diff base --series "$prepo/series.mbox" -C "$prepo" --format json
+measure "three patches, checklist of the series" "$runs" "$bin" checklist base --series "$prepo/series.mbox" -C "$prepo" --format json
+measure "one patch, --all-arches (per extra arch only what it changes)" "$runs" "$bin" diff base p1 -C "$prepo" --format json --all-arches
+echo "one patch: incremental/full = $(awk -v a="$one" -v b="$onefull" 'BEGIN {printf "%.2f", a / b}')"
+echo
+
 # Large inputs (README "Bad input"): memory grows with the items a header declares, not its bytes.
 big=$out/big
 mkdir -p "$big/old/include/uapi/linux" "$big/prose/include/uapi/linux" "$big/dense/include/uapi/linux"
@@ -89,6 +109,9 @@ for k in 2 5 10 15 21; do
   # shellcheck disable=SC2086
   kms=$(measure x "$hruns" "$bin" history $revs -C "$hrepo" | cut -d'|' -f3)
   echo "| $k |$nokms|$kms|"
+  [ "$k" = 2 ] && pair=$kms
+  [ "$k" = 21 ] && all=$kms
 done
+echo "history over 21 revisions / one pair (target ≤ 3): $(awk -v a="${all% s*}" -v b="${pair% s*}" 'BEGIN {printf "%.1f", a / b}')"
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

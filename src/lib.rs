@@ -16,6 +16,7 @@ pub mod diff;
 pub mod error;
 pub mod gate;
 pub mod history;
+pub mod incremental;
 pub mod junit;
 pub mod kms;
 pub mod model;

@@ -7,6 +7,7 @@ use crate::copies;
 use crate::cpp;
 use crate::diff;
 use crate::error::Error;
+use crate::incremental;
 use crate::kms::{self, KmsModel};
 use crate::model::{self, Arch, HeaderSource, Model};
 use crate::parse::{self, ParsedHeader};
@@ -371,6 +372,9 @@ pub fn diff_trees_cached(
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
     let ([old_side, new_side], new_first) = copies::list_pair(old, new, opts)?;
+    if let Some(report) = incremental::diff([old, new], [&old_side, &new_side], opts, cache)? {
+        return Ok(report);
+    }
     // One parallel pass over every distinct blob of both revisions: headers are parsed while the
     // KMS sources are read. A side lending headers to a copy is parsed first: the copy's listing
     // holds them, and they are read from the lender.
@@ -399,7 +403,17 @@ pub fn diff_trees_cached(
         || snapshot(old, &old_side.entries, old_side.notes.clone(), cache, opts),
         || snapshot(new, &new_side.entries, new_side.notes.clone(), cache, opts),
     );
-    let (old_snap, new_snap) = (old_snap?, new_snap?);
+    let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
+    // A diff reports the notes of the files it covers (as the incremental diff computes them).
+    let mut touched = incremental::touched(&old_side.entries, &new_side.entries);
+    if opts.kms {
+        touched.extend(incremental::touched(
+            &list_kms_sources(old)?,
+            &list_kms_sources(new)?,
+        ));
+    }
+    incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
+    incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
     let mut report = report(&old_snap, &new_snap);
     copies::restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)

@@ -7,6 +7,7 @@ mod layout;
 mod scope;
 
 pub use arch::Arch;
+pub use scope::resolve_in_tree;
 
 use crate::change::{Facts, ItemKind};
 use crate::cpp::{self, Token};
@@ -15,6 +16,7 @@ use crate::parse::{
 };
 use layout::{RecordLayout, Types};
 use scope::{Decl, MacroScope, Preprocessor};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -67,6 +69,19 @@ pub struct Model {
     pub items: BTreeMap<ItemKey, Item>,
     pub unparsed: Vec<UnparsedRegion>,
     pub notes: Vec<Note>,
+    pub consulted: Consulted,
+}
+
+/// What headers' items consulted beyond their own translation unit, by header path: an incremental
+/// diff (`crate::incremental`) recomputes a header whose items may depend on what changed.
+#[derive(Clone, Debug, Default)]
+pub struct Consulted {
+    /// Headers with a constant their own translation unit could not evaluate, tried in the scope of
+    /// the headers that include them.
+    pub includers: BTreeSet<String>,
+    /// Headers with a constant that looked for the one header defining a name: the errors that
+    /// name it (the global lookup of `borrow_missing_definitions`).
+    pub definers: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Macros whose invocation makes a define an ioctl request number.
@@ -192,10 +207,12 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         }
     }
     let mut items = BTreeMap::new();
+    let consulted = RefCell::new(Consulted::default());
     for (file, header) in headers.iter().enumerate() {
         let mut lister = Lister {
             types: &types,
             includers: &includers,
+            consulted: &consulted,
             file,
             path: &header.path,
             parsed: &header.parsed,
@@ -215,7 +232,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
-    borrow_missing_definitions(&types, &includers, headers, &mut items);
+    borrow_missing_definitions(&types, &includers, &consulted, headers, &mut items);
     // What did not parse as written but was read after macro expansion is no longer unparsed.
     let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
         .iter()
@@ -253,6 +270,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         items,
         unparsed,
         notes,
+        consulted: consulted.into_inner(),
     }
 }
 
@@ -266,6 +284,7 @@ const MAX_BORROWED_HEADERS: usize = 4;
 fn borrow_missing_definitions(
     types: &Types,
     includers: &[Vec<usize>],
+    consulted: &RefCell<Consulted>,
     headers: &[HeaderSource],
     items: &mut BTreeMap<ItemKey, Item>,
 ) {
@@ -292,6 +311,7 @@ fn borrow_missing_definitions(
         let lister = Lister {
             types,
             includers,
+            consulted,
             file,
             path: &headers[file].path,
             parsed: &headers[file].parsed,
@@ -300,6 +320,12 @@ fn borrow_missing_definitions(
         let mut borrowed: Vec<usize> = Vec::new();
         let mut reason = Some(reason);
         while let Some(error) = reason.take() {
+            consulted
+                .borrow_mut()
+                .definers
+                .entry(headers[file].path.clone())
+                .or_default()
+                .insert(error.clone());
             let Some(definer) = types.definer(&error, file) else {
                 break;
             };
@@ -455,6 +481,7 @@ struct Lister<'l, 't, 'p, 'a> {
     types: &'t Types<'p, 'a>,
     /// Per header, the headers that include it directly, in path order.
     includers: &'l [Vec<usize>],
+    consulted: &'l RefCell<Consulted>,
     file: usize,
     path: &'l str,
     parsed: &'l ParsedHeader,
@@ -547,6 +574,10 @@ impl Lister<'_, '_, '_, '_> {
             .as_ref()
             .is_err_and(|e| e.contains("unknown identifier") || e.contains("which is not a macro"))
         {
+            self.consulted
+                .borrow_mut()
+                .includers
+                .insert(self.path.to_string());
             let own =
                 cpp::MacroTable::get(&self.types.macros(self.file), expr).map(|m| m as *const _);
             for &g in &self.includers[self.file] {

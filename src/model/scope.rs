@@ -270,30 +270,13 @@ impl<'a> Preprocessor<'a> {
 
     /// Where `#include` resolves, as the kernel's build resolves it for this architecture.
     pub fn resolve_include(&self, from: usize, target: &str, quoted: bool) -> Option<usize> {
-        if quoted {
-            let dir = self.paths[from].rsplit_once('/').map_or("", |(d, _)| d);
-            if let Some(i) = self
-                .path_index
-                .get(normalize(&format!("{dir}/{target}")).as_str())
-            {
-                return Some(*i);
-            }
-        }
-        let arch_dir = self.arch.dir();
-        let mut candidates = vec![
-            format!("arch/{arch_dir}/include/uapi/{target}"),
-            format!("include/uapi/{target}"),
-        ];
-        if let Some(rest) = target.strip_prefix("asm/") {
-            candidates.push(format!("include/uapi/asm-generic/{rest}"));
-        }
-        candidates
-            .iter()
-            .find_map(|c| self.path_index.get(c.as_str()).copied())
-            .or_else(|| {
-                self.libc
-                    .filter(|_| !quoted && LIBC_HEADERS.contains(&target))
-            })
+        resolve_in_tree(self.arch, &self.paths[from], target, quoted, |p| {
+            self.path_index.get(p).copied()
+        })
+        .or_else(|| {
+            self.libc
+                .filter(|_| !quoted && LIBC_HEADERS.contains(&target))
+        })
     }
 
     fn unit(&mut self, file: usize, depth: usize) {
@@ -598,6 +581,33 @@ fn condition_holds(
         Condition::If(expr) => cpp::eval_condition(expr, scope, &NoTypes(model))
             .map_err(|e| format!("#if {}: {e}", expr.trim())),
     }
+}
+
+/// Where `#include` in the header at `from` resolves among a revision's headers (libc's aside), as
+/// the kernel's build resolves it for `arch`: `index` gives the index of a path the revision has.
+/// Which `asm/` header is meant depends on which paths exist.
+pub fn resolve_in_tree(
+    arch: &Arch,
+    from: &str,
+    target: &str,
+    quoted: bool,
+    index: impl Fn(&str) -> Option<usize>,
+) -> Option<usize> {
+    if quoted {
+        let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+        if let Some(i) = index(normalize(&format!("{dir}/{target}")).as_str()) {
+            return Some(i);
+        }
+    }
+    let arch_dir = arch.dir();
+    let mut candidates = vec![
+        format!("arch/{arch_dir}/include/uapi/{target}"),
+        format!("include/uapi/{target}"),
+    ];
+    if let Some(rest) = target.strip_prefix("asm/") {
+        candidates.push(format!("include/uapi/asm-generic/{rest}"));
+    }
+    candidates.iter().find_map(|c| index(c.as_str()))
 }
 
 /// `a/./b/../c` → `a/c`.

@@ -267,6 +267,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
         items,
         unparsed,
         notes: Vec::new(),
+        consulted: Default::default(),
     };
     let kms = header.kms.then(|| KmsModel {
         properties,

@@ -1,0 +1,239 @@
+//! The incremental diff (src/incremental.rs) against the full computation (`UAPI_DIFF_FULL=1`):
+//! byte-identical output on the real pair v6.1 → v6.12, on one-patch and three-patch changes of
+//! v6.12 (scripts/gen-patched-repo.sh: as commits and as a series mbox), and on small trees for
+//! each way a header's items depend on another header.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `uapi-diff ARGS` incrementally and fully; asserts both print the same bytes and exit with
+/// the same status; returns the output.
+fn same_both_ways(dir: &Path, args: &[&str]) -> String {
+    let run = |full: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_uapi-diff"));
+        cmd.args(args).current_dir(dir).env_remove("UAPI_DIFF_FULL");
+        if full {
+            cmd.env("UAPI_DIFF_FULL", "1");
+        }
+        let out = cmd.output().expect("run uapi-diff");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "uapi-diff {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).expect("utf-8"),
+        )
+    };
+    let (incremental, full) = (run(false), run(true));
+    assert_eq!(incremental.0, full.0, "exit status of {args:?}");
+    if incremental.1 != full.1 {
+        let diff = similar::TextDiff::from_lines(&full.1, &incremental.1);
+        panic!(
+            "{args:?}: incremental output differs from the full one:\n{}",
+            diff.unified_diff().header("full", "incremental")
+        );
+    }
+    incremental.1
+}
+
+#[test]
+fn the_real_pair_and_patches_of_it_are_the_same_incrementally() {
+    let Some(kernels) = common::kernel_repo() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("temp dir");
+    let repo = out.path().join("repo");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-patched-repo.sh");
+    let made = Command::new(script)
+        .arg(&kernels)
+        .arg(&repo)
+        .output()
+        .expect("run scripts/gen-patched-repo.sh");
+    assert!(
+        made.status.success(),
+        "gen-patched-repo.sh: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let repo_arg = repo.to_str().expect("utf-8 path");
+    let kernels_arg = kernels.to_str().expect("utf-8 path");
+    // With KMS, a pair whose DRM sources differ is computed fully; without, incrementally.
+    for kms in [&[][..], &["--no-kms"][..]] {
+        let mut args = vec![
+            "diff",
+            "v6.1",
+            "v6.12",
+            "-C",
+            kernels_arg,
+            "--format",
+            "json",
+        ];
+        args.extend(kms);
+        same_both_ways(out.path(), &args);
+    }
+    for patched in ["p1", "p3"] {
+        let json = same_both_ways(
+            out.path(),
+            &["diff", "base", patched, "-C", repo_arg, "--format", "json"],
+        );
+        assert!(json.contains("AMDGPU_GEM_DOMAIN_EXAMPLE"), "{json}");
+        assert_eq!(json.contains("DRM_MODE_FLAG_EXAMPLE"), patched == "p3");
+    }
+    let mbox = repo.join("series.mbox");
+    let series = ["--series", mbox.to_str().expect("utf-8 path")];
+    let mut args = vec!["diff", "base", "-C", repo_arg, "--format", "json"];
+    args.extend(series);
+    let json = same_both_ways(out.path(), &args);
+    assert!(json.contains("DRM_MODE_FLAG_EXAMPLE") && json.contains("POLLWRBAND"));
+    let mut args = vec!["checklist", "base", "-C", repo_arg, "--format", "json"];
+    args.extend(series);
+    same_both_ways(out.path(), &args);
+}
+
+/// A kernel-like tree with these files (path, text) under `root/side`.
+fn tree(root: &Path, side: &str, files: &[(&str, &str)]) -> String {
+    let dir = root.join(side);
+    for (path, text) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(file, text).expect("write");
+    }
+    dir.to_str().expect("utf-8 path").to_string()
+}
+
+/// Headers every fixture tree has: the ioctl macros and one unrelated header.
+const BASE: &[(&str, &str)] = &[
+    (
+        "include/uapi/asm-generic/ioctl.h",
+        "#define _IOC(dir,type,nr,size) (((dir) << 30) | ((type) << 8) | (nr) | ((size) << 16))\n\
+         #define _IOW(type,nr,size) _IOC(1U,(type),(nr),sizeof(size))\n",
+    ),
+    (
+        "include/uapi/linux/other.h",
+        "#ifndef OTHER_H\n#define OTHER_H\nstruct other { int a; };\n#endif\n",
+    ),
+];
+
+/// Diffs OLD → NEW (each BASE plus its files) both ways; returns the JSON.
+fn fixture(old: &[(&str, &str)], new: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = tree(dir.path(), "old", &[BASE, old].concat());
+    let n = tree(dir.path(), "new", &[BASE, new].concat());
+    same_both_ways(
+        dir.path(),
+        &["diff", &o, &n, "--format", "json", "--no-kms"],
+    )
+}
+
+#[test]
+fn a_changed_included_header_recomputes_its_includers() {
+    let user = (
+        "include/uapi/linux/user.h",
+        "#include <linux/arg.h>\n#define USER_IOCTL _IOW('u', 1, struct arg)\n",
+    );
+    let json = fixture(
+        &[
+            user,
+            ("include/uapi/linux/arg.h", "struct arg { int a; };\n"),
+        ],
+        &[
+            user,
+            (
+                "include/uapi/linux/arg.h",
+                "struct arg { int a; long b; };\n",
+            ),
+        ],
+    );
+    assert!(json.contains("\"USER_IOCTL\""), "{json}");
+}
+
+#[test]
+fn an_includer_that_changes_recomputes_what_it_includes() {
+    // inner.h's INNER_VALUE is computed where includer.h includes it, after its BASE_VALUE.
+    let inner = (
+        "include/uapi/linux/inner.h",
+        "#define INNER_VALUE (BASE_VALUE + 1)\n",
+    );
+    let includer = |base: &'static str| {
+        (
+            "include/uapi/linux/includer.h",
+            match base {
+                "1" => "#define BASE_VALUE 1\n#include <linux/inner.h>\n",
+                _ => "#define BASE_VALUE 2\n#include <linux/inner.h>\n",
+            },
+        )
+    };
+    let json = fixture(&[inner, includer("1")], &[inner, includer("2")]);
+    assert!(json.contains("\"INNER_VALUE\""), "{json}");
+}
+
+#[test]
+fn a_new_definer_of_a_borrowed_name_recomputes_the_borrower() {
+    // borrower.h uses a struct it never includes: computed with the one header defining it. NEW
+    // adds a second definer, so the name has no one definer any more: the ioctl's number is lost.
+    let borrower = (
+        "include/uapi/linux/borrower.h",
+        "#define BORROWER_IOCTL _IOW('b', 1, struct lent)\n",
+    );
+    let lender = (
+        "include/uapi/linux/lender.h",
+        "struct lent { long a[3]; };\n",
+    );
+    let json = fixture(
+        &[borrower, lender],
+        &[
+            borrower,
+            lender,
+            (
+                "include/uapi/linux/zlender.h",
+                "struct lent { long a[3]; };\n",
+            ),
+        ],
+    );
+    assert!(json.contains("ioctl:BORROWER_IOCTL: computed at"), "{json}");
+}
+
+#[test]
+fn an_arch_header_taking_over_asm_recomputes_its_users() {
+    let user = (
+        "include/uapi/linux/user.h",
+        "#include <asm/width.h>\n#define USER_WIDTH (WIDTH * 2)\n",
+    );
+    let generic = ("include/uapi/asm-generic/width.h", "#define WIDTH 4\n");
+    let json = fixture(
+        &[user, generic],
+        &[
+            user,
+            generic,
+            ("arch/x86/include/uapi/asm/width.h", "#define WIDTH 8\n"),
+        ],
+    );
+    assert!(json.contains("\"USER_WIDTH\""), "{json}");
+}
+
+#[test]
+fn headers_in_an_include_cycle_are_the_same_incrementally() {
+    // a.h ↔ b.h: which one the build enters first decides what each sees; c.h changes.
+    let a = (
+        "include/uapi/linux/a.h",
+        "#ifndef A_H\n#define A_H\n#define A_VALUE 1\n#include <linux/b.h>\n#endif\n",
+    );
+    let b = (
+        "include/uapi/linux/b.h",
+        "#ifndef B_H\n#define B_H\n#include <linux/a.h>\n#ifdef A_VALUE\n#define B_SEES_A 1\n#endif\n#endif\n",
+    );
+    let c = |v: &'static str| {
+        (
+            "include/uapi/linux/c.h",
+            match v {
+                "1" => "#include <linux/b.h>\n#define C_VALUE 1\n",
+                _ => "#include <linux/b.h>\n#define C_VALUE 2\n",
+            },
+        )
+    };
+    let json = fixture(&[a, b, c("1")], &[a, b, c("2")]);
+    assert!(json.contains("\"C_VALUE\""), "{json}");
+}
