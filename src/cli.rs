@@ -221,7 +221,7 @@ pub struct ChecklistSelect {
     no_attribution: bool,
     /// Only these areas (repeatable; default all).
     #[arg(long, value_enum)]
-    area: Vec<crate::checklist::group::Area>,
+    area: Vec<crate::change::area::Area>,
     /// A userspace source tree (Mesa, libdrm, IGT…) to find each item's uses in (repeatable).
     #[arg(long, value_name = "DIR")]
     userspace: Vec<PathBuf>,
@@ -371,8 +371,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             )?;
             warn(&snap.notes);
             let text = match format {
-                DumpFormat::Json => report::dump_json(&snap),
-                DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap),
+                DumpFormat::Json => report::dump_json(&snap.revision, &snap.model, &snap.notes),
+                DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap.model),
                 DumpFormat::Snapshot => crate::snapshot::write(&snap),
             };
             emit(&common, &text)?;

@@ -7,6 +7,7 @@
 //! [`all_arches`] runs it for every arch and merges the diffs.
 
 pub mod all_arches;
+pub mod arch;
 pub mod change;
 pub mod checklist;
 pub mod cli;

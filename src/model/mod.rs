@@ -2,11 +2,10 @@
 //! the facts a compiler would compute (ioctl numbers, layouts, values). Headers are preprocessed
 //! (`scope`), types and constants computed (`layout`), and items listed here.
 
-pub mod arch;
 mod layout;
 mod scope;
 
-pub use arch::Arch;
+pub use crate::arch::{self, Arch};
 
 use crate::change::{Facts, ItemKind};
 use crate::cpp::{self, Token};
@@ -274,7 +273,7 @@ fn borrow_missing_definitions(
         .iter()
         .filter(|(k, _)| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
         .filter_map(|(k, item)| {
-            let reason = crate::report::unresolved_reason(&item.facts)?;
+            let reason = item.facts.unresolved()?;
             let file = headers.iter().position(|h| h.path == k.file)?;
             // Enumerators spelling an ioctl (binder's) have no define to evaluate by name.
             let unit = types.pp.units[file].as_ref()?;
@@ -309,7 +308,7 @@ fn borrow_missing_definitions(
             borrowed.push(definer);
             let (kind, mut facts) =
                 types.with_borrowed(file, &borrowed, || lister.constant(&key.name, text.clone()));
-            if let Some(error) = crate::report::unresolved_reason(&facts) {
+            if let Some(error) = facts.unresolved() {
                 reason = Some(error.to_string());
                 continue;
             }

@@ -343,7 +343,7 @@ impl<'a> Preprocessor<'a> {
         for node in nodes {
             match node {
                 Node::Define(d) => {
-                    let body = crate::parse::strip_install_annotations(&d.body);
+                    let body = crate::change::strip_install_annotations(&d.body);
                     let def = match &d.params {
                         None => MacroDef::object(&d.name, &body),
                         Some(params) => MacroDef::function(&d.name, params, d.variadic, &body),

@@ -290,6 +290,6 @@ fn apply_file(
 
 /// Keeps the notes about files the series touches: the others were there before the series and
 /// are not the reviewer's business here.
-pub fn retain_touched(notes: &mut Vec<crate::report::Note>, touched: &BTreeSet<String>) {
+pub fn retain_touched(notes: &mut Vec<crate::change::Note>, touched: &BTreeSet<String>) {
     notes.retain(|n| touched.contains(&n.file));
 }

@@ -3,8 +3,7 @@
 //! the shape (`{"Record":{"size":16,"align":8}}`); this remote definition of `Facts` reads and
 //! writes it. The compiler checks it against `Facts`: a field added there must be added here.
 
-use crate::change::{BitField, Facts};
-use crate::kms::PropertyFacts;
+use crate::change::{BitField, Facts, PropertyFacts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]

@@ -1,5 +1,17 @@
-//! The diff's output records: one `Change` per added, removed or changed item. These types are the
-//! JSON contract documented in the README; fields may be added, never renamed or removed.
+//! The bottom layer every stage imports: the facts of an item and the diff's output records (one
+//! `Change` per added, removed or changed item, the `DiffReport` of a run), with what is decided
+//! on them alone: when two facts mean the same (`same_meaning`), why one is unresolved, an item's
+//! id, the area a change belongs to (`area`). These types are the JSON contract documented in the
+//! README; fields may be added, never renamed or removed. Imports nothing of the crate but `cpp`.
+
+pub mod area;
+mod diff_report;
+mod meaning;
+mod property;
+
+pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
+pub use meaning::{same_meaning, strip_install_annotations};
+pub use property::{PropertyFacts, PropertyKind};
 
 use serde::{Deserialize, Serialize};
 
@@ -125,10 +137,23 @@ pub enum Facts {
     Header {
         blob: String,
     },
-    Property(crate::kms::PropertyFacts),
+    Property(PropertyFacts),
     PropertyValue {
         value: Option<i128>,
     },
+}
+
+impl Facts {
+    /// Why a fact could not be computed, if it could not.
+    pub fn unresolved(&self) -> Option<&str> {
+        match self {
+            Facts::Ioctl { unresolved, .. }
+            | Facts::Record { unresolved, .. }
+            | Facts::Field { unresolved, .. }
+            | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,4 +206,12 @@ pub struct Change {
     /// Rule `moved`, on the addition: the header the item came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+}
+
+/// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.
+pub fn item_id(kind: ItemKind, parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{}:{p}.{name}", kind.as_str()),
+        None => format!("{}:{name}", kind.as_str()),
+    }
 }
