@@ -68,7 +68,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("gate", &["change", "checklist", "junit", "report"]),
     (
         "series",
-        &["change", "checklist", "error", "pipeline", "rules", "source"],
+        &[
+            "change",
+            "checklist",
+            "error",
+            "pipeline",
+            "rules",
+            "source",
+        ],
     ),
     (
         "cli",
@@ -188,7 +195,10 @@ fn imports_follow_the_layers() {
         }
         seen.insert(module.to_string());
         let Some(may) = allowed.get(module) else {
-            against.push(format!("{}: module {module} is not in LAYERS", relative.display()));
+            against.push(format!(
+                "{}: module {module} is not in LAYERS",
+                relative.display()
+            ));
             continue;
         };
         for import in imported_modules(&non_test_code(file)) {

@@ -7,7 +7,7 @@
 
 pub mod attribution;
 pub mod ledger;
-pub mod maintainers;
+mod maintainers;
 mod render;
 
 pub use render::{github, json, ledger_skeleton, markdown, sarif, text};

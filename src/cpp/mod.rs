@@ -22,18 +22,20 @@
 //! Values and types were cross-checked against gcc 12 (x86_64 and `-m32`) with randomly generated
 //! expressions, and the expander against `gcc -E` with randomly generated macro tables.
 
-pub mod eval;
-pub mod expand;
-pub mod lex;
+mod eval;
+mod expand;
+mod lex;
 mod literal;
-pub mod macros;
-pub mod types;
+mod macros;
+mod types;
 
 pub use eval::{eval, eval_condition, eval_text, expand_and_eval, Mode};
 pub use expand::{expand, expand_with_limits, ExpandLimits, Expansion, Invocation};
 pub use lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 pub use macros::{MacroDef, MacroTable};
-pub use types::{builtin_type, BasicSemantics, DataModel, IntKind, Semantics, TypeInfo, Value};
+#[cfg(any(test, fuzzing))]
+pub use types::BasicSemantics;
+pub use types::{DataModel, IntKind, Semantics, TypeInfo, Value};
 
 /// Errors of the macro layer. `Unresolved` means "valid C, perhaps, but not something we can
 /// compute exactly" (unknown identifiers, pointers, strings, signed overflow, ...); its reason names

@@ -4,7 +4,7 @@
 //! Each rule has its own fixture pair under `tests/fixtures/rule-<id>/`, and every rule runs
 //! against every fixture (tests/rules.rs), so a rule firing where it should not is caught.
 
-pub mod abi;
+mod abi;
 mod added;
 mod drm_ioctl_extended;
 mod drm_struct_extended;

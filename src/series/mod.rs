@@ -5,7 +5,7 @@
 //!
 //! [`mail`] reads the mbox, [`patch`] the diffs and applies them; [`b4`] is the b4 check mode.
 
-pub mod b4;
+pub(crate) mod b4;
 pub mod mail;
 pub mod patch;
 

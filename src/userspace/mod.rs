@@ -32,7 +32,7 @@ mod cache;
 mod lex;
 mod search;
 
-pub mod audit;
+pub(crate) mod audit;
 
 use crate::change::{Change, ItemKind};
 use crate::error::Error;
