@@ -352,7 +352,7 @@ impl cpp::Semantics for Constants {
     fn identifier(&self, name: &str) -> Option<cpp::Value> {
         self.values.get(name).copied()
     }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
         None
     }
 }

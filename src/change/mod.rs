@@ -118,7 +118,7 @@ pub enum Facts {
         /// What the define is when it is no integer constant at all: a string, an initializer, a
         /// type, an attribute… (`value` is then `null`, and nothing is missing).
         #[serde(skip_serializing_if = "Option::is_none")]
-        non_integer: Option<String>,
+        non_integer: Option<NonInteger>,
         /// A header that is not self-contained is evaluated in another translation unit, whose
         /// headers this lists in include order (`, `-separated): its includer's (zorro_ids.h uses
         /// ZORRO_ID from zorro.h, which includes it), or the headers defining what it uses without
@@ -154,6 +154,43 @@ impl Facts {
             _ => None,
         }
     }
+}
+
+/// What a define is when it is no integer constant at all (`non_integer` in the JSON).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonInteger {
+    #[serde(rename = "string")]
+    String,
+    #[serde(rename = "floating-point")]
+    FloatingPoint,
+    #[serde(rename = "compound literal")]
+    CompoundLiteral,
+    #[serde(rename = "pointer")]
+    Pointer,
+    /// A brace initializer, or part of one (`0,0,0,`).
+    #[serde(rename = "initializer")]
+    Initializer,
+    #[serde(rename = "empty")]
+    Empty,
+    /// A short name for a member: `#define ifr_name ifr_ifrn.ifrn_name`.
+    #[serde(rename = "member alias")]
+    MemberAlias,
+    /// Names the function or object of its own name: `#define __arch_swab32 __arch_swab32`.
+    #[serde(rename = "function or object")]
+    FunctionOrObject,
+    /// Code to paste into a definition: `__HANDLE_ITEM(tx); __HANDLE_ITEM(rx);`.
+    #[serde(rename = "statements")]
+    Statements,
+    /// A struct, union or enum tag: `#define ipt_counters xt_counters`.
+    #[serde(rename = "tag")]
+    Tag,
+    /// `#define SEQ_PM_DEFINES int __foo_bar___`.
+    #[serde(rename = "declaration")]
+    Declaration,
+    #[serde(rename = "type")]
+    Type,
+    #[serde(rename = "attribute")]
+    Attribute,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

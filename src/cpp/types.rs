@@ -3,6 +3,7 @@
 //! evaluator asks the program about identifiers and types.
 
 use super::lex::Token;
+use super::Reason;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DataModel {
@@ -202,7 +203,7 @@ pub trait Semantics {
     /// parenthesized prefix that might be a cast (only when it starts with an identifier). None =
     /// "these tokens are not a type name" (then treat as expression); Some(Err(reason)) = a type whose
     /// size is unknown → the evaluation fails Unresolved with that reason.
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>>;
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>>;
     /// Whether plain `char` is signed (x86: yes; arm, powerpc, s390, riscv: no). Affects character
     /// constants such as `'\xff'`.
     fn char_is_signed(&self) -> bool {
@@ -217,7 +218,7 @@ pub trait Semantics {
     }
     /// `__builtin_offsetof(type, member)`: the member's byte offset. None = no record layouts
     /// known here (the call stays unresolved).
-    fn offset_of(&self, _ty: &[Token], _member: &[Token]) -> Option<Result<u64, String>> {
+    fn offset_of(&self, _ty: &[Token], _member: &[Token]) -> Option<Result<u64, Reason>> {
         None
     }
 }
@@ -237,7 +238,7 @@ impl Semantics for BasicSemantics {
     fn identifier(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>> {
         builtin_type(tokens, self.0).map(Ok)
     }
 }

@@ -118,7 +118,7 @@ impl cpp::Semantics for NoTypes {
     fn identifier(&self, _name: &str) -> Option<cpp::Value> {
         None
     }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
         None
     }
 }
