@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &Side::Tree(Tree::open(Path::new(repo), new)?),
         &opts,
     )?;
-    let queries = userspace::queries(&cl);
+    let queries = checklist::queries(&cl);
     let dir = PathBuf::from(dir);
     let mut times = Vec::new();
     let mut scan = None;

@@ -5,11 +5,11 @@
 //! facts differ by arch (a struct's size under ILP32 and LP64) has one entry per group of arches
 //! with equal facts.
 
+use crate::arch::{Arch, ARCHES};
 use crate::change::{Change, ChangeKind, ItemKind};
+use crate::change::{DiffReport, Note, Revision, Summary};
 use crate::error::Error;
-use crate::model::arch::{Arch, ARCHES};
 use crate::pipeline::{self, Options, ParseCache};
-use crate::report::{DiffReport, Note, Revision, Summary};
 use crate::snapshot::{self, Side};
 use crate::source::Tree;
 use std::collections::{BTreeMap, BTreeSet};

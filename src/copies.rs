@@ -7,80 +7,12 @@
 //! a copy itself, so the copy's layouts are computed as the kernel side's are; they are then left
 //! out of the comparison.
 
-use crate::change::{Change, ChangeKind, ItemKind};
+use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache};
-use crate::report::Note;
-use crate::report::{DiffReport, Revision, Summary};
-use crate::source::layout::{Layout, LayoutKind};
-use crate::source::{FileEntry, Tree};
+use crate::source::Tree;
 use serde::Serialize;
 use std::collections::BTreeSet;
-
-/// One side of a diff, listed.
-pub struct Listed {
-    pub entries: Vec<FileEntry>,
-    pub notes: Vec<Note>,
-    /// A copy's own headers (its `entries` also hold those it borrows); None for a whole uAPI.
-    pub own: Option<BTreeSet<String>>,
-}
-
-/// Lists both sides of a diff in their layouts. A copy's top-level headers are placed where the
-/// other side has them, and it borrows the other side's headers it lacks. Returns the sides in
-/// (old, new) order and whether `new` must be parsed first (it lends headers to `old`).
-pub fn list_pair(old: &Tree, new: &Tree, opts: &Options) -> Result<([Listed; 2], bool), Error> {
-    let trees = [old, new];
-    let mut layouts = [Layout::of(old)?, Layout::of(new)?];
-    let is_copy = |l: &Layout| l.kind == LayoutKind::Copy;
-    let lender_first = is_copy(&layouts[0]) && !is_copy(&layouts[1]);
-    let order = if lender_first { [1, 0] } else { [0, 1] };
-    let mut listed: [Option<(Vec<FileEntry>, Vec<Note>)>; 2] = [None, None];
-    for i in order {
-        if let Some((other, _)) = &listed[1 - i] {
-            layouts[i].place_like(other);
-        }
-        listed[i] = Some(pipeline::list_in_layout(trees[i], &layouts[i], opts)?);
-    }
-    let [old_listed, new_listed] = listed.map(|l| l.expect("both sides listed"));
-    let lend =
-        |side: (Vec<FileEntry>, Vec<Note>), layout: &Layout, other: &Layout, from: &[FileEntry]| {
-            let (mut entries, notes) = side;
-            if !is_copy(layout) {
-                return Listed {
-                    entries,
-                    notes,
-                    own: None,
-                };
-            }
-            let own: BTreeSet<String> = entries.iter().map(|e| e.path.clone()).collect();
-            if !is_copy(other) {
-                entries.extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
-                entries.sort_by(|a, b| a.path.cmp(&b.path));
-            }
-            Listed {
-                entries,
-                notes,
-                own: Some(own),
-            }
-        };
-    let old_side = lend(old_listed.clone(), &layouts[0], &layouts[1], &new_listed.0);
-    let new_side = lend(new_listed, &layouts[1], &layouts[0], &old_listed.0);
-    Ok(([old_side, new_side], lender_first))
-}
-
-/// Keeps what concerns the headers every copy side has (a header missing from a copy is not a
-/// removal, and what it borrows is no part of it).
-pub fn restrict(report: &mut DiffReport, sides: &[&Listed]) {
-    let owns: Vec<&BTreeSet<String>> = sides.iter().filter_map(|s| s.own.as_ref()).collect();
-    if owns.is_empty() {
-        return;
-    }
-    let kept = |file: &str| owns.iter().all(|own| own.contains(file));
-    report.changes.retain(|c| kept(&c.file));
-    report.unparsed.retain(|u| kept(&u.file));
-    report.notes.retain(|n| kept(&n.file));
-    report.summary = Summary::of(&report.changes);
-}
 
 /// How far a copy is from one kernel revision.
 #[derive(Serialize, Clone, Debug)]

@@ -4,10 +4,11 @@
 //! userspace also by its userspace evidence. An acceptance that clears nothing is stale.
 
 use crate::change::Change;
+use crate::change::DiffReport;
 use crate::checklist::ledger::{Evidence, Ledger};
 use crate::checklist::Finding;
 use crate::junit::{self, Case, Failure};
-use crate::report::{facts_transition, DiffReport};
+use crate::report::facts_transition;
 use std::collections::BTreeSet;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -4,9 +4,9 @@
 //! batch of one per thread at a time, so memory stays a few revisions' worth.
 
 use crate::change::ChangeKind;
+use crate::change::{Revision, Summary};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
-use crate::report::{Revision, Summary};
 use crate::snapshot::Side;
 use crate::source::Tree;
 use rayon::prelude::*;

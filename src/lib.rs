@@ -7,22 +7,22 @@
 //! [`all_arches`] runs it for every arch and merges the diffs.
 
 pub mod all_arches;
+pub mod arch;
 pub mod change;
 pub mod checklist;
 pub mod cli;
 pub mod copies;
 pub mod cpp;
-pub mod diff;
-pub mod error;
-pub mod gate;
-pub mod history;
-pub mod incremental;
-pub mod junit;
+mod diff;
+mod error;
+mod gate;
+mod history;
+mod junit;
 pub mod kms;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
-pub mod progress;
+mod progress;
 pub mod report;
 pub mod rules;
 pub mod series;
@@ -30,3 +30,5 @@ pub mod snapshot;
 pub mod source;
 pub mod ts;
 pub mod userspace;
+
+pub use error::Error;

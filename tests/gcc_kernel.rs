@@ -130,7 +130,7 @@ fn check(version: &'static str, arch_name: &'static str) {
         }
         let entry = unresolved.entry(key.kind).or_default();
         entry.1 += 1;
-        if uapi_diff::report::unresolved_reason(&item.facts).is_some() {
+        if item.facts.unresolved().is_some() {
             entry.0 += 1;
         }
     }
@@ -297,7 +297,7 @@ fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
             .map(|k| {
                 identity(
                     &k.file,
-                    &uapi_diff::diff::item_id(k.kind, k.parent.as_deref(), &k.name),
+                    &uapi_diff::change::item_id(k.kind, k.parent.as_deref(), &k.name),
                 )
             })
             .collect()

@@ -6,21 +6,20 @@
 //! has no evidence; ledger entries that match no item are reported as stale.
 
 pub mod attribution;
-pub mod group;
 pub mod ledger;
-pub mod maintainers;
+mod maintainers;
 mod render;
 
 pub use render::{github, json, ledger_skeleton, markdown, sarif, text};
 
-use crate::change::{Change, ChangeKind, ItemKind};
+use crate::change::area::{self as group, Area, GroupKey};
+use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision};
 use crate::error::Error;
 use crate::pipeline::{self, ParseCache};
-use crate::report::{DiffReport, Revision};
 use crate::snapshot::Side;
 use crate::source::Tree;
+use crate::userspace;
 use attribution::{Attribution, Introduced};
-use group::{Area, GroupKey};
 use ledger::{Evidence, Ledger};
 use maintainers::Maintainers;
 use serde::Serialize;
@@ -46,7 +45,7 @@ pub struct Checklist {
     pub warnings: Vec<Finding>,
     /// `--userspace` only: the trees scanned for uses.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub userspace: Option<Vec<crate::userspace::TreeInfo>>,
+    pub userspace: Option<Vec<userspace::TreeInfo>>,
 }
 
 #[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -120,7 +119,7 @@ pub struct Item {
     pub arches: Option<Vec<String>>,
     /// `--userspace` only: the item's uses in each tree (`userspace`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uses: Option<Vec<crate::userspace::Uses>>,
+    pub uses: Option<Vec<userspace::Uses>>,
 }
 
 /// Something about a place: a ledger line, or an item's declaration.
@@ -362,9 +361,38 @@ pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
         areas: &opts.areas,
     });
     if !opts.userspace.is_empty() {
-        crate::userspace::annotate(&mut checklist, &opts.userspace)?;
+        annotate(&mut checklist, &opts.userspace)?;
     }
     Ok(checklist)
+}
+
+/// The checklist's items to look for in userspace trees, in its order.
+pub fn queries(cl: &Checklist) -> Vec<userspace::Query> {
+    cl.groups
+        .iter()
+        .flat_map(|g| &g.items)
+        .map(|i| userspace::Query {
+            kind: i.kind,
+            name: i.name.clone(),
+            parent: i.parent.clone(),
+            decl: i.new_decl.clone().or_else(|| i.old_decl.clone()),
+        })
+        .collect()
+}
+
+/// `checklist --userspace DIR…`: each item's uses in each tree, and the trees in `userspace`.
+fn annotate(cl: &mut Checklist, dirs: &[PathBuf]) -> Result<(), Error> {
+    let queries = queries(cl);
+    let scans = dirs
+        .iter()
+        .map(|d| userspace::scan_tree(d, &queries))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items = cl.groups.iter_mut().flat_map(|g| &mut g.items);
+    for (q, item) in items.enumerate() {
+        item.uses = Some(scans.iter().map(|s| s.uses_of(q)).collect());
+    }
+    cl.userspace = Some(scans.into_iter().map(|s| s.info).collect());
+    Ok(())
 }
 
 /// The ledger at `path`, else the one in NEW's tree (`ledger::DEFAULT_PATH`), if any.
@@ -405,7 +433,7 @@ pub fn read_ledger(
 mod tests {
     use super::*;
     use crate::change::Facts;
-    use crate::kms::{PropertyFacts, PropertyKind};
+    use crate::change::{PropertyFacts, PropertyKind};
 
     fn change(kind: ItemKind, name: &str, file: &str, owner: Option<&str>) -> Change {
         Change {
@@ -422,7 +450,7 @@ mod tests {
             new: None,
             id: match owner {
                 Some(o) => format!("{}:{o}:{name}", kind.as_str()),
-                None => crate::diff::item_id(kind, None, name),
+                None => crate::change::item_id(kind, None, name),
             },
             owner: owner.map(str::to_string),
             old_decl: None,
@@ -445,7 +473,7 @@ mod tests {
             old: rev("old"),
             new: rev("new"),
             arches: None,
-            summary: crate::report::Summary::of(&changes),
+            summary: crate::change::Summary::of(&changes),
             changes,
             unparsed: Vec::new(),
             notes: Vec::new(),

@@ -55,7 +55,7 @@ pub struct ChecklistSelect {
     no_attribution: bool,
     /// Only these areas (repeatable; default all).
     #[arg(long, value_enum)]
-    area: Vec<checklist::group::Area>,
+    area: Vec<crate::change::area::Area>,
     /// A userspace source tree (Mesa, libdrm, IGT…) to find each item's uses in (repeatable).
     #[arg(long, value_name = "DIR")]
     userspace: Vec<PathBuf>,

@@ -44,8 +44,8 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     )?;
     warn(&snap.notes);
     let text = match format {
-        DumpFormat::Json => report::dump_json(&snap),
-        DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap),
+        DumpFormat::Json => report::dump_json(&snap.revision, &snap.model, &snap.notes),
+        DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap.model),
         DumpFormat::Snapshot => crate::snapshot::write(&snap),
     };
     emit(&common, &text)?;

@@ -8,7 +8,7 @@ use super::lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 use super::literal::{decode_char_units, parse_int_suffix};
 use super::macros::MacroTable;
 use super::types::{wrap_bits, DataModel, IntKind, Semantics, TypeInfo, Value};
-use super::CppError;
+use super::{Cause, CppError, NotInteger, Reason};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -50,8 +50,13 @@ impl V {
     }
 }
 
-fn unresolved(s: String) -> CppError {
-    CppError::Unresolved(s)
+fn unresolved(reason: impl Into<Reason>) -> CppError {
+    CppError::Unresolved(reason.into())
+}
+
+/// An unresolved value that is no integer constant by nature.
+fn not_integer(what: NotInteger, message: String) -> CppError {
+    CppError::Unresolved(Reason::new(Cause::NotInteger(what), message))
 }
 
 /// A pending operator of the expression parser.
@@ -274,10 +279,13 @@ impl<'a> Ev<'a> {
                                     let ty = toks.get(self.pos + 1..close).unwrap_or_default();
                                     self.pos = close + 1;
                                     if self.peek_punct("{") {
-                                        return Err(unresolved(format!(
-                                            "compound literal of type `{}`",
-                                            tokens_to_string(ty)
-                                        )));
+                                        return Err(not_integer(
+                                            NotInteger::CompoundLiteral,
+                                            format!(
+                                                "compound literal of type `{}`",
+                                                tokens_to_string(ty)
+                                            ),
+                                        ));
                                     }
                                     let ti = res.map_err(unresolved)?;
                                     ops.push(Op::Cast {
@@ -303,7 +311,13 @@ impl<'a> Ev<'a> {
                             )))
                         }
                         _ => {
-                            return Err(CppError::Syntax(format!("unexpected token `{}`", t.text)))
+                            let message = format!("unexpected token `{}`", t.text);
+                            // A brace here starts an initializer, not an expression.
+                            let cause = match t.text.as_str() {
+                                "{" => Cause::NotInteger(NotInteger::Initializer),
+                                _ => Cause::Other,
+                            };
+                            return Err(CppError::Syntax(Reason::new(cause, message)));
                         }
                     },
                     TokenKind::Ident => match t.text.as_str() {
@@ -341,10 +355,10 @@ impl<'a> Ev<'a> {
                         expect_operand = false;
                     }
                     TokenKind::Str => {
-                        return Err(unresolved(format!(
-                            "string literal `{}` is not an integer constant",
-                            t.text
-                        )))
+                        return Err(not_integer(
+                            NotInteger::String,
+                            format!("string literal `{}` is not an integer constant", t.text),
+                        ))
                     }
                 }
                 continue;
@@ -352,10 +366,9 @@ impl<'a> Ev<'a> {
             // Operator position.
             let Some(t) = self.peek() else { break };
             if t.kind != TokenKind::Punct {
-                return Err(CppError::Syntax(format!(
-                    "missing binary operator before token `{}`",
-                    t.text
-                )));
+                return Err(CppError::Syntax(
+                    format!("missing binary operator before token `{}`", t.text).into(),
+                ));
             }
             match t.text.as_str() {
                 "[" | "." | "->" | "++" | "--" | "(" => {
@@ -425,10 +438,9 @@ impl<'a> Ev<'a> {
                 }
                 _ => {
                     let Some(prec) = Self::binop_prec(t) else {
-                        return Err(CppError::Syntax(format!(
-                            "missing binary operator before token `{}`",
-                            t.text
-                        )));
+                        return Err(CppError::Syntax(
+                            format!("missing binary operator before token `{}`", t.text).into(),
+                        ));
                     };
                     self.bump();
                     self.reduce_while(&mut ops, &mut vals, |o| o.is_unary() || o.is_binary(prec))?;
@@ -635,7 +647,7 @@ impl<'a> Ev<'a> {
                     "&" => x & y,
                     "|" => x | y,
                     "^" => x ^ y,
-                    _ => return Err(CppError::Syntax(format!("unknown operator `{op}`"))),
+                    _ => return Err(CppError::Syntax(format!("unknown operator `{op}`").into())),
                 };
                 if signed && !self.fits(r, k) {
                     return self.fail(ev, k, overflow());
@@ -648,7 +660,7 @@ impl<'a> Ev<'a> {
     /// If the parenthesized group at `open` is a type name per `Semantics::type_name`, returns the
     /// answer and the index of the closing parenthesis. For a possible cast, only groups starting
     /// with an identifier are offered.
-    fn try_type(&self, open: usize, cast: bool) -> Option<(Result<TypeInfo, String>, usize)> {
+    fn try_type(&self, open: usize, cast: bool) -> Option<(Result<TypeInfo, Reason>, usize)> {
         let close = *self.close.get(open)?;
         if close == NO_MATCH {
             return None;
@@ -662,10 +674,13 @@ impl<'a> Ev<'a> {
 
     fn cast(&self, x: V, ti: &TypeInfo, ty_toks: &[Token]) -> Result<V, CppError> {
         if ti.is_pointer {
-            return Err(unresolved(format!(
-                "not an integer constant: pointer (cast to `{}`)",
-                tokens_to_string(ty_toks)
-            )));
+            return Err(not_integer(
+                NotInteger::Pointer,
+                format!(
+                    "not an integer constant: pointer (cast to `{}`)",
+                    tokens_to_string(ty_toks)
+                ),
+            ));
         }
         let Some((bytes, signed)) = ti.scalar else {
             return Err(unresolved(format!(
@@ -747,10 +762,10 @@ impl<'a> Ev<'a> {
                 let ty = toks.get(self.pos + 1..close).unwrap_or_default();
                 self.pos = close + 1;
                 if self.peek_punct("{") {
-                    return Err(unresolved(format!(
-                        "compound literal of type `{}`",
-                        tokens_to_string(ty)
-                    )));
+                    return Err(not_integer(
+                        NotInteger::CompoundLiteral,
+                        format!("compound literal of type `{}`", tokens_to_string(ty)),
+                    ));
                 }
                 return match res {
                     Ok(ti) => self
@@ -817,9 +832,9 @@ impl<'a> Ev<'a> {
             if let Some(v) = self.builtin_call(t)? {
                 return Ok(v);
             }
-            return Err(unresolved(format!(
-                "call of `{}`, which is not a macro",
-                t.text
+            return Err(unresolved(Reason::new(
+                Cause::MissingMacro(t.text.to_string()),
+                format!("call of `{}`, which is not a macro", t.text),
             )));
         }
         self.bump();
@@ -828,7 +843,10 @@ impl<'a> Ev<'a> {
         }
         match self.sem.identifier(&t.text) {
             Some(val) => Ok(V::new(self.conv(val.value, val.kind), val.kind)),
-            None => Err(unresolved(format!("unknown identifier `{}`", t.text))),
+            None => Err(unresolved(Reason::new(
+                Cause::MissingMacro(t.text.to_string()),
+                format!("unknown identifier `{}`", t.text),
+            ))),
         }
     }
 
@@ -865,21 +883,27 @@ impl<'a> Ev<'a> {
             false
         };
         if is_float || b.first() == Some(&b'.') {
-            return Err(unresolved(format!("floating constant `{text}`")));
+            return Err(not_integer(
+                NotInteger::Floating,
+                format!("floating constant `{text}`"),
+            ));
         }
         if digits.is_empty() {
-            return Err(CppError::Syntax(format!(
-                "invalid integer constant `{text}`"
-            )));
+            return Err(CppError::Syntax(
+                format!("invalid integer constant `{text}`").into(),
+            ));
         }
         let mut value: u128 = 0;
         for c in digits.chars() {
             let d = c.to_digit(16).unwrap_or(99);
             if d >= base {
-                return Err(CppError::Syntax(format!(
-                    "invalid digit `{c}` in {} constant `{text}`",
-                    if base == 8 { "octal" } else { "binary" }
-                )));
+                return Err(CppError::Syntax(
+                    format!(
+                        "invalid digit `{c}` in {} constant `{text}`",
+                        if base == 8 { "octal" } else { "binary" }
+                    )
+                    .into(),
+                ));
             }
             value = value * u128::from(base) + u128::from(d);
             if value > u128::from(u64::MAX) {
@@ -896,9 +920,9 @@ impl<'a> Ev<'a> {
             if lower.contains('i') || lower.contains('j') {
                 return Err(unresolved(format!("imaginary constant `{text}`")));
             }
-            return Err(CppError::Syntax(format!(
-                "invalid suffix `{rest}` on integer constant `{text}`"
-            )));
+            return Err(CppError::Syntax(
+                format!("invalid suffix `{rest}` on integer constant `{text}`").into(),
+            ));
         };
         use IntKind::*;
         let decimal = base == 10;
@@ -935,7 +959,7 @@ impl<'a> Ev<'a> {
     }
 
     fn char_const(&self, text: &str) -> Result<V, CppError> {
-        let bad = || CppError::Syntax(format!("invalid character constant `{text}`"));
+        let bad = || CppError::Syntax(format!("invalid character constant `{text}`").into());
         let q = text.find('\'').ok_or_else(bad)?;
         if text.len() < q + 2 || !text.ends_with('\'') {
             return Err(bad());
@@ -949,11 +973,11 @@ impl<'a> Ev<'a> {
             _ => return Err(bad()),
         };
         let units = decode_char_units(inner, width, wide)
-            .map_err(|e| CppError::Syntax(format!("{e} in character constant `{text}`")))?;
+            .map_err(|e| CppError::Syntax(format!("{e} in character constant `{text}`").into()))?;
         if units.is_empty() {
-            return Err(CppError::Syntax(format!(
-                "empty character constant `{text}`"
-            )));
+            return Err(CppError::Syntax(
+                format!("empty character constant `{text}`").into(),
+            ));
         }
         if !prefix.is_empty() && units.len() != 1 {
             return Err(unresolved(format!("multi-character constant `{text}`")));
@@ -992,7 +1016,10 @@ impl<'a> Ev<'a> {
 /// [`IntKind::intmax`] (`Long`/`ULong` on LP64, `LongLong`/`ULongLong` on ILP32).
 pub fn eval(tokens: &[Token], mode: Mode, sem: &dyn Semantics) -> Result<Value, CppError> {
     if tokens.is_empty() {
-        return Err(CppError::Syntax("empty expression".into()));
+        return Err(CppError::Syntax(Reason::new(
+            Cause::NotInteger(NotInteger::Empty),
+            "empty expression",
+        )));
     }
     let mut ev = Ev::new(tokens, mode, sem);
     let v = ev.run()?;

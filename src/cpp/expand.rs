@@ -475,10 +475,13 @@ impl<'t, 'w> Expander<'t, 'w> {
         let text = format!("{}{}", lhs.tok.text, rhs.tok.text);
         self.charge_bytes(text.len())?;
         let invalid = || {
-            CppError::Syntax(format!(
-                "pasting `{}` and `{}` does not give a valid preprocessing token",
-                lhs.tok.text, rhs.tok.text
-            ))
+            CppError::Syntax(
+                format!(
+                    "pasting `{}` and `{}` does not give a valid preprocessing token",
+                    lhs.tok.text, rhs.tok.text
+                )
+                .into(),
+            )
         };
         let mut toks = match tokenize(&text) {
             Ok(t) => t,
@@ -714,9 +717,9 @@ fn collect_args<'a>(stack: &mut Vec<PTok<'a>>, name: &str) -> Result<Collected<'
     let mut depth = 0usize;
     loop {
         let Some(t) = stack.pop() else {
-            return Err(CppError::Syntax(format!(
-                "unterminated argument list invoking macro `{name}`"
-            )));
+            return Err(CppError::Syntax(
+                format!("unterminated argument list invoking macro `{name}`").into(),
+            ));
         };
         if t.is_punct("(") {
             depth += 1;
@@ -750,23 +753,24 @@ fn build_args<'a>(
     if !def.variadic {
         if n == 0 {
             if given != 1 || split.first().is_some_and(|a| !a.is_empty()) {
-                return Err(CppError::Syntax(format!(
-                    "macro `{name}` passed {given} arguments, but takes just 0"
-                )));
+                return Err(CppError::Syntax(
+                    format!("macro `{name}` passed {given} arguments, but takes just 0").into(),
+                ));
             }
             raw = Vec::new();
         } else if given != n {
-            return Err(CppError::Syntax(format!(
-                "macro `{name}` passed {given} arguments, but takes {n}"
-            )));
+            return Err(CppError::Syntax(
+                format!("macro `{name}` passed {given} arguments, but takes {n}").into(),
+            ));
         } else {
             raw = split;
         }
     } else {
         if given < n {
-            return Err(CppError::Syntax(format!(
-                "macro `{name}` requires at least {n} arguments, but only {given} given"
-            )));
+            return Err(CppError::Syntax(
+                format!("macro `{name}` requires at least {n} arguments, but only {given} given")
+                    .into(),
+            ));
         }
         let mut split = split;
         let rest = split.split_off(n);

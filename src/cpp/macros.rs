@@ -59,45 +59,45 @@ impl MacroDef {
             let last = i + 1 == params.len();
             if let Some(stem) = p.strip_suffix("...") {
                 if !last {
-                    return Err(CppError::Syntax(format!(
-                        "`...` must end the parameter list of macro `{name}`"
-                    )));
+                    return Err(CppError::Syntax(
+                        format!("`...` must end the parameter list of macro `{name}`").into(),
+                    ));
                 }
                 variadic = true;
                 let stem = stem.trim();
                 if !stem.is_empty() {
                     if !is_identifier(stem) || stem == "__VA_ARGS__" {
-                        return Err(CppError::Syntax(format!(
-                            "invalid variadic parameter `{p}` of macro `{name}`"
-                        )));
+                        return Err(CppError::Syntax(
+                            format!("invalid variadic parameter `{p}` of macro `{name}`").into(),
+                        ));
                     }
                     named_va = Some(stem.to_string());
                 }
                 continue;
             }
             if !is_identifier(p) {
-                return Err(CppError::Syntax(format!(
-                    "invalid parameter `{p}` of macro `{name}`"
-                )));
+                return Err(CppError::Syntax(
+                    format!("invalid parameter `{p}` of macro `{name}`").into(),
+                ));
             }
             if p == "__VA_ARGS__" {
-                return Err(CppError::Syntax(format!(
-                    "`__VA_ARGS__` can not be a parameter name (macro `{name}`)"
-                )));
+                return Err(CppError::Syntax(
+                    format!("`__VA_ARGS__` can not be a parameter name (macro `{name}`)").into(),
+                ));
             }
             if named.iter().any(|q| q == p) {
-                return Err(CppError::Syntax(format!(
-                    "duplicate macro parameter `{p}` (macro `{name}`)"
-                )));
+                return Err(CppError::Syntax(
+                    format!("duplicate macro parameter `{p}` (macro `{name}`)").into(),
+                ));
             }
             named.push(p.to_string());
         }
         let mut body = tokenize(body_src)?;
         if let Some(va) = named_va {
             if named.contains(&va) {
-                return Err(CppError::Syntax(format!(
-                    "duplicate macro parameter `{va}` (macro `{name}`)"
-                )));
+                return Err(CppError::Syntax(
+                    format!("duplicate macro parameter `{va}` (macro `{name}`)").into(),
+                ));
             }
             for t in body.iter_mut() {
                 if t.kind == TokenKind::Ident && t.text == va {
@@ -147,9 +147,10 @@ impl MacroDef {
         if body.first().is_some_and(|t| t.is_hashhash())
             || body.last().is_some_and(|t| t.is_hashhash())
         {
-            return Err(CppError::Syntax(format!(
-                "'##' cannot appear at either end of a macro expansion (macro `{name}`)"
-            )));
+            return Err(CppError::Syntax(
+                format!("'##' cannot appear at either end of a macro expansion (macro `{name}`)")
+                    .into(),
+            ));
         }
         if self.params.is_none() {
             return Ok(());
@@ -166,27 +167,36 @@ impl MacroDef {
                     .and_then(|n| self.param_slot_of(n))
                     .is_none()
                 {
-                    return Err(CppError::Syntax(format!(
-                        "'#' is not followed by a macro parameter (macro `{name}`)"
-                    )));
+                    return Err(CppError::Syntax(
+                        format!("'#' is not followed by a macro parameter (macro `{name}`)").into(),
+                    ));
                 }
             } else if self.variadic && t.is_ident("__VA_OPT__") {
                 if vaopt_close.is_some() {
-                    return Err(CppError::Syntax(format!(
+                    return Err(CppError::Syntax(
+                        format!(
                         "`__VA_OPT__` may not appear in a `__VA_OPT__` operand (macro `{name}`)"
-                    )));
+                    )
+                        .into(),
+                    ));
                 }
                 let close = match_paren(body, i + 1).ok_or_else(|| {
-                    CppError::Syntax(format!(
+                    CppError::Syntax(
+                        format!(
                         "`__VA_OPT__` must be followed by a parenthesized operand (macro `{name}`)"
-                    ))
+                    )
+                        .into(),
+                    )
                 })?;
                 if body.get(i + 2).is_some_and(|t| t.is_hashhash())
                     || (close > i + 2 && body.get(close - 1).is_some_and(|t| t.is_hashhash()))
                 {
-                    return Err(CppError::Syntax(format!(
-                        "'##' cannot appear at either end of `__VA_OPT__` (macro `{name}`)"
-                    )));
+                    return Err(CppError::Syntax(
+                        format!(
+                            "'##' cannot appear at either end of `__VA_OPT__` (macro `{name}`)"
+                        )
+                        .into(),
+                    ));
                 }
                 vaopt_close = Some(close);
                 i += 2;

@@ -22,36 +22,51 @@
 //! Values and types were cross-checked against gcc 12 (x86_64 and `-m32`) with randomly generated
 //! expressions, and the expander against `gcc -E` with randomly generated macro tables.
 
-pub mod eval;
-pub mod expand;
-pub mod lex;
+mod eval;
+mod expand;
+mod lex;
 mod literal;
-pub mod macros;
-pub mod types;
+mod macros;
+mod reason;
+mod types;
 
 pub use eval::{eval, eval_condition, eval_text, expand_and_eval, Mode};
 pub use expand::{expand, expand_with_limits, ExpandLimits, Expansion, Invocation};
 pub use lex::{find_top_level, tokenize, tokens_to_string, Token, TokenKind};
 pub use macros::{MacroDef, MacroTable};
-pub use types::{builtin_type, BasicSemantics, DataModel, IntKind, Semantics, TypeInfo, Value};
+pub use reason::{Cause, NotInteger, Reason, Tag};
+#[cfg(any(test, fuzzing))]
+pub use types::BasicSemantics;
+pub use types::{DataModel, IntKind, Semantics, TypeInfo, Value};
 
 /// Errors of the macro layer. `Unresolved` means "valid C, perhaps, but not something we can
 /// compute exactly" (unknown identifiers, pointers, strings, signed overflow, ...); its reason names
-/// the offending token.
+/// the offending token, and its cause says what is missing or wrong ([`CppError::cause`]).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CppError {
     #[error("lexical error: {0}")]
     Lex(String),
     #[error("syntax error: {0}")]
-    Syntax(String),
+    Syntax(Reason),
     #[error("unresolved: {0}")]
-    Unresolved(String),
+    Unresolved(Reason),
     #[error("division by zero")]
     DivideByZero,
     #[error("macro expansion or expression nesting too deep")]
     TooDeep,
     #[error("macro expansion too large")]
     TooLarge,
+}
+
+impl CppError {
+    /// What is missing or wrong, for a caller to act on; `Cause::Other` for what only the message
+    /// tells (a lexical error, a division by zero, a limit).
+    pub fn cause(&self) -> &Cause {
+        match self {
+            CppError::Syntax(r) | CppError::Unresolved(r) => &r.cause,
+            _ => &Cause::Other,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! typed values, what a type name means ([`TypeInfo`]) and the [`Semantics`] through which the
 //! evaluator asks the program about identifiers and types.
 
-use super::lex::{Token, TokenKind};
+use super::lex::Token;
+use super::Reason;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DataModel {
@@ -202,7 +203,7 @@ pub trait Semantics {
     /// parenthesized prefix that might be a cast (only when it starts with an identifier). None =
     /// "these tokens are not a type name" (then treat as expression); Some(Err(reason)) = a type whose
     /// size is unknown → the evaluation fails Unresolved with that reason.
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>>;
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>>;
     /// Whether plain `char` is signed (x86: yes; arm, powerpc, s390, riscv: no). Affects character
     /// constants such as `'\xff'`.
     fn char_is_signed(&self) -> bool {
@@ -217,16 +218,19 @@ pub trait Semantics {
     }
     /// `__builtin_offsetof(type, member)`: the member's byte offset. None = no record layouts
     /// known here (the call stays unresolved).
-    fn offset_of(&self, _ty: &[Token], _member: &[Token]) -> Option<Result<u64, String>> {
+    fn offset_of(&self, _ty: &[Token], _member: &[Token]) -> Option<Result<u64, Reason>> {
         None
     }
 }
 
 /// Semantics knowing only the data model and the built-in C types (see [`builtin_type`]): no
-/// enumerators, no typedefs, no records.
+/// enumerators, no typedefs, no records. For the tests and the fuzzers (`cargo fuzz` builds with
+/// `--cfg fuzzing`); the tool always knows its program's types.
+#[cfg(any(test, fuzzing))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BasicSemantics(pub DataModel);
 
+#[cfg(any(test, fuzzing))]
 impl Semantics for BasicSemantics {
     fn data_model(&self) -> DataModel {
         self.0
@@ -234,7 +238,7 @@ impl Semantics for BasicSemantics {
     fn identifier(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>> {
         builtin_type(tokens, self.0).map(Ok)
     }
 }
@@ -242,7 +246,9 @@ impl Semantics for BasicSemantics {
 /// Recognizes built-in C type names: combinations of `void char short int long signed unsigned
 /// _Bool __int128 float double` (with `const`/`volatile`), optionally followed by `*`s (a pointer).
 /// Alignments are the ABI (`_Alignof`) ones, e.g. 4 for `long long` on i386.
+#[cfg(any(test, fuzzing))]
 pub fn builtin_type(tokens: &[Token], dm: DataModel) -> Option<TypeInfo> {
+    use super::lex::TokenKind;
     let (mut char_, mut short, mut int, mut long, mut signed, mut unsigned) = (0, 0, 0, 0, 0, 0);
     let (mut bool_, mut i128_, mut void, mut float, mut double) = (0, 0, 0, 0, 0);
     let mut stars = 0;

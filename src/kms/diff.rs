@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 
-use super::{KmsModel, Property, PropertyFacts, PropertyValue};
+use super::{KmsModel, Property, PropertyValue};
 
 fn prop_id(p: &Property) -> String {
     format!("property:{}:{}", p.owner, p.name)
@@ -63,8 +63,8 @@ fn prop_change(
         breaking: false,
         needs_userspace: false,
         rule: rule.to_string(),
-        old: old.map(|p| Facts::Property(PropertyFacts::of(p))),
-        new: new.map(|p| Facts::Property(PropertyFacts::of(p))),
+        old: old.map(|p| Facts::Property(p.facts())),
+        new: new.map(|p| Facts::Property(p.facts())),
         id: prop_id(p),
         owner: Some(p.owner.clone()),
         old_decl: old.map(render),

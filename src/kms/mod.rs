@@ -17,10 +17,10 @@ mod resolve;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+pub use crate::change::area::owner_of;
+pub use crate::change::{PropertyFacts, PropertyKind};
 pub use diff::diff;
 pub use grep::literal_names_by_grep;
 
@@ -33,34 +33,6 @@ pub struct SourceFile<'a> {
 /// supplied by the caller (backed by the project's macro evaluator over the tree's headers).
 /// None = unknown. Plain integer literals are evaluated here without asking it.
 pub type EvalFn<'a> = &'a (dyn Fn(&str, &str) -> Option<i128> + Sync);
-
-/// The property's uAPI type. `drm_property_create_bool` is a range 0..1 at the uAPI.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PropertyKind {
-    Range,
-    SignedRange,
-    Enum,
-    Bitmask,
-    Blob,
-    Object,
-    /// `drm_property_create` with flags that name no type (or could not be read).
-    Unknown,
-}
-
-impl PropertyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PropertyKind::Range => "range",
-            PropertyKind::SignedRange => "signed_range",
-            PropertyKind::Enum => "enum",
-            PropertyKind::Bitmask => "bitmask",
-            PropertyKind::Blob => "blob",
-            PropertyKind::Object => "object",
-            PropertyKind::Unknown => "unknown",
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Property {
@@ -128,31 +100,21 @@ pub struct KmsModel {
     pub unresolved: Vec<Unresolved>,
 }
 
-/// What a reviewer compares for one property (the `Facts::Property` payload).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
-pub struct PropertyFacts {
-    #[serde(rename = "type")]
-    pub kind: PropertyKind,
-    pub flags: Vec<String>,
-    pub range: Option<(Option<i128>, Option<i128>)>,
-    /// Value name → value.
-    pub values: BTreeMap<String, Option<i128>>,
-    pub attached_to: Vec<String>,
-    pub helper: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub object_type: Option<String>,
-}
-
-impl PropertyFacts {
-    pub fn of(p: &Property) -> Self {
+impl Property {
+    /// What a reviewer compares of it.
+    pub fn facts(&self) -> PropertyFacts {
         PropertyFacts {
-            kind: p.kind,
-            flags: p.flags.clone(),
-            range: p.range,
-            values: p.values.iter().map(|v| (v.name.clone(), v.value)).collect(),
-            attached_to: p.attached_to.clone(),
-            helper: p.helper.clone(),
-            object_type: p.object_type.clone(),
+            kind: self.kind,
+            flags: self.flags.clone(),
+            range: self.range,
+            values: self
+                .values
+                .iter()
+                .map(|v| (v.name.clone(), v.value))
+                .collect(),
+            attached_to: self.attached_to.clone(),
+            helper: self.helper.clone(),
+            object_type: self.object_type.clone(),
         }
     }
 }
@@ -170,24 +132,6 @@ pub fn wanted(path: &str) -> bool {
         return true;
     }
     rest.ends_with(".h") && !rest.contains("/asic_reg/") && !rest.contains("/include/asic_reg")
-}
-
-/// Directories whose subdirectories are separate drivers (`amd/display` vs `amd/amdgpu`).
-const VENDOR_DIRS: &[&str] = &["amd", "renesas", "imx", "arm"];
-/// Directories of shared helper code that is part of DRM core rather than a driver.
-const CORE_DIRS: &[&str] = &["display"];
-
-/// `core` or the driver directory for a path in (or relative to) drivers/gpu/drm.
-pub fn owner_of(path: &str) -> String {
-    let rest = path.strip_prefix(DRM_PREFIX).unwrap_or(path);
-    let parts: Vec<&str> = rest.split('/').collect();
-    if parts.len() <= 1 || CORE_DIRS.contains(&parts[0]) {
-        return "core".to_string();
-    }
-    if parts.len() >= 3 && VENDOR_DIRS.contains(&parts[0]) {
-        return format!("{}/{}", parts[0], parts[1]);
-    }
-    parts[0].to_string()
 }
 
 /// Whether `extract` parses this file whole from the start (it creates, fills or attaches a

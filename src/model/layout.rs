@@ -6,7 +6,7 @@
 use super::arch::{Arch, BitfieldLayout};
 use super::scope::{live_members, Decl, FileSet, MacroScope, Preprocessor};
 use crate::change::BitField;
-use crate::cpp::{self, IntKind, Token, TokenKind, TypeInfo, Value};
+use crate::cpp::{self, Cause, CppError, IntKind, Reason, Tag, Token, TokenKind, TypeInfo, Value};
 use crate::parse::{BaseType, Derived, EnumDef, Field, Node, Record, RecordKind, TypeRef, Typedef};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -43,7 +43,7 @@ pub struct RecordLayout {
 #[derive(Clone, Debug)]
 pub struct EnumeratorValue {
     pub name: String,
-    pub value: Result<Value, String>,
+    pub value: Result<Value, Reason>,
     pub text: Option<String>,
     /// As `parse::Enumerator::written`.
     pub written: Option<String>,
@@ -53,7 +53,7 @@ pub struct EnumeratorValue {
 #[derive(Debug)]
 pub struct EnumValues {
     pub enumerators: Vec<EnumeratorValue>,
-    pub layout: Result<TypeLayout, String>,
+    pub layout: Result<TypeLayout, Reason>,
 }
 
 enum Memo<T> {
@@ -74,7 +74,7 @@ pub struct Types<'p, 'a> {
     enum_tags: Candidates<'p, EnumDef>,
     /// Enumerator name → (file, enum).
     enumerators: Candidates<'p, EnumDef>,
-    record_memo: RefCell<HashMap<usize, Memo<Result<Rc<RecordLayout>, String>>>>,
+    record_memo: RefCell<HashMap<usize, Memo<Result<Rc<RecordLayout>, Reason>>>>,
     /// Records defined under `#pragma pack(N)`: their members' alignment is capped at N.
     packs: HashMap<usize, u64>,
     /// The pack in force while indexing a declaration.
@@ -85,30 +85,20 @@ pub struct Types<'p, 'a> {
     borrowed: RefCell<Option<(usize, FileSet)>>,
 }
 
-/// A name an evaluation found missing, from its error message.
-enum Missing<'e> {
-    Macro(&'e str),
-    Record(RecordKind, &'e str),
-    Typedef(&'e str),
+/// A record kind as a cause names it.
+fn tag_of(kind: RecordKind) -> Tag {
+    match kind {
+        RecordKind::Struct => Tag::Struct,
+        RecordKind::Union => Tag::Union,
+    }
 }
 
-impl<'e> Missing<'e> {
-    fn from_error(error: &'e str) -> Option<Missing<'e>> {
-        let quoted = |after: &str| -> Option<&'e str> {
-            let rest = &error[error.find(after)? + after.len()..];
-            rest.split('`').next()
-        };
-        if let Some(name) = quoted("unknown identifier `").or_else(|| quoted("call of `")) {
-            return Some(Missing::Macro(name));
-        }
-        if let Some(name) = quoted("type `") {
-            return Some(Missing::Typedef(name));
-        }
-        let tag = quoted("`struct ")
-            .map(|n| (RecordKind::Struct, n))
-            .or_else(|| quoted("`union ").map(|n| (RecordKind::Union, n)))?;
-        Some(Missing::Record(tag.0, tag.1))
-    }
+/// `struct x` or `union x` is not defined where it is used.
+fn missing_record(kind: RecordKind, name: &str, message: String) -> Reason {
+    Reason::new(
+        Cause::MissingRecord(tag_of(kind), name.to_string()),
+        message,
+    )
 }
 
 fn addr<T>(r: &T) -> usize {
@@ -281,10 +271,10 @@ impl<'p, 'a> Types<'p, 'a> {
         result
     }
 
-    /// The one header of the revision (libc aside) that defines the name `error` says is missing
+    /// The one header of the revision (libc aside) that defines the name `cause` says is missing
     /// in `file`, if exactly one does: a macro (all its definitions alike), a struct or union tag,
     /// or a typedef name.
-    pub fn definer(&self, error: &str, file: usize) -> Option<usize> {
+    pub fn definer(&self, cause: &Cause, file: usize) -> Option<usize> {
         // An asm-generic header the arch replaces with its own is no header of this arch's programs;
         // one its `asm/` header only wraps (`make headers_install`'s generic-y `asm/param.h`:
         // `#include <asm-generic/param.h>`) is.
@@ -304,12 +294,12 @@ impl<'p, 'a> Types<'p, 'a> {
                 })
         };
         let elsewhere = |f: &usize| *f != file && Some(*f) != self.pp.libc && !replaced(*f);
-        let files: Vec<usize> = match Missing::from_error(error)? {
-            Missing::Macro(name) => {
+        let files: Vec<usize> = match cause {
+            Cause::MissingMacro(name) => {
                 let defs: Vec<(usize, &cpp::MacroDef)> = self
                     .pp
                     .macro_index
-                    .get(name)?
+                    .get(name.as_str())?
                     .iter()
                     .filter(|f| elsewhere(f))
                     .filter_map(|&f| Some((f, self.pp.units[f].as_ref()?.macros.get(name)?)))
@@ -321,13 +311,24 @@ impl<'p, 'a> Types<'p, 'a> {
                 });
                 return alike.then_some(first);
             }
-            Missing::Record(kind, name) => self
-                .records
-                .get(&(kind, name))?
+            Cause::MissingRecord(tag, name) => {
+                let kind = match tag {
+                    Tag::Struct => RecordKind::Struct,
+                    Tag::Union => RecordKind::Union,
+                };
+                self.records
+                    .get(&(kind, name.as_str()))?
+                    .iter()
+                    .map(|(f, _)| *f)
+                    .collect()
+            }
+            Cause::MissingType(name) => self
+                .typedefs
+                .get(name.as_str())?
                 .iter()
                 .map(|(f, _)| *f)
                 .collect(),
-            Missing::Typedef(name) => self.typedefs.get(name)?.iter().map(|(f, _)| *f).collect(),
+            Cause::NotInteger(_) | Cause::Other => return None,
         };
         let mut files = files.into_iter().filter(|f| elsewhere(f));
         let first = files.next()?;
@@ -343,13 +344,13 @@ impl<'p, 'a> Types<'p, 'a> {
         text: &str,
         file: usize,
         watch: &[&str],
-    ) -> Result<(Value, cpp::Expansion), String> {
+    ) -> Result<(Value, cpp::Expansion), CppError> {
         let sem = FileSemantics {
             types: self,
             file,
             local: None,
         };
-        cpp::eval_text(text, &self.value_macros(file), &sem, watch).map_err(|e| e.to_string())
+        cpp::eval_text(text, &self.value_macros(file), &sem, watch)
     }
 
     /// Like `eval`, but keeps the expansion when only the evaluation fails (an ioctl whose
@@ -370,9 +371,9 @@ impl<'p, 'a> Types<'p, 'a> {
             .map(|(e, _)| e)
     }
 
-    fn eval_u64(&self, text: &str, file: usize) -> Result<u64, String> {
+    fn eval_u64(&self, text: &str, file: usize) -> Result<u64, Reason> {
         let (v, _) = self.eval(text, file, &[])?;
-        u64::try_from(v.value).map_err(|_| format!("`{}` is negative", text.trim()))
+        u64::try_from(v.value).map_err(|_| format!("`{}` is negative", text.trim()).into())
     }
 
     // ----- enums -----
@@ -402,7 +403,7 @@ impl<'p, 'a> Types<'p, 'a> {
         let mut live = Vec::new();
         live_members(&e.members, &scope, self.arch.data_model, &mut live);
         let mut local: HashMap<String, Value> = HashMap::new();
-        let mut next: Result<i128, String> = Ok(0);
+        let mut next: Result<i128, Reason> = Ok(0);
         let mut enumerators = Vec::new();
         for node in live {
             let Node::Enumerator(en) = node else { continue };
@@ -415,7 +416,7 @@ impl<'p, 'a> Types<'p, 'a> {
                     };
                     cpp::eval_text(text, &self.value_macros(file), &sem, &[])
                         .map(|(v, _)| v.value)
-                        .map_err(|e| e.to_string())
+                        .map_err(Reason::from)
                 }
                 None => next.clone(),
             };
@@ -428,7 +429,7 @@ impl<'p, 'a> Types<'p, 'a> {
             }
             next = match &value {
                 Ok(v) => Ok(v.value + 1),
-                Err(_) => Err(format!("follows `{}`, whose value is unknown", en.name)),
+                Err(_) => Err(format!("follows `{}`, whose value is unknown", en.name).into()),
             };
             enumerators.push(EnumeratorValue {
                 name: en.name.clone(),
@@ -457,7 +458,7 @@ impl<'p, 'a> Types<'p, 'a> {
 
     // ----- types -----
 
-    pub fn type_layout(&self, ty: &TypeRef, file: usize) -> Result<TypeLayout, String> {
+    pub fn type_layout(&self, ty: &TypeRef, file: usize) -> Result<TypeLayout, Reason> {
         // Derivations apply from the base outwards, and a pointer to anything (an undefined struct,
         // a function returning void) has a known size: start at the outermost pointer.
         let last_pointer = ty.derived.iter().rposition(|d| *d == Derived::Pointer);
@@ -484,9 +485,7 @@ impl<'p, 'a> Types<'p, 'a> {
                     ..layout
                 },
                 Derived::Array(Some(n)) => {
-                    let n = self
-                        .eval_u64(n, file)
-                        .map_err(|e| format!("array size: {e}"))?;
+                    let n = self.eval_u64(n, file).map_err(|e| e.within("array size"))?;
                     TypeLayout {
                         size: layout.size * n,
                         scalar: None,
@@ -509,7 +508,7 @@ impl<'p, 'a> Types<'p, 'a> {
         }
     }
 
-    fn base_layout(&self, base: &BaseType, file: usize) -> Result<TypeLayout, String> {
+    fn base_layout(&self, base: &BaseType, file: usize) -> Result<TypeLayout, Reason> {
         match base {
             BaseType::Builtin(name) => self.builtin(name),
             BaseType::Named(name) => self.named_layout(name, file),
@@ -524,10 +523,11 @@ impl<'p, 'a> Types<'p, 'a> {
                 let (f, r) = self
                     .visible(self.records.get(&(*kind, name.as_str())), file)
                     .ok_or_else(|| {
-                        format!(
+                        let message = format!(
                             "`{} {name}` is not defined in this header or its includes",
                             kind_word(*kind)
-                        )
+                        );
+                        missing_record(*kind, name, message)
                     })?;
                 self.record_layout(r, f).map(|l| l.as_type())
             }
@@ -539,7 +539,9 @@ impl<'p, 'a> Types<'p, 'a> {
                 let (f, e) = self
                     .visible(self.enum_tags.get(name.as_str()), file)
                     .ok_or_else(|| {
-                        format!("`enum {name}` is not defined in this header or its includes")
+                        Reason::from(format!(
+                            "`enum {name}` is not defined in this header or its includes"
+                        ))
                     })?;
                 self.enum_values(e, f).layout.clone()
             }
@@ -552,18 +554,18 @@ impl<'p, 'a> Types<'p, 'a> {
                 name: None,
                 def: None,
             } => Err("anonymous type without a body".into()),
-            BaseType::Unknown(text) => Err(format!("type `{text}` is not understood")),
+            BaseType::Unknown(text) => Err(format!("type `{text}` is not understood").into()),
         }
     }
 
-    fn builtin(&self, name: &str) -> Result<TypeLayout, String> {
+    fn builtin(&self, name: &str) -> Result<TypeLayout, Reason> {
         if name == "void" {
             return Err("`void` has no size".into());
         }
         let (size, align, signed) = self
             .arch
             .builtin(name)
-            .ok_or_else(|| format!("unknown builtin type `{name}`"))?;
+            .ok_or_else(|| Reason::from(format!("unknown builtin type `{name}`")))?;
         Ok(TypeLayout {
             size,
             align,
@@ -574,7 +576,7 @@ impl<'p, 'a> Types<'p, 'a> {
 
     /// A typedef name, or a macro used as a type (`__aligned_u64`), or a libc name tree-sitter
     /// calls a type.
-    fn named_layout(&self, name: &str, file: usize) -> Result<TypeLayout, String> {
+    fn named_layout(&self, name: &str, file: usize) -> Result<TypeLayout, Reason> {
         if let Some((f, td)) = self.visible(self.typedefs.get(name), file) {
             let mut layout = self.type_layout(&td.ty, f)?;
             if let Some(a) = &td.attrs.aligned {
@@ -585,26 +587,29 @@ impl<'p, 'a> Types<'p, 'a> {
         let scope = self.macros(file);
         if let Some(def) = cpp::MacroTable::get(&scope, name) {
             if def.params.is_none() {
-                let expansion = cpp::expand(&def.body, &scope, &[]).map_err(|e| e.to_string())?;
+                let expansion = cpp::expand(&def.body, &scope, &[])?;
                 return match self.type_from_tokens(&expansion.tokens, file) {
                     Some(result) => result,
-                    None => Err(format!(
-                        "macro `{name}` used as a type does not expand to a type"
-                    )),
+                    None => Err(
+                        format!("macro `{name}` used as a type does not expand to a type").into(),
+                    ),
                 };
             }
         }
-        self.builtin(name)
-            .map_err(|_| format!("type `{name}` is not defined in this header or its includes"))
+        self.builtin(name).map_err(|_| {
+            Reason::new(
+                Cause::MissingType(name.to_string()),
+                format!("type `{name}` is not defined in this header or its includes"),
+            )
+        })
     }
 
-    fn alignment(&self, expr: &str, file: usize) -> Result<u64, String> {
+    fn alignment(&self, expr: &str, file: usize) -> Result<u64, Reason> {
         if expr.trim().is_empty() {
             // `aligned` without a value: the largest alignment of any type on the target.
             return Ok(self.arch.biggest_alignment);
         }
-        self.eval_u64(expr, file)
-            .map_err(|e| format!("alignment: {e}"))
+        self.eval_u64(expr, file).map_err(|e| e.within("alignment"))
     }
 
     /// A type name written as tokens (inside `sizeof(…)`, a cast, a macro used as a type).
@@ -613,7 +618,7 @@ impl<'p, 'a> Types<'p, 'a> {
         &self,
         toks: &[Token],
         file: usize,
-    ) -> Option<Result<TypeLayout, String>> {
+    ) -> Option<Result<TypeLayout, Reason>> {
         let mut i = 0;
         let mut words: Vec<&str> = Vec::new();
         let mut base: Option<BaseType> = None;
@@ -735,7 +740,7 @@ impl<'p, 'a> Types<'p, 'a> {
 
     /// `offsetof(type, member)`: `type` a struct or union by tag or typedef name, `member` a name
     /// its layout lists (members of anonymous members by their own name, as C spells them).
-    pub fn offset_of(&self, ty: &[Token], member: &[Token], file: usize) -> Result<u64, String> {
+    pub fn offset_of(&self, ty: &[Token], member: &[Token], file: usize) -> Result<u64, Reason> {
         let type_text = cpp::tokens_to_string(ty);
         let record = match ty {
             [kw, name] if matches!(&*kw.text, "struct" | "union") => {
@@ -763,8 +768,18 @@ impl<'p, 'a> Types<'p, 'a> {
                 }),
             _ => None,
         };
-        let (f, r) =
-            record.ok_or_else(|| format!("`{type_text}` is not a struct or union defined here"))?;
+        let (f, r) = record.ok_or_else(|| {
+            let message = format!("`{type_text}` is not a struct or union defined here");
+            match ty {
+                [kw, name] if &*kw.text == "union" => {
+                    missing_record(RecordKind::Union, &name.text, message)
+                }
+                [kw, name] if &*kw.text == "struct" => {
+                    missing_record(RecordKind::Struct, &name.text, message)
+                }
+                _ => Reason::from(message),
+            }
+        })?;
         let layout = self.record_layout(r, f)?;
         let designator: String = member.iter().map(|t| &*t.text).collect();
         if let Some(field) = layout.fields.iter().find(|field| field.name == designator) {
@@ -778,18 +793,18 @@ impl<'p, 'a> Types<'p, 'a> {
         });
         match outer {
             Some((dot, field)) => {
-                let ty = cpp::tokenize(&field.ty).map_err(|e| e.to_string())?;
+                let ty = cpp::tokenize(&field.ty)?;
                 Ok(field.offset + self.offset_of(&ty, &member[dot + 1..], f)?)
             }
-            None => Err(format!(
-                "`{type_text}` has no member `{designator}` listed by name"
-            )),
+            None => {
+                Err(format!("`{type_text}` has no member `{designator}` listed by name").into())
+            }
         }
     }
 
     // ----- records -----
 
-    pub fn record_layout(&self, r: &Record, file: usize) -> Result<Rc<RecordLayout>, String> {
+    pub fn record_layout(&self, r: &Record, file: usize) -> Result<Rc<RecordLayout>, Reason> {
         let key = addr(r);
         match self.record_memo.borrow().get(&key) {
             Some(Memo::Done(v)) => return v.clone(),
@@ -804,7 +819,7 @@ impl<'p, 'a> Types<'p, 'a> {
         layout
     }
 
-    fn compute_record(&self, r: &Record, file: usize) -> Result<RecordLayout, String> {
+    fn compute_record(&self, r: &Record, file: usize) -> Result<RecordLayout, Reason> {
         let scope = self.macros(file);
         let mut live = Vec::new();
         live_members(&r.members, &scope, self.arch.data_model, &mut live);
@@ -820,14 +835,15 @@ impl<'p, 'a> Types<'p, 'a> {
                     return Err(format!(
                         "member macro `{name}` at line {} could not be expanded",
                         span.line
-                    ))
+                    )
+                    .into())
                 }
                 _ => continue,
             };
             let label = f.name.as_deref().unwrap_or("<anonymous>");
             let tl = self
                 .type_layout(&f.ty, file)
-                .map_err(|e| format!("field `{label}`: {e}"))?;
+                .map_err(|e| e.within(format!("field `{label}`")))?;
             let packed = r.attrs.packed || f.attrs.packed;
             let mut falign = if packed { 1 } else { tl.align };
             if let Some(&pack) = self.packs.get(&addr(r)) {
@@ -843,7 +859,7 @@ impl<'p, 'a> Types<'p, 'a> {
                 Some(w) => {
                     let width = self
                         .eval_u64(w, file)
-                        .map_err(|e| format!("bitfield `{label}`: {e}"))?;
+                        .map_err(|e| e.within(format!("bitfield `{label}`")))?;
                     let size_unit = tl.size.max(1) * 8;
                     let start = match self.arch.bitfields {
                         BitfieldLayout::TypeUnits => {
@@ -926,7 +942,7 @@ impl<'p, 'a> Types<'p, 'a> {
         bits: Option<BitField>,
         file: usize,
         out: &mut Vec<FieldLayout>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Reason> {
         let inner = match (&f.ty.base, f.ty.derived.is_empty()) {
             (
                 BaseType::Record {
@@ -1017,14 +1033,14 @@ fn enum_layout(
     values: &[EnumeratorValue],
     packed: bool,
     arch: &Arch,
-) -> Result<TypeLayout, String> {
+) -> Result<TypeLayout, Reason> {
     let mut min = 0i128;
     let mut max = 0i128;
     for en in values {
         let v = en
             .value
             .as_ref()
-            .map_err(|e| format!("enumerator `{}`: {e}", en.name))?;
+            .map_err(|e| e.clone().within(format!("enumerator `{}`", en.name)))?;
         min = min.min(v.value);
         max = max.max(v.value);
     }
@@ -1042,7 +1058,7 @@ fn enum_layout(
         .iter()
         .copied()
         .find(|b| fits(*b))
-        .ok_or("enum values do not fit in 64 bits")?;
+        .ok_or_else(|| Reason::from("enum values do not fit in 64 bits"))?;
     Ok(TypeLayout {
         size: size as u64,
         align: arch.scalar_align(size as u64),
@@ -1089,10 +1105,10 @@ impl cpp::Semantics for FileSemantics<'_, '_, '_> {
         }
         self.types.enumerator(name, self.file)
     }
-    fn offset_of(&self, ty: &[Token], member: &[Token]) -> Option<Result<u64, String>> {
+    fn offset_of(&self, ty: &[Token], member: &[Token]) -> Option<Result<u64, Reason>> {
         Some(self.types.offset_of(ty, member, self.file))
     }
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>> {
         let layout = self.types.type_from_tokens(tokens, self.file)?;
         Some(layout.map(|l| TypeInfo {
             size: l.size,

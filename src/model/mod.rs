@@ -2,15 +2,14 @@
 //! the facts a compiler would compute (ioctl numbers, layouts, values). Headers are preprocessed
 //! (`scope`), types and constants computed (`layout`), and items listed here.
 
-pub mod arch;
 mod layout;
 mod scope;
 
-pub use arch::Arch;
+pub use crate::arch::{self, Arch};
 pub use scope::resolve_in_tree;
 
-use crate::change::{Facts, ItemKind};
-use crate::cpp::{self, Token};
+use crate::change::{Facts, ItemKind, NonInteger};
+use crate::cpp::{self, Cause, CppError, NotInteger, Token};
 use crate::parse::{
     self, BaseType, EnumDef, Node, ParsedHeader, Record, RecordKind, TypeRef, Typedef,
 };
@@ -73,14 +72,14 @@ pub struct Model {
 }
 
 /// What headers' items consulted beyond their own translation unit, by header path: an incremental
-/// diff (`crate::incremental`) recomputes a header whose items may depend on what changed.
+/// diff (`pipeline::incremental`) recomputes a header whose items may depend on what changed.
 #[derive(Clone, Debug, Default)]
 pub struct Consulted {
     /// Headers with a constant their own translation unit could not evaluate, tried in the scope of
     /// the headers that include them.
     pub includers: BTreeSet<String>,
-    /// Headers with a constant that looked for the one header defining a name: the errors that
-    /// name it (the global lookup of `borrow_missing_definitions`).
+    /// Headers with a constant that looked for the one header defining a name: the names looked
+    /// for (the global lookup of `borrow_missing_definitions`).
     pub definers: BTreeMap<String, BTreeSet<String>>,
 }
 
@@ -208,6 +207,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
     }
     let mut items = BTreeMap::new();
     let consulted = RefCell::new(Consulted::default());
+    let mut causes = HashMap::new();
     for (file, header) in headers.iter().enumerate() {
         let mut lister = Lister {
             types: &types,
@@ -217,6 +217,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             path: &header.path,
             parsed: &header.parsed,
             items: &mut items,
+            causes: &mut causes,
         };
         lister.header(&header.blob);
         lister.defines();
@@ -232,7 +233,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
-    borrow_missing_definitions(&types, &includers, &consulted, headers, &mut items);
+    borrow_missing_definitions(&types, &includers, &consulted, headers, &mut items, &causes);
     // What did not parse as written but was read after macro expansion is no longer unparsed.
     let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
         .iter()
@@ -287,27 +288,23 @@ fn borrow_missing_definitions(
     consulted: &RefCell<Consulted>,
     headers: &[HeaderSource],
     items: &mut BTreeMap<ItemKey, Item>,
+    causes: &HashMap<ItemKey, Cause>,
 ) {
     // (header, item, its define's text, why it is unresolved)
-    let retry: Vec<(usize, ItemKey, String, String)> = items
-        .iter()
-        .filter(|(k, _)| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
-        .filter_map(|(k, item)| {
-            let reason = crate::report::unresolved_reason(&item.facts)?;
+    let retry: Vec<(usize, ItemKey, String, Cause)> = items
+        .keys()
+        .filter(|k| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
+        .filter_map(|k| {
+            let cause = causes.get(k)?;
             let file = headers.iter().position(|h| h.path == k.file)?;
             // Enumerators spelling an ioctl (binder's) have no define to evaluate by name.
             let unit = types.pp.units[file].as_ref()?;
             let define = unit.defines.iter().find(|d| d.name == k.name)?;
-            Some((
-                file,
-                k.clone(),
-                normalized(&define.body),
-                reason.to_string(),
-            ))
+            Some((file, k.clone(), normalized(&define.body), cause.clone()))
         })
         .collect();
-    for (file, key, text, reason) in retry {
-        let mut scratch = BTreeMap::new();
+    for (file, key, text, cause) in retry {
+        let (mut scratch, mut scratch_causes) = (BTreeMap::new(), HashMap::new());
         let lister = Lister {
             types,
             includers,
@@ -316,27 +313,30 @@ fn borrow_missing_definitions(
             path: &headers[file].path,
             parsed: &headers[file].parsed,
             items: &mut scratch,
+            causes: &mut scratch_causes,
         };
         let mut borrowed: Vec<usize> = Vec::new();
-        let mut reason = Some(reason);
-        while let Some(error) = reason.take() {
-            consulted
-                .borrow_mut()
-                .definers
-                .entry(headers[file].path.clone())
-                .or_default()
-                .insert(error.clone());
-            let Some(definer) = types.definer(&error, file) else {
+        let mut cause = Some(cause);
+        while let Some(missing) = cause.take() {
+            if let Some(name) = missing.missing_name() {
+                consulted
+                    .borrow_mut()
+                    .definers
+                    .entry(headers[file].path.clone())
+                    .or_default()
+                    .insert(name.to_string());
+            }
+            let Some(definer) = types.definer(&missing, file) else {
                 break;
             };
             if borrowed.contains(&definer) || borrowed.len() == MAX_BORROWED_HEADERS {
                 break;
             }
             borrowed.push(definer);
-            let (kind, mut facts) =
+            let (kind, mut facts, still) =
                 types.with_borrowed(file, &borrowed, || lister.constant(&key.name, text.clone()));
-            if let Some(error) = crate::report::unresolved_reason(&facts) {
-                reason = Some(error.to_string());
+            if still.is_some() {
+                cause = still;
                 continue;
             }
             let tu: Vec<&str> = borrowed
@@ -486,6 +486,9 @@ struct Lister<'l, 't, 'p, 'a> {
     path: &'l str,
     parsed: &'l ParsedHeader,
     items: &'l mut BTreeMap<ItemKey, Item>,
+    /// Why the facts of an item put by `put_constant` are unresolved, typed (its facts say it in
+    /// words): what `borrow_missing_definitions` looks for in other headers.
+    causes: &'l mut HashMap<ItemKey, Cause>,
 }
 
 impl Lister<'_, '_, '_, '_> {
@@ -504,7 +507,28 @@ impl Lister<'_, '_, '_, '_> {
             parent: parent.map(str::to_string),
             name: name.to_string(),
         };
+        self.causes.remove(&key);
         self.items.insert(key, Item { line, facts, decl });
+    }
+
+    /// `put` for what `constant` computed, keeping the cause of unresolved facts.
+    fn put_constant(
+        &mut self,
+        (kind, facts, cause): (ItemKind, Facts, Option<Cause>),
+        name: &str,
+        line: u32,
+        decl: String,
+    ) {
+        self.put(kind, None, name, line, facts, decl);
+        if let Some(cause) = cause {
+            let key = ItemKey {
+                file: self.path.to_string(),
+                kind,
+                parent: None,
+                name: name.to_string(),
+            };
+            self.causes.insert(key, cause);
+        }
     }
 
     fn header(&mut self, blob: &str) {
@@ -550,7 +574,7 @@ impl Lister<'_, '_, '_, '_> {
                     value: None,
                     text,
                     unresolved: None,
-                    non_integer: Some("empty".to_string()),
+                    non_integer: Some(NonInteger::Empty),
                     context: None,
                 };
                 self.put(ItemKind::Define, None, &d.name, d.span.line, facts, decl);
@@ -558,21 +582,21 @@ impl Lister<'_, '_, '_, '_> {
             }
             // Evaluated through its name, as code that uses it sees it: `#define X (X - 1)` after an
             // enumerator X is one less than the enumerator, not two.
-            let (kind, facts) = self.constant(&d.name, text);
-            self.put(kind, None, &d.name, d.span.line, facts, decl);
+            let constant = self.constant(&d.name, text);
+            self.put_constant(constant, &d.name, d.span.line, decl);
         }
     }
 
     /// The value of a define (given by name) or enumerator (given by its expression): an ioctl if
     /// its expansion goes through `_IOC`. What its own header cannot compute for want of a macro or
     /// constant is computed as a header that includes it sees it, when one does (with the same
-    /// definition of the name).
-    fn constant(&self, expr: &str, text: String) -> (ItemKind, Facts) {
+    /// definition of the name). With the cause of unresolved facts.
+    fn constant(&self, expr: &str, text: String) -> (ItemKind, Facts, Option<Cause>) {
         let mut file = self.file;
         let mut result = self.types.eval(expr, file, IOCTL_MACROS);
         if result
             .as_ref()
-            .is_err_and(|e| e.contains("unknown identifier") || e.contains("which is not a macro"))
+            .is_err_and(|e| matches!(e.cause(), Cause::MissingMacro(_)))
         {
             self.consulted
                 .borrow_mut()
@@ -612,45 +636,46 @@ impl Lister<'_, '_, '_, '_> {
                         non_integer: None,
                         context,
                     },
+                    None,
                 ),
                 Err(e) => {
                     let non_integer = self.non_integer(expr, &e);
+                    let cause = non_integer.is_none().then(|| e.cause().clone());
                     (
                         ItemKind::Define,
                         Facts::Value {
                             value: None,
                             text,
-                            unresolved: non_integer.is_none().then_some(e),
+                            unresolved: non_integer.is_none().then(|| e.to_string()),
                             non_integer,
                             context: None,
                         },
+                        cause,
                     )
                 }
             };
         }
+        let cause = result.as_ref().err().map(|e| e.cause().clone());
         (
             ItemKind::Ioctl,
             self.ioctl_facts(expr, result, file, context),
+            cause,
         )
     }
 
     /// Why a constant that failed to evaluate is no integer constant at all, if it is not: its
     /// expansion is a string, a floating constant, a brace initializer, a compound literal, a
     /// pointer, or a type (`#define __kernel_ipc_pid_t __kernel_ipc_pid_t` after its typedef).
-    fn non_integer(&self, expr: &str, error: &str) -> Option<String> {
-        const BY_NATURE: &[(&str, &str)] = &[
-            ("string literal", "string"),
-            ("floating constant", "floating-point"),
-            ("compound literal", "compound literal"),
-            ("not an integer constant: pointer", "pointer"),
-            ("unexpected token `{`", "initializer"),
-            ("empty expression", "empty"),
-        ];
-        if let Some((_, what)) = BY_NATURE
-            .iter()
-            .find(|(pattern, _)| error.contains(pattern))
-        {
-            return Some(what.to_string());
+    fn non_integer(&self, expr: &str, error: &CppError) -> Option<NonInteger> {
+        if let Cause::NotInteger(what) = error.cause() {
+            return Some(match what {
+                NotInteger::String => NonInteger::String,
+                NotInteger::Floating => NonInteger::FloatingPoint,
+                NotInteger::CompoundLiteral => NonInteger::CompoundLiteral,
+                NotInteger::Pointer => NonInteger::Pointer,
+                NotInteger::Initializer => NonInteger::Initializer,
+                NotInteger::Empty => NonInteger::Empty,
+            });
         }
         let tokens = cpp::tokenize(expr).ok()?;
         let expansion = cpp::expand(&tokens, &self.types.macros(self.file), &[]).ok()?;
@@ -664,29 +689,29 @@ impl Lister<'_, '_, '_, '_> {
             });
         if member_path {
             // `#define ifr_name ifr_ifrn.ifrn_name`: a short name for a member.
-            return Some("member alias".to_string());
+            return Some(NonInteger::MemberAlias);
         }
         let tokens = &expansion.tokens;
         let scope = self.types.macros(self.file);
         if let Some([only]) = cpp::MacroTable::get(&scope, expr).map(|d| d.body.as_slice()) {
             if *only.text == *expr {
                 // `#define __arch_swab32 __arch_swab32`: names the function of that name.
-                return Some("function or object".to_string());
+                return Some(NonInteger::FunctionOrObject);
             }
         }
         let at_top_level = |text: &str| cpp::find_top_level(tokens, text).is_some();
         if at_top_level(";") {
             // `__HANDLE_ITEM(tx); __HANDLE_ITEM(rx);`: code to paste into a definition.
-            return Some("statements".to_string());
+            return Some(NonInteger::Statements);
         }
-        if at_top_level(",") && error.starts_with("syntax error") {
+        if at_top_level(",") && matches!(error, CppError::Syntax(_)) {
             // map_to_7segment.h's `0,0,0,…,`: part of an array initializer.
-            return Some("initializer".to_string());
+            return Some(NonInteger::Initializer);
         }
         if let [name] = tokens.as_slice() {
             if self.types.is_tag(&name.text, self.file) {
                 // `#define ipt_counters xt_counters`, used as `struct ipt_counters`.
-                return Some("tag".to_string());
+                return Some(NonInteger::Tag);
             }
         }
         if let [ty @ .., name] = tokens.as_slice() {
@@ -695,17 +720,17 @@ impl Lister<'_, '_, '_, '_> {
                 && self.types.type_from_tokens(ty, self.file).is_some()
             {
                 // `#define SEQ_PM_DEFINES int __foo_bar___`: a declaration.
-                return Some("declaration".to_string());
+                return Some(NonInteger::Declaration);
             }
         }
         match self.types.type_from_tokens(&expansion.tokens, self.file) {
-            Some(_) => Some("type".to_string()),
+            Some(_) => Some(NonInteger::Type),
             None if expansion
                 .tokens
                 .first()
                 .is_some_and(|t| t.text.starts_with("__attribute")) =>
             {
-                Some("attribute".to_string())
+                Some(NonInteger::Attribute)
             }
             None => None,
         }
@@ -728,7 +753,7 @@ impl Lister<'_, '_, '_, '_> {
     fn ioctl_facts(
         &self,
         expr: &str,
-        result: Result<(cpp::Value, cpp::Expansion), String>,
+        result: Result<(cpp::Value, cpp::Expansion), CppError>,
         file: usize,
         context: Option<String>,
     ) -> Facts {
@@ -738,7 +763,7 @@ impl Lister<'_, '_, '_, '_> {
             Err(e) => (
                 None,
                 self.types.eval_keeping_expansion(expr, file, IOCTL_MACROS),
-                Some(e),
+                Some(e.to_string()),
             ),
         };
         let ioc = expansion
@@ -821,7 +846,7 @@ impl Lister<'_, '_, '_, '_> {
             Err(e) => Facts::Record {
                 size: None,
                 align: None,
-                unresolved: Some(e.clone()),
+                unresolved: Some(e.to_string()),
             },
         };
         self.put(kind, None, name, r.span.line, facts, decl);
@@ -847,7 +872,7 @@ impl Lister<'_, '_, '_, '_> {
     }
 
     /// Without a layout, fields are still items: listed from the syntax, facts unresolved.
-    fn fields_unresolved(&mut self, parent: &str, r: &Record, reason: &str) {
+    fn fields_unresolved(&mut self, parent: &str, r: &Record, reason: &cpp::Reason) {
         let scope = self.types.macros(self.file);
         let mut live = Vec::new();
         scope::live_members(&r.members, &scope, self.types.arch.data_model, &mut live);
@@ -924,12 +949,12 @@ impl Lister<'_, '_, '_, '_> {
             // Spelled through `_IO*`, directly or through a wrapper (`DRM_IOWR`): its expansion
             // says whether it reaches `_IOC`.
             if let Some(spelling) = as_written.filter(|t| t.contains("_IO")) {
-                let (kind, mut facts) = self.constant(spelling, normalized(spelling));
+                let (kind, mut facts, cause) = self.constant(spelling, normalized(spelling));
                 if let Facts::Ioctl { spelled, .. } = &mut facts {
                     *spelled = Some("enumerator".to_string());
                 }
                 if kind == ItemKind::Ioctl {
-                    self.put(kind, None, &en.name, en.line, facts, decl);
+                    self.put_constant((kind, facts, cause), &en.name, en.line, decl);
                     continue;
                 }
             }
@@ -946,7 +971,7 @@ impl Lister<'_, '_, '_, '_> {
                     context: None,
                     value: None,
                     text,
-                    unresolved: Some(reason.clone()),
+                    unresolved: Some(reason.to_string()),
                 },
             };
             self.put(

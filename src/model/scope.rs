@@ -118,7 +118,7 @@ impl cpp::Semantics for NoTypes {
     fn identifier(&self, _name: &str) -> Option<cpp::Value> {
         None
     }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
         None
     }
 }
@@ -326,7 +326,7 @@ impl<'a> Preprocessor<'a> {
         for node in nodes {
             match node {
                 Node::Define(d) => {
-                    let body = crate::parse::strip_install_annotations(&d.body);
+                    let body = crate::change::strip_install_annotations(&d.body);
                     let def = match &d.params {
                         None => MacroDef::object(&d.name, &body),
                         Some(params) => MacroDef::function(&d.name, params, d.variadic, &body),

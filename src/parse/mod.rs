@@ -7,7 +7,6 @@ mod header;
 mod sanitize;
 
 pub use header::{normalize_builtin, parse_header};
-pub use sanitize::strip_install_annotations;
 
 /// Where something is in its file: 1-based lines and the byte range of its text.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,32 +16,6 @@ const BLANKED: &[&[u8]] = &[
     b"__attribute_const__",
 ];
 
-/// What `scripts/headers_install.sh` deletes from every line, macro bodies included.
-const INSTALL_STRIPPED: &[&str] = &["__user", "__force", "__iomem"];
-
-/// A macro body as `make headers_install` leaves it: `(__force __poll_t)0x0001` → `( __poll_t)0x0001`.
-pub fn strip_install_annotations(body: &str) -> std::borrow::Cow<'_, str> {
-    if !INSTALL_STRIPPED.iter().any(|w| body.contains(w)) {
-        return std::borrow::Cow::Borrowed(body);
-    }
-    let mut out = String::with_capacity(body.len());
-    let mut word = String::new();
-    for c in body.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        if !INSTALL_STRIPPED.contains(&word.as_str()) {
-            out.push_str(&word);
-        }
-        word.clear();
-        if c != '\0' {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 /// GCC's alternate keyword spellings, rewritten in place to the standard keyword (padded with
 /// spaces to the same length): tree-sitter-c knows only the standard ones.
 const RESPELLED: &[(&[u8], &[u8])] = &[
@@ -125,19 +99,6 @@ mod tests {
         blank_cplusplus_blocks(&mut b);
         let out = String::from_utf8(b).unwrap();
         assert_eq!(out, "#ifdef __cplusplus\n            \n#endif\nint x;\n#if defined(__cplusplus)\n \n#else\nint y;\n#endif\n");
-    }
-
-    #[test]
-    fn strips_what_headers_install_strips_from_macro_bodies() {
-        assert_eq!(
-            strip_install_annotations("(__force __poll_t)0x0001"),
-            "( __poll_t)0x0001"
-        );
-        assert_eq!(
-            strip_install_annotations("(void __user *)__force_x"),
-            "(void  *)__force_x"
-        );
-        assert_eq!(strip_install_annotations("1 << 2"), "1 << 2");
     }
 
     #[test]

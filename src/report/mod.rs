@@ -5,85 +5,15 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, ChangeKind, Facts};
-use crate::diff::UnparsedItem;
+use crate::change::{Change, Facts, PropertyFacts};
+use crate::model::Model;
 use serde::Serialize;
+
+pub use crate::change::{DiffReport, Note, Revision, Summary};
 
 pub use json::render as json;
 pub use markdown::render as markdown;
 pub use text::render as text;
-
-/// One side of a comparison, as shown to the user.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
-pub struct Revision {
-    /// As the user gave it: a git revision or a directory.
-    pub revision: String,
-    /// The resolved commit, for git revisions.
-    pub commit: Option<String>,
-    pub arch: String,
-    /// A directory side's layout when it is not a kernel tree: `installed`, `multiarch` or `copy`
-    /// (see `source::layout`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub layout: Option<String>,
-}
-
-impl Revision {
-    /// The revision as the user gave it, with its layout when not a kernel tree: `usr/include
-    /// [installed]`.
-    pub fn label(&self) -> String {
-        match &self.layout {
-            Some(layout) => format!("{} [{layout}]", self.revision),
-            None => self.revision.clone(),
-        }
-    }
-}
-
-/// A note about one revision: something that could not be computed or read.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Note {
-    pub revision: String,
-    pub file: String,
-    pub line: u32,
-    pub message: String,
-}
-
-/// Everything a `diff` run reports.
-#[derive(Serialize, Clone, Debug)]
-pub struct DiffReport {
-    pub old: Revision,
-    pub new: Revision,
-    /// `--all-arches` only: every arch diffed, in `ARCHES` order (`old.arch` and `new.arch` are
-    /// then `all`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arches: Option<Vec<String>>,
-    pub changes: Vec<Change>,
-    /// Items whose counterpart is in text the other revision's parser could not read.
-    pub unparsed: Vec<UnparsedItem>,
-    pub summary: Summary,
-    pub notes: Vec<Note>,
-}
-
-#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub added: usize,
-    pub removed: usize,
-    pub changed: usize,
-    pub breaking: usize,
-    pub needs_userspace: usize,
-}
-
-impl Summary {
-    pub fn of(changes: &[Change]) -> Summary {
-        let count = |k: ChangeKind| changes.iter().filter(|c| c.change == k).count();
-        Summary {
-            added: count(ChangeKind::Added),
-            removed: count(ChangeKind::Removed),
-            changed: count(ChangeKind::Changed),
-            breaking: changes.iter().filter(|c| c.breaking).count(),
-            needs_userspace: changes.iter().filter(|c| c.needs_userspace).count(),
-        }
-    }
-}
 
 /// A one-line rendering of an item's facts: `0xc0186441 (read|write, 'd', nr 0x41, size 24, struct foo)`.
 pub fn facts_line(facts: &Facts) -> String {
@@ -140,13 +70,13 @@ pub fn facts_line(facts: &Facts) -> String {
         Facts::Property(p) => property_line(p),
         Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
     };
-    if let Some(reason) = unresolved_reason(facts) {
+    if let Some(reason) = facts.unresolved() {
         s.push_str(&format!(" [unresolved: {reason}]"));
     }
     s
 }
 
-fn property_line(p: &crate::kms::PropertyFacts) -> String {
+fn property_line(p: &PropertyFacts) -> String {
     let mut parts = vec![p.kind.as_str().to_string()];
     if !p.flags.is_empty() {
         parts.push(p.flags.join("|"));
@@ -163,17 +93,6 @@ fn property_line(p: &crate::kms::PropertyFacts) -> String {
         parts.push(format!("via {h}()"));
     }
     parts.join(", ")
-}
-
-/// Why a fact could not be computed, if it could not.
-pub fn unresolved_reason(facts: &Facts) -> Option<&str> {
-    match facts {
-        Facts::Ioctl { unresolved, .. }
-        | Facts::Record { unresolved, .. }
-        | Facts::Field { unresolved, .. }
-        | Facts::Value { unresolved, .. } => unresolved.as_deref(),
-        _ => None,
-    }
 }
 
 /// "old → new" for a changed item, or the one side's facts.
@@ -250,7 +169,7 @@ pub fn by_file(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
 }
 
 /// `uapi-diff dump --format json`: every item of one revision with its facts.
-pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
+pub fn dump_json(revision: &Revision, model: &Model, notes: &[Note]) -> String {
     #[derive(Serialize)]
     struct DumpItem<'a> {
         kind: crate::change::ItemKind,
@@ -275,9 +194,8 @@ pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
         end_line: u32,
     }
     let dump = Dump {
-        revision: &snap.revision,
-        items: snap
-            .model
+        revision,
+        items: model
             .items
             .iter()
             .map(|(k, i)| DumpItem {
@@ -289,8 +207,7 @@ pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
                 facts: &i.facts,
             })
             .collect(),
-        unparsed: snap
-            .model
+        unparsed: model
             .unparsed
             .iter()
             .map(|u| UnparsedRegionOut {
@@ -299,7 +216,7 @@ pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
                 end_line: u.end_line,
             })
             .collect(),
-        notes: &snap.notes,
+        notes,
     };
     let mut s = serde_json::to_string_pretty(&dump).expect("dump serializes");
     s.push('\n');
@@ -307,9 +224,9 @@ pub fn dump_json(snap: &crate::pipeline::Snapshot) -> String {
 }
 
 /// `uapi-diff dump --format text`: one line per item.
-pub fn dump_text(snap: &crate::pipeline::Snapshot) -> String {
+pub fn dump_text(model: &Model) -> String {
     let mut out = String::new();
-    for (k, i) in &snap.model.items {
+    for (k, i) in &model.items {
         let name = match &k.parent {
             Some(p) => format!("{p}.{}", k.name),
             None => k.name.clone(),

@@ -8,7 +8,7 @@
 //! whole or in part: Documentation/process/botching-up-ioctls.rst.
 
 use super::is_padding_name;
-use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind};
+use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind, NonInteger};
 use crate::model::Model;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -62,10 +62,10 @@ impl<'m> TypeNames<'m> {
                     ItemKind::Define,
                     Facts::Value {
                         text,
-                        non_integer: Some(what),
+                        non_integer: Some(NonInteger::Type),
                         ..
                     },
-                ) if what == "type" => {
+                ) => {
                     let ty = text.split("__attribute__").next().unwrap_or(text).trim();
                     type_defines.entry(key.name.as_str()).or_insert(ty);
                 }

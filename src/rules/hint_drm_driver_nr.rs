@@ -1,6 +1,6 @@
 use super::{Rule, Severity, DRM_IOCTL_TYPE};
+use crate::change::area::{group_of, Area};
 use crate::change::{ChangeKind, Facts, ItemKind};
-use crate::checklist::group::{group_of, Area};
 
 /// `DRM_COMMAND_BASE` and `DRM_COMMAND_END` of include/uapi/drm/drm.h.
 const DRM_COMMAND_BASE: u64 = 0x40;

@@ -4,7 +4,7 @@
 //! Each rule has its own fixture pair under `tests/fixtures/rule-<id>/`, and every rule runs
 //! against every fixture (tests/rules.rs), so a rule firing where it should not is caught.
 
-pub mod abi;
+mod abi;
 mod added;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
@@ -113,7 +113,7 @@ impl<'m> Context<'m> {
             let added = list.iter().find(|c| c.change == ChangeKind::Added);
             if let (Some(r), Some(a)) = (removed, added) {
                 let same = match (&r.old, &a.new) {
-                    (Some(x), Some(y)) => crate::diff::same_meaning(x, y),
+                    (Some(x), Some(y)) => crate::change::same_meaning(x, y),
                     _ => false,
                 };
                 // A struct's size and alignment hide a reordering: its members must have moved

@@ -5,7 +5,7 @@
 //!
 //! [`mail`] reads the mbox, [`patch`] the diffs and applies them; [`b4`] is the b4 check mode.
 
-pub mod b4;
+pub(crate) mod b4;
 pub mod mail;
 pub mod patch;
 
@@ -290,6 +290,6 @@ fn apply_file(
 
 /// Keeps the notes about files the series touches: the others were there before the series and
 /// are not the reviewer's business here.
-pub fn retain_touched(notes: &mut Vec<crate::report::Note>, touched: &BTreeSet<String>) {
+pub fn retain_touched(notes: &mut Vec<crate::change::Note>, touched: &BTreeSet<String>) {
     notes.retain(|n| touched.contains(&n.file));
 }

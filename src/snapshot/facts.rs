@@ -3,8 +3,7 @@
 //! the shape (`{"Record":{"size":16,"align":8}}`); this remote definition of `Facts` reads and
 //! writes it. The compiler checks it against `Facts`: a field added there must be added here.
 
-use crate::change::{BitField, Facts};
-use crate::kms::PropertyFacts;
+use crate::change::{BitField, Facts, NonInteger, PropertyFacts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -47,7 +46,7 @@ pub enum Tagged {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unresolved: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        non_integer: Option<String>,
+        non_integer: Option<NonInteger>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         context: Option<String>,
     },

@@ -10,12 +10,12 @@
 
 mod facts;
 
+use crate::change::{DiffReport, Note, Revision};
 use crate::change::{Facts, ItemKind};
 use crate::error::Error;
 use crate::kms::{KmsModel, Property};
 use crate::model::{Arch, Item, ItemKey, Model, UnparsedRegion};
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
-use crate::report::{self, Note, Revision};
 use crate::source::Tree;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::{Deserialize, Serialize};
@@ -245,7 +245,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
                 })
                 .map_err(|e| e.to_string()),
             _ => item(tag, body).and_then(|(key, item)| {
-                let id = crate::diff::item_id(key.kind, key.parent.as_deref(), &key.name);
+                let id = crate::change::item_id(key.kind, key.parent.as_deref(), &key.name);
                 match items.insert(key, item) {
                     Some(_) => Err(format!("{id} is listed twice")),
                     None => Ok(()),
@@ -372,7 +372,7 @@ pub fn diff(
     opts: &Options,
     cache: &ParseCache,
     update: bool,
-) -> Result<report::DiffReport, Error> {
+) -> Result<DiffReport, Error> {
     let target = match old {
         Side::Snapshot(path) => update.then_some(path),
         Side::Tree(tree) if update => {

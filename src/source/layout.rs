@@ -17,7 +17,7 @@
 //!   ([`Layout::place_like`]), otherwise in `include/uapi/drm/`.
 
 use super::{FileEntry, SourceError, SourceWarning, Tree};
-use crate::model::Arch;
+use crate::arch::Arch;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;

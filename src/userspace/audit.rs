@@ -2,11 +2,11 @@
 //! those added since a revision) that no given tree uses, grouped as the checklist groups them.
 
 use super::{scan_tree, Query, TreeInfo};
+use crate::change::area::{self as group, Area, GroupKey};
+use crate::change::Revision;
 use crate::change::{Change, ChangeKind, ItemKind};
-use crate::checklist::group::{self, Area, GroupKey};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
-use crate::report::Revision;
 use crate::source::Tree;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -32,13 +32,12 @@ mod cache;
 mod lex;
 mod search;
 
-pub mod audit;
+pub(crate) mod audit;
 
 use crate::change::{Change, ItemKind};
-use crate::checklist::{Checklist, Item};
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How many `file:line` places an item's uses list.
 pub const SHOWN: usize = 5;
@@ -56,15 +55,6 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn of_item(i: &Item) -> Query {
-        Query {
-            kind: i.kind,
-            name: i.name.clone(),
-            parent: i.parent.clone(),
-            decl: i.new_decl.clone().or_else(|| i.old_decl.clone()),
-        }
-    }
-
     pub fn of_change(c: &Change) -> Query {
         Query {
             kind: c.kind,
@@ -203,30 +193,6 @@ pub fn scan_tree(dir: &Path, queries: &[Query]) -> Result<TreeScan, Error> {
         k.store(&scan);
     }
     Ok(scan)
-}
-
-/// The checklist's items to look for, in its order.
-pub fn queries(cl: &Checklist) -> Vec<Query> {
-    cl.groups
-        .iter()
-        .flat_map(|g| &g.items)
-        .map(Query::of_item)
-        .collect()
-}
-
-/// `checklist --userspace DIR…`: each item's uses in each tree, and the trees in `userspace`.
-pub fn annotate(cl: &mut Checklist, dirs: &[PathBuf]) -> Result<(), Error> {
-    let queries = queries(cl);
-    let scans = dirs
-        .iter()
-        .map(|d| scan_tree(d, &queries))
-        .collect::<Result<Vec<_>, _>>()?;
-    let items = cl.groups.iter_mut().flat_map(|g| &mut g.items);
-    for (q, item) in items.enumerate() {
-        item.uses = Some(scans.iter().map(|s| s.uses_of(q)).collect());
-    }
-    cl.userspace = Some(scans.into_iter().map(|s| s.info).collect());
-    Ok(())
 }
 
 /// One line per tree: `IGT (test suite): 3 uses: tests/a.c:12, lib/b.c:40`, or `…: no use`.

@@ -481,7 +481,7 @@ pub fn compare_kinds(
             _ => key.file.as_str(),
         };
         let probes = per_file.entry(tu).or_default();
-        let item_id = uapi_diff::diff::item_id(key.kind, key.parent.as_deref(), &key.name);
+        let item_id = uapi_diff::change::item_id(key.kind, key.parent.as_deref(), &key.name);
         let mut push = |id: String, expr: String, ours: Option<i128>, bits_of: Option<BitsOf>| {
             probes.push(Probe {
                 id,

@@ -47,7 +47,7 @@ impl Semantics for TestSem {
     fn identifier(&self, name: &str) -> Option<Value> {
         self.enums.get(name).copied()
     }
-    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, String>> {
+    fn type_name(&self, tokens: &[Token]) -> Option<Result<TypeInfo, Reason>> {
         let s = tokens_to_string(tokens);
         let rec = |size| {
             Some(Ok(TypeInfo {
@@ -150,7 +150,10 @@ fn v(value: i128, kind: IntKind) -> Result<Value, CppError> {
 fn unresolved_naming(r: Result<Value, CppError>, needle: &str) {
     match r {
         Err(CppError::Unresolved(m)) => {
-            assert!(m.contains(needle), "{m:?} should name {needle:?}")
+            assert!(
+                m.to_string().contains(needle),
+                "{m:?} should name {needle:?}"
+            )
         }
         other => panic!("expected Unresolved naming {needle:?}, got {other:?}"),
     }
@@ -542,14 +545,9 @@ fn string_literal_body_is_unresolved() {
 fn unknown_identifier_in_constant_mode() {
     let t = table(&[("X", None, "(FOO_BAR << 2)")]);
     let r = eval_text("X", &t, &TestSem::new(DataModel::Lp64), &[]);
-    assert_eq!(
-        r.map(|x| x.0),
-        Err(CppError::Unresolved("unknown identifier `FOO_BAR`".into()))
-    );
-    assert_eq!(
-        CppError::Unresolved("unknown identifier `FOO_BAR`".into()).to_string(),
-        "unresolved: unknown identifier `FOO_BAR`"
-    );
+    let e = r.map(|x| x.0).expect_err("FOO_BAR is unknown");
+    assert_eq!(e.cause(), &Cause::MissingMacro("FOO_BAR".into()));
+    assert_eq!(e.to_string(), "unresolved: unknown identifier `FOO_BAR`");
 }
 
 #[test]

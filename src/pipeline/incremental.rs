@@ -18,12 +18,12 @@
 //! headers, the headers that mention the records the changes touch. `UAPI_DIFF_FULL=1` computes
 //! everything instead: the byte-identity test (tests/incremental.rs) compares both.
 
+use super::{Listed, Options, ParseCache, Snapshot};
+use crate::arch::Arch;
+use crate::change::DiffReport;
 use crate::change::{Facts, ItemKind};
-use crate::copies::Listed;
 use crate::error::Error;
-use crate::model::{self, Arch, ItemKey};
-use crate::pipeline::{self, Options, ParseCache, Snapshot};
-use crate::report::DiffReport;
+use crate::model::{self, ItemKey};
 use crate::source::{BlobId, FileEntry, Tree};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
@@ -412,17 +412,6 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// Identifiers quoted with backticks in an evaluation error: the names it found missing.
-fn quoted_names(error: &str) -> impl Iterator<Item = String> + '_ {
-    error.split('`').skip(1).step_by(2).flat_map(|quoted| {
-        quoted
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-            .map(str::to_string)
-            .collect::<Vec<_>>()
-    })
-}
-
 /// Reads the header texts of both sides, each distinct blob once.
 fn read_texts(
     trees: [&Tree; 2],
@@ -457,7 +446,7 @@ pub fn diff(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<Option<DiffReport>, Error> {
-    let kernel_tree = |t: &Tree| pipeline::layout_label(t).is_none();
+    let kernel_tree = |t: &Tree| super::layout_label(t).is_none();
     if forced_full() || !trees.into_iter().all(kernel_tree) || sides.iter().any(|s| s.own.is_some())
     {
         return Ok(None);
@@ -467,7 +456,7 @@ pub fn diff(
     // KMS extraction is one whole-tree computation: a changed DRM source means the full diff.
     let kms_sources = match opts.kms {
         true => {
-            let [o, n] = [0, 1].map(|s| pipeline::list_kms_sources(trees[s]));
+            let [o, n] = [0, 1].map(|s| super::list_kms_sources(trees[s]));
             let (o, n) = (o?, n?);
             if !self::touched(&o, &n).is_empty() {
                 return Ok(None);
@@ -558,7 +547,7 @@ pub fn diff(
                 .definers
                 .iter()
                 .filter(|(h, _)| affected.contains(*h))
-                .flat_map(|(_, errors)| errors.iter().flat_map(|e| quoted_names(e)))
+                .flat_map(|(_, names)| names.iter().cloned())
                 .collect();
             for h in g.mentioning(&missing) {
                 grew |= extra[s].insert(h);
@@ -607,7 +596,7 @@ pub fn diff(
         for (snap, side) in [(&mut old_snap, sides[0]), (&mut new_snap, sides[1])] {
             retain_notes(snap, side.notes.len(), &touched);
         }
-        let report = pipeline::report(&old_snap, &new_snap);
+        let report = super::report(&old_snap, &new_snap);
         // The rules look up records by name in the whole model (ioctl arguments, array elements,
         // members of nested records): every header that may name a touched record must be there.
         let names = looked_up_by_rules(&report);
@@ -677,7 +666,7 @@ fn model_needed(
             .filter(|(_, &n)| n)
             .map(|(e, _)| e.clone())
             .collect();
-        pipeline::snapshot(trees[s], &entries, sides[s].notes.clone(), cache, &opts)
+        super::snapshot(trees[s], &entries, sides[s].notes.clone(), cache, &opts)
     };
     let (old, new) = rayon::join(|| model(0), || model(1));
     Ok([old?, new?])

@@ -1,5 +1,17 @@
-//! The diff's output records: one `Change` per added, removed or changed item. These types are the
-//! JSON contract documented in the README; fields may be added, never renamed or removed.
+//! The bottom layer every stage imports: the facts of an item and the diff's output records (one
+//! `Change` per added, removed or changed item, the `DiffReport` of a run), with what is decided
+//! on them alone: when two facts mean the same (`same_meaning`), why one is unresolved, an item's
+//! id, the area a change belongs to (`area`). These types are the JSON contract documented in the
+//! README; fields may be added, never renamed or removed. Imports nothing of the crate but `cpp`.
+
+pub mod area;
+mod diff_report;
+mod meaning;
+mod property;
+
+pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
+pub use meaning::{same_meaning, strip_install_annotations};
+pub use property::{PropertyFacts, PropertyKind};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +118,7 @@ pub enum Facts {
         /// What the define is when it is no integer constant at all: a string, an initializer, a
         /// type, an attribute… (`value` is then `null`, and nothing is missing).
         #[serde(skip_serializing_if = "Option::is_none")]
-        non_integer: Option<String>,
+        non_integer: Option<NonInteger>,
         /// A header that is not self-contained is evaluated in another translation unit, whose
         /// headers this lists in include order (`, `-separated): its includer's (zorro_ids.h uses
         /// ZORRO_ID from zorro.h, which includes it), or the headers defining what it uses without
@@ -125,10 +137,60 @@ pub enum Facts {
     Header {
         blob: String,
     },
-    Property(crate::kms::PropertyFacts),
+    Property(PropertyFacts),
     PropertyValue {
         value: Option<i128>,
     },
+}
+
+impl Facts {
+    /// Why a fact could not be computed, if it could not.
+    pub fn unresolved(&self) -> Option<&str> {
+        match self {
+            Facts::Ioctl { unresolved, .. }
+            | Facts::Record { unresolved, .. }
+            | Facts::Field { unresolved, .. }
+            | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What a define is when it is no integer constant at all (`non_integer` in the JSON).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonInteger {
+    #[serde(rename = "string")]
+    String,
+    #[serde(rename = "floating-point")]
+    FloatingPoint,
+    #[serde(rename = "compound literal")]
+    CompoundLiteral,
+    #[serde(rename = "pointer")]
+    Pointer,
+    /// A brace initializer, or part of one (`0,0,0,`).
+    #[serde(rename = "initializer")]
+    Initializer,
+    #[serde(rename = "empty")]
+    Empty,
+    /// A short name for a member: `#define ifr_name ifr_ifrn.ifrn_name`.
+    #[serde(rename = "member alias")]
+    MemberAlias,
+    /// Names the function or object of its own name: `#define __arch_swab32 __arch_swab32`.
+    #[serde(rename = "function or object")]
+    FunctionOrObject,
+    /// Code to paste into a definition: `__HANDLE_ITEM(tx); __HANDLE_ITEM(rx);`.
+    #[serde(rename = "statements")]
+    Statements,
+    /// A struct, union or enum tag: `#define ipt_counters xt_counters`.
+    #[serde(rename = "tag")]
+    Tag,
+    /// `#define SEQ_PM_DEFINES int __foo_bar___`.
+    #[serde(rename = "declaration")]
+    Declaration,
+    #[serde(rename = "type")]
+    Type,
+    #[serde(rename = "attribute")]
+    Attribute,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,4 +243,12 @@ pub struct Change {
     /// Rule `moved`, on the addition: the header the item came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+}
+
+/// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.
+pub fn item_id(kind: ItemKind, parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{}:{p}.{name}", kind.as_str()),
+        None => format!("{}:{name}", kind.as_str()),
+    }
 }

@@ -84,12 +84,30 @@ pub fn group_of_path(path: &str) -> GroupKey {
         };
     }
     if path.starts_with(DRIVERS_DRM) {
-        return match crate::kms::owner_of(path).as_str() {
+        return match owner_of(path).as_str() {
             "core" => GroupKey::new(Area::DrmCore, None),
             driver => GroupKey::new(Area::DrmDriver, Some(driver)),
         };
     }
     GroupKey::new(Area::Other, None)
+}
+
+/// Directories whose subdirectories are separate drivers (`amd/display` vs `amd/amdgpu`).
+const VENDOR_DIRS: &[&str] = &["amd", "renesas", "imx", "arm"];
+/// Directories of shared helper code that is part of DRM core rather than a driver.
+const CORE_DIRS: &[&str] = &["display"];
+
+/// `core` or the driver directory for a path in (or relative to) drivers/gpu/drm.
+pub fn owner_of(path: &str) -> String {
+    let rest = path.strip_prefix(DRIVERS_DRM).unwrap_or(path);
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() <= 1 || CORE_DIRS.contains(&parts[0]) {
+        return "core".to_string();
+    }
+    if parts.len() >= 3 && VENDOR_DIRS.contains(&parts[0]) {
+        return format!("{}/{}", parts[0], parts[1]);
+    }
+    parts[0].to_string()
 }
 
 /// A documented exception shown next to the item (the reviewer still records it in the ledger).

@@ -1,21 +1,22 @@
-//! The stages wired together: source → parse → model → diff → report. Blobs are parsed once each,
+//! The stages wired together: source → parse → model → diff → rules, into a `DiffReport`. Blobs are parsed once each,
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
-use crate::change::Facts;
-use crate::copies;
+mod incremental;
+
+use crate::arch::Arch;
+use crate::change::{DiffReport, Facts, Note, Revision, Summary};
 use crate::cpp;
 use crate::diff;
 use crate::error::Error;
-use crate::incremental;
 use crate::kms::{self, KmsModel};
-use crate::model::{self, Arch, HeaderSource, Model};
+use crate::model::{self, HeaderSource, Model};
 use crate::parse::{self, ParsedHeader};
-use crate::report::{DiffReport, Note, Revision, Summary};
+use crate::rules;
 use crate::source::layout::{Layout, LayoutKind};
 use crate::source::{BlobId, FileEntry, Selection, Tree};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
@@ -353,9 +354,74 @@ impl cpp::Semantics for Constants {
     fn identifier(&self, name: &str) -> Option<cpp::Value> {
         self.values.get(name).copied()
     }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, String>> {
+    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
         None
     }
+}
+
+/// One side of a diff, listed.
+pub struct Listed {
+    pub entries: Vec<FileEntry>,
+    pub notes: Vec<Note>,
+    /// A copy's own headers (its `entries` also hold those it borrows); None for a whole uAPI.
+    pub own: Option<BTreeSet<String>>,
+}
+
+/// Lists both sides of a diff in their layouts. A copy's top-level headers are placed where the
+/// other side has them, and it borrows the other side's headers it lacks. Returns the sides in
+/// (old, new) order and whether `new` must be parsed first (it lends headers to `old`).
+pub fn list_pair(old: &Tree, new: &Tree, opts: &Options) -> Result<([Listed; 2], bool), Error> {
+    let trees = [old, new];
+    let mut layouts = [Layout::of(old)?, Layout::of(new)?];
+    let is_copy = |l: &Layout| l.kind == LayoutKind::Copy;
+    let lender_first = is_copy(&layouts[0]) && !is_copy(&layouts[1]);
+    let order = if lender_first { [1, 0] } else { [0, 1] };
+    let mut listed: [Option<(Vec<FileEntry>, Vec<Note>)>; 2] = [None, None];
+    for i in order {
+        if let Some((other, _)) = &listed[1 - i] {
+            layouts[i].place_like(other);
+        }
+        listed[i] = Some(list_in_layout(trees[i], &layouts[i], opts)?);
+    }
+    let [old_listed, new_listed] = listed.map(|l| l.expect("both sides listed"));
+    let lend =
+        |side: (Vec<FileEntry>, Vec<Note>), layout: &Layout, other: &Layout, from: &[FileEntry]| {
+            let (mut entries, notes) = side;
+            if !is_copy(layout) {
+                return Listed {
+                    entries,
+                    notes,
+                    own: None,
+                };
+            }
+            let own: BTreeSet<String> = entries.iter().map(|e| e.path.clone()).collect();
+            if !is_copy(other) {
+                entries.extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
+                entries.sort_by(|a, b| a.path.cmp(&b.path));
+            }
+            Listed {
+                entries,
+                notes,
+                own: Some(own),
+            }
+        };
+    let old_side = lend(old_listed.clone(), &layouts[0], &layouts[1], &new_listed.0);
+    let new_side = lend(new_listed, &layouts[1], &layouts[0], &old_listed.0);
+    Ok(([old_side, new_side], lender_first))
+}
+
+/// Keeps what concerns the headers every copy side has (a header missing from a copy is not a
+/// removal, and what it borrows is no part of it).
+pub fn restrict(report: &mut DiffReport, sides: &[&Listed]) {
+    let owns: Vec<&BTreeSet<String>> = sides.iter().filter_map(|s| s.own.as_ref()).collect();
+    if owns.is_empty() {
+        return;
+    }
+    let kept = |file: &str| owns.iter().all(|own| own.contains(file));
+    report.changes.retain(|c| kept(&c.file));
+    report.unparsed.retain(|u| kept(&u.file));
+    report.notes.retain(|n| kept(&n.file));
+    report.summary = Summary::of(&report.changes);
 }
 
 /// `uapi-diff diff OLD NEW`.
@@ -371,7 +437,7 @@ pub fn diff_trees_cached(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
-    let ([old_side, new_side], new_first) = copies::list_pair(old, new, opts)?;
+    let ([old_side, new_side], new_first) = list_pair(old, new, opts)?;
     if let Some(report) = incremental::diff([old, new], [&old_side, &new_side], opts, cache)? {
         return Ok(report);
     }
@@ -415,19 +481,20 @@ pub fn diff_trees_cached(
     incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
     incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
     let mut report = report(&old_snap, &new_snap);
-    copies::restrict(&mut report, &[&old_side, &new_side]);
+    restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
 }
 
 /// The diff of two revisions' snapshots, classified, with both sides' notes.
 pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
     let mut d = diff::diff(&old.model, &new.model);
+    rules::classify_all(&mut d.changes, &old.model, &new.model);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
         let mut properties = kms::diff(o, n);
-        crate::rules::classify_all(&mut properties, &old.model, &new.model);
+        rules::classify_all(&mut properties, &old.model, &new.model);
         d.changes.extend(properties);
-        diff::sort_changes(&mut d.changes);
     }
+    diff::sort_changes(&mut d.changes);
     let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
     notes.extend(d.lost.iter().map(|l| Note {
         revision: new.revision.revision.clone(),

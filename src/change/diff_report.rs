@@ -1,0 +1,92 @@
+//! What a diff of two revisions reports, as data: the top of the JSON contract (README). `report`
+//! renders it; `pipeline` makes it.
+
+use super::{Change, ChangeKind, ItemKind};
+use serde::Serialize;
+
+/// One side of a comparison, as shown to the user.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    /// As the user gave it: a git revision or a directory.
+    pub revision: String,
+    /// The resolved commit, for git revisions.
+    pub commit: Option<String>,
+    pub arch: String,
+    /// A directory side's layout when it is not a kernel tree: `installed`, `multiarch` or `copy`
+    /// (see `source::layout`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+}
+
+impl Revision {
+    /// The revision as the user gave it, with its layout when not a kernel tree: `usr/include
+    /// [installed]`.
+    pub fn label(&self) -> String {
+        match &self.layout {
+            Some(layout) => format!("{} [{layout}]", self.revision),
+            None => self.revision.clone(),
+        }
+    }
+}
+
+/// A note about one revision: something that could not be computed or read.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    pub revision: String,
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+/// Everything a `diff` run reports.
+#[derive(Serialize, Clone, Debug)]
+pub struct DiffReport {
+    pub old: Revision,
+    pub new: Revision,
+    /// `--all-arches` only: every arch diffed, in `ARCHES` order (`old.arch` and `new.arch` are
+    /// then `all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
+    pub changes: Vec<Change>,
+    /// Items whose counterpart is in text the other revision's parser could not read.
+    pub unparsed: Vec<UnparsedItem>,
+    pub summary: Summary,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub breaking: usize,
+    pub needs_userspace: usize,
+}
+
+impl Summary {
+    pub fn of(changes: &[Change]) -> Summary {
+        let count = |k: ChangeKind| changes.iter().filter(|c| c.change == k).count();
+        Summary {
+            added: count(ChangeKind::Added),
+            removed: count(ChangeKind::Removed),
+            changed: count(ChangeKind::Changed),
+            breaking: changes.iter().filter(|c| c.breaking).count(),
+            needs_userspace: changes.iter().filter(|c| c.needs_userspace).count(),
+        }
+    }
+}
+
+/// An item present at one revision whose counterpart sits in text the other revision's parser
+/// could not read: neither "removed" nor "added", but unknown.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnparsedItem {
+    pub kind: ItemKind,
+    pub name: String,
+    /// The revision whose text did not parse.
+    pub revision: String,
+    pub file: String,
+    pub line: u32,
+    /// `--all-arches` only: the arches whose diff has this item, in `ARCHES` order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arches: Option<Vec<String>>,
+}
