@@ -56,6 +56,9 @@ pub struct EnumValues {
     pub layout: Result<TypeLayout, Reason>,
 }
 
+/// A record's layout, or why it has none.
+type RecordResult = Result<Rc<RecordLayout>, Reason>;
+
 enum Memo<T> {
     InProgress,
     Done(T),
@@ -74,7 +77,7 @@ pub struct Types<'p, 'a> {
     enum_tags: Candidates<'p, EnumDef>,
     /// Enumerator name → (file, enum).
     enumerators: Candidates<'p, EnumDef>,
-    record_memo: RefCell<HashMap<usize, Memo<Result<Rc<RecordLayout>, Reason>>>>,
+    record_memo: RefCell<HashMap<usize, Memo<RecordResult>>>,
     /// Records defined under `#pragma pack(N)`: their members' alignment is capped at N.
     packs: HashMap<usize, u64>,
     /// The pack in force while indexing a declaration.

@@ -83,6 +83,9 @@ pub struct Consulted {
     pub definers: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// A declaration with the `#pragma pack(N)` in force where it stands.
+type PackedDecl<'p> = (Decl<'p>, Option<u64>);
+
 /// Macros whose invocation makes a define an ioctl request number.
 const IOCTL_MACROS: &[&str] = &[
     "_IOC",
@@ -165,7 +168,9 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             }
         }
     }
-    let mut decls: Vec<Vec<Vec<(Decl, Option<u64>)>>> = pp
+    // Per file, per declaration as written: what it reads as (several declarations when it was
+    // re-read after expansion), each with the `#pragma pack` in force.
+    let mut decls: Vec<Vec<Vec<PackedDecl>>> = pp
         .units
         .iter()
         .map(|u| {
@@ -191,7 +196,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             .map(|d| (d, pack))
             .collect();
     }
-    let decls: Vec<Vec<(Decl, Option<u64>)>> = decls
+    let decls: Vec<Vec<PackedDecl>> = decls
         .into_iter()
         .map(|d| d.into_iter().flatten().collect())
         .collect();
