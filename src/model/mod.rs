@@ -83,6 +83,26 @@ pub struct Consulted {
     pub definers: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl Model {
+    /// The fields of one record of one header, by name: a range of `items`, which sort by file,
+    /// kind, parent and name (the rules ask for many records; a scan of every item each is slow).
+    pub fn fields_of<'m>(
+        &'m self,
+        file: &str,
+        record: &str,
+    ) -> impl Iterator<Item = (&'m ItemKey, &'m Item)> + 'm {
+        let first = ItemKey {
+            file: file.to_string(),
+            kind: ItemKind::Field,
+            parent: Some(record.to_string()),
+            name: String::new(),
+        };
+        self.items.range(first.clone()..).take_while(move |(k, _)| {
+            k.kind == ItemKind::Field && k.file == first.file && k.parent == first.parent
+        })
+    }
+}
+
 /// A declaration with the `#pragma pack(N)` in force where it stands.
 type PackedDecl<'p> = (Decl<'p>, Option<u64>);
 

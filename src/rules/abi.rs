@@ -9,7 +9,7 @@
 
 use super::is_padding_name;
 use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind, NonInteger};
-use crate::model::Model;
+use crate::model::{Item, ItemKey, Model};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a member's type is to the ABI, typedefs resolved.
@@ -192,41 +192,34 @@ pub struct Member {
 /// A record's members by (flattened) name: from its own header, else from any header (a nested
 /// record declared in an included header).
 pub fn record_members(model: &Model, file: &str, record: &str) -> BTreeMap<String, Member> {
-    let of_file = |only: Option<&str>| -> BTreeMap<String, Member> {
-        model
-            .items
-            .iter()
-            .filter(|(k, _)| {
-                k.kind == ItemKind::Field
-                    && k.parent.as_deref() == Some(record)
-                    && only.is_none_or(|f| k.file == f)
-            })
-            .filter_map(|(k, item)| match &item.facts {
-                Facts::Field {
-                    offset,
-                    size,
-                    bits,
-                    ty,
-                    ..
-                } => Some((
-                    k.name.clone(),
-                    Member {
-                        offset: *offset,
-                        size: *size,
-                        bits: *bits,
-                        ty: ty.clone(),
-                    },
-                )),
-                _ => None,
-            })
-            .collect()
+    let member = |(k, item): (&ItemKey, &Item)| match &item.facts {
+        Facts::Field {
+            offset,
+            size,
+            bits,
+            ty,
+            ..
+        } => Some((
+            k.name.clone(),
+            Member {
+                offset: *offset,
+                size: *size,
+                bits: *bits,
+                ty: ty.clone(),
+            },
+        )),
+        _ => None,
     };
-    let own = of_file(Some(file));
-    if own.is_empty() {
-        of_file(None)
-    } else {
-        own
+    let own: BTreeMap<String, Member> = model.fields_of(file, record).filter_map(member).collect();
+    if !own.is_empty() {
+        return own;
     }
+    model
+        .items
+        .iter()
+        .filter(|(k, _)| k.kind == ItemKind::Field && k.parent.as_deref() == Some(record))
+        .filter_map(member)
+        .collect()
 }
 
 /// The judgement of one record present at both revisions.

@@ -18,13 +18,7 @@ pub fn new_ioctl_member_types<'c>(c: &'c Change, ctx: &Context<'c>) -> Vec<&'c s
         }
         (ItemKind::Struct | ItemKind::Union, _, _) if is_ioctl_arg(&c.name, ctx) => ctx
             .new
-            .items
-            .iter()
-            .filter(|(k, _)| {
-                k.kind == ItemKind::Field
-                    && k.file == c.file
-                    && k.parent.as_deref() == Some(&c.name)
-            })
+            .fields_of(&c.file, &c.name)
             .filter_map(|(_, item)| match &item.facts {
                 Facts::Field { ty, .. } => Some(ty.as_str()),
                 _ => None,

@@ -430,11 +430,7 @@ type Member<'m> = (
 /// A record's members as their layout places them.
 fn members<'m>(model: &'m Model, file: &str, record: &str) -> Vec<Member<'m>> {
     model
-        .items
-        .iter()
-        .filter(|(k, _)| {
-            k.kind == ItemKind::Field && k.file == file && k.parent.as_deref() == Some(record)
-        })
+        .fields_of(file, record)
         .map(|(k, item)| match &item.facts {
             Facts::Field {
                 offset, size, bits, ..
