@@ -245,15 +245,16 @@ pub struct Judgement {
 }
 
 /// Judges every struct and union present under one name in one header at both revisions that
-/// `changes` touch. `ioctl_args`: record names passed to an ioctl → whether one is a DRM ioctl.
+/// `changes` touch. `ioctl_args`: record names passed to an ioctl → whether one is a DRM ioctl;
+/// the type names of each revision resolve member types to their class.
 pub fn judge_records(
     changes: &[Change],
     old: &Model,
     new: &Model,
     ioctl_args: &HashMap<String, bool>,
+    (old_types, new_types): (&TypeNames, &TypeNames),
 ) -> HashMap<(String, String), Judgement> {
-    let (old_types, new_types) = (TypeNames::new(old), TypeNames::new(new));
-    let array_elements = array_element_records(new, &new_types);
+    let array_elements = array_element_records(new, new_types);
     let touched: HashSet<(String, String)> = changes
         .iter()
         .filter_map(|c| match c.kind {
@@ -290,8 +291,8 @@ pub fn judge_records(
             ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
         let verdict = judge(
             Layouts {
-                old: (before, &old_members, &old_types),
-                new: (after, &new_members, &new_types),
+                old: (before, &old_members, old_types),
+                new: (after, &new_members, new_types),
             },
             &file,
             growth_breaks,

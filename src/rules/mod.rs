@@ -195,7 +195,8 @@ impl<'m> Context<'m> {
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
-        let records = abi::judge_records(changes, old, new, &ioctl_args);
+        let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
+        let records = abi::judge_records(changes, old, new, &ioctl_args, (&old_types, &new_types));
         Context {
             old,
             new,
@@ -204,8 +205,8 @@ impl<'m> Context<'m> {
             renamed_fields,
             flex_only,
             records,
-            old_types: abi::TypeNames::new(old),
-            new_types: abi::TypeNames::new(new),
+            old_types,
+            new_types,
         }
     }
 
