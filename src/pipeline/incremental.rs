@@ -443,6 +443,7 @@ fn read_texts(
 pub fn diff(
     trees: [&Tree; 2],
     sides: [&Listed; 2],
+    kms_sources: Option<&[Vec<FileEntry>; 2]>,
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<Option<DiffReport>, Error> {
@@ -453,17 +454,19 @@ pub fn diff(
     }
     let entries = [sides[0].entries.as_slice(), sides[1].entries.as_slice()];
     let touched = touched(entries[0], entries[1]);
+    // A side's touched headers are among those it needs (below): past half of them, the hand-over
+    // to the full diff is certain, and is made before any header text is read.
+    if entries
+        .iter()
+        .any(|side| 2 * side.iter().filter(|e| touched.contains(&e.path)).count() > side.len())
+    {
+        return Ok(None);
+    }
     // KMS extraction is one whole-tree computation: a changed DRM source means the full diff.
-    let kms_sources = match opts.kms {
-        true => {
-            let [o, n] = [0, 1].map(|s| super::list_kms_sources(trees[s]));
-            let (o, n) = (o?, n?);
-            if !self::touched(&o, &n).is_empty() {
-                return Ok(None);
-            }
-            Some(o)
-        }
-        false => None,
+    let kms_sources = match kms_sources {
+        Some([old, new]) if !self::touched(old, new).is_empty() => return Ok(None),
+        Some([old, _]) => Some(old),
+        None => None,
     };
     let [old_texts, new_texts] = read_texts(trees, entries)?;
     let graphs = [

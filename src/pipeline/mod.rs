@@ -438,7 +438,12 @@ pub fn diff_trees_cached(
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
     let ([old_side, new_side], new_first) = list_pair(old, new, opts)?;
-    if let Some(report) = incremental::diff([old, new], [&old_side, &new_side], opts, cache)? {
+    let kms_sources = match opts.kms {
+        true => Some([list_kms_sources(old)?, list_kms_sources(new)?]),
+        false => None,
+    };
+    let sides = [&old_side, &new_side];
+    if let Some(report) = incremental::diff([old, new], sides, kms_sources.as_ref(), opts, cache)? {
         return Ok(report);
     }
     // One parallel pass over every distinct blob of both revisions: headers are parsed while the
@@ -456,9 +461,9 @@ pub fn diff_trees_cached(
             Ok(())
         },
         || -> Result<(), Error> {
-            if opts.kms {
-                cache.kms_sources(old, &list_kms_sources(old)?)?;
-                cache.kms_sources(new, &list_kms_sources(new)?)?;
+            if let Some([old_sources, new_sources]) = &kms_sources {
+                cache.kms_sources(old, old_sources)?;
+                cache.kms_sources(new, new_sources)?;
             }
             Ok(())
         },
@@ -472,11 +477,8 @@ pub fn diff_trees_cached(
     let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
     // A diff reports the notes of the files it covers (as the incremental diff computes them).
     let mut touched = incremental::touched(&old_side.entries, &new_side.entries);
-    if opts.kms {
-        touched.extend(incremental::touched(
-            &list_kms_sources(old)?,
-            &list_kms_sources(new)?,
-        ));
+    if let Some([old_sources, new_sources]) = &kms_sources {
+        touched.extend(incremental::touched(old_sources, new_sources));
     }
     incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
     incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
