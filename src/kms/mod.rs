@@ -144,5 +144,19 @@ pub fn parsed_whole(file: &SourceFile) -> bool {
 /// Extracts all properties; parses files in parallel after a memchr prefilter, so cost stays near
 /// the size of the files that matter. Deterministic output order.
 pub fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
-    resolve::extract(files, eval)
+    resolve::extract(files, eval, None)
 }
+
+/// `extract`, with the files parsed for it kept in `cache` for the next extraction (the other side
+/// of a diff, the next revision of a `history`): `ids` are the files' content ids, in the same
+/// order (git blob ids), so a file with the same path, content and parsed parts is parsed once.
+pub fn extract_cached(
+    files: &[SourceFile],
+    ids: &[ContentId],
+    eval: EvalFn,
+    cache: &ParsedFiles,
+) -> KmsModel {
+    resolve::extract(files, eval, Some((cache, ids)))
+}
+
+pub use resolve::{ContentId, ParsedFiles};

@@ -117,13 +117,13 @@ pub(crate) struct Table {
     pub entries: Vec<Entry>,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct FileFacts<'a> {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FileFacts {
     /// Index of the file in the `extract` input.
     pub src_index: usize,
-    pub path: &'a str,
+    pub path: String,
     pub owner: String,
-    pub dir: &'a str,
+    pub dir: String,
     pub scopes: Vec<Scope>,
     pub calls: Vec<Call>,
     pub assigns: Vec<Assign>,
@@ -131,7 +131,7 @@ pub(crate) struct FileFacts<'a> {
     pub tables: Vec<Table>,
 }
 
-impl<'a> FileFacts<'a> {
+impl FileFacts {
     pub fn scope_name(&self, scope: Option<usize>) -> &str {
         scope
             .and_then(|s| self.scopes.get(s))
@@ -513,18 +513,18 @@ struct Unit<'s> {
 /// Parses one file. `parse_macros`: also re-parse function-like macro bodies (done for files that
 /// create or attach properties; macro bodies elsewhere are not followed). `regions`: parse only
 /// these byte ranges (each on its own; see `regions_around`), for files that merely call a helper.
-pub(crate) fn parse_file<'a>(
-    path: &'a str,
-    bytes: &'a [u8],
+pub(crate) fn parse_file(
+    path: &str,
+    bytes: &[u8],
     owner: String,
     parse_macros: bool,
     regions: Option<&[(usize, usize)]>,
-) -> FileFacts<'a> {
+) -> FileFacts {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut facts = FileFacts {
-        path,
+        path: path.to_string(),
         owner,
-        dir,
+        dir: dir.to_string(),
         ..Default::default()
     };
     let mut units: Vec<Unit> = match regions {

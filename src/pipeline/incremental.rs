@@ -25,7 +25,7 @@ use crate::change::{Facts, ItemKind};
 use crate::error::Error;
 use crate::model::{self, ItemKey};
 use crate::source::{BlobId, FileEntry, Tree};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -310,7 +310,7 @@ impl<'e> Graph<'e> {
         if names.is_empty() {
             return BTreeSet::new();
         }
-        let Ok(ac) = AhoCorasick::new(names) else {
+        let Ok(ac) = word_searcher(names) else {
             // Too many patterns to build an automaton: every header may mention them.
             return self.entries.iter().map(|e| e.path.clone()).collect();
         };
@@ -607,7 +607,7 @@ pub fn diff(
             let kms_same = match &kms_sources {
                 Some(sources) => {
                     let constants = changed_constants(&old_snap, &new_snap, &affected);
-                    !named_in(trees[0], sources, &constants, cache)?
+                    !named_in(trees[0], sources, &constants)?
                 }
                 None => true,
             };
@@ -736,25 +736,30 @@ fn changed_constants(
 }
 
 /// Whether one of the (unchanged) DRM sources KMS extraction reads has one of `names` as a word.
-fn named_in(
-    tree: &Tree,
-    sources: &[FileEntry],
-    names: &BTreeSet<String>,
-    cache: &ParseCache,
-) -> Result<bool, Error> {
+fn named_in(tree: &Tree, sources: &[FileEntry], names: &BTreeSet<String>) -> Result<bool, Error> {
     if names.is_empty() {
         return Ok(false);
     }
-    let bytes = cache.kms_sources(tree, sources)?;
-    let Ok(ac) = AhoCorasick::new(names) else {
+    let Ok(ac) = word_searcher(names) else {
         return Ok(true);
     };
-    Ok(bytes.par_iter().any(|text| has_word(&ac, text)))
+    Ok(tree.any_file(sources, |text| has_word(&ac, text))?)
 }
 
+/// A searcher for `has_word`: leftmost-longest, so that a plain (non-overlapping) search finds a
+/// whole-word occurrence whenever there is one. Names are identifiers: of the names matching at
+/// one start, only the longest can end at a word boundary, and a match skipped because it starts
+/// inside a reported one is preceded by an identifier byte.
+fn word_searcher(names: &BTreeSet<String>) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(names)
+}
+
+/// Whether `text` has one of the searcher's names as a whole word.
 fn has_word(ac: &AhoCorasick, text: &[u8]) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    ac.find_overlapping_iter(text).any(|m| {
+    ac.find_iter(text).any(|m| {
         let before = m.start().checked_sub(1).map(|i| text[i]);
         let after = text.get(m.end()).copied();
         !before.is_some_and(word) && !after.is_some_and(word)

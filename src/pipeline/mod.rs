@@ -40,9 +40,12 @@ impl Default for Options {
 #[derive(Default)]
 pub struct ParseCache {
     headers: BlobMap<Arc<ParsedHeader>>,
-    /// The bytes of the DRM sources KMS extraction reads (it parses them itself, per revision,
-    /// because which parts it parses depends on the whole tree).
+    /// The bytes of the DRM sources KMS extraction reads.
     kms_sources: BlobMap<Arc<Vec<u8>>>,
+    /// The DRM sources KMS extraction parsed, by path, blob and the parts parsed (which parts
+    /// depends on the whole tree, so the extraction decides; a blob is parsed again only for
+    /// other parts).
+    kms_parsed: kms::ParsedFiles,
 }
 
 impl ParseCache {
@@ -70,6 +73,7 @@ impl ParseCache {
     pub fn retain_kms_sources(&self, entries: &[FileEntry]) {
         let keep: HashSet<BlobId> = entries.iter().map(|e| e.blob).collect();
         self.kms_sources.retain(|b| keep.contains(b));
+        self.kms_parsed.retain(|id| keep.contains(&BlobId(*id)));
     }
 
     /// The number of distinct header blobs parsed so far.
@@ -292,9 +296,10 @@ fn kms_properties(
             bytes: b,
         })
         .collect();
+    let ids: Vec<kms::ContentId> = entries.iter().map(|e| e.blob.0).collect();
     let constants = Constants::of(model);
     let eval = |expr: &str, _file: &str| constants.eval(expr);
-    let properties = kms::extract(&files, &eval);
+    let properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
     notes.extend(properties.unresolved.iter().map(|u| Note {
         revision: tree.label().to_string(),
         file: u.file.clone(),

@@ -10,6 +10,7 @@
 //! - `layout`: how a directory side is laid out (kernel tree, installed headers, a copy);
 //! - `error`: what goes wrong, naming the revision and path.
 
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
@@ -269,6 +270,20 @@ impl Tree {
             Kind::Dir(d) => d.read_all(&self.label, entries),
             Kind::Patched(p) => p.read_all(entries),
         }
+    }
+
+    /// Whether `pred` holds for one of the entries' bytes: read in parallel, each dropped once
+    /// looked at, stopping at the first that holds (so memory stays a few files').
+    pub fn any_file(
+        &self,
+        entries: &[FileEntry],
+        pred: impl Fn(&[u8]) -> bool + Sync,
+    ) -> Result<bool, SourceError> {
+        let found = entries
+            .par_iter()
+            .map(|e| self.read(e).map(|bytes| pred(&bytes)))
+            .find_any(|r| !matches!(r, Ok(false)));
+        found.unwrap_or(Ok(false))
     }
 
     /// Reads one listed entry.

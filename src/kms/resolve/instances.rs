@@ -22,7 +22,7 @@ pub(super) struct Instance {
     pub(super) follows: Vec<(usize, Option<usize>, usize)>,
 }
 
-impl Resolver<'_, '_, '_> {
+impl Resolver<'_, '_> {
     /// Every site's instances. What cannot be named goes to `unresolved`, followed by the notes on
     /// the site's values.
     pub(super) fn instances(

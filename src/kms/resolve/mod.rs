@@ -22,6 +22,7 @@ mod sites;
 mod values;
 
 pub(crate) use rounds::{extract, parsed_whole};
+pub use rounds::{ContentId, ParsedFiles};
 
 /// The functions that create a property.
 pub(crate) const PRIMITIVES: &[&str] = &[
@@ -79,8 +80,8 @@ impl Ev<'_> {
 }
 
 /// The parsed files and what the resolution steps share.
-struct Resolver<'f, 'a, 'e> {
-    files: &'f [FileFacts<'a>],
+struct Resolver<'f, 'e> {
+    files: &'f [FileFacts],
     index: Index,
     ev: Ev<'e>,
     /// Tables named at a call but not found in the parsed files: (directory, name).

@@ -54,7 +54,7 @@ pub(super) fn attachments_by_key<'f>(files: &'f [FileFacts]) -> AttachByKey<'f> 
     attach_by_key
 }
 
-impl Resolver<'_, '_, '_> {
+impl Resolver<'_, '_> {
     /// One property per (owner, name), merged from the instances; the notes on each instance's
     /// values go to `unresolved`.
     pub(super) fn properties(
@@ -254,7 +254,7 @@ impl Resolver<'_, '_, '_> {
 
     /// Range bounds, each evaluated in the file its (substituted) text comes from.
     fn range(&self, s: &Site, inst: &Instance) -> (Option<i128>, Option<i128>) {
-        let site_path = self.files[s.fi].path;
+        let site_path = self.files[s.fi].path.as_str();
         let bound = |x: &Option<Src>| {
             subst(x, inst.args, site_path, self.files).and_then(|(t, p)| self.ev.value(&t, &p))
         };
@@ -265,7 +265,7 @@ impl Resolver<'_, '_, '_> {
 /// The property's type and its other flags, sorted (a flags expression naming no
 /// `DRM_MODE_PROP_*` and not 0 is kept as `?text`), with the instance's arguments substituted.
 fn kind_and_flags(s: &Site, inst: &Instance, files: &[FileFacts]) -> (PropertyKind, Vec<String>) {
-    let site_path = files[s.fi].path;
+    let site_path = files[s.fi].path.as_str();
     let flags_text = subst(&Some(s.flags.clone()), inst.args, site_path, files)
         .map(|x| x.0)
         .unwrap_or_default();

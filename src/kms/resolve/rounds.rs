@@ -3,8 +3,8 @@
 //! the helpers and wrappers found so far, and last the files holding enum tables named but not
 //! found. Parsing runs in parallel; resolution sees the files in path order.
 
-use std::collections::{BTreeSet, HashSet};
-use std::sync::LazyLock;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use memchr::memmem;
 use rayon::prelude::*;
@@ -40,10 +40,15 @@ pub(crate) fn parsed_whole(file: &SourceFile) -> bool {
         || (file.path.ends_with(".h") && prefilter(file.bytes, &needles[3..]))
 }
 
-pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
+pub(crate) fn extract(
+    files: &[SourceFile],
+    eval: EvalFn,
+    cache: Option<(&ParsedFiles, &[ContentId])>,
+) -> KmsModel {
     let mut parsed = Parsed {
         slots: (0..files.len()).map(|_| None).collect(),
         regions: vec![None; files.len()],
+        cache,
     };
     let first: Vec<Job> = (0..files.len())
         .into_par_iter()
@@ -57,7 +62,7 @@ pub(crate) fn extract(files: &[SourceFile], eval: EvalFn) -> KmsModel {
 
 /// Rounds: derive the core helpers and driver wrappers from what is parsed, then parse the
 /// places that call them (the functions around the calls), until nothing new turns up.
-fn parse_helper_calls<'a>(files: &[SourceFile<'a>], parsed: &mut Parsed<'a>) {
+fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
     let drm = memmem::Finder::new(b"drm");
     let mut searched: HashSet<String> = HashSet::new();
     for _ in 0..MAX_ROUNDS {
@@ -121,15 +126,15 @@ fn parse_helper_calls<'a>(files: &[SourceFile<'a>], parsed: &mut Parsed<'a>) {
 
 /// Resolves; if enum tables named at calls live in files not parsed whole yet (a driver's table
 /// in another file of its directory), parses those and resolves again, once.
-fn resolve_with_tables<'a>(
-    files: &[SourceFile<'a>],
-    mut parsed: Parsed<'a>,
+fn resolve_with_tables(
+    files: &[SourceFile],
+    mut parsed: Parsed,
     eval: EvalFn,
 ) -> KmsModel {
     let mut extra_round = true;
     loop {
         let mut facts = parsed.take();
-        facts.sort_by(|a, b| a.path.cmp(b.path));
+        facts.sort_by(|a, b| a.path.cmp(&b.path));
         let (model, missing) = resolve(&facts, eval);
         if !extra_round || missing.is_empty() {
             return model;
@@ -167,17 +172,54 @@ fn files_with_tables(
 /// Byte ranges of a file parsed on their own.
 type Regions = Vec<(usize, usize)>;
 
-/// Files parsed so far: full parses, and region parses of files that only call helpers.
-struct Parsed<'a> {
-    slots: Vec<Option<FileFacts<'a>>>,
-    /// Regions parsed, for region-parsed files; None for full parses.
-    regions: Vec<Option<Regions>>,
+/// A file's content id (its git blob id): with its path and the parts parsed, what its facts are a
+/// function of.
+pub type ContentId = [u8; 20];
+
+type ParseKey = (String, ContentId, Option<Regions>);
+
+/// Files parsed by earlier extractions, by path, content and the regions parsed (None: whole).
+/// Each is parsed once even when two extractions ask for it at the same time: the second waits for
+/// the first's parse (which runs no parallel work, so the wait cannot deadlock the thread pool).
+#[derive(Default)]
+pub struct ParsedFiles {
+    map: Mutex<HashMap<ParseKey, Arc<OnceLock<FileFacts>>>>,
 }
 
-impl<'a> Parsed<'a> {
+impl ParsedFiles {
+    fn get_or_parse(&self, key: ParseKey, parse: impl FnOnce() -> FileFacts) -> FileFacts {
+        let slot = self
+            .map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        slot.get_or_init(parse).clone()
+    }
+
+    /// Forgets the files whose content is not kept (a walk over revisions keeps the current one's).
+    pub fn retain(&self, keep: impl Fn(&ContentId) -> bool) {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(_, id, _), _| keep(id));
+    }
+}
+
+/// Files parsed so far: full parses, and region parses of files that only call helpers.
+struct Parsed<'c> {
+    slots: Vec<Option<FileFacts>>,
+    /// Regions parsed, for region-parsed files; None for full parses.
+    regions: Vec<Option<Regions>>,
+    /// Where parses are shared with other extractions, and the files' content ids.
+    cache: Option<(&'c ParsedFiles, &'c [ContentId])>,
+}
+
+impl Parsed<'_> {
     /// (Re)parses files: `Some(positions)` around those positions (with the regions already
     /// parsed), `None` whole.
-    fn parse(&mut self, files: &[SourceFile<'a>], jobs: Vec<Job>) {
+    fn parse(&mut self, files: &[SourceFile], jobs: Vec<Job>) {
         let jobs: Vec<(usize, Option<Regions>)> = jobs
             .into_iter()
             .filter_map(|(i, pos)| {
@@ -209,17 +251,26 @@ impl<'a> Parsed<'a> {
                 Some((i, regions))
             })
             .collect();
-        let parsed: Vec<(usize, Option<Regions>, FileFacts<'a>)> = jobs
+        let cache = self.cache;
+        let parsed: Vec<(usize, Option<Regions>, FileFacts)> = jobs
             .into_par_iter()
             .map(|(i, regions)| {
                 let f = &files[i];
-                let mut facts = parse_file(
-                    f.path,
-                    f.bytes,
-                    owner_of(f.path),
-                    regions.is_none(),
-                    regions.as_deref(),
-                );
+                let parse = || {
+                    parse_file(
+                        f.path,
+                        f.bytes,
+                        owner_of(f.path),
+                        regions.is_none(),
+                        regions.as_deref(),
+                    )
+                };
+                let mut facts = match cache {
+                    Some((cache, ids)) => {
+                        cache.get_or_parse((f.path.to_string(), ids[i], regions.clone()), parse)
+                    }
+                    None => parse(),
+                };
                 facts.src_index = i;
                 (i, regions, facts)
             })
@@ -231,12 +282,12 @@ impl<'a> Parsed<'a> {
     }
 
     /// The facts parsed so far, in file order, taken out to be indexed or resolved.
-    fn take(&mut self) -> Vec<FileFacts<'a>> {
+    fn take(&mut self) -> Vec<FileFacts> {
         self.slots.iter_mut().filter_map(Option::take).collect()
     }
 
     /// Puts taken facts back in their slots.
-    fn put_back(&mut self, facts: Vec<FileFacts<'a>>) {
+    fn put_back(&mut self, facts: Vec<FileFacts>) {
         for f in facts {
             let i = f.src_index;
             self.slots[i] = Some(f);

@@ -47,7 +47,7 @@ pub(super) struct Deferred {
     pub(super) keep_values: bool,
 }
 
-impl Resolver<'_, '_, '_> {
+impl Resolver<'_, '_> {
     /// Every call to a creation primitive outside the creation API itself.
     pub(super) fn sites(&self) -> Vec<Site> {
         let mut sites = Vec::new();

@@ -7,7 +7,7 @@ use super::index::{scope_range, skey};
 use super::sites::Deferred;
 use super::{parse_int, Resolver};
 
-impl Resolver<'_, '_, '_> {
+impl Resolver<'_, '_> {
     /// The table `name` as file `fi` sees it (in `scope`), else a file-scope table of a file in the
     /// same directory (headers and files beside it).
     fn table<'t>(
@@ -35,7 +35,7 @@ impl Resolver<'_, '_, '_> {
 
     /// The entries of a table as enum values (the first `limit`), each evaluated in its file.
     fn table_values(&self, fi: usize, t: &Table, limit: Option<usize>) -> Vec<PropertyValue> {
-        let path = self.files[fi].path;
+        let path = self.files[fi].path.as_str();
         let mut out = Vec::new();
         for e in t.entries.iter().take(limit.unwrap_or(usize::MAX)) {
             let (value, expr) = match &e.value {
@@ -257,7 +257,7 @@ impl Resolver<'_, '_, '_> {
             }
             Expr::Str(s) => vec![PropertyValue {
                 name: s.clone(),
-                value: self.ev.value(&value.text, f.path),
+                value: self.ev.value(&value.text, &f.path),
                 expr: Some(value.text.clone()),
             }],
             Expr::Subscript {
