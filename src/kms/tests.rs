@@ -1550,3 +1550,48 @@ fn diff_pairs_renames_by_expression_without_eval() {
         ]
     );
 }
+
+/// A cache shared by extractions (the two sides of a diff, a history's revisions) changes no
+/// result: each revision extracted through it, in turn and again, equals its own uncached
+/// extraction, whether its files are parsed whole or only around helper calls (the round below
+/// parses `foo_drv.c` in part). Content ids stand for git blob ids: equal bytes, equal id.
+#[test]
+fn extraction_through_a_shared_parse_cache_is_the_same() {
+    let drv = "static void foo_planes(struct drm_plane *p)\n{\n\tdrm_plane_create_zpos_property(p, 1, 0, 3);\n}\n";
+    let simple = "int drm_simple_pipe_init(struct drm_plane *p)\n{\n\treturn drm_plane_create_zpos_property(p, 0, 0, 1);\n}\n";
+    let revisions: [Vec<(&str, &str)>; 2] = [
+        vec![
+            ("drivers/gpu/drm/drm_blend.c", CORE_HELPERS),
+            ("drivers/gpu/drm/drm_connector.c", DIFF_OLD_CORE),
+            ("drivers/gpu/drm/foo/foo_drv.c", drv),
+        ],
+        vec![
+            ("drivers/gpu/drm/drm_blend.c", CORE_HELPERS),
+            ("drivers/gpu/drm/drm_connector.c", DIFF_NEW_CORE),
+            ("drivers/gpu/drm/drm_simple_kms_helper.c", simple),
+            ("drivers/gpu/drm/foo/foo_drv.c", drv),
+        ],
+    ];
+    // Each distinct content its own id, as git's blob ids are.
+    let contents = [CORE_HELPERS, DIFF_OLD_CORE, DIFF_NEW_CORE, simple, drv];
+    let id_of = |bytes: &str| -> ContentId {
+        let mut id = [0u8; 20];
+        id[0] = contents.iter().position(|c| *c == bytes).expect("a listed content") as u8;
+        id
+    };
+    let cache = ParsedFiles::default();
+    for files in revisions.iter().chain(revisions.iter()) {
+        let src: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, s)| SourceFile {
+                path: p,
+                bytes: s.as_bytes(),
+            })
+            .collect();
+        let ids: Vec<ContentId> = files.iter().map(|(_, s)| id_of(s)).collect();
+        let cached = extract_cached(&src, &ids, &eval, &cache);
+        let own = extract(&src, &eval);
+        assert!(!own.properties.is_empty());
+        assert_eq!(cached, own);
+    }
+}
