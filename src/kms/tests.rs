@@ -1576,7 +1576,10 @@ fn extraction_through_a_shared_parse_cache_is_the_same() {
     let contents = [CORE_HELPERS, DIFF_OLD_CORE, DIFF_NEW_CORE, simple, drv];
     let id_of = |bytes: &str| -> ContentId {
         let mut id = [0u8; 20];
-        id[0] = contents.iter().position(|c| *c == bytes).expect("a listed content") as u8;
+        id[0] = contents
+            .iter()
+            .position(|c| *c == bytes)
+            .expect("a listed content") as u8;
         id
     };
     let cache = ParsedFiles::default();

@@ -67,7 +67,7 @@ pub fn retain_notes(snap: &mut Snapshot, listing: usize, touched: &BTreeSet<Stri
 struct Graph<'e> {
     entries: &'e [FileEntry],
     index: HashMap<&'e str, usize>,
-    texts: Vec<Arc<Vec<u8>>>,
+    texts: Vec<Arc<HeaderText>>,
     /// Per header, its resolved `#include` lines in order (the prelude first): (header,
     /// conditional).
     lines: Vec<Vec<(usize, bool)>>,
@@ -79,7 +79,7 @@ struct Graph<'e> {
 }
 
 impl<'e> Graph<'e> {
-    fn new(arch: &Arch, entries: &'e [FileEntry], texts: Vec<Arc<Vec<u8>>>) -> Graph<'e> {
+    fn new(arch: &Arch, entries: &'e [FileEntry], texts: Vec<Arc<HeaderText>>) -> Graph<'e> {
         let index: HashMap<&str, usize> = entries
             .iter()
             .enumerate()
@@ -98,7 +98,7 @@ impl<'e> Graph<'e> {
                 };
                 [prelude]
                     .into_iter()
-                    .chain(include_lines(text))
+                    .chain(include_lines(&text.bytes))
                     .filter_map(|l| {
                         let resolve = |p: &str| index.get(p).copied();
                         let j =
@@ -310,14 +310,17 @@ impl<'e> Graph<'e> {
         if names.is_empty() {
             return BTreeSet::new();
         }
-        let Ok(ac) = word_searcher(names) else {
-            // Too many patterns to build an automaton: every header may mention them.
+        // Only an identifier is a word of a text: a name that is not one (no name the model
+        // gives is) counts as mentioned everywhere, so nothing is missed.
+        if !names.iter().all(|n| is_identifier(n.as_bytes())) {
             return self.entries.iter().map(|e| e.path.clone()).collect();
-        };
+        }
+        let mut names: Vec<u64> = names.iter().map(|n| word_hash(n.as_bytes())).collect();
+        names.sort_unstable();
         self.texts
             .par_iter()
             .enumerate()
-            .filter(|(_, text)| has_word(&ac, text))
+            .filter(|(_, text)| text.has_word(&names))
             .map(|(i, _)| self.entries[i].path.clone())
             .collect()
     }
@@ -325,7 +328,7 @@ impl<'e> Graph<'e> {
     /// Names a `#define` line of one of `paths` defines (in any branch).
     fn defined_macros(&self, paths: &BTreeSet<String>, out: &mut BTreeSet<String>) {
         for i in self.indices(paths) {
-            out.extend(define_lines(&self.texts[i]));
+            out.extend(define_lines(&self.texts[i].bytes));
         }
     }
 }
@@ -412,28 +415,50 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// Reads the header texts of both sides, each distinct blob once.
-fn read_texts(
-    trees: [&Tree; 2],
-    sides: [&[FileEntry]; 2],
-) -> Result<[Vec<Arc<Vec<u8>>>; 2], Error> {
-    let mut by_blob: HashMap<BlobId, Arc<Vec<u8>>> = HashMap::new();
-    for (tree, entries) in trees.into_iter().zip(sides) {
-        let mut seen = BTreeSet::new();
-        let missing: Vec<FileEntry> = entries
-            .iter()
-            .filter(|e| !by_blob.contains_key(&e.blob) && seen.insert(e.blob))
-            .cloned()
+/// A header's text, and the identifiers in it (what `Graph::mentioning` asks, each time for
+/// other names), as sorted hashes: two names with one hash only make a header count as naming
+/// both, which models more than needed but never misses one.
+pub struct HeaderText {
+    bytes: Vec<u8>,
+    words: Vec<u64>,
+}
+
+impl HeaderText {
+    pub fn new(bytes: Vec<u8>) -> HeaderText {
+        let mut words: Vec<u64> = bytes
+            .split(|b| !is_word_byte(*b))
+            .filter(|w| is_identifier(w))
+            .map(word_hash)
             .collect();
-        let bytes = tree.read_all(&missing)?;
-        by_blob.extend(
-            missing
-                .iter()
-                .map(|e| e.blob)
-                .zip(bytes.into_iter().map(Arc::new)),
-        );
+        words.sort_unstable();
+        words.dedup();
+        HeaderText { bytes, words }
     }
-    Ok(sides.map(|entries| entries.iter().map(|e| by_blob[&e.blob].clone()).collect()))
+
+    /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of
+    /// identifier bytes), or has the hash of one.
+    fn has_word(&self, names: &[u64]) -> bool {
+        let (few, many) = match names.len() < self.words.len() {
+            true => (names, &self.words[..]),
+            false => (&self.words[..], names),
+        };
+        few.iter().any(|h| many.binary_search(h).is_ok())
+    }
+}
+
+/// FNV-1a.
+fn word_hash(word: &[u8]) -> u64 {
+    word.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn is_identifier(w: &[u8]) -> bool {
+    w.first().is_some_and(|b| !b.is_ascii_digit()) && w.iter().all(|b| is_word_byte(*b))
 }
 
 /// The diff of two kernel trees computed only where something changed; None when the incremental
@@ -468,7 +493,10 @@ pub fn diff(
         Some([old, _]) => Some(old),
         None => None,
     };
-    let [old_texts, new_texts] = read_texts(trees, entries)?;
+    let [old_texts, new_texts] = [
+        cache.header_texts(trees[0], entries[0])?,
+        cache.header_texts(trees[1], entries[1])?,
+    ];
     let graphs = [
         Graph::new(opts.arch, entries[0], old_texts),
         Graph::new(opts.arch, entries[1], new_texts),
@@ -758,11 +786,10 @@ fn word_searcher(names: &BTreeSet<String>) -> Result<AhoCorasick, aho_corasick::
 
 /// Whether `text` has one of the searcher's names as a whole word.
 fn has_word(ac: &AhoCorasick, text: &[u8]) -> bool {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     ac.find_iter(text).any(|m| {
         let before = m.start().checked_sub(1).map(|i| text[i]);
         let after = text.get(m.end()).copied();
-        !before.is_some_and(word) && !after.is_some_and(word)
+        !before.is_some_and(is_word_byte) && !after.is_some_and(is_word_byte)
     })
 }
 
@@ -777,4 +804,46 @@ fn looked_up_by_rules(report: &DiffReport) -> BTreeSet<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mentions(text: &str, names: &[&str]) -> bool {
+        let mut hashes: Vec<u64> = names.iter().map(|n| word_hash(n.as_bytes())).collect();
+        hashes.sort_unstable();
+        HeaderText::new(text.as_bytes().to_vec()).has_word(&hashes)
+    }
+
+    /// A name is mentioned where it stands as a whole identifier, not inside a longer one or a
+    /// number's suffix; whichever of names and words is the shorter list is searched in the other.
+    #[test]
+    fn header_text_words_are_whole_identifiers() {
+        let text = "#define FOO_BAR 1\nstruct drm_foo { __u32 x; };\n#define N 0x1BAZ\n/* QUX. */";
+        assert!(mentions(text, &["FOO_BAR"]));
+        assert!(mentions(text, &["drm_foo"]));
+        assert!(mentions(text, &["QUX"]));
+        assert!(!mentions(text, &["FOO"]));
+        assert!(!mentions(text, &["BAR"]));
+        assert!(!mentions(text, &["BAZ"]));
+        assert!(!mentions(text, &["drm"]));
+        let many: Vec<String> = (0..100).map(|i| format!("NAME_{i}")).collect();
+        let mut names: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(!mentions(text, &names));
+        names.push("__u32");
+        assert!(mentions(text, &names));
+    }
+
+    /// What `has_word` finds with a leftmost-longest search: a name that is a prefix of another
+    /// still counts where it stands alone after the longer one did not match as a whole word.
+    #[test]
+    fn word_search_finds_a_whole_word_behind_a_longer_match() {
+        let names: BTreeSet<String> = ["DRM_A", "DRM_A_B"].map(String::from).into();
+        let ac = word_searcher(&names).expect("an automaton");
+        assert!(has_word(&ac, b"x DRM_A_B;"));
+        assert!(has_word(&ac, b"x DRM_A;"));
+        assert!(has_word(&ac, b"DRM_A_BC DRM_A)"));
+        assert!(!has_word(&ac, b"DRM_A_BC XDRM_A DRM_AB"));
+    }
 }

@@ -40,6 +40,9 @@ impl Default for Options {
 #[derive(Default)]
 pub struct ParseCache {
     headers: BlobMap<Arc<ParsedHeader>>,
+    /// Header texts and their words, for the incremental diff's dependency graph (read once for
+    /// all the arches of `--all-arches`).
+    header_texts: BlobMap<Arc<incremental::HeaderText>>,
     /// The bytes of the DRM sources KMS extraction reads.
     kms_sources: BlobMap<Arc<Vec<u8>>>,
     /// The DRM sources KMS extraction parsed, by path, blob and the parts parsed (which parts
@@ -57,6 +60,16 @@ impl ParseCache {
     ) -> Result<Vec<Arc<ParsedHeader>>, Error> {
         self.headers
             .get_or_make(tree, entries, |b| Arc::new(parse::parse_header(&b)))
+    }
+
+    /// Reads (in parallel) the header texts not read yet, then returns all of them.
+    fn header_texts(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Arc<incremental::HeaderText>>, Error> {
+        self.header_texts
+            .get_or_make(tree, entries, |b| Arc::new(incremental::HeaderText::new(b)))
     }
 
     /// Reads (in parallel) the KMS sources not read yet, then returns all of them.

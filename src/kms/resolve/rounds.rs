@@ -126,11 +126,7 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
 
 /// Resolves; if enum tables named at calls live in files not parsed whole yet (a driver's table
 /// in another file of its directory), parses those and resolves again, once.
-fn resolve_with_tables(
-    files: &[SourceFile],
-    mut parsed: Parsed,
-    eval: EvalFn,
-) -> KmsModel {
+fn resolve_with_tables(files: &[SourceFile], mut parsed: Parsed, eval: EvalFn) -> KmsModel {
     let mut extra_round = true;
     loop {
         let mut facts = parsed.take();
