@@ -62,6 +62,7 @@ pub struct Note {
     pub message: String,
 }
 
+#[derive(Clone)]
 pub struct Model {
     pub revision: String,
     pub arch: &'static Arch,

@@ -305,6 +305,16 @@ impl<'e> Graph<'e> {
         set
     }
 
+    /// The text bytes of the headers in `set`.
+    fn bytes(&self, set: &[bool]) -> usize {
+        self.texts
+            .iter()
+            .zip(set)
+            .filter(|(_, &x)| x)
+            .map(|(t, _)| t.bytes.len())
+            .sum()
+    }
+
     /// The headers whose text has one of `names` as a whole word.
     fn mentioning(&self, names: &BTreeSet<String>) -> BTreeSet<String> {
         if names.is_empty() {
@@ -461,6 +471,23 @@ fn is_identifier(w: &[u8]) -> bool {
     w.first().is_some_and(|b| !b.is_ascii_digit()) && w.iter().all(|b| is_word_byte(*b))
 }
 
+/// Whether the incremental computation applies to this pair: two kernel trees, neither a copy,
+/// and `UAPI_DIFF_FULL` not set.
+fn applies(trees: [&Tree; 2], sides: [&Listed; 2]) -> bool {
+    let kernel_tree = |t: &Tree| super::layout_label(t).is_none();
+    !forced_full() && trees.into_iter().all(kernel_tree) && sides.iter().all(|s| s.own.is_none())
+}
+
+/// Whether a side's touched headers alone are past half of its headers: they are among those it
+/// needs (below), so the hand-over to the full computation is certain, and is made before any
+/// header text is read.
+fn mostly_touched(sides: [&Listed; 2], touched: &BTreeSet<String>) -> bool {
+    sides.iter().any(|side| {
+        let entries = &side.entries;
+        2 * entries.iter().filter(|e| touched.contains(&e.path)).count() > entries.len()
+    })
+}
+
 /// The diff of two kernel trees computed only where something changed; None when the incremental
 /// diff does not apply (a side that is not a kernel tree, `UAPI_DIFF_FULL`) or falls back to the
 /// full one (a DRM source changed, or a changed uAPI constant is named in one, with KMS on: the
@@ -472,19 +499,11 @@ pub fn diff(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<Option<DiffReport>, Error> {
-    let kernel_tree = |t: &Tree| super::layout_label(t).is_none();
-    if forced_full() || !trees.into_iter().all(kernel_tree) || sides.iter().any(|s| s.own.is_some())
-    {
+    if !applies(trees, sides) {
         return Ok(None);
     }
-    let entries = [sides[0].entries.as_slice(), sides[1].entries.as_slice()];
-    let touched = touched(entries[0], entries[1]);
-    // A side's touched headers are among those it needs (below): past half of them, the hand-over
-    // to the full diff is certain, and is made before any header text is read.
-    if entries
-        .iter()
-        .any(|side| 2 * side.iter().filter(|e| touched.contains(&e.path)).count() > side.len())
-    {
+    let touched = touched(&sides[0].entries, &sides[1].entries);
+    if mostly_touched(sides, &touched) {
         return Ok(None);
     }
     // KMS extraction is one whole-tree computation: a changed DRM source means the full diff.
@@ -493,6 +512,49 @@ pub fn diff(
         Some([old, _]) => Some(old),
         None => None,
     };
+    let report = affected_models(trees, sides, &touched, opts, cache, |snaps, affected| {
+        let [mut old_snap, mut new_snap] = snaps.clone();
+        share_unaffected(&mut old_snap, &mut new_snap, affected);
+        for (snap, side) in [(&mut old_snap, sides[0]), (&mut new_snap, sides[1])] {
+            retain_notes(snap, side.notes.len(), &touched);
+        }
+        let report = super::report(&old_snap, &new_snap);
+        // The rules look up records by name in the whole model (ioctl arguments, array elements,
+        // members of nested records): every header that may name a touched record must be there.
+        let names = looked_up_by_rules(&report);
+        let constants = match kms_sources {
+            Some(_) => changed_constants(&old_snap, &new_snap, affected),
+            None => BTreeSet::new(),
+        };
+        ((report, constants), names)
+    })?;
+    let Some((report, constants)) = report else {
+        return Ok(None);
+    };
+    // A changed constant named in a DRM source may change the KMS properties, which need every
+    // constant of both revisions: the full diff then.
+    match kms_sources {
+        Some(sources) if named_in(trees[0], sources, &constants)? => Ok(None),
+        _ => Ok(Some(report)),
+    }
+}
+
+/// The loop of the diff: models both revisions restricted to what the affected headers need,
+/// growing the affected set until it holds every header whose items may differ; then hands the two
+/// models and the set to `finish`, which returns its result and the record names the rules will
+/// look up over the whole model. Headers naming those are added and the loop goes on, until
+/// `finish` names nothing new. None when past half of a side's headers are needed, or when the
+/// rounds would model more than half the header bytes of both revisions together: the full
+/// computation is then cheaper, and its output is the same.
+fn affected_models<T>(
+    trees: [&Tree; 2],
+    sides: [&Listed; 2],
+    touched: &BTreeSet<String>,
+    opts: &Options,
+    cache: &ParseCache,
+    mut finish: impl FnMut(&[Snapshot; 2], &BTreeSet<String>) -> (T, BTreeSet<String>),
+) -> Result<Option<T>, Error> {
+    let entries = [sides[0].entries.as_slice(), sides[1].entries.as_slice()];
     let [old_texts, new_texts] = [
         cache.header_texts(trees[0], entries[0])?,
         cache.header_texts(trees[1], entries[1])?,
@@ -501,7 +563,7 @@ pub fn diff(
         Graph::new(opts.arch, entries[0], old_texts),
         Graph::new(opts.arch, entries[1], new_texts),
     ];
-    let units_changed = unit_changed(&graphs, &touched);
+    let units_changed = unit_changed(&graphs, touched);
     let mut affected = units_changed.clone();
     // Headers whose borrowing of missing definitions may change (see below).
     let mut borrowers: BTreeSet<String> = BTreeSet::new();
@@ -521,6 +583,11 @@ pub fn diff(
     let mut defining_names: BTreeSet<String> = BTreeSet::new();
     // The last models, kept while what they were built on stays the same.
     let mut modelled: Option<(Vec<Vec<bool>>, [Snapshot; 2])> = None;
+    // Header bytes modelled so far, against those of both revisions (what the full computation
+    // models once).
+    let mut spent = 0;
+    let all = |g: &Graph| vec![true; g.entries.len()];
+    let budget: usize = graphs.iter().map(|g| g.bytes(&all(g))).sum();
     loop {
         let needed: Vec<Vec<bool>> = graphs
             .iter()
@@ -531,8 +598,9 @@ pub fn diff(
                 g.needed(opts.arch, &roots)
             })
             .collect();
-        // Past half of a side's headers, modelling again as the sets grow costs more than the full
-        // computation (whose output is the same).
+        // Past half of a side's headers, or of the header bytes of both sides over all rounds so
+        // far, modelling again as the sets grow costs more than the full computation (whose
+        // output is the same).
         if graphs
             .iter()
             .zip(&needed)
@@ -542,7 +610,17 @@ pub fn diff(
         }
         let snaps = match modelled.take() {
             Some((before, snaps)) if before == needed => snaps,
-            _ => model_needed(trees, sides, &needed, cache, opts)?,
+            _ => {
+                spent += graphs
+                    .iter()
+                    .zip(&needed)
+                    .map(|(g, n)| g.bytes(n))
+                    .sum::<usize>();
+                if 2 * spent > budget {
+                    return Ok(None);
+                }
+                model_needed(trees, sides, &needed, cache, opts)?
+            }
         };
         let mut grew = false;
         // A header included by one whose unit changed has its own unit: its items change only if
@@ -588,27 +666,32 @@ pub fn diff(
         // it may change when a name it looks up is defined by a header whose unit changed (its
         // definition, or which headers define it, may differ), or by a header it borrows from that
         // is itself in that case. Such headers mention the name, or include one that does.
-        let sources: BTreeSet<String> = units_changed.union(&borrowers).cloned().collect();
-        let mut defined = BTreeSet::new();
-        for g in &graphs {
-            g.defined_macros(&sources, &mut defined);
-        }
-        for snap in &snaps {
-            defined.extend(
-                snap.model
-                    .items
-                    .keys()
-                    .filter(|k| sources.contains(&k.file))
-                    .filter(|k| {
-                        matches!(
-                            k.kind,
-                            ItemKind::Struct | ItemKind::Union | ItemKind::Typedef
-                        )
-                    })
-                    .map(|k| k.name.clone()),
-            );
-        }
-        if defined != defining_names {
+        // New borrowers' own `#define`s are read from their text at once (to a fixed point); their
+        // records, from their models in the next round.
+        loop {
+            let sources: BTreeSet<String> = units_changed.union(&borrowers).cloned().collect();
+            let mut defined = BTreeSet::new();
+            for g in &graphs {
+                g.defined_macros(&sources, &mut defined);
+            }
+            for snap in &snaps {
+                defined.extend(
+                    snap.model
+                        .items
+                        .keys()
+                        .filter(|k| sources.contains(&k.file))
+                        .filter(|k| {
+                            matches!(
+                                k.kind,
+                                ItemKind::Struct | ItemKind::Union | ItemKind::Typedef
+                            )
+                        })
+                        .map(|k| k.name.clone()),
+                );
+            }
+            if defined == defining_names {
+                break;
+            }
             for g in &graphs {
                 let users = g.includers_of(&g.mentioning(&defined));
                 for h in g.paths(&users) {
@@ -622,26 +705,11 @@ pub fn diff(
             modelled = Some((needed, snaps));
             continue;
         }
-        let [mut old_snap, mut new_snap] = snaps;
-        share_unaffected(&mut old_snap, &mut new_snap, &affected);
-        for (snap, side) in [(&mut old_snap, sides[0]), (&mut new_snap, sides[1])] {
-            retain_notes(snap, side.notes.len(), &touched);
-        }
-        let report = super::report(&old_snap, &new_snap);
-        // The rules look up records by name in the whole model (ioctl arguments, array elements,
-        // members of nested records): every header that may name a touched record must be there.
-        let names = looked_up_by_rules(&report);
+        let (result, names) = finish(&snaps, &affected);
         if names.is_subset(&rule_names) {
-            let kms_same = match &kms_sources {
-                Some(sources) => {
-                    let constants = changed_constants(&old_snap, &new_snap, &affected);
-                    !named_in(trees[0], sources, &constants)?
-                }
-                None => true,
-            };
-            // Otherwise the KMS properties may differ; they need every constant of both revisions.
-            return Ok(kms_same.then_some(report));
+            return Ok(Some(result));
         }
+        modelled = Some((needed, snaps));
         rule_names.extend(names);
         for (s, g) in graphs.iter().enumerate() {
             let users = g.includers_of(&g.mentioning(&rule_names));

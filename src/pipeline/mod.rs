@@ -160,6 +160,7 @@ pub fn header_selection(arch: &Arch) -> Selection {
 }
 
 /// One revision's model, with what could not be read or computed.
+#[derive(Clone)]
 pub struct Snapshot {
     pub revision: Revision,
     pub model: Model,
