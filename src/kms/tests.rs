@@ -18,15 +18,18 @@ fn eval(expr: &str, _file: &str) -> Option<i128> {
     table.iter().find(|(k, _)| *k == expr).map(|(_, v)| *v)
 }
 
-fn run(files: &[(&str, &str)]) -> KmsModel {
-    let src: Vec<SourceFile> = files
+fn sources<'a>(files: &[(&'a str, &'a str)]) -> Vec<SourceFile<'a>> {
+    files
         .iter()
         .map(|(p, s)| SourceFile {
             path: p,
             bytes: s.as_bytes(),
         })
-        .collect();
-    extract(&src, &eval)
+        .collect()
+}
+
+fn run(files: &[(&str, &str)]) -> KmsModel {
+    extract(&sources(files), &eval)
 }
 
 fn prop<'m>(m: &'m KmsModel, owner: &str, name: &str) -> &'m Property {
@@ -1584,13 +1587,7 @@ fn extraction_through_a_shared_parse_cache_is_the_same() {
     };
     let cache = ParsedFiles::default();
     for files in revisions.iter().chain(revisions.iter()) {
-        let src: Vec<SourceFile> = files
-            .iter()
-            .map(|(p, s)| SourceFile {
-                path: p,
-                bytes: s.as_bytes(),
-            })
-            .collect();
+        let src = sources(files);
         let ids: Vec<ContentId> = files.iter().map(|(_, s)| id_of(s)).collect();
         let cached = extract_cached(&src, &ids, &eval, &cache);
         let own = extract(&src, &eval);
