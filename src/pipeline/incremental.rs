@@ -586,8 +586,11 @@ fn affected_models<T>(
     // Header bytes modelled so far, against those of both revisions (what the full computation
     // models once).
     let mut spent = 0;
-    let all = |g: &Graph| vec![true; g.entries.len()];
-    let budget: usize = graphs.iter().map(|g| g.bytes(&all(g))).sum();
+    let budget: usize = graphs
+        .iter()
+        .flat_map(|g| &g.texts)
+        .map(|t| t.bytes.len())
+        .sum();
     loop {
         let needed: Vec<Vec<bool>> = graphs
             .iter()
