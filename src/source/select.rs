@@ -63,27 +63,25 @@ impl Selection {
 
     /// Whether the file at `path` ('/'-separated, relative to the root) is selected.
     pub fn matches(&self, path: &str) -> bool {
-        let mut st = self.start();
-        for comp in path.split('/').filter(|c| !c.is_empty()) {
-            st = self.step(&st, comp.as_bytes());
-            if st.is_dead() {
-                return false;
-            }
-        }
-        self.accepts(&st)
+        self.walk(path).is_some_and(|st| self.accepts(&st))
     }
 
     /// Whether the directory `dir` ('/'-separated, relative to the root; "" is the root) can contain a
     /// selected file at any depth. Listing only descends into directories for which this is true.
     pub fn may_contain(&self, dir: &str) -> bool {
+        self.walk(dir).is_some_and(|st| self.may_descend(&st))
+    }
+
+    /// The states after `path`'s components, None once no pattern can match any more.
+    fn walk(&self, path: &str) -> Option<States> {
         let mut st = self.start();
-        for comp in dir.split('/').filter(|c| !c.is_empty()) {
+        for comp in path.split('/').filter(|c| !c.is_empty()) {
             st = self.step(&st, comp.as_bytes());
             if st.is_dead() {
-                return false;
+                return None;
             }
         }
-        self.may_descend(&st)
+        Some(st)
     }
 
     pub(super) fn start(&self) -> States {
