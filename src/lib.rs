@@ -28,6 +28,7 @@ pub mod rules;
 pub mod series;
 pub mod snapshot;
 pub mod source;
+pub mod surface;
 pub mod ts;
 pub mod userspace;
 

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("parse", &["ts"]),
     ("model", &["arch", "change", "cpp", "parse"]),
     ("kms", &["change", "ts"]),
+    // uAPI surfaces beyond the C headers (syscall tables, netlink specs): bytes in, items out.
+    ("surface", &["arch", "change"]),
     ("diff", &["change", "model"]),
     ("rules", &["change", "model"]),
     ("report", &["change", "model"]),
@@ -26,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "pipeline",
         &[
             "arch", "change", "cpp", "diff", "error", "kms", "model", "parse", "rules", "source",
+            "surface",
         ],
     ),
     (
