@@ -30,6 +30,8 @@ pub enum ItemKind {
     Typedef,
     Property,
     PropertyValue,
+    /// A system call of one ABI of an arch's syscall table (the `syscalls` surface).
+    Syscall,
 }
 
 impl ItemKind {
@@ -46,6 +48,7 @@ impl ItemKind {
             ItemKind::Typedef => "typedef",
             ItemKind::Property => "property",
             ItemKind::PropertyValue => "property_value",
+            ItemKind::Syscall => "syscall",
         }
     }
 }
@@ -140,6 +143,14 @@ pub enum Facts {
     Property(PropertyFacts),
     PropertyValue {
         value: Option<i128>,
+    },
+    /// A syscall table row: its number, the ABI column, the entry point and the compat entry
+    /// point (None when the row names none).
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
     },
 }
 

@@ -251,7 +251,7 @@ impl Syntax {
             ItemKind::Enum => get(SynKind::Enum, "", &c.name),
             ItemKind::Enumerator => get(SynKind::Enumerator, "", &c.name),
             ItemKind::Typedef => get(SynKind::Typedef, "", &c.name),
-            ItemKind::Property | ItemKind::PropertyValue => None,
+            ItemKind::Property | ItemKind::PropertyValue | ItemKind::Syscall => None,
         }
     }
 }

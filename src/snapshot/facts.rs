@@ -65,4 +65,10 @@ pub enum Tagged {
     PropertyValue {
         value: Option<i128>,
     },
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
+    },
 }
