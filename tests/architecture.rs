@@ -20,7 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["arch", "change", "cpp", "parse"]),
     ("kms", &["change", "ts"]),
     // uAPI surfaces beyond the C headers (syscall tables, netlink specs): bytes in, items out.
-    ("surface", &["arch", "change"]),
+    ("surface", &["arch", "change", "cpp"]),
     ("diff", &["change", "model"]),
     ("rules", &["change", "model"]),
     ("report", &["change", "model"]),

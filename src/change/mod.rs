@@ -144,13 +144,18 @@ pub enum Facts {
     PropertyValue {
         value: Option<i128>,
     },
-    /// A syscall table row: its number, the ABI column, the entry point and the compat entry
-    /// point (None when the row names none).
+    /// A syscall of an arch: its number as userspace's `__NR_*` has it, the table's ABI column
+    /// (for an arch taking asm-generic/unistd.h, `common` or the `#if` conditions it stands
+    /// under), the entry point and the compat entry point (None when the row names none).
     Syscall {
         number: Option<u64>,
         abi: String,
         entry: Option<String>,
         compat_entry: Option<String>,
+        /// The arches (`--arch` names, `ARCHES` order) whose syscalls at this revision do not
+        /// include it. Not part of its meaning: another arch's table changes no syscall here.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        absent_from: Vec<String>,
     },
 }
 

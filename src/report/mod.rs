@@ -74,6 +74,7 @@ pub fn facts_line(facts: &Facts) -> String {
             abi,
             entry,
             compat_entry,
+            ..
         } => {
             let mut parts = vec![abi.clone()];
             parts.extend(entry.iter().map(|e| format!("entry {e}")));

@@ -70,5 +70,7 @@ pub enum Tagged {
         abi: String,
         entry: Option<String>,
         compat_entry: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        absent_from: Vec<String>,
     },
 }
