@@ -29,6 +29,7 @@ mod removed;
 mod reserved_field_used;
 mod sentinel_moved;
 mod signedness_changed;
+mod syscall;
 mod type_respelled;
 mod typedef_changed;
 mod value_changed;
@@ -334,6 +335,11 @@ pub struct Rule {
 
 /// In match order: specific rules before the general ones they refine.
 pub static CATALOG: &[&Rule] = &[
+    &syscall::RENUMBERED,
+    &syscall::MOVED,
+    &syscall::ENTRY_CHANGED,
+    &syscall::REMOVED,
+    &syscall::ADDED,
     &moved::RULE,
     &ioctl_respelled::RULE,
     &sentinel_moved::RULE,
@@ -372,6 +378,7 @@ pub static HINTS: &[&Rule] = &[
     &hint_size_not_multiple_of_8::RULE,
     &hint_no_flags::RULE,
     &hint_drm_driver_nr::RULE,
+    &syscall::HINT_NOT_ON_EVERY_ARCH,
 ];
 
 /// A classifying rule or a hint, by id.
