@@ -225,6 +225,7 @@ mod tests {
                             abi: arch.name.to_string(),
                             entry: None,
                             compat_entry: None,
+                            absent_from: Vec::new(),
                         },
                         decl: line.to_string(),
                     });
