@@ -337,8 +337,8 @@ pub struct Rule {
 pub static CATALOG: &[&Rule] = &[
     &syscall::RENUMBERED,
     &syscall::MOVED,
-    &syscall::ENTRY_CHANGED,
     &syscall::REMOVED,
+    &syscall::ENTRY_CHANGED,
     &syscall::ADDED,
     &moved::RULE,
     &ioctl_respelled::RULE,

@@ -30,13 +30,19 @@ strace, Go's x/sys).",
 pub static REMOVED: Rule = Rule {
     id: "syscall-removed",
     severity: Severity::Breaking,
-    summary: "a syscall is gone from the arch's table",
-    explanation: "Binaries issue a syscall by number: once gone, they get ENOSYS. Syscalls are never \
-removed from a table once released (Documentation/process/adding-syscalls.rst; a withdrawn one stays \
-as sys_ni_syscall).",
+    summary: "a syscall is gone from the arch's table, or its row lost its entry point",
+    explanation:
+        "Binaries issue a syscall by number: once gone, they get ENOSYS. A withdrawn syscall \
+keeps its row without an entry point (lookup_dcookie in 6.10), so that its number is never reused: \
+that row answers ENOSYS too (Documentation/process/adding-syscalls.rst).",
     reference: ADDING_SYSCALLS,
     matches: Some(|c, ctx| {
-        is_syscall(c, ChangeKind::Removed) && number_elsewhere(ctx.new, c).is_none()
+        let withdrawn = c.change == ChangeKind::Changed
+            && entry(c.old.as_ref()).is_some()
+            && entry(c.new.as_ref()).is_none();
+        c.kind == ItemKind::Syscall
+            && (withdrawn
+                || c.change == ChangeKind::Removed && number_elsewhere(ctx.new, c).is_none())
     }),
 };
 
@@ -108,6 +114,13 @@ possible. Arch-specific syscalls are the exception; otherwise, say why the other
 
 fn is_syscall(c: &Change, change: ChangeKind) -> bool {
     c.kind == ItemKind::Syscall && c.change == change
+}
+
+fn entry(facts: Option<&Facts>) -> Option<&str> {
+    match facts {
+        Some(Facts::Syscall { entry, .. }) => entry.as_deref(),
+        _ => None,
+    }
 }
 
 fn number(facts: Option<&Facts>) -> Option<u64> {
