@@ -32,6 +32,8 @@ pub enum ItemKind {
     Typedef,
     Property,
     PropertyValue,
+    /// A system call of one ABI of an arch's syscall table (the `syscalls` surface).
+    Syscall,
     NetlinkFamily,
     NetlinkDefinition,
     NetlinkEntry,
@@ -73,6 +75,7 @@ impl ItemKind {
             ItemKind::Typedef => "typedef",
             ItemKind::Property => "property",
             ItemKind::PropertyValue => "property_value",
+            ItemKind::Syscall => "syscall",
             ItemKind::NetlinkFamily => "netlink_family",
             ItemKind::NetlinkDefinition => "netlink_definition",
             ItemKind::NetlinkEntry => "netlink_entry",
@@ -177,6 +180,14 @@ pub enum Facts {
     PropertyValue {
         value: Option<i128>,
     },
+    /// A syscall table row: its number, the ABI column, the entry point and the compat entry
+    /// point (None when the row names none).
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
+    },
     /// Every netlink spec item (`netlink_*` kinds).
     Netlink(NetlinkFacts),
 }
@@ -189,6 +200,7 @@ impl Facts {
             | Facts::Record { unresolved, .. }
             | Facts::Field { unresolved, .. }
             | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+            Facts::Netlink(n) => n.unresolved.as_deref(),
             _ => None,
         }
     }

@@ -102,4 +102,7 @@ pub struct NetlinkFacts {
     pub header: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Why `value` (or `sentinels`) could not be computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved: Option<String>,
 }

@@ -256,7 +256,7 @@ impl Syntax {
             ItemKind::Enum => get(SynKind::Enum, "", &c.name),
             ItemKind::Enumerator => get(SynKind::Enumerator, "", &c.name),
             ItemKind::Typedef => get(SynKind::Typedef, "", &c.name),
-            // KMS properties and netlink items are never in a header.
+            // KMS properties, syscalls and netlink items are never in a header.
             _ => None,
         }
     }

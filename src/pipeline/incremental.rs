@@ -502,7 +502,7 @@ pub fn diff(
     if !applies(trees, sides) {
         return Ok(None);
     }
-    let touched = touched(&sides[0].entries, &sides[1].entries);
+    let touched = sides[0].touched(sides[1]);
     if mostly_touched(sides, &touched) {
         return Ok(None);
     }
@@ -768,7 +768,7 @@ fn model_needed(
             .filter(|(_, &n)| n)
             .map(|(e, _)| e.clone())
             .collect();
-        super::snapshot(trees[s], &entries, sides[s].notes.clone(), cache, &opts)
+        super::snapshot_of(trees[s], &entries, sides[s], cache, &opts)
     };
     let (old, new) = rayon::join(|| model(0), || model(1));
     Ok([old?, new?])

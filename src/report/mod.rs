@@ -69,6 +69,17 @@ pub fn facts_line(facts: &Facts) -> String {
         Facts::Header { .. } => String::new(),
         Facts::Property(p) => property_line(p),
         Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
+        Facts::Syscall {
+            number,
+            abi,
+            entry,
+            compat_entry,
+        } => {
+            let mut parts = vec![abi.clone()];
+            parts.extend(entry.iter().map(|e| format!("entry {e}")));
+            parts.extend(compat_entry.iter().map(|e| format!("compat {e}")));
+            format!("{} ({})", opt(number), parts.join(", "))
+        }
         Facts::Netlink(n) => netlink_line(n),
     };
     if let Some(reason) = facts.unresolved() {

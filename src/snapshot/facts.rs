@@ -65,5 +65,11 @@ pub enum Tagged {
     PropertyValue {
         value: Option<i128>,
     },
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
+    },
     Netlink(NetlinkFacts),
 }

@@ -20,6 +20,11 @@ pub use spec::SpecItems;
 /// Where the specs are, and where the schemas are.
 const SPECS: &str = "Documentation/netlink/specs/";
 const SCHEMAS: &str = "Documentation/netlink/";
+/// The spec format's documentation: it defines the id of the first attribute or operation
+/// written without a `value` (`spec::FirstId`).
+const SPECS_RST: &str = "Documentation/userspace-api/netlink/specs.rst";
+/// What specs.rst says once attributes and operations without a `value` are numbered from 1.
+const FIRST_ID_IS_ONE: &str = "for the first attribute in the attribute set";
 
 pub struct Netlink;
 
@@ -31,7 +36,11 @@ impl Surface for Netlink {
     }
 
     fn globs(&self, _arch: &Arch) -> Vec<String> {
-        vec![format!("{SPECS}*.yaml"), format!("{SCHEMAS}*.yaml")]
+        vec![
+            format!("{SPECS}*.yaml"),
+            format!("{SCHEMAS}*.yaml"),
+            SPECS_RST.to_string(),
+        ]
     }
 
     fn per_arch(&self) -> bool {
@@ -44,9 +53,14 @@ impl Surface for Netlink {
             files.iter().filter(|f| is_schema(f.path)),
             &mut out.notes,
         );
+        let first_id = files
+            .iter()
+            .find(|f| f.path == SPECS_RST)
+            .filter(|f| memchr::memmem::find(f.bytes, FIRST_ID_IS_ONE.as_bytes()).is_some())
+            .map(|_| 1);
         let mut missing_schema = std::collections::BTreeSet::new();
         for file in files.iter().filter(|f| is_spec(f.path)) {
-            let read = read_spec(file, &schemas, &mut missing_schema);
+            let read = read_spec(file, &schemas, first_id, &mut missing_schema);
             out.items.extend(read.items);
             out.notes.extend(read.notes);
         }
@@ -55,7 +69,7 @@ impl Surface for Netlink {
                 file: first,
                 line: 1,
                 message: format!(
-                    "netlink: no schema {SCHEMAS}{protocol}.yaml at this revision: its specs are read without validation"
+                    "no schema {SCHEMAS}{protocol}.yaml at this revision: its specs are read without validation"
                 ),
             });
         }
@@ -82,6 +96,7 @@ fn is_schema(path: &str) -> bool {
 pub fn read_spec(
     file: &SurfaceFile,
     schemas: &schema::Schemas,
+    first_id: spec::FirstId,
     missing_schema: &mut std::collections::BTreeSet<(String, String)>,
 ) -> SpecItems {
     let note = |line: u32, message: String| SurfaceNote {
@@ -92,7 +107,7 @@ pub fn read_spec(
     let Ok(text) = std::str::from_utf8(file.bytes) else {
         return SpecItems {
             items: Vec::new(),
-            notes: vec![note(1, "netlink spec is not UTF-8 text: skipped".to_string())],
+            notes: vec![note(1, "spec is not UTF-8 text: skipped".to_string())],
         };
     };
     let doc = match yaml::parse(text) {
@@ -102,7 +117,7 @@ pub fn read_spec(
                 items: Vec::new(),
                 notes: vec![note(
                     e.line,
-                    format!("netlink spec is not valid YAML ({}): skipped", e.message),
+                    format!("spec is not valid YAML ({}): skipped", e.message),
                 )],
             }
         }
@@ -110,7 +125,7 @@ pub fn read_spec(
     if !doc.value.is_object() {
         return SpecItems {
             items: Vec::new(),
-            notes: vec![note(1, "netlink spec is not a YAML mapping: skipped".to_string())],
+            notes: vec![note(1, "spec is not a YAML mapping: skipped".to_string())],
         };
     }
     let protocol = doc
@@ -126,7 +141,7 @@ pub fn read_spec(
                 let at = if pointer.is_empty() { "/" } else { &pointer };
                 violations.push(note(
                     doc.line(&pointer),
-                    format!("netlink spec does not validate against {SCHEMAS}{protocol}.yaml at {at}: {message}"),
+                    format!("spec does not validate against {SCHEMAS}{protocol}.yaml at {at}: {message}"),
                 ));
             }
         }
@@ -136,7 +151,7 @@ pub fn read_spec(
             }
         }
     }
-    let mut read = spec::read(&doc, file.path);
+    let mut read = spec::read(&doc, file.path, first_id);
     read.notes.extend(violations);
     read
 }

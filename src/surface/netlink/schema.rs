@@ -38,13 +38,13 @@ impl Schemas {
                 })
             };
             let Ok(text) = std::str::from_utf8(file.bytes) else {
-                note(1, "netlink schema is not UTF-8 text: specs of its protocol are not validated".to_string());
+                note(1, "schema is not UTF-8 text: specs of its protocol are not validated".to_string());
                 continue;
             };
             let doc = match yaml::parse(text) {
                 Ok(doc) => doc,
                 Err(e) => {
-                    note(e.line, format!("netlink schema is not valid YAML ({}): specs of its protocol are not validated", e.message));
+                    note(e.line, format!("schema is not valid YAML ({}): specs of its protocol are not validated", e.message));
                     continue;
                 }
             };
@@ -54,7 +54,7 @@ impl Schemas {
                 }
                 Err(e) => note(
                     doc.line(e.instance_path().as_str()),
-                    format!("netlink schema cannot be compiled ({}): specs of its protocol are not validated", e.masked()),
+                    format!("schema cannot be compiled ({}): specs of its protocol are not validated", e.masked()),
                 ),
             }
         }

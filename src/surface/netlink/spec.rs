@@ -64,6 +64,17 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The id of the first attribute of a set, or operation of a family, written without a `value`:
+/// Documentation/userspace-api/netlink/specs.rst defines it as 1 (\"``1`` for the first attribute
+/// in the attribute set\") since the spec format settled; earlier specs (a revision whose
+/// specs.rst does not say so, or has none) were read from 0 by the tools of their time, which
+/// the tree does not keep. There the implicit ids before the first explicit `value` are unresolved.
+pub type FirstId = Option<i128>;
+
+/// Why an implicit id is unknown.
+const FIRST_ID_UNKNOWN: &str = "the first id without a `value` is not defined at this revision \
+(its Documentation/userspace-api/netlink/specs.rst does not say it is 1)";
+
 /// The reader of one spec: the family's naming context and what it collected.
 struct Reader<'d> {
     doc: &'d Document,
@@ -71,6 +82,7 @@ struct Reader<'d> {
     family: String,
     /// The family's name as a C identifier (`-` made `_`).
     ident: String,
+    first_id: FirstId,
     out: SpecItems,
 }
 
@@ -103,7 +115,7 @@ impl Reader<'_> {
 }
 
 /// The items of a spec that validated (or whose protocol has no schema at this revision).
-pub fn read(doc: &Document, file: &str) -> SpecItems {
+pub fn read(doc: &Document, file: &str, first_id: FirstId) -> SpecItems {
     let spec = &doc.value;
     let Some(family) = text(spec, "name") else {
         return SpecItems {
@@ -111,7 +123,7 @@ pub fn read(doc: &Document, file: &str) -> SpecItems {
             notes: vec![SurfaceNote {
                 file: file.to_string(),
                 line: 1,
-                message: "netlink spec without a family `name`: skipped".to_string(),
+                message: "spec without a family `name`: skipped".to_string(),
             }],
         };
     };
@@ -120,6 +132,7 @@ pub fn read(doc: &Document, file: &str) -> SpecItems {
         file,
         ident: family.replace('-', "_"),
         family,
+        first_id,
         out: SpecItems::default(),
     };
     let protocol = text(spec, "protocol").unwrap_or_else(|| "genetlink".to_string());
@@ -306,12 +319,12 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
     }
     let prefix = prefixes.get(&name).cloned().unwrap_or_default();
     let parent = Some(r.scoped(&name));
-    let mut next: i128 = 1;
-    let mut last: Option<i128> = None;
+    let mut next = r.first_id;
+    let mut last: Option<Option<i128>> = None;
     for (j, attr) in list(set, "attributes").iter().enumerate() {
         let Some(attr_name) = text(attr, "name") else { continue };
-        let value = int(attr, "value").unwrap_or(next);
-        next = value + 1;
+        let value = int(attr, "value").or(next);
+        next = value.map(|v| v + 1);
         last = Some(value);
         let checks = attr
             .get("checks")
@@ -324,7 +337,8 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
             .unwrap_or_default();
         let attr_prefix = text(attr, "name-prefix").map_or(prefix.clone(), |p| c_upper(&p));
         let facts = NetlinkFacts {
-            value: Some(value),
+            value,
+            unresolved: value.is_none().then(|| FIRST_ID_UNKNOWN.to_string()),
             c_name: Some(format!("{attr_prefix}{}", c_upper(&attr_name))),
             ty: text(attr, "type"),
             byte_order: text(attr, "byte-order"),
@@ -342,16 +356,22 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
         };
         r.push(ItemKind::NetlinkAttribute, parent.clone(), &attr_name, &format!("{pointer}/attributes/{j}"), facts);
     }
-    let count = last.map_or(0, |v| v + 1);
+    let count = match last {
+        None => Some(0),
+        Some(last) => last.map(|v| v + 1),
+    };
     let cnt_name = c_upper(&text(set, "attr-cnt-name").unwrap_or(format!("__{prefix}max")));
     let max_name = c_upper(&text(set, "attr-max-name").unwrap_or(format!("{prefix}max")));
     let mut facts = NetlinkFacts {
-        value: Some(count),
+        value: count,
+        unresolved: count.is_none().then(|| FIRST_ID_UNKNOWN.to_string()),
         c_name: Some(cnt_name.clone()),
         ..Default::default()
     };
-    facts.sentinels.insert(cnt_name, count);
-    facts.sentinels.insert(max_name, count - 1);
+    if let Some(count) = count {
+        facts.sentinels.insert(cnt_name, count);
+        facts.sentinels.insert(max_name, count - 1);
+    }
     r.push(ItemKind::NetlinkAttributeSet, family, &name, pointer, facts);
 }
 
@@ -362,10 +382,10 @@ fn operations(r: &mut Reader, ops: &Value) -> BTreeMap<String, i128> {
     let async_prefix = text(ops, "async-prefix").map(|p| c_upper(&p));
     let directional = text(ops, "enum-model").as_deref() == Some("directional");
     // The unified model's counter, the directional model's two, and the async enum's (C's).
-    let mut next: i128 = 1;
-    let (mut next_request, mut next_reply): (i128, i128) = (1, 1);
+    let mut next = r.first_id;
+    let (mut next_request, mut next_reply) = (r.first_id, r.first_id);
     let mut next_async: i128 = 0;
-    let mut last_main: Option<i128> = None;
+    let mut last_main: Option<Option<i128>> = None;
     let op_list = list(ops, "list");
     // Which operations another one's `notify` shares its attribute set with.
     let sets: BTreeMap<String, String> = op_list
@@ -408,21 +428,27 @@ fn operations(r: &mut Reader, ops: &Value) -> BTreeMap<String, i128> {
             // Its own enum, as C numbers it (the spec's running count does not reach the header).
             let value = int(op, "value").unwrap_or(next_async);
             next_async = value + 1;
-            next = int(op, "value").unwrap_or(next) + 1;
+            next = int(op, "value").or(next).map(|v| v + 1);
             facts.value = Some(value);
             facts.c_name = Some(format!("{async_prefix}{}", c_upper(&name)));
         } else {
-            let value = int(op, "value").unwrap_or(next);
-            next = value + 1;
+            let value = int(op, "value").or(next);
+            next = value.map(|v| v + 1);
             last_main = Some(value);
-            facts.value = Some(value);
+            facts.value = value;
             facts.c_name = Some(format!("{prefix}{}", c_upper(&name)));
+        }
+        if facts.value.is_none() && facts.request_value.is_none() && facts.reply_value.is_none() {
+            facts.unresolved = Some(FIRST_ID_UNKNOWN.to_string());
         }
         r.push(ItemKind::NetlinkOperation, Some(family_name.clone()), &name, &pointer, facts);
     }
     let mut sentinels = BTreeMap::new();
-    if !directional {
-        let count = last_main.map_or(0, |v| v + 1);
+    let count = match last_main {
+        None => Some(0),
+        Some(last) => last.map(|v| v + 1),
+    };
+    if let (false, Some(count)) = (directional, count) {
         let cnt_name = c_upper(&text(ops, "cmd-cnt-name").unwrap_or(format!("__{prefix}MAX")));
         let max_name = c_upper(&text(ops, "cmd-max-name").unwrap_or(format!("{prefix}MAX")));
         sentinels.insert(cnt_name, count);
@@ -434,24 +460,29 @@ fn operations(r: &mut Reader, ops: &Value) -> BTreeMap<String, i128> {
 /// The `directional` model (Documentation/userspace-api/netlink/specs.rst): requests and replies
 /// are numbered apart, each from 1; a notification or event takes a reply id only; a request or
 /// reply `value` restarts its count.
-fn directional_ids(op: &Value, is_async: bool, next_request: &mut i128, next_reply: &mut i128, facts: &mut NetlinkFacts) {
+fn directional_ids(
+    op: &Value,
+    is_async: bool,
+    next_request: &mut Option<i128>,
+    next_reply: &mut Option<i128>,
+    facts: &mut NetlinkFacts,
+) {
     if is_async {
-        let reply = int(op, "value").unwrap_or(*next_reply);
-        facts.reply_value = Some(reply);
-        *next_reply = reply + 1;
+        let reply = int(op, "value").or(*next_reply);
+        facts.reply_value = reply;
+        *next_reply = reply.map(|v| v + 1);
         return;
     }
     let Some(mode) = op.get("do").or_else(|| op.get("dump")) else {
         return;
     };
-    let request = mode.get("request").and_then(|m| int(m, "value")).unwrap_or(*next_request);
-    let has_reply = mode.get("reply").is_some();
-    let reply = mode.get("reply").and_then(|m| int(m, "value")).unwrap_or(*next_reply);
-    facts.request_value = Some(request);
-    *next_request = request + 1;
-    if has_reply {
-        facts.reply_value = Some(reply);
-        *next_reply = reply + 1;
+    let request = mode.get("request").and_then(|m| int(m, "value")).or(*next_request);
+    facts.request_value = request;
+    *next_request = request.map(|v| v + 1);
+    if mode.get("reply").is_some() {
+        let reply = mode.get("reply").and_then(|m| int(m, "value")).or(*next_reply);
+        facts.reply_value = reply;
+        *next_reply = reply.map(|v| v + 1);
     }
 }
 

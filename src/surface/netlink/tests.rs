@@ -2,12 +2,21 @@ use super::*;
 use crate::change::{Facts, ItemKind, NetlinkFacts};
 use crate::surface::{Extracted, SurfaceItem};
 
-/// Extracts `specs` (name → text) with the given schemas (protocol → text).
+/// What specs.rst says of implicit ids since they start at 1.
+const RST: &str = "and ``1`` for the first attribute in the attribute set.";
+
+/// Extracts `specs` (name → text) with the given schemas (protocol → text), at a revision
+/// whose specs.rst numbers implicit ids from 1.
 pub(super) fn extract(specs: &[(&str, &str)], schemas: &[(&str, &str)]) -> Extracted {
+    extract_with_rst(specs, schemas, Some(RST))
+}
+
+fn extract_with_rst(specs: &[(&str, &str)], schemas: &[(&str, &str)], rst: Option<&str>) -> Extracted {
     let owned: Vec<(String, &str)> = schemas
         .iter()
         .map(|(p, t)| (format!("{SCHEMAS}{p}.yaml"), *t))
         .chain(specs.iter().map(|(n, t)| (format!("{SPECS}{n}.yaml"), *t)))
+        .chain(rst.map(|t| (SPECS_RST.to_string(), t)))
         .collect();
     let files: Vec<SurfaceFile> = owned
         .iter()
@@ -153,4 +162,18 @@ fn malformed_yaml_is_one_note_with_its_line() {
     let notes: Vec<_> = x.notes.iter().filter(|n| n.message.contains("not valid YAML")).collect();
     assert_eq!(notes.len(), 1, "{:?}", x.notes);
     assert!(notes[0].line >= 2 && !notes[0].message.contains('\n'), "{:?}", notes[0]);
+}
+
+#[test]
+fn implicit_ids_are_unresolved_where_the_revision_does_not_define_them() {
+    let x = extract_with_rst(&[("toy", SPEC)], &[], None);
+    let id = find(&x, ItemKind::NetlinkAttribute, "id");
+    assert_eq!(id.value, None);
+    assert!(id.unresolved.as_deref().is_some_and(|r| r.contains("specs.rst")), "{id:?}");
+    // After an explicit value, the count is known again.
+    assert_eq!(find(&x, ItemKind::NetlinkAttribute, "addr").value, Some(5));
+    assert_eq!(find(&x, ItemKind::NetlinkAttributeSet, "toy").value, Some(6));
+    assert_eq!(find(&x, ItemKind::NetlinkOperation, "get").value, None);
+    // Enum entries start at 0 whatever the revision.
+    assert_eq!(find(&x, ItemKind::NetlinkEntry, "auto").value, Some(1));
 }
