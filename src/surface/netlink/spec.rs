@@ -138,7 +138,7 @@ pub fn read(doc: &Document, file: &str, first_id: FirstId) -> SpecItems {
     let protocol = text(spec, "protocol").unwrap_or_else(|| "genetlink".to_string());
     let raw = protocol == "netlink-raw";
     let ops = spec.get("operations").cloned().unwrap_or(Value::Null);
-    let op_sentinels = operations(&mut r, &ops);
+    let op_sentinels = operations(&mut r, spec, &ops);
 
     let mut facts = NetlinkFacts {
         ty: Some(protocol.clone()),
@@ -375,8 +375,9 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
     r.push(ItemKind::NetlinkAttributeSet, family, &name, pointer, facts);
 }
 
-/// The operations, and the sentinels of their enum (`__<PREFIX>MAX`, `<PREFIX>MAX`) for the family.
-fn operations(r: &mut Reader, ops: &Value) -> BTreeMap<String, i128> {
+/// The operations, and the sentinels of their enum (`__<PREFIX>MAX`, `<PREFIX>MAX`, named by the
+/// family's `cmd-cnt-name` and `cmd-max-name` when it has them) for the family.
+fn operations(r: &mut Reader, spec: &Value, ops: &Value) -> BTreeMap<String, i128> {
     let family_name = r.family.clone();
     let prefix = c_upper(&text(ops, "name-prefix").unwrap_or(format!("{family_name}-cmd-")));
     let async_prefix = text(ops, "async-prefix").map(|p| c_upper(&p));
@@ -449,8 +450,8 @@ fn operations(r: &mut Reader, ops: &Value) -> BTreeMap<String, i128> {
         Some(last) => last.map(|v| v + 1),
     };
     if let (false, Some(count)) = (directional, count) {
-        let cnt_name = c_upper(&text(ops, "cmd-cnt-name").unwrap_or(format!("__{prefix}MAX")));
-        let max_name = c_upper(&text(ops, "cmd-max-name").unwrap_or(format!("{prefix}MAX")));
+        let cnt_name = c_upper(&text(spec, "cmd-cnt-name").unwrap_or(format!("__{prefix}MAX")));
+        let max_name = c_upper(&text(spec, "cmd-max-name").unwrap_or(format!("{prefix}MAX")));
         sentinels.insert(cnt_name, count);
         sentinels.insert(max_name, count - 1);
     }
@@ -486,6 +487,11 @@ fn directional_ids(
     }
 }
 
+/// Whether an attribute list is a subset's (names only, no types).
+fn value_is_subset(list: &[Value]) -> bool {
+    list.iter().all(|a| a.get("type").is_none())
+}
+
 /// The item as its spec writes it, for before/after rendering: its YAML re-emitted compactly
 /// (one line, JSON syntax, at most a few hundred characters).
 fn yaml_excerpt(value: Option<&Value>) -> String {
@@ -494,6 +500,14 @@ fn yaml_excerpt(value: Option<&Value>) -> String {
     let mut v = value.clone();
     if let Some(map) = v.as_object_mut() {
         map.remove("doc");
+        // What is an item of its own (a family's sets and operations, a set's attributes, a
+        // definition's entries and members) is left to that item: a subset keeps its names.
+        map.retain(|key, value| match (key.as_str(), value) {
+            ("attributes", Value::Array(list)) if value_is_subset(list) => true,
+            (_, Value::Array(_)) => !matches!(key.as_str(), "attributes" | "entries" | "members" | "definitions" | "attribute-sets" | "sub-messages"),
+            (_, Value::Object(_)) => !matches!(key.as_str(), "operations" | "mcast-groups"),
+            _ => true,
+        });
     }
     let mut s = v.to_string();
     if s.len() > MAX {
