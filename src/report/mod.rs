@@ -161,6 +161,10 @@ fn netlink_line(n: &NetlinkFacts) -> String {
     for (message, attrs) in &n.messages {
         parts.push(format!("{message} [{}]", attrs.join(" ")));
     }
+    if !n.sentinels.is_empty() {
+        let sentinels: Vec<String> = n.sentinels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(sentinels.join(" "));
+    }
     parts.join(", ")
 }
 

@@ -99,10 +99,11 @@ pub fn read_spec(
     first_id: spec::FirstId,
     missing_schema: &mut std::collections::BTreeSet<(String, String)>,
 ) -> SpecItems {
+    // One line each, whatever the parser or the validator wrote.
     let note = |line: u32, message: String| SurfaceNote {
         file: file.path.to_string(),
         line,
-        message,
+        message: message.replace(['\n', '\r'], " "),
     };
     let Ok(text) = std::str::from_utf8(file.bytes) else {
         return SpecItems {

@@ -177,3 +177,40 @@ fn implicit_ids_are_unresolved_where_the_revision_does_not_define_them() {
     // Enum entries start at 0 whatever the revision.
     assert_eq!(find(&x, ItemKind::NetlinkEntry, "auto").value, Some(1));
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of YAML and of specs, so that inputs reach past the first line.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("name: x\n".to_string()),
+            Just("attribute-sets:\n".to_string()),
+            Just("  - name: s\n    attributes:\n".to_string()),
+            Just("      - { name: a, type: u32, value: 9 }\n".to_string()),
+            Just("operations: { list: [ { name: o, do: { request: { attributes: [a] } } } ] }\n".to_string()),
+            Just("&a [*a, *a]\n".to_string()),
+            Just("- [\n".to_string()),
+            Just("\t: \"\n".to_string()),
+            Just("value-start: -9223372036854775808\n".to_string()),
+            "[ -~]{0,12}\n",
+        ]
+    }
+
+    proptest! {
+        /// Malformed specs never panic; a spec that is no YAML is one note, on one line, naming
+        /// the file and a line of the input.
+        #[test]
+        fn malformed_specs_give_one_line_notes(parts in prop::collection::vec(fragment(), 0..12)) {
+            let text: String = parts.concat();
+            let x = extract(&[("fuzz", &text)], &[("genetlink", SCHEMA)]);
+            let lines = text.lines().count() as u32 + 1;
+            for note in &x.notes {
+                prop_assert!(!note.message.contains('\n'), "{note:?}");
+                prop_assert_eq!(&note.file, "Documentation/netlink/specs/fuzz.yaml");
+                prop_assert!(note.line >= 1 && note.line <= lines, "{note:?} in {lines} lines");
+            }
+        }
+    }
+}
