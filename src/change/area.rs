@@ -10,6 +10,8 @@ pub enum Area {
     DrmCore,
     DrmDriver,
     Accel,
+    /// A netlink family's spec (`Documentation/netlink/specs/<family>.yaml`).
+    Netlink,
     Other,
 }
 
@@ -19,6 +21,7 @@ impl Area {
             Area::DrmCore => "drm-core",
             Area::DrmDriver => "drm-driver",
             Area::Accel => "accel",
+            Area::Netlink => "netlink",
             Area::Other => "other",
         }
     }
@@ -46,6 +49,8 @@ impl GroupKey {
             (Area::DrmDriver, Some(d)) => format!("DRM driver {d}"),
             (Area::Accel, Some(d)) => format!("accel {d}"),
             (Area::Accel, None) => "accel core".to_string(),
+            (Area::Netlink, Some(f)) => format!("netlink {f}"),
+            (Area::Netlink, None) => "netlink".to_string(),
             (Area::DrmDriver, None) | (Area::Other, _) => "other uAPI".to_string(),
         }
     }
@@ -54,6 +59,7 @@ impl GroupKey {
 const UAPI_DRM: &str = "include/uapi/drm/";
 const DRIVERS_DRM: &str = "drivers/gpu/drm/";
 const DRIVERS_ACCEL: &str = "drivers/accel/";
+const NETLINK_SPECS: &str = "Documentation/netlink/specs/";
 
 /// The group of a change: KMS properties by their `owner`, everything else by its file.
 pub fn group_of(c: &Change) -> GroupKey {
@@ -82,6 +88,10 @@ pub fn group_of_path(path: &str) -> GroupKey {
             Some((driver, _)) => GroupKey::new(Area::Accel, Some(driver)),
             None => GroupKey::new(Area::Accel, None),
         };
+    }
+    if let Some(spec) = path.strip_prefix(NETLINK_SPECS) {
+        let family = spec.strip_suffix(".yaml").unwrap_or(spec);
+        return GroupKey::new(Area::Netlink, Some(family));
     }
     if path.starts_with(DRIVERS_DRM) {
         return match owner_of(path).as_str() {
@@ -159,6 +169,10 @@ mod tests {
                 key(Area::DrmDriver, Some("amd/display")),
             ),
             ("include/uapi/linux/kvm.h", key(Area::Other, None)),
+            (
+                "Documentation/netlink/specs/dpll.yaml",
+                key(Area::Netlink, Some("dpll")),
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(group_of_path(path), want, "{path}");
@@ -171,5 +185,6 @@ mod tests {
         assert_eq!(key(Area::DrmDriver, Some("xe")).title(), "DRM driver xe");
         assert_eq!(key(Area::Accel, Some("ivpu")).title(), "accel ivpu");
         assert_eq!(key(Area::Other, None).title(), "other uAPI");
+        assert_eq!(key(Area::Netlink, Some("dpll")).title(), "netlink dpll");
     }
 }

@@ -7,10 +7,12 @@
 pub mod area;
 mod diff_report;
 mod meaning;
+mod netlink;
 mod property;
 
 pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
 pub use meaning::{same_meaning, strip_install_annotations};
+pub use netlink::NetlinkFacts;
 pub use property::{PropertyFacts, PropertyKind};
 
 use serde::{Deserialize, Serialize};
@@ -32,9 +34,34 @@ pub enum ItemKind {
     PropertyValue,
     /// A system call of one ABI of an arch's syscall table (the `syscalls` surface).
     Syscall,
+    NetlinkFamily,
+    NetlinkDefinition,
+    NetlinkEntry,
+    NetlinkMember,
+    NetlinkAttributeSet,
+    NetlinkAttribute,
+    NetlinkOperation,
+    NetlinkMcastGroup,
+    NetlinkSubMessage,
 }
 
 impl ItemKind {
+    /// The kinds of netlink spec items (`surface::netlink`).
+    pub fn is_netlink(self) -> bool {
+        matches!(
+            self,
+            ItemKind::NetlinkFamily
+                | ItemKind::NetlinkDefinition
+                | ItemKind::NetlinkEntry
+                | ItemKind::NetlinkMember
+                | ItemKind::NetlinkAttributeSet
+                | ItemKind::NetlinkAttribute
+                | ItemKind::NetlinkOperation
+                | ItemKind::NetlinkMcastGroup
+                | ItemKind::NetlinkSubMessage
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemKind::Header => "header",
@@ -49,6 +76,15 @@ impl ItemKind {
             ItemKind::Property => "property",
             ItemKind::PropertyValue => "property_value",
             ItemKind::Syscall => "syscall",
+            ItemKind::NetlinkFamily => "netlink_family",
+            ItemKind::NetlinkDefinition => "netlink_definition",
+            ItemKind::NetlinkEntry => "netlink_entry",
+            ItemKind::NetlinkMember => "netlink_member",
+            ItemKind::NetlinkAttributeSet => "netlink_attribute_set",
+            ItemKind::NetlinkAttribute => "netlink_attribute",
+            ItemKind::NetlinkOperation => "netlink_operation",
+            ItemKind::NetlinkMcastGroup => "netlink_mcast_group",
+            ItemKind::NetlinkSubMessage => "netlink_sub_message",
         }
     }
 }
@@ -157,6 +193,8 @@ pub enum Facts {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         absent_from: Vec<String>,
     },
+    /// Every netlink spec item (`netlink_*` kinds).
+    Netlink(NetlinkFacts),
 }
 
 impl Facts {
@@ -167,6 +205,7 @@ impl Facts {
             | Facts::Record { unresolved, .. }
             | Facts::Field { unresolved, .. }
             | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+            Facts::Netlink(n) => n.unresolved.as_deref(),
             _ => None,
         }
     }

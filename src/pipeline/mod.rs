@@ -3,6 +3,7 @@
 //! built on its own thread.
 
 mod incremental;
+mod netlink_headers;
 mod surfaces;
 
 pub use surfaces::SurfaceSide;
@@ -331,6 +332,12 @@ fn snapshot_of(
     }));
     model.items.extend(listed.surfaces.items.iter().cloned());
     notes.extend(listed.surfaces.notes.iter().cloned());
+    // Each netlink spec against the header generated from it, where this model has the header.
+    let header_text = |path: &str| {
+        let entry = entries.iter().find(|e| e.path == path)?;
+        tree.read(entry).ok()
+    };
+    notes.extend(netlink_headers::check(&model, &header_text));
     let layout = layout_label(tree);
     // Only a kernel tree has the DRM drivers KMS properties are read from.
     let kms = if opts.kms && layout.is_none() {

@@ -5,7 +5,7 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, PropertyFacts};
+use crate::change::{Change, Facts, NetlinkFacts, PropertyFacts};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -81,6 +81,7 @@ pub fn facts_line(facts: &Facts) -> String {
             parts.extend(compat_entry.iter().map(|e| format!("compat {e}")));
             format!("{} ({})", opt(number), parts.join(", "))
         }
+        Facts::Netlink(n) => netlink_line(n),
     };
     if let Some(reason) = facts.unresolved() {
         s.push_str(&format!(" [unresolved: {reason}]"));
@@ -103,6 +104,67 @@ fn property_line(p: &PropertyFacts) -> String {
     }
     if let Some(h) = &p.helper {
         parts.push(format!("via {h}()"));
+    }
+    parts.join(", ")
+}
+
+/// A netlink item's facts on one line: `id 3 (DPLL_A_PIN_ID), u32, big-endian, checks max=10`.
+fn netlink_line(n: &NetlinkFacts) -> String {
+    let mut parts = Vec::new();
+    match (n.value, &n.c_name) {
+        (Some(v), Some(c)) => parts.push(format!("{v} ({c})")),
+        (Some(v), None) => parts.push(v.to_string()),
+        (None, Some(c)) => parts.push(c.clone()),
+        (None, None) => {}
+    }
+    if let Some(v) = n.request_value {
+        parts.push(format!("request {v}"));
+    }
+    if let Some(v) = n.reply_value {
+        parts.push(format!("reply {v}"));
+    }
+    let named = [
+        ("", &n.ty),
+        ("", &n.byte_order),
+        ("value ", &n.value_text),
+        ("len ", &n.len),
+        ("nested ", &n.nested_attributes),
+        ("enum ", &n.enum_name),
+        ("sub-type ", &n.sub_type),
+        ("struct ", &n.struct_name),
+        ("sub-message ", &n.sub_message),
+        ("selector ", &n.selector),
+        ("subset of ", &n.subset_of),
+        ("attribute set ", &n.attribute_set),
+        ("notify ", &n.notify),
+        ("mcgrp ", &n.mcgrp),
+        ("fixed header ", &n.fixed_header),
+        ("header ", &n.header),
+        ("scope ", &n.scope),
+    ];
+    parts.extend(named.iter().filter_map(|(label, v)| Some(format!("{label}{}", v.as_ref()?))));
+    if n.multi_attr {
+        parts.push("multi-attr".to_string());
+    }
+    if n.enum_as_flags {
+        parts.push("enum-as-flags".to_string());
+    }
+    let joined = |v: &[String]| v.join("|");
+    for (label, v) in [("modes", &n.modes), ("flags", &n.flags), ("dont-validate", &n.dont_validate), ("attributes", &n.attributes)] {
+        if !v.is_empty() {
+            parts.push(format!("{label} {}", joined(v)));
+        }
+    }
+    if !n.checks.is_empty() {
+        let checks: Vec<String> = n.checks.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(format!("checks {}", checks.join(" ")));
+    }
+    for (message, attrs) in &n.messages {
+        parts.push(format!("{message} [{}]", attrs.join(" ")));
+    }
+    if !n.sentinels.is_empty() {
+        let sentinels: Vec<String> = n.sentinels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(sentinels.join(" "));
     }
     parts.join(", ")
 }

@@ -23,6 +23,18 @@ mod ioctl_struct_changed;
 mod kms;
 mod layout_changed;
 mod moved;
+mod netlink;
+mod netlink_added;
+mod netlink_attribute_type_changed;
+mod netlink_checks_loosened;
+mod netlink_checks_tightened;
+mod netlink_max_moved;
+mod netlink_operation_extended;
+mod netlink_operation_restricted;
+mod netlink_removed;
+mod netlink_renumbered;
+mod netlink_reply_attribute_dropped;
+mod netlink_spec_changed;
 mod padding_renamed;
 mod record_extended;
 mod removed;
@@ -341,6 +353,17 @@ pub static CATALOG: &[&Rule] = &[
     &syscall::ENTRY_CHANGED,
     &syscall::ADDED,
     &moved::RULE,
+    &netlink_removed::RULE,
+    &netlink_renumbered::RULE,
+    &netlink_attribute_type_changed::RULE,
+    &netlink_checks_tightened::RULE,
+    &netlink_reply_attribute_dropped::RULE,
+    &netlink_operation_restricted::RULE,
+    &netlink_operation_extended::RULE,
+    &netlink_checks_loosened::RULE,
+    &netlink_max_moved::RULE,
+    &netlink_added::RULE,
+    &netlink_spec_changed::RULE,
     &ioctl_respelled::RULE,
     &sentinel_moved::RULE,
     &flex_array_converted::RULE,

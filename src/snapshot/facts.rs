@@ -3,7 +3,7 @@
 //! the shape (`{"Record":{"size":16,"align":8}}`); this remote definition of `Facts` reads and
 //! writes it. The compiler checks it against `Facts`: a field added there must be added here.
 
-use crate::change::{BitField, Facts, NonInteger, PropertyFacts};
+use crate::change::{BitField, Facts, NetlinkFacts, NonInteger, PropertyFacts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -73,4 +73,5 @@ pub enum Tagged {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         absent_from: Vec<String>,
     },
+    Netlink(NetlinkFacts),
 }
