@@ -6,8 +6,10 @@
 
 mod abi;
 mod added;
+mod bound_grew;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
+mod flags_added;
 mod flex_array_converted;
 mod hint_drm_driver_nr;
 mod hint_implicit_padding;
@@ -26,23 +28,30 @@ mod moved;
 mod padding_renamed;
 mod record_extended;
 mod removed;
+mod renumbered;
 mod reserved_field_used;
+mod respelled;
 mod sentinel_moved;
 mod signedness_changed;
 mod type_respelled;
 mod typedef_changed;
+mod unresolved;
 mod value_changed;
+mod values;
+mod version_bumped;
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Breaking,
     NeedsUserspace,
+    /// Not judged breaking, but what the headers cannot show must be checked by a reviewer.
+    Check,
     Info,
 }
 
@@ -51,6 +60,7 @@ impl Severity {
         match self {
             Severity::Breaking => "breaking",
             Severity::NeedsUserspace => "needs-userspace",
+            Severity::Check => "check",
             Severity::Info => "info",
         }
     }
@@ -75,7 +85,22 @@ pub struct Context<'m> {
     pub records: HashMap<(String, String), abi::Judgement>,
     pub old_types: abi::TypeNames<'m>,
     pub new_types: abi::TypeNames<'m>,
+    /// Both revisions' values and enums, for the value rules.
+    pub values: values::Values<'m>,
+    /// What the policy declares of enums the headers cannot judge (`renumbered`).
+    pub enum_roles: EnumRoles,
 }
+
+/// What a policy (the config file) declares an enum to be, overriding what the headers show of
+/// its reach: `Internal` enums' renumberings are `renumbered` (check), `Abi` ones' are breaking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnumRole {
+    Internal,
+    Abi,
+}
+
+/// Enum tag (or, for an anonymous enum, its first enumerator) → its declared role.
+pub type EnumRoles = BTreeMap<String, EnumRole>;
 
 impl<'m> Context<'m> {
     pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
@@ -198,6 +223,8 @@ impl<'m> Context<'m> {
         let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
         let records = abi::judge_records(changes, old, new, &ioctl_args, (&old_types, &new_types));
         Context {
+            values: values::Values::new(old, new),
+            enum_roles: EnumRoles::new(),
             old,
             new,
             ioctl_args,
@@ -281,6 +308,47 @@ impl<'m> Context<'m> {
         }
     }
 
+    /// Whether a uAPI item carries the type or the values of the enum holding enumerator `member`
+    /// of `file`: a record member or a typedef of its type (`enum foo`), an ioctl argument of it,
+    /// or an array sized by one of its enumerators, at either revision. The policy's `enum_roles`
+    /// override what the headers show.
+    pub fn enum_carried(&self, file: &str, member: &str) -> bool {
+        let Some((tag, members)) = self.values.enum_members(file, member) else {
+            return true;
+        };
+        let id = tag.or(members.first().map(String::as_str)).unwrap_or_default();
+        if let Some(role) = self.enum_roles.get(id) {
+            return *role == EnumRole::Abi;
+        }
+        let spelled = tag.map(|t| format!("enum {t}"));
+        let names_type = |ty: &str, typedefs: &[String]| {
+            spelled.as_deref().is_some_and(|s| type_names(ty, s))
+                || typedefs.iter().any(|t| type_names(ty, t))
+        };
+        let sized_by = |ty: &str| members.iter().any(|m| ty.contains(&format!("[{m}]")));
+        [self.old, self.new].iter().any(|model| {
+            let typedefs: Vec<String> = model
+                .items
+                .iter()
+                .filter_map(|(k, i)| match &i.facts {
+                    Facts::Typedef { ty, .. }
+                        if spelled.as_deref().is_some_and(|s| type_names(ty, s)) =>
+                    {
+                        Some(k.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            model.items.values().any(|i| match &i.facts {
+                Facts::Field { ty, .. } => names_type(ty, &typedefs) || sized_by(ty),
+                Facts::Ioctl {
+                    arg_type: Some(ty), ..
+                } => names_type(ty, &typedefs),
+                _ => false,
+            })
+        })
+    }
+
     /// The field this one replaced, or was replaced by, at the same offset and size.
     pub fn rename_partner(&self, c: &Change) -> Option<&str> {
         let parent = c.parent.clone()?;
@@ -288,6 +356,16 @@ impl<'m> Context<'m> {
             .get(&(c.file.clone(), parent, c.name.clone()))
             .map(String::as_str)
     }
+}
+
+/// Whether type `ty` is or contains the type named `name` (`enum foo`, a typedef), as a whole word.
+fn type_names(ty: &str, name: &str) -> bool {
+    ty.match_indices(name).any(|(at, _)| {
+        let before = ty[..at].chars().next_back();
+        let after = ty[at + name.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
 }
 
 /// `T x[0]` or `T x[1]` that became `T x[]`.
@@ -335,6 +413,8 @@ pub struct Rule {
 /// In match order: specific rules before the general ones they refine.
 pub static CATALOG: &[&Rule] = &[
     &moved::RULE,
+    &respelled::RULE,
+    &unresolved::RULE,
     &ioctl_respelled::RULE,
     &sentinel_moved::RULE,
     &flex_array_converted::RULE,
@@ -349,6 +429,10 @@ pub static CATALOG: &[&Rule] = &[
     &ioctl_added::RULE,
     &record_extended::RULE,
     &layout_changed::RULE,
+    &bound_grew::RULE,
+    &flags_added::RULE,
+    &version_bumped::RULE,
+    &renumbered::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
     &removed::RULE,
@@ -381,9 +465,18 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Classifies every change: a change whose producer already named its rule (KMS properties, whose
 /// renames only the value tables of both sides reveal) keeps it; the others get the first catalog
-/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity.
-pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
-    let ctx = Context::new(changes, old, new);
+/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity. A
+/// respelling (a define's removal and an enumerator's addition of one name) is first made one
+/// entry; the enumerators of one renumbered enum end as one entry.
+pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
+    classify_all_with(changes, old, new, &EnumRoles::new())
+}
+
+/// `classify_all` with the enums a policy declares internal or ABI (`EnumRoles`).
+pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, roles: &EnumRoles) {
+    fold_respellings(changes);
+    let mut ctx = Context::new(changes, old, new);
+    ctx.enum_roles = roles.clone();
     for change in changes.iter_mut() {
         if find(&change.rule).is_none() {
             if let Some(rule) = CATALOG
@@ -410,6 +503,97 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
             .map(|h| h.id.to_string())
             .collect();
     }
+    fold_renumbered(changes, &ctx);
+}
+
+/// A define removed and an enumerator of the same name added (or the reverse), in one header or
+/// two, become one change of the new spelling with the old facts and `old_kind`; where the header
+/// changed too, `moved_from` and `moved_to` say so. An addition of the same kind as the removal
+/// (a move) is left to the `moved` rule.
+fn fold_respellings(changes: &mut Vec<Change>) {
+    let constant = |c: &Change| matches!(c.kind, ItemKind::Define | ItemKind::Enumerator);
+    let mut added: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.change == ChangeKind::Added && constant(c) {
+            added.entry(c.name.as_str()).or_default().push(i);
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut taken = HashSet::new();
+    for (r, c) in changes.iter().enumerate() {
+        if c.change != ChangeKind::Removed || !constant(c) {
+            continue;
+        }
+        let Some(candidates) = added.get(c.name.as_str()) else {
+            continue;
+        };
+        if candidates.iter().any(|&a| changes[a].kind == c.kind) {
+            continue;
+        }
+        let partner = candidates
+            .iter()
+            .copied()
+            .filter(|a| !taken.contains(a))
+            .min_by_key(|&a| (changes[a].file != c.file, a));
+        if let Some(a) = partner {
+            taken.insert(a);
+            pairs.push((r, a));
+        }
+    }
+    let mut drop = HashSet::new();
+    for (r, a) in pairs {
+        let removed = changes[r].clone();
+        let merged = &mut changes[a];
+        merged.change = ChangeKind::Changed;
+        merged.old = removed.old;
+        merged.old_decl = removed.old_decl;
+        merged.old_kind = Some(removed.kind);
+        if removed.file != merged.file {
+            merged.moved_from = Some(removed.file);
+            merged.moved_to = Some(merged.file.clone());
+        }
+        drop.insert(r);
+    }
+    remove_indices(changes, &drop);
+}
+
+/// Removes the changes at these indices, keeping the others' order.
+fn remove_indices(changes: &mut Vec<Change>, drop: &HashSet<usize>) {
+    let mut index = 0;
+    changes.retain(|_| {
+        index += 1;
+        !drop.contains(&(index - 1))
+    });
+}
+
+/// The `renumbered` enumerators of one enum become one entry: the first of them in the enum's
+/// order, with the others under it (`items`).
+fn fold_renumbered(changes: &mut Vec<Change>, ctx: &Context) {
+    let mut groups: BTreeMap<values::EnumId, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.rule == renumbered::RULE.id {
+            if let Some(id) = ctx.values.renumbered(c) {
+                groups.entry(id).or_default().push(i);
+            }
+        }
+    }
+    let mut drop = HashSet::new();
+    for list in groups.values() {
+        let position = |i: &usize| {
+            let c = &changes[*i];
+            match &c.new {
+                Some(Facts::Value { value, .. }) => (*value, c.name.clone()),
+                _ => (None, c.name.clone()),
+            }
+        };
+        let mut sorted = list.clone();
+        sorted.sort_by_key(position);
+        let (head, rest) = sorted.split_first().expect("a group has a member");
+        let folded: Vec<Change> = rest.iter().map(|i| changes[*i].clone()).collect();
+        changes[*head].items = folded;
+        drop.extend(rest.iter().copied());
+    }
+    remove_indices(changes, &drop);
 }
 
 /// `breaking` and `needs_userspace` from the severity of the change's rule.

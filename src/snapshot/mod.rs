@@ -268,6 +268,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
         unparsed,
         notes: Vec::new(),
         consulted: Default::default(),
+        enums: Vec::new(),
     };
     let kms = header.kms.then(|| KmsModel {
         properties,
