@@ -75,6 +75,10 @@ pub struct Model {
     /// member) from a member, and an insertion from a renumbering. Empty when the side is a
     /// snapshot file, which keeps no order: rules then fall back on the facts alone.
     pub enums: Vec<EnumMembers>,
+    /// Names the revision's other uAPI headers define, with those headers: the other arches'
+    /// `arch/*/include/uapi` and asm-generic's (where a definition may sit behind a condition
+    /// this arch does not meet). Filled by the pipeline for a kernel tree; empty otherwise.
+    pub elsewhere: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One enum's enumerators in the order written.
@@ -315,6 +319,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         notes,
         consulted: consulted.into_inner(),
         enums,
+        elsewhere: BTreeMap::new(),
     }
 }
 

@@ -75,9 +75,9 @@ fn line(c: &Change, scope: &str, style: &Style) -> String {
     } else {
         ""
     };
-    // A move's two halves say only where they went; other entries give their rule first.
+    // A move's two halves (rule `moved`) say only where they went; other entries give their rule.
     let verdict = match super::entry_note(c) {
-        Some(note) if c.moved_to.is_some() != c.moved_from.is_some() => format!("[{note}]"),
+        Some(note) if c.rule == "moved" => format!("[{note}]"),
         Some(note) => format!("[{}{flag}; {note}]", c.rule),
         None => format!("[{}{flag}]", c.rule),
     };

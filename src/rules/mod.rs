@@ -25,6 +25,7 @@ mod ioctl_struct_changed;
 mod kms;
 mod layout_changed;
 mod moved;
+mod moved_to_arch;
 mod padding_renamed;
 mod record_extended;
 mod removed;
@@ -413,6 +414,7 @@ pub struct Rule {
 /// In match order: specific rules before the general ones they refine.
 pub static CATALOG: &[&Rule] = &[
     &moved::RULE,
+    &moved_to_arch::RULE,
     &respelled::RULE,
     &unresolved::RULE,
     &ioctl_respelled::RULE,
@@ -485,6 +487,9 @@ pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, ro
             {
                 change.rule = rule.id.to_string();
             }
+        }
+        if change.rule == moved_to_arch::RULE.id {
+            change.moved_to = moved_to_arch::destination(change, old, new);
         }
         if change.rule == moved::RULE.id {
             let key = (change.kind, change.parent.clone(), change.name.clone());

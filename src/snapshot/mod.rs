@@ -269,6 +269,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
         notes: Vec::new(),
         consulted: Default::default(),
         enums: Vec::new(),
+        elsewhere: Default::default(),
     };
     let kms = header.kms.then(|| KmsModel {
         properties,
