@@ -142,17 +142,8 @@ impl<'m> Context<'m> {
                     (Some(x), Some(y)) => crate::change::same_meaning(x, y),
                     _ => false,
                 };
-                // A struct's size and alignment hide a reordering: its members must have moved
-                // with it unchanged (holes made explicit padding, as in KVM's SEV structs, aside).
-                let same_members = !matches!(kind, ItemKind::Struct | ItemKind::Union) || {
-                    let before = members(old, &r.file, name);
-                    let after = members(new, &a.file, name);
-                    before.iter().all(|m| after.contains(m))
-                        && after
-                            .iter()
-                            .all(|m| before.contains(m) || is_padding_name(m.0))
-                };
-                if r.file != a.file && same && same_members {
+                if r.file != a.file && same && same_members(*kind, (old, &r.file), (new, &a.file), name)
+                {
                     moved.insert(
                         (*kind, parent.map(str::to_string), name.to_string()),
                         (r.file.clone(), a.file.clone()),
@@ -350,6 +341,35 @@ impl<'m> Context<'m> {
         })
     }
 
+    /// A typedef of a record whose tag changed (`struct dynamic` → an anonymous struct named by
+    /// the typedef) while the record kept its size and every member's name, offset and size.
+    pub fn typedef_record_respelled(&self, c: &Change) -> bool {
+        let (
+            ChangeKind::Changed,
+            ItemKind::Typedef,
+            Some(Facts::Typedef { ty: t1, size: s1 }),
+            Some(Facts::Typedef { ty: t2, size: s2 }),
+        ) = (c.change, c.kind, &c.old, &c.new)
+        else {
+            return false;
+        };
+        let record = |ty: &String| -> Option<(String, String)> {
+            let (keyword, tag) = ty.split_once(' ')?;
+            let tag = match tag {
+                "<anonymous>" => c.name.clone(),
+                t if !t.contains(' ') => t.to_string(),
+                _ => return None,
+            };
+            matches!(keyword, "struct" | "union").then(|| (keyword.to_string(), tag))
+        };
+        let (Some((k1, r1)), Some((k2, r2))) = (record(t1), record(t2)) else {
+            return false;
+        };
+        let before = members(self.old, &c.file, &r1);
+        k1 == k2 && s1.is_some() && s1 == s2 && !before.is_empty()
+            && before == members(self.new, &c.file, &r2)
+    }
+
     /// The field this one replaced, or was replaced by, at the same offset and size.
     pub fn rename_partner(&self, c: &Change) -> Option<&str> {
         let parent = c.parent.clone()?;
@@ -385,7 +405,7 @@ pub fn is_flex_conversion(c: &Change) -> bool {
 
 /// Names the kernel uses for padding and reserved space: `pad`, `padding`, `reserved`, `resv`, `rsv`,
 /// `rsvd`, `unused`, `spare`, `mbz` (must be zero), with or without underscores around them and digits
-/// after (`__reserved2`, `pad_1`, `rsvd8`). A word that only starts like one (`paddr`) is no padding.
+/// after (`__reserved2`, `pad_1`, `rsvd8`), and `__res` (`can_frame.__res1`). A word that only starts like one (`paddr`) is no padding.
 pub fn is_padding_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let mut n = lower.as_str();
@@ -398,6 +418,8 @@ pub fn is_padding_name(name: &str) -> bool {
         "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
     ]
     .contains(&n)
+        // `res` alone may be a result (io_uring_cqe.res); with the kernel's `__` it is reserved.
+        || n == "res" && lower.starts_with("__")
 }
 
 pub struct Rule {
@@ -477,6 +499,7 @@ pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
 /// `classify_all` with the enums a policy declares internal or ABI (`EnumRoles`).
 pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, roles: &EnumRoles) {
     fold_respellings(changes);
+    fold_moved_and_changed(changes, old, new);
     let mut ctx = Context::new(changes, old, new);
     ctx.enum_roles = roles.clone();
     for change in changes.iter_mut() {
@@ -562,6 +585,55 @@ fn fold_respellings(changes: &mut Vec<Change>) {
     remove_indices(changes, &drop);
 }
 
+/// An item removed from one header and added to another with other facts (or, for a record,
+/// other members: a plain move is the `moved` rule's) is one change of the new header, with
+/// `moved_from` and `moved_to`, judged by what changed (`kvm_xen_hvm_attr`, moved to x86's
+/// asm/kvm.h when a member was added). Only where the name is removed and added once.
+fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new: &Model) {
+    let movable = |c: &Change| c.kind != ItemKind::Field && c.kind != ItemKind::Header;
+    let mut halves: BTreeMap<(ItemKind, &str), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if !movable(c) || c.parent.is_some() && c.kind != ItemKind::Enumerator {
+            continue;
+        }
+        let entry = halves.entry((c.kind, c.name.as_str())).or_default();
+        match c.change {
+            ChangeKind::Removed => entry.0.push(i),
+            ChangeKind::Added => entry.1.push(i),
+            ChangeKind::Changed => {}
+        }
+    }
+    let mut pairs = Vec::new();
+    for ((kind, name), (removed, added)) in &halves {
+        let ([r], [a]) = (removed.as_slice(), added.as_slice()) else {
+            continue;
+        };
+        let (before, after) = (&changes[*r], &changes[*a]);
+        if before.file == after.file || before.parent != after.parent {
+            continue;
+        }
+        let same_facts = match (&before.old, &after.new) {
+            (Some(x), Some(y)) => crate::change::same_meaning(x, y),
+            _ => false,
+        };
+        if !(same_facts && same_members(*kind, (old, &before.file), (new, &after.file), name)) {
+            pairs.push((*r, *a));
+        }
+    }
+    let mut drop = HashSet::new();
+    for (r, a) in pairs {
+        let removed = changes[r].clone();
+        let merged = &mut changes[a];
+        merged.change = ChangeKind::Changed;
+        merged.old = removed.old;
+        merged.old_decl = removed.old_decl;
+        merged.moved_from = Some(removed.file);
+        merged.moved_to = Some(merged.file.clone());
+        drop.insert(r);
+    }
+    remove_indices(changes, &drop);
+}
+
 /// Removes the changes at these indices, keeping the others' order.
 fn remove_indices(changes: &mut Vec<Change>, drop: &HashSet<usize>) {
     let mut index = 0;
@@ -607,6 +679,21 @@ pub fn set_severity(change: &mut Change) {
         change.breaking = rule.severity == Severity::Breaking;
         change.needs_userspace = rule.severity == Severity::NeedsUserspace;
     }
+}
+
+/// Whether record `name` kept its members from one header to another: a struct's size and
+/// alignment hide a reordering, so its members must have moved with it unchanged (holes made
+/// explicit padding, as in KVM's SEV structs, aside). True for items that are no record.
+fn same_members(kind: ItemKind, (old, from): (&Model, &str), (new, to): (&Model, &str), name: &str) -> bool {
+    if !matches!(kind, ItemKind::Struct | ItemKind::Union) {
+        return true;
+    }
+    let before = members(old, from, name);
+    let after = members(new, to, name);
+    before.iter().all(|m| after.contains(m))
+        && after
+            .iter()
+            .all(|m| before.contains(m) || is_padding_name(m.0))
 }
 
 /// A member as its layout places it: name, offset, size and bit position.

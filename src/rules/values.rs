@@ -84,34 +84,41 @@ impl<'m> Side<'m> {
 
     /// A define equal to the largest of the other defines of its header named like it (its name
     /// but the last word: `BTF_KIND_MAX` = `BTF_KIND_DATASEC`, the last of `BTF_KIND_*`), or one past
-    /// it (`__NR_syscalls`, the count of `__NR_*`).
+    /// the largest of such a family, named like it or not (`__NR_syscalls`, the count of `__NR_*`;
+    /// `AUDIT_NR_FILTERS`, of `AUDIT_FILTER_*`; `NR_LDISCS`, of `N_*`). A family has two members or
+    /// more.
     fn tops_family(&self, key: &ItemKey, value: Option<i128>) -> bool {
-        let Some(prefix) = family_prefix(&key.name) else {
+        let Some(value) = value else {
             return false;
         };
         let first = ItemKey {
             file: key.file.clone(),
             kind: ItemKind::Define,
             parent: None,
-            name: prefix.to_string(),
+            name: String::new(),
         };
-        let largest = self
+        let mut families: HashMap<&str, (usize, i128)> = HashMap::new();
+        for (k, item) in self
             .model
             .items
             .range(first..)
-            .take_while(|(k, _)| {
-                k.file == key.file && k.kind == ItemKind::Define && k.name.starts_with(prefix)
-            })
-            .filter(|(k, _)| k.name != key.name)
-            .filter_map(|(_, i)| match i.facts {
-                Facts::Value { value, .. } => value,
-                _ => None,
-            })
-            .max();
-        match (largest, value) {
-            (Some(l), Some(v)) => v == l || v == l + 1,
-            _ => false,
+            .take_while(|(k, _)| k.file == key.file && k.kind == ItemKind::Define)
+        {
+            let (Some(prefix), Facts::Value { value: Some(v), .. }) =
+                (family_prefix(&k.name), &item.facts)
+            else {
+                continue;
+            };
+            if k.name != key.name {
+                let entry = families.entry(prefix).or_insert((0, *v));
+                entry.0 += 1;
+                entry.1 = entry.1.max(*v);
+            }
         }
+        let own = family_prefix(&key.name);
+        families.iter().any(|(prefix, (members, largest))| {
+            *members >= 2 && (value == largest + 1 || value == *largest && own == Some(*prefix))
+        })
     }
 
     /// Whether the side knows the order of enumerators at all (a snapshot file does not).
