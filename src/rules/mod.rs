@@ -568,21 +568,7 @@ fn fold_respellings(changes: &mut Vec<Change>) {
             pairs.push((r, a));
         }
     }
-    let mut drop = HashSet::new();
-    for (r, a) in pairs {
-        let removed = changes[r].clone();
-        let merged = &mut changes[a];
-        merged.change = ChangeKind::Changed;
-        merged.old = removed.old;
-        merged.old_decl = removed.old_decl;
-        merged.old_kind = Some(removed.kind);
-        if removed.file != merged.file {
-            merged.moved_from = Some(removed.file);
-            merged.moved_to = Some(merged.file.clone());
-        }
-        drop.insert(r);
-    }
-    remove_indices(changes, &drop);
+    merge_halves(changes, pairs);
 }
 
 /// An item removed from one header and added to another with other facts (or, for a record,
@@ -620,6 +606,13 @@ fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new: &Model) {
             pairs.push((*r, *a));
         }
     }
+    merge_halves(changes, pairs);
+}
+
+/// Each (removal, addition) pair becomes one change: the addition's, `changed`, with the
+/// removal's facts and declaration; `old_kind` where the kind differs (a respelling), `moved_from`
+/// and `moved_to` where the header does.
+fn merge_halves(changes: &mut Vec<Change>, pairs: Vec<(usize, usize)>) {
     let mut drop = HashSet::new();
     for (r, a) in pairs {
         let removed = changes[r].clone();
@@ -627,8 +620,13 @@ fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new: &Model) {
         merged.change = ChangeKind::Changed;
         merged.old = removed.old;
         merged.old_decl = removed.old_decl;
-        merged.moved_from = Some(removed.file);
-        merged.moved_to = Some(merged.file.clone());
+        if removed.kind != merged.kind {
+            merged.old_kind = Some(removed.kind);
+        }
+        if removed.file != merged.file {
+            merged.moved_from = Some(removed.file);
+            merged.moved_to = Some(merged.file.clone());
+        }
         drop.insert(r);
     }
     remove_indices(changes, &drop);

@@ -85,8 +85,7 @@ impl<'m> Side<'m> {
     /// A define equal to the largest of the other defines of its header named like it (its name
     /// but the last word: `BTF_KIND_MAX` = `BTF_KIND_DATASEC`, the last of `BTF_KIND_*`), or one past
     /// the largest of such a family, named like it or not (`__NR_syscalls`, the count of `__NR_*`;
-    /// `AUDIT_NR_FILTERS`, of `AUDIT_FILTER_*`; `NR_LDISCS`, of `N_*`). A family has two members or
-    /// more.
+    /// `AUDIT_NR_FILTERS`, of `AUDIT_FILTER_*`; `NR_LDISCS`, of `N_*`).
     fn tops_family(&self, key: &ItemKey, value: Option<i128>) -> bool {
         let Some(value) = value else {
             return false;
@@ -116,8 +115,10 @@ impl<'m> Side<'m> {
             }
         }
         let own = family_prefix(&key.name);
+        // A count of a family named otherwise needs two members; the last member's alias, one.
         families.iter().any(|(prefix, (members, largest))| {
-            *members >= 2 && (value == largest + 1 || value == *largest && own == Some(*prefix))
+            *members >= 2 && value == largest + 1
+                || own == Some(*prefix) && (value == *largest || value == largest + 1)
         })
     }
 
@@ -147,7 +148,7 @@ impl<'m> Values<'m> {
             return false;
         };
         new > old
-            && self.is_bound(&self.old, &c.file, &c.name, 0)
+            && self.is_bound(&self.old, old_file(c), &c.name, 0)
             && self.is_bound(&self.new, &c.file, &c.name, 0)
     }
 
@@ -189,6 +190,9 @@ impl<'m> Values<'m> {
                 }
             }
             ItemKind::Enumerator => {
+                // An enum's last member may also be its size (`GAUDI2_ENGINE_ID_SIZE`); a define
+                // named a size is a size in bytes as often.
+                let confirmed = confirmed || has_word(&words(name), &["SIZE"]);
                 if let Some((members, pos)) = side.enum_of(&key.file, name) {
                     // The last counted member: only explicitly valued members (flags, aliases,
                     // `FOO_MAX = __FOO_MAX - 1`) follow it.
@@ -326,7 +330,7 @@ impl<'m> Values<'m> {
         if !implicit(&c.old) || !implicit(&c.new) {
             return None;
         }
-        let (old_members, old_pos) = self.old.enum_of(&c.file, &c.name)?;
+        let (old_members, old_pos) = self.old.enum_of(old_file(c), &c.name)?;
         let (new_members, new_pos) = self.new.enum_of(&c.file, &c.name)?;
         let common = |a: &[String], b: &[String]| -> Vec<String> {
             a.iter().filter(|m| b.contains(m)).cloned().collect()
@@ -359,6 +363,11 @@ fn family_prefix(name: &str) -> Option<&str> {
     let start = name.len() - name.trim_start_matches('_').len();
     let end = name[start..].rfind('_')? + start + 1;
     (end > start + 1).then(|| &name[..end])
+}
+
+/// The header a change's item was in at the old revision (another one when it moved).
+fn old_file(c: &Change) -> &str {
+    c.moved_from.as_deref().unwrap_or(&c.file)
 }
 
 /// Both integer values of a changed define or enumerator.
