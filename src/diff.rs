@@ -168,5 +168,7 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
 }

@@ -295,9 +295,18 @@ pub struct Change {
     /// Rule `moved`, on the removal: the header the item went to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_to: Option<String>,
-    /// Rule `moved`, on the addition: the header the item came from.
+    /// Rule `moved`, on the addition: the header the item came from. On a respelling or a change
+    /// that also moved (one entry), with `moved_to`: the header it left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// The item's kind at the old revision when it was spelled otherwise (a `define` that became
+    /// an `enumerator`, or the reverse): one entry for both spellings (rule `respelled`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_kind: Option<ItemKind>,
+    /// Changes folded into this entry (rule `renumbered`: the other enumerators of the enum),
+    /// in the diff's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Change>,
 }
 
 /// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.

@@ -459,6 +459,8 @@ mod tests {
             hints: Vec::new(),
             moved_to: None,
             moved_from: None,
+            old_kind: None,
+            items: Vec::new(),
         }
     }
 

@@ -73,6 +73,8 @@ fn prop_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
 }
 
@@ -105,6 +107,8 @@ fn value_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
 }
 

@@ -799,6 +799,28 @@ fn share_unaffected(old: &mut Snapshot, new: &mut Snapshot, affected: &BTreeSet<
     }) {
         new.model.items.insert(k.clone(), item.clone());
     }
+    // The order of their enums' members, likewise.
+    old.model
+        .enums
+        .retain(|e| affected.contains(&e.file) || !new_files.contains(&e.file));
+    let from_new: Vec<_> = new
+        .model
+        .enums
+        .iter()
+        .filter(|e| !affected.contains(&e.file))
+        .cloned()
+        .collect();
+    let from_old: Vec<_> = old
+        .model
+        .enums
+        .iter()
+        .filter(|e| {
+            !affected.contains(&e.file) && old_files.contains(&e.file) && !new_files.contains(&e.file)
+        })
+        .cloned()
+        .collect();
+    old.model.enums.extend(from_new);
+    new.model.enums.extend(from_old);
 }
 
 /// Names of the integer constants (`pipeline::Constants`) of the affected headers whose value, or

@@ -2,6 +2,7 @@
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
+mod elsewhere;
 mod incremental;
 mod netlink_headers;
 mod surfaces;
@@ -49,6 +50,8 @@ pub struct ParseCache {
     header_texts: BlobMap<Arc<incremental::HeaderText>>,
     /// The bytes of the DRM sources KMS extraction reads.
     kms_sources: BlobMap<Arc<Vec<u8>>>,
+    /// The names other arches' and asm-generic's headers define (`elsewhere`).
+    defined_names: BlobMap<Arc<Vec<String>>>,
     /// The DRM sources KMS extraction parsed, by path, blob and the parts parsed (which parts
     /// depends on the whole tree, so the extraction decides; a blob is parsed again only for
     /// other parts).
@@ -81,6 +84,16 @@ impl ParseCache {
             |missing| self.read_all(tree, missing),
             entries,
             |b| Arc::new(incremental::HeaderText::new(b)),
+        )
+    }
+
+    /// Reads (in parallel) and scans the headers not scanned yet for the names they define, then
+    /// returns all of them.
+    fn defined_names(&self, tree: &Tree, entries: &[FileEntry]) -> Result<Vec<Arc<Vec<String>>>, Error> {
+        self.defined_names.get_or_make(
+            |missing| self.read_all(tree, missing),
+            entries,
+            |b| Arc::new(elsewhere::defined_names(&b)),
         )
     }
 
@@ -324,6 +337,11 @@ fn snapshot_of(
         })
         .collect();
     let mut model = model::build(tree.label(), opts.arch, &headers);
+    let layout = layout_label(tree);
+    // Only a kernel tree has other arches' headers.
+    if layout.is_none() {
+        model.elsewhere = elsewhere::index(tree, opts.arch, cache)?;
+    }
     notes.extend(model.notes.iter().map(|n| Note {
         revision: tree.label().to_string(),
         file: n.file.clone(),
@@ -338,7 +356,6 @@ fn snapshot_of(
         tree.read(entry).ok()
     };
     notes.extend(netlink_headers::check(&model, &header_text));
-    let layout = layout_label(tree);
     // Only a kernel tree has the DRM drivers KMS properties are read from.
     let kms = if opts.kms && layout.is_none() {
         Some(kms_properties(tree, &model, cache, &mut notes)?)

@@ -28,7 +28,7 @@ pub fn render(report: &DiffReport) -> String {
             } else {
                 ""
             };
-            let rule = match super::moved_place(c) {
+            let rule = match super::entry_note(c) {
                 Some(place) => format!("{} ({place})", c.rule),
                 None => c.rule.clone(),
             };

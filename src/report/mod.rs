@@ -317,12 +317,33 @@ pub fn dump_text(model: &Model) -> String {
     out
 }
 
-/// `moved to <header>` / `moved from <header>` for a moved item's two halves.
-fn moved_place(c: &Change) -> Option<String> {
+/// What an entry says besides its rule: where it moved (`moved to <header>` / `moved from
+/// <header>` for a move's two halves, `moved from A to B` for one entry), the spelling it had
+/// (`was a define`), and how many changes are folded under it.
+fn entry_note(c: &Change) -> Option<String> {
+    let mut parts = Vec::new();
     match (&c.moved_to, &c.moved_from) {
-        (Some(to), _) => Some(format!("moved to {to}")),
-        (_, Some(from)) => Some(format!("moved from {from}")),
-        _ => None,
+        (Some(to), Some(from)) => parts.push(format!("moved from {from} to {to}")),
+        (Some(to), None) => parts.push(format!("moved to {to}")),
+        (None, Some(from)) => parts.push(format!("moved from {from}")),
+        _ => {}
+    }
+    if let Some(kind) = c.old_kind {
+        parts.push(format!("was {} {}", article(kind.as_str()), kind.as_str()));
+    }
+    if !c.items.is_empty() {
+        let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
+        parts.push(format!("and {} more: {}", names.len(), names.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `a` or `an` before a word.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

@@ -68,14 +68,18 @@ fn line(c: &Change, scope: &str, style: &Style) -> String {
         Some(p) => format!("{p}.{}", c.name),
         None => c.name.clone(),
     };
-    let verdict = if let Some(place) = super::moved_place(c) {
-        format!("[{}]", place)
-    } else if c.breaking {
-        format!("[{}, breaking]", c.rule)
+    let flag = if c.breaking {
+        ", breaking"
     } else if c.needs_userspace {
-        format!("[{}, needs userspace]", c.rule)
+        ", needs userspace"
     } else {
-        format!("[{}]", c.rule)
+        ""
+    };
+    // A move's two halves (rule `moved`) say only where they went; other entries give their rule.
+    let verdict = match super::entry_note(c) {
+        Some(note) if c.rule == "moved" => format!("[{note}]"),
+        Some(note) => format!("[{}{flag}; {note}]", c.rule),
+        None => format!("[{}{flag}]", c.rule),
     };
     let mut out = format!(
         "  {} {} {}  {}  {}{}\n",

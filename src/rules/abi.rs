@@ -255,13 +255,15 @@ pub fn judge_records(
     (old_types, new_types): (&TypeNames, &TypeNames),
 ) -> HashMap<(String, String), Judgement> {
     let array_elements = array_element_records(new, new_types);
-    let touched: HashSet<(String, String)> = changes
+    // (file, record, the file it was in at the old revision: another one when it moved).
+    let touched: HashSet<(String, String, String)> = changes
         .iter()
         .filter_map(|c| match c.kind {
             ItemKind::Struct | ItemKind::Union if c.change == ChangeKind::Changed => {
-                Some((c.file.clone(), c.name.clone()))
+                let before = c.moved_from.clone().unwrap_or_else(|| c.file.clone());
+                Some((c.file.clone(), c.name.clone(), before))
             }
-            ItemKind::Field => Some((c.file.clone(), c.parent.clone()?)),
+            ItemKind::Field => Some((c.file.clone(), c.parent.clone()?, c.file.clone())),
             _ => None,
         })
         .collect();
@@ -280,12 +282,13 @@ pub fn judge_records(
         })
     };
     let mut out = HashMap::new();
-    for (file, name) in touched {
-        let (Some(before), Some(after)) = (record(old, &file, &name), record(new, &file, &name))
+    for (file, name, old_file) in touched {
+        let (Some(before), Some(after)) =
+            (record(old, &old_file, &name), record(new, &file, &name))
         else {
             continue;
         };
-        let old_members = record_members(old, &file, &name);
+        let old_members = record_members(old, &old_file, &name);
         let new_members = record_members(new, &file, &name);
         let growth_breaks =
             ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
