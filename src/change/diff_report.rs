@@ -61,6 +61,8 @@ pub struct Summary {
     pub changed: usize,
     pub breaking: usize,
     pub needs_userspace: usize,
+    /// Changes of severity `new-uapi`: additions where no open-source userspace is required.
+    pub new_uapi: usize,
 }
 
 impl Summary {
@@ -72,6 +74,10 @@ impl Summary {
             changed: count(ChangeKind::Changed),
             breaking: changes.iter().filter(|c| c.breaking).count(),
             needs_userspace: changes.iter().filter(|c| c.needs_userspace).count(),
+            new_uapi: changes
+                .iter()
+                .filter(|c| c.severity == super::Severity::NewUapi)
+                .count(),
         }
     }
 }

@@ -68,6 +68,37 @@ impl ChangeKind {
     }
 }
 
+/// How much a change matters, from its rule and the policy (`rules::Policy`): the default is the
+/// rule's own severity, needs-userspace becoming new-uapi outside the areas whose additions need
+/// open-source userspace (DRM and accel, Documentation/gpu/drm-uapi.rst).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Breaking,
+    NeedsUserspace,
+    /// New uAPI where no open-source userspace is required: listed for review, no evidence asked.
+    NewUapi,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Breaking,
+        Severity::NeedsUserspace,
+        Severity::NewUapi,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::NeedsUserspace => "needs-userspace",
+            Severity::NewUapi => "new-uapi",
+            Severity::Info => "info",
+        }
+    }
+}
+
 /// The facts known about one item at one revision. Serialized untagged: the item's `kind` says
 /// which shape to expect. A fact that could not be computed is `null` and `unresolved` says why.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -215,6 +246,9 @@ pub struct Change {
     pub line: u32,
     pub breaking: bool,
     pub needs_userspace: bool,
+    /// The severity the policy gave the change's rule here: `breaking` and `needs_userspace` are
+    /// true exactly when it is `breaking` and `needs-userspace`.
+    pub severity: Severity,
     /// The id of the rule that classified this change (see `uapi-diff rules`).
     pub rule: String,
     pub old: Option<Facts>,

@@ -23,6 +23,7 @@ mod ioctl_struct_changed;
 mod kms;
 mod layout_changed;
 mod moved;
+pub mod policy;
 mod padding_renamed;
 mod record_extended;
 mod removed;
@@ -33,28 +34,12 @@ mod type_respelled;
 mod typedef_changed;
 mod value_changed;
 
+pub use crate::change::Severity;
+pub use policy::{EnumDeclaration, Policy};
+
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    Breaking,
-    NeedsUserspace,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Breaking => "breaking",
-            Severity::NeedsUserspace => "needs-userspace",
-            Severity::Info => "info",
-        }
-    }
-}
 
 /// What a rule sees besides the change itself: both models, and facts about the whole diff that
 /// no single change shows (moves, renames, which structs ioctls take).
@@ -221,6 +206,42 @@ impl<'m> Context<'m> {
             .map(|j| j.verdict)
     }
 
+    /// The ABI verdict on the record a changed ioctl carries, when it carries the same record at
+    /// both revisions (typedefs resolved) and that record was judged. The record may sit in
+    /// another header than the ioctl (a DRM core ioctl of drm.h taking a drm_mode.h struct): its
+    /// own header's judgement is preferred, else the worst of the headers declaring that name.
+    pub fn arg_verdict(&self, c: &Change) -> Option<abi::Verdict> {
+        let (
+            Some(Facts::Ioctl {
+                arg_type: Some(old_arg),
+                ..
+            }),
+            Some(Facts::Ioctl {
+                arg_type: Some(new_arg),
+                ..
+            }),
+        ) = (&c.old, &c.new)
+        else {
+            return None;
+        };
+        let record = |types: &abi::TypeNames, arg: &str| match types.class(arg) {
+            abi::TypeClass::Record(r) => Some(abi::record_name(&r).to_string()),
+            _ => None,
+        };
+        let name = record(&self.new_types, new_arg)?;
+        if record(&self.old_types, old_arg)? != name {
+            return None;
+        }
+        if let Some(j) = self.records.get(&(c.file.clone(), name.clone())) {
+            return Some(j.verdict);
+        }
+        self.records
+            .iter()
+            .filter(|((_, record), _)| *record == name)
+            .map(|(_, j)| j.verdict)
+            .max()
+    }
+
     /// How a changed field's type changed when its offset, size and bits did not.
     pub fn field_type_change(&self, c: &Change) -> Option<abi::TypeChange> {
         match (c.change, &c.old, &c.new) {
@@ -344,8 +365,8 @@ pub static CATALOG: &[&Rule] = &[
     &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
     &drm_struct_extended::RULE,
-    &ioctl_number_changed::RULE,
     &ioctl_struct_changed::RULE,
+    &ioctl_number_changed::RULE,
     &ioctl_added::RULE,
     &record_extended::RULE,
     &layout_changed::RULE,
@@ -381,7 +402,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Classifies every change: a change whose producer already named its rule (KMS properties, whose
 /// renames only the value tables of both sides reveal) keeps it; the others get the first catalog
-/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity.
+/// rule that matches. The severity follows the rule's under the default policy (`set_severity`).
 pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
     let ctx = Context::new(changes, old, new);
     for change in changes.iter_mut() {
@@ -412,11 +433,11 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
     }
 }
 
-/// `breaking` and `needs_userspace` from the severity of the change's rule.
+/// The severity of a change under the default policy (`Policy::default`), with `breaking` and
+/// `needs_userspace`. A config's policy is applied to the report afterwards (`Policy::apply`).
 pub fn set_severity(change: &mut Change) {
-    if let Some(rule) = find(&change.rule) {
-        change.breaking = rule.severity == Severity::Breaking;
-        change.needs_userspace = rule.severity == Severity::NeedsUserspace;
+    if let Some(severity) = Policy::default().severity(change) {
+        policy::set(change, severity);
     }
 }
 
