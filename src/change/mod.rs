@@ -9,7 +9,10 @@ mod diff_report;
 mod meaning;
 mod property;
 
-pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
+pub use diff_report::{
+    fold_removed_headers, unfold_removed_headers, DiffReport, Note, Revision, Summary,
+    UnparsedItem,
+};
 pub use meaning::{same_meaning, strip_install_annotations};
 pub use property::{PropertyFacts, PropertyKind};
 
@@ -277,6 +280,10 @@ pub struct Change {
     /// Rule `moved`, on the addition: the header the item came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// A removed header only: the removals of the items it declared, folded into this one entry
+    /// (`fold_removed_headers`), in report order; they are no top-level entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Change>,
 }
 
 /// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.

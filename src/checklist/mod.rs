@@ -514,6 +514,7 @@ mod tests {
             hints: Vec::new(),
             moved_to: None,
             moved_from: None,
+            items: Vec::new(),
         }
     }
 

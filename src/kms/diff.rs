@@ -74,6 +74,7 @@ fn prop_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+            items: Vec::new(),
     }
 }
 
@@ -107,6 +108,7 @@ fn value_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+            items: Vec::new(),
     }
 }
 

@@ -262,6 +262,10 @@ impl Policy {
         changes.retain_mut(|c| match self.severity(c) {
             Some(s) => {
                 set(c, s);
+                // A removed header's folded items.
+                for (id, n) in self.apply(&mut c.items) {
+                    *off.entry(id).or_default() += n;
+                }
                 true
             }
             None => {
