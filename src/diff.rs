@@ -169,6 +169,6 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
-            items: Vec::new(),
+        items: Vec::new(),
     }
 }

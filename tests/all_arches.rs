@@ -164,8 +164,8 @@ fn merged_removed_header_is_one_entry_with_its_items() {
         .iter()
         .map(|a| Arch::by_name(a).expect("known arch"))
         .collect();
-    let r = uapi_diff::all_arches::diff(&open(&old), &open(&new), &arches, false)
-        .expect("diff runs");
+    let r =
+        uapi_diff::all_arches::diff(&open(&old), &open(&new), &arches, false).expect("diff runs");
     let top: Vec<(&str, usize)> = r
         .changes
         .iter()
@@ -174,7 +174,10 @@ fn merged_removed_header_is_one_entry_with_its_items() {
     // gone_args has one layout on both arches; GONE_IOC_SET one number.
     assert_eq!(
         top,
-        [("header:include/uapi/linux/gone.h", 3), ("define:KEPT_B", 0)]
+        [
+            ("header:include/uapi/linux/gone.h", 3),
+            ("define:KEPT_B", 0)
+        ]
     );
     let items: Vec<(&str, Vec<String>)> = r.changes[0]
         .items

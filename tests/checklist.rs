@@ -326,7 +326,11 @@ fn checklist_groups_evidence_and_attribution() {
         Some(h.commit_of("gadget: add flag B"))
     );
     assert_eq!(
-        (other.summary.items, other.summary.new_uapi, other.summary.missing),
+        (
+            other.summary.items,
+            other.summary.new_uapi,
+            other.summary.missing
+        ),
         (1, 1, 0)
     );
     assert_eq!(
@@ -493,7 +497,14 @@ fn exit_codes() {
     let (code, _, err) = bin(
         &h,
         &[
-            "checklist", "old", "new", "--check", "--format", "github", "--config", config,
+            "checklist",
+            "old",
+            "new",
+            "--check",
+            "--format",
+            "github",
+            "--config",
+            config,
         ],
     );
     assert_eq!(code, 1);
@@ -507,7 +518,13 @@ fn exit_codes() {
     std::fs::write(&bad_config, "[areas.other]\nuserspace = \"yes\"\n").expect("write");
     let (code, _, err) = bin(
         &h,
-        &["checklist", "old", "new", "--config", bad_config.to_str().expect("utf-8")],
+        &[
+            "checklist",
+            "old",
+            "new",
+            "--config",
+            bad_config.to_str().expect("utf-8"),
+        ],
     );
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -44,9 +44,7 @@ fn every_change_of_every_fixture_is_classified_by_a_catalog_rule() {
             let area = uapi_diff::change::area::group_of(&c).area;
             let policy = uapi_diff::rules::Policy::default();
             let want = match rule.severity {
-                Severity::NeedsUserspace if !policy.userspace_required(area).0 => {
-                    Severity::NewUapi
-                }
+                Severity::NeedsUserspace if !policy.userspace_required(area).0 => Severity::NewUapi,
                 s => s,
             };
             assert_eq!(c.severity, want, "{case}: {}", c.name);

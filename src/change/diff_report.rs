@@ -107,7 +107,9 @@ pub fn fold_removed_headers(changes: &mut Vec<Change>) {
         .iter_mut()
         .filter(|c| c.kind == ItemKind::Header && c.change == ChangeKind::Removed)
     {
-        header.items.extend(items.remove(&header.file).unwrap_or_default());
+        header
+            .items
+            .extend(items.remove(&header.file).unwrap_or_default());
     }
 }
 

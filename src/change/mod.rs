@@ -10,8 +10,7 @@ mod meaning;
 mod property;
 
 pub use diff_report::{
-    fold_removed_headers, unfold_removed_headers, DiffReport, Note, Revision, Summary,
-    UnparsedItem,
+    fold_removed_headers, unfold_removed_headers, DiffReport, Note, Revision, Summary, UnparsedItem,
 };
 pub use meaning::{same_meaning, strip_install_annotations};
 pub use property::{PropertyFacts, PropertyKind};

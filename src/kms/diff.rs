@@ -74,7 +74,7 @@ fn prop_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
-            items: Vec::new(),
+        items: Vec::new(),
     }
 }
 
@@ -108,7 +108,7 @@ fn value_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
-            items: Vec::new(),
+        items: Vec::new(),
     }
 }
 

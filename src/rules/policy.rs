@@ -125,7 +125,8 @@ impl Policy {
     /// Reads a config file's text; `source` names it in errors and in `explain`. An error is one
     /// line: `FILE:LINE: key: what is wrong`.
     pub fn parse(source: &str, text: &str) -> Result<Policy, String> {
-        let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count() as u32;
+        let line_of =
+            |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count() as u32;
         let at = |span: std::ops::Range<usize>| Origin::Config {
             file: source.to_string(),
             line: line_of(span.start),
@@ -154,7 +155,10 @@ impl Policy {
             return Err(fail(
                 v.span(),
                 "version".to_string(),
-                format!("unsupported config version {} (this uapi-diff reads 1)", v.get_ref()),
+                format!(
+                    "unsupported config version {} (this uapi-diff reads 1)",
+                    v.get_ref()
+                ),
             ));
         }
         let mut policy = Policy {
@@ -166,7 +170,10 @@ impl Policy {
                 return Err(fail(
                     name.span(),
                     format!("areas.{}", name.get_ref()),
-                    format!("unknown area (one of {})", names(AREAS.iter().map(|a| a.as_str()))),
+                    format!(
+                        "unknown area (one of {})",
+                        names(AREAS.iter().map(|a| a.as_str()))
+                    ),
                 ));
             };
             let value = &settings.userspace;
@@ -188,7 +195,11 @@ impl Policy {
                 return Err(fail(
                     level.span(),
                     key,
-                    format!("unknown severity `{}` (one of {})", level.get_ref(), names(levels)),
+                    format!(
+                        "unknown severity `{}` (one of {})",
+                        level.get_ref(),
+                        names(levels)
+                    ),
                 ));
             };
             policy
@@ -200,7 +211,11 @@ impl Policy {
             (EnumDeclaration::Abi, &file.enums.abi),
         ] {
             for name in list {
-                let bare = name.get_ref().trim_start_matches("enum ").trim().to_string();
+                let bare = name
+                    .get_ref()
+                    .trim_start_matches("enum ")
+                    .trim()
+                    .to_string();
                 if let Some((other, _)) = policy.enums.get(&bare).filter(|(d, _)| *d != declaration)
                 {
                     return Err(fail(
@@ -304,7 +319,10 @@ impl Policy {
             None => "no config file: built-in defaults".to_string(),
         };
         let (level, origin) = self.level(rule);
-        let mut out = format!("Policy ({config}):\n  severity: {} ({origin})\n", level.as_str());
+        let mut out = format!(
+            "Policy ({config}):\n  severity: {} ({origin})\n",
+            level.as_str()
+        );
         if level == Level::Severity(Severity::NeedsUserspace) {
             for a in AREAS {
                 let (required, origin) = self.userspace_required(*a);
@@ -323,7 +341,9 @@ impl Policy {
 const AREAS: &[Area] = &[Area::DrmCore, Area::DrmDriver, Area::Accel, Area::Other];
 
 fn names<'a>(list: impl Iterator<Item = &'a str>) -> String {
-    list.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    list.map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A change's severity, with the two booleans of the JSON contract that follow from it.
@@ -348,7 +368,8 @@ mod tests {
 
     #[test]
     fn config_sets_areas_rules_and_enums_with_their_lines() {
-        let text = "version = 1\n[areas.other]\nuserspace = true\n\n[rules]\nvalue-changed = \"info\"\n\
+        let text =
+            "version = 1\n[areas.other]\nuserspace = true\n\n[rules]\nvalue-changed = \"info\"\n\
 added = \"off\"\n\n[enums]\ninternal = [\"enum mem_cgroup_events\"]\nabi = [\"nl80211_attrs\"]\n";
         let p = Policy::parse("cfg/uapi-diff.toml", text).unwrap();
         let origin = |line| Origin::Config {
@@ -376,18 +397,35 @@ added = \"off\"\n\n[enums]\ninternal = [\"enum mem_cgroup_events\"]\nabi = [\"nl
             Some(EnumDeclaration::Abi)
         );
         assert_eq!(p.enum_declaration("other"), None);
-        assert!(p.describe(rule("added")).contains("off (config cfg/uapi-diff.toml:7)"));
+        assert!(p
+            .describe(rule("added"))
+            .contains("off (config cfg/uapi-diff.toml:7)"));
     }
 
     #[test]
     fn bad_configs_are_one_line_naming_file_line_and_key() {
         let cases = [
-            ("[rules]\nno-such-rule = \"info\"\n", "c.toml:2: `rules.no-such-rule`: unknown rule"),
-            ("[rules]\nadded = \"loud\"\n", "c.toml:2: `rules.added`: unknown severity `loud`"),
-            ("[areas.gpu]\nuserspace = true\n", "c.toml:1: `areas.gpu`: unknown area"),
-            ("[areas.other]\nuserspace = \"yes\"\n", "c.toml:2: `userspace`:"),
+            (
+                "[rules]\nno-such-rule = \"info\"\n",
+                "c.toml:2: `rules.no-such-rule`: unknown rule",
+            ),
+            (
+                "[rules]\nadded = \"loud\"\n",
+                "c.toml:2: `rules.added`: unknown severity `loud`",
+            ),
+            (
+                "[areas.gpu]\nuserspace = true\n",
+                "c.toml:1: `areas.gpu`: unknown area",
+            ),
+            (
+                "[areas.other]\nuserspace = \"yes\"\n",
+                "c.toml:2: `userspace`:",
+            ),
             ("\n[rule]\nadded = \"info\"\n", "c.toml:2:"),
-            ("version = 2\n", "c.toml:1: `version`: unsupported config version 2"),
+            (
+                "version = 2\n",
+                "c.toml:1: `version`: unsupported config version 2",
+            ),
             (
                 "[enums]\ninternal = [\"a\"]\nabi = [\"enum a\"]\n",
                 "c.toml:3: `enums`: enum `a` declared both internal and abi",
