@@ -72,7 +72,10 @@ pub fn diff_cached(
         if opts.kms {
             cache.retain_kms_sources(&[]);
         }
-        for c in report.changes {
+        // Merged item by item, folded again once merged.
+        let mut report_changes = report.changes;
+        crate::change::unfold_removed_headers(&mut report_changes);
+        for c in report_changes {
             let key: ChangeKey = (
                 c.file.clone(),
                 c.kind,
@@ -90,7 +93,7 @@ pub fn diff_cached(
         }
     }
     let all: Vec<String> = arches.iter().map(|a| a.name.to_string()).collect();
-    let changes: Vec<Change> = changes
+    let mut changes: Vec<Change> = changes
         .into_entries()
         .map(|(mut c, arches)| {
             // KMS properties (the only changes with an owner) hold for every arch.
@@ -101,6 +104,7 @@ pub fn diff_cached(
             c
         })
         .collect();
+    crate::change::fold_removed_headers(&mut changes);
     let unparsed = unparsed
         .into_entries()
         .map(|(mut u, arches)| {

@@ -157,6 +157,7 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         line,
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: String::new(),
         old: old.map(|i| i.facts.clone()),
         new: new.map(|i| i.facts.clone()),

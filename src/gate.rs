@@ -170,15 +170,7 @@ pub fn summary(v: &Verdict) -> String {
 /// `diff --format junit`: one case per change in scope (failing unless cleared), one skipped
 /// case per stale acceptance.
 pub fn junit(report: &DiffReport, v: &Verdict) -> String {
-    let severity = |c: &Change| {
-        if c.breaking {
-            "breaking"
-        } else if c.needs_userspace {
-            "needs-userspace"
-        } else {
-            "info"
-        }
-    };
+    let severity = |c: &Change| c.severity.as_str();
     let mut cases: Vec<Case> = v
         .checked
         .iter()

@@ -469,12 +469,15 @@ enum GccVerdict {
 
 /// The ABI verdict gcc's layouts imply, written from the ABI independently of uapi-diff's rules:
 /// every old member that is not padding or reserved keeps offset, size and class (a record member may
-/// grow in place); the record keeps its alignment and does not shrink; it grows only where growth is
-/// compatible (`growth_breaks`: the argument of a non-DRM ioctl, an array element).
+/// grow in place); the record does not shrink; it grows only where growth is compatible
+/// (`growth_breaks`: the argument of a non-DRM ioctl, an array element); it keeps its alignment,
+/// unless compatible growth raised it (a record copied by its negotiated size: alignment matters
+/// only to what holds it, judged on its own).
 fn gcc_verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerdict {
     use uapi_diff::rules::is_padding_name;
     let padding = |name: &str| is_padding_name(name.rsplit('.').next().unwrap_or(name));
-    if new.size < old.size || new.align != old.align {
+    let aligned_by_growth = new.size > old.size && !growth_breaks && new.align > old.align;
+    if new.size < old.size || (new.align != old.align && !aligned_by_growth) {
         return GccVerdict::Breaks;
     }
     let mut grew = new.size > old.size;

@@ -10,7 +10,9 @@ mod meaning;
 mod netlink;
 mod property;
 
-pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
+pub use diff_report::{
+    fold_removed_headers, unfold_removed_headers, DiffReport, Note, Revision, Summary, UnparsedItem,
+};
 pub use meaning::{same_meaning, strip_install_annotations};
 pub use netlink::NetlinkFacts;
 pub use property::{PropertyFacts, PropertyKind};
@@ -103,6 +105,42 @@ impl ChangeKind {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
             ChangeKind::Changed => "changed",
+        }
+    }
+}
+
+/// How much a change matters, from its rule and the policy (`rules::Policy`): the default is the
+/// rule's own severity, needs-userspace becoming new-uapi outside the areas whose additions need
+/// open-source userspace (DRM and accel, Documentation/gpu/drm-uapi.rst).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Breaking,
+    NeedsUserspace,
+    /// Not judged breaking, but what the headers cannot show must be checked by a reviewer
+    /// (rule `renumbered`).
+    Check,
+    /// New uAPI where no open-source userspace is required: listed for review, no evidence asked.
+    NewUapi,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Breaking,
+        Severity::NeedsUserspace,
+        Severity::Check,
+        Severity::NewUapi,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::NeedsUserspace => "needs-userspace",
+            Severity::Check => "check",
+            Severity::NewUapi => "new-uapi",
+            Severity::Info => "info",
         }
     }
 }
@@ -270,6 +308,9 @@ pub struct Change {
     pub line: u32,
     pub breaking: bool,
     pub needs_userspace: bool,
+    /// The severity the policy gave the change's rule here: `breaking` and `needs_userspace` are
+    /// true exactly when it is `breaking` and `needs-userspace`.
+    pub severity: Severity,
     /// The id of the rule that classified this change (see `uapi-diff rules`).
     pub rule: String,
     pub old: Option<Facts>,
@@ -303,8 +344,9 @@ pub struct Change {
     /// an `enumerator`, or the reverse): one entry for both spellings (rule `respelled`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_kind: Option<ItemKind>,
-    /// Changes folded into this entry (rule `renumbered`: the other enumerators of the enum),
-    /// in the diff's order.
+    /// Changes folded into this entry, in report order; they are no top-level entries. A removed
+    /// header: the removals of the items it declared (`fold_removed_headers`). Rule `renumbered`:
+    /// the other enumerators of the enum.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Change>,
 }

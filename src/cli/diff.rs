@@ -28,6 +28,10 @@ pub struct Args {
     /// in NEW's tree, if any).
     #[arg(long)]
     ledger: Option<PathBuf>,
+    /// The policy config: per-area userspace requirement, rule severities (default:
+    /// uapi-diff.toml beside the ledger, if any; docs/config.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
     #[arg(long)]
     update: bool,
@@ -54,6 +58,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         fail_on,
         ledger,
+        config,
         update,
         arches,
         common,
@@ -74,6 +79,8 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     );
     spinner.finish_and_clear();
     let mut report = report?;
+    crate::checklist::read_policy(new_side.tree(), config.as_deref(), ledger.as_deref())?
+        .apply_to(&mut report);
     if let Some(touched) = &touched {
         crate::series::retain_touched(&mut report.notes, touched);
     }

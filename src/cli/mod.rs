@@ -106,8 +106,13 @@ pub enum Command {
     },
     /// List the classification rules.
     Rules,
-    /// Explain one rule: why it matters and the document it comes from.
-    Explain { rule: String },
+    /// Explain one rule: why it matters, the document it comes from, and the policy applied to it.
+    Explain {
+        rule: String,
+        /// The policy config to report on (default: the built-in policy).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Runs the CLI; returns the exit status.
@@ -132,6 +137,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Audit(args) => audit::run(args),
         Command::B4 { command } => b4::run(command),
         Command::Rules => Ok(rules::list()),
-        Command::Explain { rule } => Ok(rules::explain(&rule)),
+        Command::Explain { rule, config } => {
+            let policy = crate::checklist::read_policy(None, config.as_deref(), None)?;
+            Ok(rules::explain(&rule, &policy))
+        }
     }
 }

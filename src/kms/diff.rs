@@ -62,6 +62,7 @@ fn prop_change(
         // Set from the rule's severity by rules::classify_all.
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: rule.to_string(),
         old: old.map(|p| Facts::Property(p.facts())),
         new: new.map(|p| Facts::Property(p.facts())),
@@ -96,6 +97,7 @@ fn value_change(
         // Set from the rule's severity by rules::classify_all.
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: rule.to_string(),
         old: old.map(|v| Facts::PropertyValue { value: v.value }),
         new: new.map(|v| Facts::PropertyValue { value: v.value }),

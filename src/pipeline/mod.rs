@@ -634,6 +634,7 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
         d.changes.extend(properties);
     }
     diff::sort_changes(&mut d.changes);
+    crate::change::fold_removed_headers(&mut d.changes);
     let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
     notes.extend(d.lost.iter().map(|l| Note {
         revision: new.revision.revision.clone(),

@@ -1,13 +1,13 @@
 //! Markdown for a review: a section per header, a bullet per change, before/after for changes.
 
 use super::{arch_label, arch_scope, by_file, declaration_diff, facts_transition, DiffReport};
-use crate::change::ChangeKind;
+use crate::change::{ChangeKind, Severity};
 
 pub fn render(report: &DiffReport) -> String {
     let s = &report.summary;
     let mut out = format!(
-        "# uAPI changes: `{}` → `{}` ({})\n\n{} added, {} removed, {} changed; **{} breaking**, {} need userspace.\n",
-        report.old.label(), report.new.label(), arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+        "# uAPI changes: `{}` → `{}` ({})\n\n{} added, {} removed, {} changed; **{} breaking**, {} need userspace, {} new uAPI.\n",
+        report.old.label(), report.new.label(), arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace, s.new_uapi
     );
     for (file, changes) in by_file(&report.changes) {
         out.push_str(&format!("\n## `{file}`\n\n"));
@@ -25,6 +25,8 @@ pub fn render(report: &DiffReport) -> String {
                 " **breaking**"
             } else if c.needs_userspace {
                 " *needs userspace*"
+            } else if c.severity == Severity::NewUapi {
+                " *new uAPI*"
             } else {
                 ""
             };

@@ -171,10 +171,19 @@ fn netlink_line(n: &NetlinkFacts) -> String {
 
 /// "old → new" for a changed item, or the one side's facts.
 pub fn facts_transition(c: &Change) -> String {
-    match (&c.old, &c.new) {
+    let facts = match (&c.old, &c.new) {
         (Some(o), Some(n)) => format!("{} → {}", facts_line(o), facts_line(n)),
         (Some(f), None) | (None, Some(f)) => facts_line(f),
         (None, None) => String::new(),
+    };
+    let folded = match c.items.len() {
+        0 => return facts,
+        1 => "1 item removed with it".to_string(),
+        n => format!("{n} items removed with it"),
+    };
+    match facts.is_empty() {
+        true => folded,
+        false => format!("{facts}, {folded}"),
     }
 }
 

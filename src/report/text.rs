@@ -1,7 +1,7 @@
 //! Plain text, grouped by header: readable in a terminal and pasteable into a mail.
 
 use super::{arch_label, arch_scope, by_file, declaration_diff, facts_transition, DiffReport};
-use crate::change::{Change, ChangeKind};
+use crate::change::{Change, ChangeKind, Severity};
 
 struct Style {
     color: bool,
@@ -21,8 +21,8 @@ pub fn render(report: &DiffReport, color: bool) -> String {
     let style = Style { color };
     let s = &report.summary;
     let mut out = format!(
-        "uapi-diff {} → {} ({}): {} added, {} removed, {} changed; {} breaking, {} need userspace\n",
-        report.old.label(), report.new.label(), arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace
+        "uapi-diff {} → {} ({}): {} added, {} removed, {} changed; {} breaking, {} need userspace, {} new uAPI\n",
+        report.old.label(), report.new.label(), arch_label(&report.new.arch, report.arches.as_deref()), s.added, s.removed, s.changed, s.breaking, s.needs_userspace, s.new_uapi
     );
     for (file, changes) in by_file(&report.changes) {
         out.push('\n');
@@ -72,6 +72,8 @@ fn line(c: &Change, scope: &str, style: &Style) -> String {
         ", breaking"
     } else if c.needs_userspace {
         ", needs userspace"
+    } else if c.severity == Severity::NewUapi {
+        ", new uAPI"
     } else {
         ""
     };

@@ -173,7 +173,7 @@ fn compare_classes(
     }
 }
 
-fn record_name(spelling: &str) -> &str {
+pub fn record_name(spelling: &str) -> &str {
     spelling
         .trim_start_matches("struct ")
         .trim_start_matches("union ")
@@ -223,7 +223,8 @@ pub fn record_members(model: &Model, file: &str, record: &str) -> BTreeMap<Strin
 }
 
 /// The judgement of one record present at both revisions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ordered from compatible to breaking (`max` is the worst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
     /// Every old member in place, with its type class; no new member, no growth.
     Unchanged,
@@ -339,7 +340,15 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
     let (Some(old_size), Some(new_size)) = (old_size, new_size) else {
         return Verdict::Breaks;
     };
-    if new_size < old_size || old_align != new_align {
+    // A record passed by pointer with its size negotiated is copied as bytes: its alignment
+    // matters only to the records and arrays holding it. A record that holds it is judged on its
+    // own (its members after this one move); an array element's growth breaks anyway. So an
+    // alignment raised by members appended at the end (4 → 8 by a `__u64`) is part of compatible
+    // growth; any other change of alignment breaks.
+    let aligned_by_growth = new_size > old_size
+        && !growth_breaks
+        && matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
+    if new_size < old_size || (old_align != new_align && !aligned_by_growth) {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;

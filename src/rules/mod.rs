@@ -39,6 +39,7 @@ mod netlink_renumbered;
 mod netlink_reply_attribute_dropped;
 mod netlink_spec_changed;
 mod padding_renamed;
+pub mod policy;
 mod record_extended;
 mod removed;
 mod renumbered;
@@ -54,31 +55,12 @@ mod value_changed;
 mod values;
 mod version_bumped;
 
+pub use crate::change::Severity;
+pub use policy::{EnumDeclaration, Policy};
+
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    Breaking,
-    NeedsUserspace,
-    /// Not judged breaking, but what the headers cannot show must be checked by a reviewer.
-    Check,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Breaking => "breaking",
-            Severity::NeedsUserspace => "needs-userspace",
-            Severity::Check => "check",
-            Severity::Info => "info",
-        }
-    }
-}
 
 /// What a rule sees besides the change itself: both models, and facts about the whole diff that
 /// no single change shows (moves, renames, which structs ioctls take).
@@ -251,6 +233,42 @@ impl<'m> Context<'m> {
         self.records
             .get(&(c.file.clone(), record))
             .map(|j| j.verdict)
+    }
+
+    /// The ABI verdict on the record a changed ioctl carries, when it carries the same record at
+    /// both revisions (typedefs resolved) and that record was judged. The record may sit in
+    /// another header than the ioctl (a DRM core ioctl of drm.h taking a drm_mode.h struct): its
+    /// own header's judgement is preferred, else the worst of the headers declaring that name.
+    pub fn arg_verdict(&self, c: &Change) -> Option<abi::Verdict> {
+        let (
+            Some(Facts::Ioctl {
+                arg_type: Some(old_arg),
+                ..
+            }),
+            Some(Facts::Ioctl {
+                arg_type: Some(new_arg),
+                ..
+            }),
+        ) = (&c.old, &c.new)
+        else {
+            return None;
+        };
+        let record = |types: &abi::TypeNames, arg: &str| match types.class(arg) {
+            abi::TypeClass::Record(r) => Some(abi::record_name(&r).to_string()),
+            _ => None,
+        };
+        let name = record(&self.new_types, new_arg)?;
+        if record(&self.old_types, old_arg)? != name {
+            return None;
+        }
+        if let Some(j) = self.records.get(&(c.file.clone(), name.clone())) {
+            return Some(j.verdict);
+        }
+        self.records
+            .iter()
+            .filter(|((_, record), _)| *record == name)
+            .map(|(_, j)| j.verdict)
+            .max()
     }
 
     /// How a changed field's type changed when its offset, size and bits did not.
@@ -477,8 +495,8 @@ pub static CATALOG: &[&Rule] = &[
     &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
     &drm_struct_extended::RULE,
-    &ioctl_number_changed::RULE,
     &ioctl_struct_changed::RULE,
+    &ioctl_number_changed::RULE,
     &ioctl_added::RULE,
     &record_extended::RULE,
     &layout_changed::RULE,
@@ -519,7 +537,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Classifies every change: a change whose producer already named its rule (KMS properties, whose
 /// renames only the value tables of both sides reveal) keeps it; the others get the first catalog
-/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity. A
+/// rule that matches. The severity follows the rule's under the default policy (`set_severity`). A
 /// respelling (a define's removal and an enumerator's addition of one name) is first made one
 /// entry; the enumerators of one renumbered enum end as one entry.
 pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
@@ -701,11 +719,11 @@ fn fold_renumbered(changes: &mut Vec<Change>, ctx: &Context) {
     remove_indices(changes, &drop);
 }
 
-/// `breaking` and `needs_userspace` from the severity of the change's rule.
+/// The severity of a change under the default policy (`Policy::default`), with `breaking` and
+/// `needs_userspace`. A config's policy is applied to the report afterwards (`Policy::apply`).
 pub fn set_severity(change: &mut Change) {
-    if let Some(rule) = find(&change.rule) {
-        change.breaking = rule.severity == Severity::Breaking;
-        change.needs_userspace = rule.severity == Severity::NeedsUserspace;
+    if let Some(severity) = Policy::default().severity(change) {
+        policy::set(change, severity);
     }
 }
 
