@@ -9,6 +9,8 @@ use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
 
 const ADDING_SYSCALLS: &str = "Documentation/process/adding-syscalls.rst";
+/// The entry point of a number that is not implemented (kernel/sys_ni.c): it answers ENOSYS.
+const NOT_IMPLEMENTED: &str = "sys_ni_syscall";
 
 pub static ADDED: Rule = Rule {
     id: "syscall-added",
@@ -33,13 +35,15 @@ pub static REMOVED: Rule = Rule {
     summary: "a syscall is gone from the arch's table, or its row lost its entry point",
     explanation:
         "Binaries issue a syscall by number: once gone, they get ENOSYS. A withdrawn syscall \
-keeps its row without an entry point (lookup_dcookie in 6.10), so that its number is never reused: \
-that row answers ENOSYS too (Documentation/process/adding-syscalls.rst).",
+keeps its row without an entry point or with sys_ni_syscall (lookup_dcookie in 6.10), so that its \
+number is never reused: that row answers ENOSYS too (kernel/sys_ni.c, \
+Documentation/process/adding-syscalls.rst).",
     reference: ADDING_SYSCALLS,
     matches: Some(|c, ctx| {
+        let answers_enosys = |e: Option<&str>| e.is_none_or(|e| e == NOT_IMPLEMENTED);
         let withdrawn = c.change == ChangeKind::Changed
-            && entry(c.old.as_ref()).is_some()
-            && entry(c.new.as_ref()).is_none();
+            && !answers_enosys(entry(c.old.as_ref()))
+            && answers_enosys(entry(c.new.as_ref()));
         c.kind == ItemKind::Syscall
             && (withdrawn
                 || c.change == ChangeKind::Removed && number_elsewhere(ctx.new, c).is_none())

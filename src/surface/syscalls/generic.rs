@@ -6,7 +6,7 @@
 //! `#if` conditions are evaluated with the arch's predefined macros and `__BITS_PER_LONG`.
 
 use crate::arch::Arch;
-use crate::cpp::{self, MacroDef, Semantics};
+use crate::cpp::{self, MacroDef, NoTypes};
 use std::collections::HashMap;
 
 pub const GENERIC: &str = "include/uapi/asm-generic/unistd.h";
@@ -32,20 +32,6 @@ struct Walk<'a> {
     data_model: cpp::DataModel,
     found: Vec<(Wired, String)>,
     notes: Vec<(String, u32, String)>,
-}
-
-struct NoSemantics(cpp::DataModel);
-
-impl Semantics for NoSemantics {
-    fn data_model(&self) -> cpp::DataModel {
-        self.0
-    }
-    fn identifier(&self, _name: &str) -> Option<cpp::Value> {
-        None
-    }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
-        None
-    }
 }
 
 /// The syscalls `arch_unistd` (the arch's `asm/unistd.h`) wires, with notes (file, line,
@@ -85,7 +71,7 @@ pub fn wired(
             _ => None,
         })
         .collect();
-    let sem = NoSemantics(walk.data_model);
+    let sem = NoTypes(walk.data_model);
     let mut out = Vec::new();
     for (mut wired, nr) in std::mem::take(&mut walk.found) {
         let macro_name = match nr.strip_prefix("__NR3264_") {
@@ -198,7 +184,7 @@ impl Walk<'_> {
     }
 
     fn condition(&mut self, cond: &str, path: &str, line: u32) -> bool {
-        match cpp::eval_condition(cond, &self.macros, &NoSemantics(self.data_model)) {
+        match cpp::eval_condition(cond, &self.macros, &NoTypes(self.data_model)) {
             Ok(v) => v,
             Err(e) => {
                 self.notes.push((
