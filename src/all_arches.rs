@@ -113,7 +113,7 @@ pub fn diff_cached(
         })
         .collect();
     // A note that holds on some arches only says where (ia64's headers gone at v6.12).
-    let notes: BTreeSet<Note> = notes
+    let mut notes: BTreeSet<Note> = notes
         .into_keys()
         .map(|(mut note, arches)| {
             let arches = names(&arches);
@@ -124,6 +124,17 @@ pub fn diff_cached(
             note
         })
         .collect();
+    // Netlink specs are read once for all arches (`Surface::per_arch`): said once, not per entry.
+    if changes.iter().any(|c| c.kind.is_netlink()) {
+        notes.insert(Note {
+            revision: new.label().to_string(),
+            file: "Documentation/netlink/specs".to_string(),
+            line: 0,
+            message: "netlink: the netlink specs' items do not depend on the arch: read once, \
+they hold for every arch diffed"
+                .to_string(),
+        });
+    }
     let revision = |tree: &Tree| Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),

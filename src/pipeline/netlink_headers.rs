@@ -48,7 +48,9 @@ fn implied(model: &Model) -> BTreeMap<&str, Implied> {
         }
     }
     for (key, item) in &model.items {
-        let Facts::Netlink(f) = &item.facts else { continue };
+        let Facts::Netlink(f) = &item.facts else {
+            continue;
+        };
         if key.kind == ItemKind::NetlinkFamily {
             if let (Some("genetlink" | "genetlink-c" | "genetlink-legacy"), Some(h)) =
                 (f.ty.as_deref(), &f.uapi_header)
@@ -62,7 +64,9 @@ fn implied(model: &Model) -> BTreeMap<&str, Implied> {
         }
         let skipped = match key.kind {
             ItemKind::NetlinkEntry => key.parent.as_ref().is_some_and(|p| {
-                elsewhere.iter().any(|(file, def)| *file == key.file && def == p)
+                elsewhere
+                    .iter()
+                    .any(|(file, def)| *file == key.file && def == p)
             }),
             ItemKind::NetlinkDefinition => {
                 f.header.is_some() || f.scope.as_deref().is_some_and(|s| s != "uapi")
@@ -106,7 +110,9 @@ fn sentinels(f: &NetlinkFacts) -> impl Iterator<Item = (String, i128)> + '_ {
 pub fn check(model: &Model, text: &dyn Fn(&str) -> Option<Vec<u8>>) -> Vec<Note> {
     let mut notes = Vec::new();
     for (spec, implied) in implied(model) {
-        let Some(bytes) = text(&implied.header) else { continue };
+        let Some(bytes) = text(&implied.header) else {
+            continue;
+        };
         if !generated_from(&bytes, spec) {
             continue;
         }

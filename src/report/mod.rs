@@ -142,7 +142,11 @@ fn netlink_line(n: &NetlinkFacts) -> String {
         ("header ", &n.header),
         ("scope ", &n.scope),
     ];
-    parts.extend(named.iter().filter_map(|(label, v)| Some(format!("{label}{}", v.as_ref()?))));
+    parts.extend(
+        named
+            .iter()
+            .filter_map(|(label, v)| Some(format!("{label}{}", v.as_ref()?))),
+    );
     if n.multi_attr {
         parts.push("multi-attr".to_string());
     }
@@ -150,7 +154,12 @@ fn netlink_line(n: &NetlinkFacts) -> String {
         parts.push("enum-as-flags".to_string());
     }
     let joined = |v: &[String]| v.join("|");
-    for (label, v) in [("modes", &n.modes), ("flags", &n.flags), ("dont-validate", &n.dont_validate), ("attributes", &n.attributes)] {
+    for (label, v) in [
+        ("modes", &n.modes),
+        ("flags", &n.flags),
+        ("dont-validate", &n.dont_validate),
+        ("attributes", &n.attributes),
+    ] {
         if !v.is_empty() {
             parts.push(format!("{label} {}", joined(v)));
         }
@@ -163,7 +172,11 @@ fn netlink_line(n: &NetlinkFacts) -> String {
         parts.push(format!("{message} [{}]", attrs.join(" ")));
     }
     if !n.sentinels.is_empty() {
-        let sentinels: Vec<String> = n.sentinels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let sentinels: Vec<String> = n
+            .sentinels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         parts.push(sentinels.join(" "));
     }
     parts.join(", ")

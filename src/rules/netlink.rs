@@ -37,7 +37,11 @@ fn limit(text: &str, model: &Model, c: &Change) -> Option<i128> {
         return Some(v);
     }
     if let Some((ty, end)) = text.rsplit_once('-') {
-        let bits: u32 = ty.get(1..)?.parse().ok().filter(|b| [8, 16, 32, 64].contains(b))?;
+        let bits: u32 = ty
+            .get(1..)?
+            .parse()
+            .ok()
+            .filter(|b| [8, 16, 32, 64].contains(b))?;
         return match (ty.as_bytes().first()?, end) {
             (b'u', "min") => Some(0),
             (b'u', "max") => Some((1i128 << bits) - 1),
@@ -79,7 +83,8 @@ pub fn checks_change(c: &Change, ctx: &Context) -> ChecksChange {
         return ChecksChange::Same;
     }
     let (mut tighter, mut looser, mut unknown) = (false, false, false);
-    let keys: std::collections::BTreeSet<&String> = old.checks.keys().chain(new.checks.keys()).collect();
+    let keys: std::collections::BTreeSet<&String> =
+        old.checks.keys().chain(new.checks.keys()).collect();
     for key in keys {
         let (before, after) = (old.checks.get(key), new.checks.get(key));
         if before == after {
@@ -101,8 +106,12 @@ pub fn checks_change(c: &Change, ctx: &Context) -> ChecksChange {
                 let (b, a) = (limit(b, ctx.old, c), limit(a, ctx.new, c));
                 match (key.as_str(), b, a) {
                     (_, Some(b), Some(a)) if a == b => {}
-                    ("min" | "min-len", Some(b), Some(a)) => *(if a > b { &mut tighter } else { &mut looser }) = true,
-                    ("max" | "max-len", Some(b), Some(a)) => *(if a < b { &mut tighter } else { &mut looser }) = true,
+                    ("min" | "min-len", Some(b), Some(a)) => {
+                        *(if a > b { &mut tighter } else { &mut looser }) = true
+                    }
+                    ("max" | "max-len", Some(b), Some(a)) => {
+                        *(if a < b { &mut tighter } else { &mut looser }) = true
+                    }
                     // An exact length that changes rejects every length valid before.
                     ("exact-len", Some(_), Some(_)) => tighter = true,
                     _ => unknown = true,
@@ -134,7 +143,12 @@ pub fn dropped<'a>(before: &'a [String], after: &[String]) -> Vec<&'a String> {
 pub fn encoding(f: &NetlinkFacts) -> impl PartialEq + '_ {
     (
         (&f.ty, &f.byte_order, &f.len, &f.sub_type, &f.struct_name),
-        (&f.nested_attributes, &f.enum_name, f.enum_as_flags, f.multi_attr),
+        (
+            &f.nested_attributes,
+            &f.enum_name,
+            f.enum_as_flags,
+            f.multi_attr,
+        ),
         (&f.sub_message, &f.selector),
     )
 }

@@ -5,7 +5,8 @@ use crate::change::ChangeKind;
 pub static RULE: Rule = Rule {
     id: "netlink-added",
     severity: Severity::NeedsUserspace,
-    summary: "a new netlink family, attribute, operation, multicast group, enum value or other spec item",
+    summary:
+        "a new netlink family, attribute, operation, multicast group, enum value or other spec item",
     explanation: "New attributes, commands and enum values are the compatible way netlink grows \
 (Documentation/userspace-api/netlink/intro.rst, \"Extending the kernel uAPI\"): old userspace \
 does not see them. They are new uAPI, which the kernel keeps for good once released: each needs \

@@ -14,10 +14,13 @@ userspace to use and review.",
     matches: Some(|c, _| {
         changed(c).is_some_and(|(old, new)| {
             !dropped(&new.modes, &old.modes).is_empty()
-                || new.messages.iter().any(|(message, attrs)| match old.messages.get(message) {
-                    None => true,
-                    Some(before) => !dropped(attrs, before).is_empty(),
-                })
+                || new
+                    .messages
+                    .iter()
+                    .any(|(message, attrs)| match old.messages.get(message) {
+                        None => true,
+                        Some(before) => !dropped(attrs, before).is_empty(),
+                    })
                 || !dropped(&old.flags, &new.flags).is_empty()
                 || !dropped(&new.dont_validate, &old.dont_validate).is_empty()
                 || old.mcgrp.is_none() && new.mcgrp.is_some()

@@ -5,7 +5,8 @@ use crate::change::ItemKind;
 pub static RULE: Rule = Rule {
     id: "netlink-renumbered",
     severity: Severity::Breaking,
-    summary: "a netlink attribute, operation, enum value, const or member got another number or C name",
+    summary:
+        "a netlink attribute, operation, enum value, const or member got another number or C name",
     explanation: "An attribute's type id, a command's id and an enum's values are what travels on \
 the wire; the spec fixes them (Documentation/userspace-api/netlink/specs.rst: attributes are \
 numbered from 1, commands likewise, an explicit `value` restarting the count; \"values\"), and the \
@@ -17,12 +18,17 @@ builds. Inserting an attribute or command anywhere but at the end renumbers ever
         changed(c).is_some_and(|(old, new)| {
             // A set's or family's own number is the count of its attributes or commands: that
             // moving is the sentinels' rule.
-            let numbered = !matches!(c.kind, ItemKind::NetlinkAttributeSet | ItemKind::NetlinkFamily);
+            let numbered = !matches!(
+                c.kind,
+                ItemKind::NetlinkAttributeSet | ItemKind::NetlinkFamily
+            );
             // A number one side cannot compute is unknown, not changed.
             let known = old.unresolved.is_none() && new.unresolved.is_none();
             let number = (old.value, old.request_value, old.reply_value)
                 != (new.value, new.request_value, new.reply_value);
-            (numbered && known && number) || old.c_name != new.c_name || old.value_text != new.value_text
+            (numbered && known && number)
+                || old.c_name != new.c_name
+                || old.value_text != new.value_text
         })
     }),
 };

@@ -49,10 +49,8 @@ impl Surface for Netlink {
 
     fn extract(&self, files: &[SurfaceFile], _arch: &'static Arch) -> Extracted {
         let mut out = Extracted::default();
-        let schemas = schema::Schemas::read(
-            files.iter().filter(|f| is_schema(f.path)),
-            &mut out.notes,
-        );
+        let schemas =
+            schema::Schemas::read(files.iter().filter(|f| is_schema(f.path)), &mut out.notes);
         let first_id = files
             .iter()
             .find(|f| f.path == SPECS_RST)

@@ -38,7 +38,10 @@ impl Schemas {
                 })
             };
             let Ok(text) = std::str::from_utf8(file.bytes) else {
-                note(1, "schema is not UTF-8 text: specs of its protocol are not validated".to_string());
+                note(
+                    1,
+                    "schema is not UTF-8 text: specs of its protocol are not validated".to_string(),
+                );
                 continue;
             };
             let doc = match yaml::parse(text) {
@@ -54,7 +57,10 @@ impl Schemas {
                 }
                 Err(e) => note(
                     doc.line(e.instance_path().as_str()),
-                    format!("schema cannot be compiled ({}): specs of its protocol are not validated", e.masked()),
+                    format!(
+                        "schema cannot be compiled ({}): specs of its protocol are not validated",
+                        e.masked()
+                    ),
                 ),
             }
         }
@@ -71,7 +77,12 @@ impl Schemas {
         let validator = self.by_protocol.get(protocol)?;
         let mut errors: Vec<(String, String)> = validator
             .iter_errors(spec)
-            .map(|e| (e.instance_path().as_str().to_string(), e.masked().to_string()))
+            .map(|e| {
+                (
+                    e.instance_path().as_str().to_string(),
+                    e.masked().to_string(),
+                )
+            })
             .collect();
         errors.sort();
         errors.dedup();

@@ -87,7 +87,14 @@ struct Reader<'d> {
 }
 
 impl Reader<'_> {
-    fn push(&mut self, kind: ItemKind, parent: Option<String>, name: &str, pointer: &str, facts: NetlinkFacts) {
+    fn push(
+        &mut self,
+        kind: ItemKind,
+        parent: Option<String>,
+        name: &str,
+        pointer: &str,
+        facts: NetlinkFacts,
+    ) {
         let line = self.doc.line(pointer);
         let decl = yaml_excerpt(self.doc.value.pointer(pointer));
         self.out.items.push(SurfaceItem {
@@ -142,15 +149,25 @@ pub fn read(doc: &Document, file: &str, first_id: FirstId) -> SpecItems {
 
     let mut facts = NetlinkFacts {
         ty: Some(protocol.clone()),
-        value: if raw { int(spec, "protonum") } else { Some(int(spec, "version").unwrap_or(1)) },
+        value: if raw {
+            int(spec, "protonum")
+        } else {
+            Some(int(spec, "version").unwrap_or(1))
+        },
         fixed_header: text(&ops, "fixed-header"),
         ..Default::default()
     };
     if !raw {
         let uapi = text(spec, "uapi-header").unwrap_or_else(|| format!("linux/{}.h", r.ident));
-        facts.c_name = Some(c_upper(&text(spec, "c-family-name").unwrap_or(format!("{}_FAMILY_NAME", r.family))));
-        let version_name = c_upper(&text(spec, "c-version-name").unwrap_or(format!("{}_FAMILY_VERSION", r.family)));
-        facts.sentinels.insert(version_name, int(spec, "version").unwrap_or(1));
+        facts.c_name = Some(c_upper(
+            &text(spec, "c-family-name").unwrap_or(format!("{}_FAMILY_NAME", r.family)),
+        ));
+        let version_name = c_upper(
+            &text(spec, "c-version-name").unwrap_or(format!("{}_FAMILY_VERSION", r.family)),
+        );
+        facts
+            .sentinels
+            .insert(version_name, int(spec, "version").unwrap_or(1));
         facts.sentinels.extend(op_sentinels);
         facts.uapi_header = Some(uapi);
     }
@@ -171,30 +188,50 @@ pub fn read(doc: &Document, file: &str, first_id: FirstId) -> SpecItems {
     }
     if let Some(groups) = spec.get("mcast-groups") {
         for (i, g) in list(groups, "list").iter().enumerate() {
-            let Some(name) = text(g, "name") else { continue };
+            let Some(name) = text(g, "name") else {
+                continue;
+            };
             let facts = NetlinkFacts {
                 value: int(g, "value"),
                 c_name: (!raw).then(|| {
-                    c_upper(&text(g, "c-define-name").unwrap_or(format!("{}-mcgrp-{name}", r.ident)))
+                    c_upper(
+                        &text(g, "c-define-name").unwrap_or(format!("{}-mcgrp-{name}", r.ident)),
+                    )
                 }),
                 flags: strings(g, "flags"),
                 ..Default::default()
             };
             let parent = Some(r.family.clone());
-            r.push(ItemKind::NetlinkMcastGroup, parent, &name, &format!("/mcast-groups/list/{i}"), facts);
+            r.push(
+                ItemKind::NetlinkMcastGroup,
+                parent,
+                &name,
+                &format!("/mcast-groups/list/{i}"),
+                facts,
+            );
         }
     }
     for (i, sub) in list(spec, "sub-messages").iter().enumerate() {
-        let Some(name) = text(sub, "name") else { continue };
+        let Some(name) = text(sub, "name") else {
+            continue;
+        };
         for (j, format) in list(sub, "formats").iter().enumerate() {
-            let Some(value) = text(format, "value") else { continue };
+            let Some(value) = text(format, "value") else {
+                continue;
+            };
             let facts = NetlinkFacts {
                 attribute_set: text(format, "attribute-set"),
                 fixed_header: text(format, "fixed-header"),
                 ..Default::default()
             };
             let parent = Some(r.scoped(&name));
-            r.push(ItemKind::NetlinkSubMessage, parent, &value, &format!("/sub-messages/{i}/formats/{j}"), facts);
+            r.push(
+                ItemKind::NetlinkSubMessage,
+                parent,
+                &value,
+                &format!("/sub-messages/{i}/formats/{j}"),
+                facts,
+            );
         }
     }
     r.out
@@ -217,7 +254,10 @@ fn definition(r: &mut Reader, def: &Value, pointer: &str) {
             facts.c_name = Some(c_upper(&format!("{}-{name}", r.ident)));
             match def.get("value") {
                 Some(Value::Number(n)) => facts.value = n.as_i64().map(i128::from),
-                Some(other) => facts.value_text = Some(other.as_str().map_or(other.to_string(), str::to_string)),
+                Some(other) => {
+                    facts.value_text =
+                        Some(other.as_str().map_or(other.to_string(), str::to_string))
+                }
                 None => {}
             }
         }
@@ -246,7 +286,13 @@ fn definition(r: &mut Reader, def: &Value, pointer: &str) {
                 };
                 let raw = explicit.or(next);
                 next = raw.map(|v| v + 1);
-                let value = raw.and_then(|v| if flags { 1i128.checked_shl(v.try_into().ok()?) } else { Some(v) });
+                let value = raw.and_then(|v| {
+                    if flags {
+                        1i128.checked_shl(v.try_into().ok()?)
+                    } else {
+                        Some(v)
+                    }
+                });
                 mask = mask.zip(value).map(|(m, v)| m + v);
                 last = value;
                 let entry_pointer = format!("{pointer}/entries/{j}");
@@ -258,12 +304,20 @@ fn definition(r: &mut Reader, def: &Value, pointer: &str) {
                     c_name: Some(c_upper(&format!("{prefix}{entry_name}"))),
                     ..Default::default()
                 };
-                r.push(ItemKind::NetlinkEntry, parent.clone(), &entry_name, &entry_pointer, entry_facts);
+                r.push(
+                    ItemKind::NetlinkEntry,
+                    parent.clone(),
+                    &entry_name,
+                    &entry_pointer,
+                    entry_facts,
+                );
             }
             if def.get("render-max").and_then(Value::as_bool) == Some(true) {
                 if flags {
                     if let Some(mask) = mask {
-                        facts.sentinels.insert(c_upper(&format!("{prefix}mask")), mask);
+                        facts
+                            .sentinels
+                            .insert(c_upper(&format!("{prefix}mask")), mask);
                     }
                 } else if let Some(last) = last {
                     let max = c_upper(&format!("{prefix}max"));
@@ -274,7 +328,9 @@ fn definition(r: &mut Reader, def: &Value, pointer: &str) {
         }
         "struct" => {
             for (j, member) in list(def, "members").iter().enumerate() {
-                let Some(member_name) = text(member, "name") else { continue };
+                let Some(member_name) = text(member, "name") else {
+                    continue;
+                };
                 let member_facts = NetlinkFacts {
                     value: Some(j as i128),
                     ty: text(member, "type"),
@@ -283,7 +339,13 @@ fn definition(r: &mut Reader, def: &Value, pointer: &str) {
                     enum_name: text(member, "enum"),
                     ..Default::default()
                 };
-                r.push(ItemKind::NetlinkMember, parent.clone(), &member_name, &format!("{pointer}/members/{j}"), member_facts);
+                r.push(
+                    ItemKind::NetlinkMember,
+                    parent.clone(),
+                    &member_name,
+                    &format!("{pointer}/members/{j}"),
+                    member_facts,
+                );
             }
         }
         _ => {}
@@ -306,12 +368,17 @@ fn set_prefix(r: &Reader, set: &Value) -> String {
 /// An attribute set and its attributes. A subset (`subset-of`) lists attributes of another set:
 /// its item names them, and the attributes stay the items of the set that defines them.
 fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap<String, String>) {
-    let Some(name) = text(set, "name") else { return };
+    let Some(name) = text(set, "name") else {
+        return;
+    };
     let family = Some(r.family.clone());
     if let Some(of) = text(set, "subset-of") {
         let facts = NetlinkFacts {
             subset_of: Some(of),
-            attributes: list(set, "attributes").iter().filter_map(|a| text(a, "name")).collect(),
+            attributes: list(set, "attributes")
+                .iter()
+                .filter_map(|a| text(a, "name"))
+                .collect(),
             ..Default::default()
         };
         r.push(ItemKind::NetlinkAttributeSet, family, &name, pointer, facts);
@@ -322,7 +389,9 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
     let mut next = r.first_id;
     let mut last: Option<Option<i128>> = None;
     for (j, attr) in list(set, "attributes").iter().enumerate() {
-        let Some(attr_name) = text(attr, "name") else { continue };
+        let Some(attr_name) = text(attr, "name") else {
+            continue;
+        };
         let value = int(attr, "value").or(next);
         next = value.map(|v| v + 1);
         last = Some(value);
@@ -354,7 +423,13 @@ fn attribute_set(r: &mut Reader, set: &Value, pointer: &str, prefixes: &BTreeMap
             selector: text(attr, "selector"),
             ..Default::default()
         };
-        r.push(ItemKind::NetlinkAttribute, parent.clone(), &attr_name, &format!("{pointer}/attributes/{j}"), facts);
+        r.push(
+            ItemKind::NetlinkAttribute,
+            parent.clone(),
+            &attr_name,
+            &format!("{pointer}/attributes/{j}"),
+            facts,
+        );
     }
     let count = match last {
         None => Some(0),
@@ -394,7 +469,9 @@ fn operations(r: &mut Reader, spec: &Value, ops: &Value) -> BTreeMap<String, i12
         .filter_map(|o| Some((text(o, "name")?, text(o, "attribute-set")?)))
         .collect();
     for (i, op) in op_list.iter().enumerate() {
-        let Some(name) = text(op, "name") else { continue };
+        let Some(name) = text(op, "name") else {
+            continue;
+        };
         let pointer = format!("/operations/list/{i}");
         let is_async = op.get("notify").is_some() || op.get("event").is_some();
         let mut facts = NetlinkFacts {
@@ -415,12 +492,16 @@ fn operations(r: &mut Reader, spec: &Value, ops: &Value) -> BTreeMap<String, i12
         for mode in ["do", "dump"] {
             for part in ["request", "reply"] {
                 if let Some(msg) = op.get(mode).and_then(|m| m.get(part)) {
-                    facts.messages.insert(format!("{mode}-{part}"), strings(msg, "attributes"));
+                    facts
+                        .messages
+                        .insert(format!("{mode}-{part}"), strings(msg, "attributes"));
                 }
             }
         }
         if let Some(event) = op.get("event") {
-            facts.messages.insert("event".to_string(), strings(event, "attributes"));
+            facts
+                .messages
+                .insert("event".to_string(), strings(event, "attributes"));
         }
         if directional {
             directional_ids(op, is_async, &mut next_request, &mut next_reply, &mut facts);
@@ -442,7 +523,13 @@ fn operations(r: &mut Reader, spec: &Value, ops: &Value) -> BTreeMap<String, i12
         if facts.value.is_none() && facts.request_value.is_none() && facts.reply_value.is_none() {
             facts.unresolved = Some(FIRST_ID_UNKNOWN.to_string());
         }
-        r.push(ItemKind::NetlinkOperation, Some(family_name.clone()), &name, &pointer, facts);
+        r.push(
+            ItemKind::NetlinkOperation,
+            Some(family_name.clone()),
+            &name,
+            &pointer,
+            facts,
+        );
     }
     let mut sentinels = BTreeMap::new();
     let count = match last_main {
@@ -477,11 +564,17 @@ fn directional_ids(
     let Some(mode) = op.get("do").or_else(|| op.get("dump")) else {
         return;
     };
-    let request = mode.get("request").and_then(|m| int(m, "value")).or(*next_request);
+    let request = mode
+        .get("request")
+        .and_then(|m| int(m, "value"))
+        .or(*next_request);
     facts.request_value = request;
     *next_request = request.map(|v| v + 1);
     if mode.get("reply").is_some() {
-        let reply = mode.get("reply").and_then(|m| int(m, "value")).or(*next_reply);
+        let reply = mode
+            .get("reply")
+            .and_then(|m| int(m, "value"))
+            .or(*next_reply);
         facts.reply_value = reply;
         *next_reply = reply.map(|v| v + 1);
     }
@@ -496,7 +589,9 @@ fn value_is_subset(list: &[Value]) -> bool {
 /// (one line, JSON syntax, at most a few hundred characters).
 fn yaml_excerpt(value: Option<&Value>) -> String {
     const MAX: usize = 300;
-    let Some(value) = value else { return String::new() };
+    let Some(value) = value else {
+        return String::new();
+    };
     let mut v = value.clone();
     if let Some(map) = v.as_object_mut() {
         map.remove("doc");
@@ -504,7 +599,15 @@ fn yaml_excerpt(value: Option<&Value>) -> String {
         // definition's entries and members) is left to that item: a subset keeps its names.
         map.retain(|key, value| match (key.as_str(), value) {
             ("attributes", Value::Array(list)) if value_is_subset(list) => true,
-            (_, Value::Array(_)) => !matches!(key.as_str(), "attributes" | "entries" | "members" | "definitions" | "attribute-sets" | "sub-messages"),
+            (_, Value::Array(_)) => !matches!(
+                key.as_str(),
+                "attributes"
+                    | "entries"
+                    | "members"
+                    | "definitions"
+                    | "attribute-sets"
+                    | "sub-messages"
+            ),
             (_, Value::Object(_)) => !matches!(key.as_str(), "operations" | "mcast-groups"),
             _ => true,
         });

@@ -11,7 +11,11 @@ pub(super) fn extract(specs: &[(&str, &str)], schemas: &[(&str, &str)]) -> Extra
     extract_with_rst(specs, schemas, Some(RST))
 }
 
-fn extract_with_rst(specs: &[(&str, &str)], schemas: &[(&str, &str)], rst: Option<&str>) -> Extracted {
+fn extract_with_rst(
+    specs: &[(&str, &str)],
+    schemas: &[(&str, &str)],
+    rst: Option<&str>,
+) -> Extracted {
     let owned: Vec<(String, &str)> = schemas
         .iter()
         .map(|(p, t)| (format!("{SCHEMAS}{p}.yaml"), *t))
@@ -88,27 +92,42 @@ mcast-groups:
 fn ids_and_c_names_follow_the_generator() {
     let x = extract(&[("toy", SPEC)], &[]);
     let id = find(&x, ItemKind::NetlinkAttribute, "id");
-    assert_eq!((id.value, id.c_name.as_deref()), (Some(1), Some("TOY_A_ID")));
+    assert_eq!(
+        (id.value, id.c_name.as_deref()),
+        (Some(1), Some("TOY_A_ID"))
+    );
     assert_eq!(id.checks.get("max").map(String::as_str), Some("10"));
     let addr = find(&x, ItemKind::NetlinkAttribute, "addr");
-    assert_eq!((addr.value, addr.byte_order.as_deref()), (Some(5), Some("big-endian")));
+    assert_eq!(
+        (addr.value, addr.byte_order.as_deref()),
+        (Some(5), Some("big-endian"))
+    );
     let set = find(&x, ItemKind::NetlinkAttributeSet, "toy");
     assert_eq!(set.sentinels.get("__TOY_A_MAX"), Some(&6));
     assert_eq!(set.sentinels.get("TOY_A_MAX"), Some(&5));
     let sub = find(&x, ItemKind::NetlinkAttributeSet, "sub");
     assert_eq!(sub.attributes, vec!["id".to_string()]);
     let get = find(&x, ItemKind::NetlinkOperation, "get");
-    assert_eq!((get.value, get.c_name.as_deref()), (Some(1), Some("TOY_CMD_GET")));
+    assert_eq!(
+        (get.value, get.c_name.as_deref()),
+        (Some(1), Some("TOY_CMD_GET"))
+    );
     assert_eq!(get.messages["do-reply"], vec!["id", "addr"]);
     assert_eq!(get.modes, vec!["do", "dump"]);
     let ntf = find(&x, ItemKind::NetlinkOperation, "change-ntf");
-    assert_eq!((ntf.value, ntf.attribute_set.as_deref()), (Some(2), Some("toy")));
+    assert_eq!(
+        (ntf.value, ntf.attribute_set.as_deref()),
+        (Some(2), Some("toy"))
+    );
     let family = find(&x, ItemKind::NetlinkFamily, "toy");
     assert_eq!(family.sentinels.get("__TOY_CMD_MAX"), Some(&3));
     assert_eq!(family.sentinels.get("TOY_FAMILY_VERSION"), Some(&1));
     assert_eq!(family.c_name.as_deref(), Some("TOY_FAMILY_NAME"));
     let auto = find(&x, ItemKind::NetlinkEntry, "auto");
-    assert_eq!((auto.value, auto.c_name.as_deref()), (Some(1), Some("TOY_MODE_AUTO")));
+    assert_eq!(
+        (auto.value, auto.c_name.as_deref()),
+        (Some(1), Some("TOY_MODE_AUTO"))
+    );
     let mode = find(&x, ItemKind::NetlinkDefinition, "mode");
     assert_eq!(mode.sentinels.get("TOY_MODE_MAX"), Some(&1));
     // Flags: the mask of the entry's bit, counted from value-start.
@@ -118,7 +137,11 @@ fn ids_and_c_names_follow_the_generator() {
     assert_eq!(group.c_name.as_deref(), Some("TOY_MCGRP_MONITOR"));
     // Without a schema at this revision the spec is read unchecked, and that is said once.
     assert_eq!(x.notes.len(), 1, "{:?}", x.notes);
-    assert!(x.notes[0].message.contains("genetlink.yaml"), "{:?}", x.notes);
+    assert!(
+        x.notes[0].message.contains("genetlink.yaml"),
+        "{:?}",
+        x.notes
+    );
 }
 
 const SCHEMA: &str = "\
@@ -142,26 +165,49 @@ properties:
 
 #[test]
 fn a_violation_names_file_line_and_path() {
-    let bad = SPEC.replace("type: u32\n        byte-order", "type: u17\n        byte-order");
+    let bad = SPEC.replace(
+        "type: u32\n        byte-order",
+        "type: u17\n        byte-order",
+    );
     let x = extract(&[("toy", &bad)], &[("genetlink", SCHEMA)]);
-    let violation: Vec<_> = x.notes.iter().filter(|n| n.message.contains("does not validate")).collect();
+    let violation: Vec<_> = x
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("does not validate"))
+        .collect();
     assert_eq!(violation.len(), 1, "{:?}", x.notes);
     assert_eq!(violation[0].file, "Documentation/netlink/specs/toy.yaml");
-    assert!(violation[0].message.contains("/attribute-sets/0/attributes/1/type"), "{}", violation[0].message);
+    assert!(
+        violation[0]
+            .message
+            .contains("/attribute-sets/0/attributes/1/type"),
+        "{}",
+        violation[0].message
+    );
     assert_eq!(violation[0].line, 20);
     // The items are still read.
     assert!(x.items.iter().any(|i| i.name == "addr"));
     // A valid spec gives no note.
-    assert!(extract(&[("toy", SPEC)], &[("genetlink", SCHEMA)]).notes.is_empty());
+    assert!(extract(&[("toy", SPEC)], &[("genetlink", SCHEMA)])
+        .notes
+        .is_empty());
 }
 
 #[test]
 fn malformed_yaml_is_one_note_with_its_line() {
     let x = extract(&[("toy", "name: toy\nlist: [a, b\nother: 1\n")], &[]);
     assert!(x.items.is_empty());
-    let notes: Vec<_> = x.notes.iter().filter(|n| n.message.contains("not valid YAML")).collect();
+    let notes: Vec<_> = x
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("not valid YAML"))
+        .collect();
     assert_eq!(notes.len(), 1, "{:?}", x.notes);
-    assert!(notes[0].line >= 2 && !notes[0].message.contains('\n'), "{:?}", notes[0]);
+    assert!(
+        notes[0].line >= 2 && !notes[0].message.contains('\n'),
+        "{:?}",
+        notes[0]
+    );
 }
 
 #[test]
@@ -169,10 +215,18 @@ fn implicit_ids_are_unresolved_where_the_revision_does_not_define_them() {
     let x = extract_with_rst(&[("toy", SPEC)], &[], None);
     let id = find(&x, ItemKind::NetlinkAttribute, "id");
     assert_eq!(id.value, None);
-    assert!(id.unresolved.as_deref().is_some_and(|r| r.contains("specs.rst")), "{id:?}");
+    assert!(
+        id.unresolved
+            .as_deref()
+            .is_some_and(|r| r.contains("specs.rst")),
+        "{id:?}"
+    );
     // After an explicit value, the count is known again.
     assert_eq!(find(&x, ItemKind::NetlinkAttribute, "addr").value, Some(5));
-    assert_eq!(find(&x, ItemKind::NetlinkAttributeSet, "toy").value, Some(6));
+    assert_eq!(
+        find(&x, ItemKind::NetlinkAttributeSet, "toy").value,
+        Some(6)
+    );
     assert_eq!(find(&x, ItemKind::NetlinkOperation, "get").value, None);
     // Enum entries start at 0 whatever the revision.
     assert_eq!(find(&x, ItemKind::NetlinkEntry, "auto").value, Some(1));
@@ -189,7 +243,10 @@ mod robustness {
             Just("attribute-sets:\n".to_string()),
             Just("  - name: s\n    attributes:\n".to_string()),
             Just("      - { name: a, type: u32, value: 9 }\n".to_string()),
-            Just("operations: { list: [ { name: o, do: { request: { attributes: [a] } } } ] }\n".to_string()),
+            Just(
+                "operations: { list: [ { name: o, do: { request: { attributes: [a] } } } ] }\n"
+                    .to_string()
+            ),
             Just("&a [*a, *a]\n".to_string()),
             Just("- [\n".to_string()),
             Just("\t: \"\n".to_string()),

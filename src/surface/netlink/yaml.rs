@@ -49,7 +49,9 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         line: e.marker().line() as u32,
         message: e.info().to_string(),
     };
-    parser.load(&mut loader, false).map_err(|e| scan_error(&e))?;
+    parser
+        .load(&mut loader, false)
+        .map_err(|e| scan_error(&e))?;
     if let Some(e) = loader.error() {
         return Err(scan_error(e));
     }
