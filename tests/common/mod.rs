@@ -97,3 +97,60 @@ pub fn kernel_repo() -> Option<PathBuf> {
     eprintln!("skipping: no kernel repo (run scripts/fetch-kernels.sh)");
     None
 }
+
+/// A git repository with one commit per tree of `revisions` (in order, each `_base` with the
+/// directory `tests/fixtures/<dir>` laid over it), tagged with the directory's name. Commit ids
+/// are fixed (author, committer and dates are), so outputs naming them are stable.
+pub fn tagged_repo(revisions: &[&str]) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(root)
+            .args([
+                "-c",
+                "user.name=Toy Dev",
+                "-c",
+                "user.email=toy@example.com",
+            ])
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_DATE", "2024-03-01T00:00:00+0000")
+            .env("GIT_COMMITTER_DATE", "2024-03-01T00:00:00+0000")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "."]);
+    for dir in revisions {
+        for entry in std::fs::read_dir(root).expect("read repo") {
+            let path = entry.expect("dir entry").path();
+            match path.file_name().is_some_and(|n| n == ".git") {
+                true => {}
+                false if path.is_dir() => std::fs::remove_dir_all(&path).expect("clear a dir"),
+                false => std::fs::remove_file(&path).expect("clear a file"),
+            }
+        }
+        copy_dir(&fixtures_dir().join("_base"), root);
+        copy_dir(&fixtures_dir().join(dir), root);
+        let tag = Path::new(dir)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a name");
+        git(&["add", "-A", "."]);
+        git(&["commit", "-q", "-m", tag]);
+        git(&["tag", tag]);
+    }
+    repo
+}
