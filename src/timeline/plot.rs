@@ -93,6 +93,11 @@ fn draw(
             ),
             _ => area_title(area).to_string(),
         };
+        let quiet = counts.iter().all(|c| *c == Bars::default());
+        let caption = match quiet {
+            true => format!("{caption} (no change)"),
+            false => caption,
+        };
         area_panel(panel, &caption, &counts, &labels)?;
     }
     Ok(())
@@ -162,7 +167,10 @@ fn area_panel(
         .x_labels(n)
         .x_label_formatter(&label_of)
         .y_labels(6)
-        .y_label_formatter(&|y| format!("{}", y.abs().round()))
+        .y_label_formatter(&|y| match (y - y.round()).abs() < 1e-9 {
+            true => format!("{}", y.abs().round()),
+            false => String::new(),
+        })
         .label_style((FONT, 13))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()?;
