@@ -89,22 +89,6 @@ fn elements(dom: &str, start: &str) -> Vec<usize> {
     dom.match_indices(start).map(|(at, _)| at).collect()
 }
 
-fn run_tool(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
-        .args(args)
-        .arg("-C")
-        .arg(repo)
-        .env("CI", "1")
-        .output()
-        .expect("uapi-diff runs");
-    assert!(
-        out.status.code().is_some_and(|c| c < 2),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
 fn screenshot_dir() -> (Option<tempfile::TempDir>, PathBuf) {
     match std::env::var_os("UAPI_DIFF_SCREENSHOTS") {
         Some(dir) => {
@@ -154,7 +138,7 @@ fn the_report_renders_in_chromium() {
     let report = out.path().join("report.html");
     let revs = ["r1", "r2", "r3", "r4"];
     let report_arg = report.to_str().expect("utf-8");
-    run_tool(
+    common::run_tool(
         repo.path(),
         &[
             &["history"],
@@ -163,14 +147,12 @@ fn the_report_renders_in_chromium() {
         ]
         .concat(),
     );
-    let history: serde_json::Value = serde_json::from_str(&run_tool(
-        repo.path(),
-        &[&["history"], &revs[..], &["--format", "json"]].concat(),
-    ))
-    .expect("history JSON");
-    let index: serde_json::Value =
-        serde_json::from_str(&run_tool(repo.path(), &[&["since"], &revs[..]].concat()))
-            .expect("since JSON");
+    let json = |args: &[&str]| -> serde_json::Value {
+        let (_, out) = common::run_tool(repo.path(), args);
+        serde_json::from_str(&out).expect("JSON")
+    };
+    let history = json(&[&["history"], &revs[..], &["--format", "json"]].concat());
+    let index = json(&[&["since"], &revs[..]].concat());
     let url = format!("file://{}", report.display());
 
     let page = dom_of(&url);

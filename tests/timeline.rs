@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 const REVISIONS: [&str; 4] = ["timeline/r1", "timeline/r2", "timeline/r3", "timeline/r4"];
 
@@ -17,30 +16,10 @@ fn settings() -> insta::Settings {
     s
 }
 
-/// Runs the tool in `repo`; returns its exit status and standard output.
-fn run(repo: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
-        .args(args)
-        .arg("-C")
-        .arg(repo)
-        .env("CI", "1")
-        .output()
-        .expect("uapi-diff runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("error"),
-        "{stderr}"
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).expect("utf-8 output"),
-    )
-}
-
 fn since(repo: &Path, extra: &[&str]) -> String {
     let mut args = vec!["since", "r1", "r2", "r3", "r4"];
     args.extend(extra);
-    let (status, out) = run(repo, &args);
+    let (status, out) = common::run_tool(repo, &args);
     assert_eq!(status, 0, "since {extra:?}");
     out
 }
@@ -163,7 +142,7 @@ fn history_html_is_one_self_contained_page_and_plot_writes_the_chart() {
     let out = tempfile::tempdir().expect("temp dir");
     let html = out.path().join("report.html");
     let svg = out.path().join("growth.svg");
-    let (status, _) = run(
+    let (status, _) = common::run_tool(
         repo.path(),
         &[
             "history",

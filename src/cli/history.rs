@@ -2,7 +2,7 @@
 
 use super::arch::options;
 use super::output::{emit, write_file};
-use super::sides::open_side;
+use super::sides::open_sides;
 use super::Common;
 use crate::arch::Arch;
 use crate::error::Error;
@@ -42,10 +42,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         common,
     } = args;
     let opts = options(&common)?;
-    let sides = revs
-        .iter()
-        .map(|r| open_side(&common, r, 0))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sides = open_sides(&common, &revs)?;
     // The report and the chart need every step's changes; the summaries need only their counts.
     let walked = match format == Format::Html || plot.is_some() {
         true => {

@@ -3,7 +3,7 @@
 
 use super::arch::options;
 use super::output::emit;
-use super::sides::open_side;
+use super::sides::open_sides;
 use super::{AllArches, Common};
 use crate::error::Error;
 use crate::timeline;
@@ -38,10 +38,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         common,
     } = args;
     let opts = options(&common)?;
-    let sides = revs
-        .iter()
-        .map(|r| open_side(&common, r, 0))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sides = open_sides(&common, &revs)?;
     let arches = arches.merged().unwrap_or_else(|| vec![opts.arch]);
     let walked = super::history::walk_with_bar(&sides, &opts, &arches, false)?;
     let text = match format {
