@@ -185,3 +185,39 @@ fn history_html_is_one_self_contained_page_and_plot_writes_the_chart() {
         assert!(chart.contains(area), "a panel for {area}");
     }
 }
+
+#[test]
+fn diff_html_is_the_page_of_one_step() {
+    let repo = common::tagged_repo(&REVISIONS);
+    let (status, page) = common::run_tool(repo.path(), &["diff", "r3", "r4", "--format", "html"]);
+    assert_eq!(status, 1, "r3 → r4 has changes");
+    assert_eq!(page.matches("<details class=\"step\"").count(), 1);
+    // Its two changes (TOY_IOCTL_SET removed, TOY_VERSION changed), each with a history holding
+    // its facts on both sides.
+    assert_eq!(page.matches("<tr class=\"change ").count(), 2);
+    assert_eq!(page.matches("<details class=\"item\"").count(), 2);
+    let version = &page[page
+        .find("id=\"item-define:TOY_VERSION\"")
+        .expect("its history")..];
+    let version = &version[..version.find("</details>").expect("its end")];
+    assert_eq!(
+        version.matches("<tr class=\"event\">").count(),
+        2,
+        "{version}"
+    );
+    assert!(
+        version.contains(">1</td>") && version.contains(">2</td>"),
+        "{version}"
+    );
+
+    let (_, all) = common::run_tool(
+        repo.path(),
+        &["diff", "r3", "r4", "--all-arches", "--format", "html"],
+    );
+    // An entry per group of arches where facts differ: TOY_IOCTL_SET's number is the same on
+    // every arch that shares asm-generic's _IOC layout, another on those with their own.
+    assert!(
+        all.contains("id=\"item-ioctl:TOY_IOCTL_SET@"),
+        "anchored by arches"
+    );
+}

@@ -80,11 +80,11 @@ pub(super) fn walk_with_bar(
     sides: &[Side],
     opts: &Options,
     arches: &[&'static Arch],
-    keep_steps: bool,
+    for_report: bool,
 ) -> Result<Timeline, Error> {
     let total = (sides.len() * arches.len()) as u64;
     let bar = progress::bar(total, "revisions".to_string());
-    let walked = timeline::walk(sides, opts, arches, keep_steps, &|done| {
+    let walked = timeline::walk(sides, opts, arches, for_report, &|done| {
         bar.set_position(done as u64)
     });
     bar.finish_and_clear();

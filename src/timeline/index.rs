@@ -82,13 +82,16 @@ pub struct Builder {
     revisions: Vec<String>,
     arches: Vec<String>,
     tracks: BTreeMap<String, Track>,
+    /// Whether to keep each item's `events` (the report shows them; the index alone does not).
+    with_events: bool,
     /// Items per area at each revision of the first arch.
     totals: Vec<BTreeMap<Area, usize>>,
 }
 
 impl Builder {
-    pub fn new(arches: Vec<String>) -> Builder {
+    pub fn new(arches: Vec<String>, with_events: bool) -> Builder {
         Builder {
+            with_events,
             revisions: Vec::new(),
             arches,
             tracks: BTreeMap::new(),
@@ -185,11 +188,11 @@ impl Builder {
             if first_arch && track.file != s.file {
                 track.file = s.file.to_string();
             }
-            if let (true, Some(event)) = (first_arch, event) {
+            if let (true, true, Some(event)) = (self.with_events, first_arch, event) {
                 track.events.push((rev, event, Some(s.facts.clone())));
             }
         }
-        if first_arch && rev > 0 {
+        if self.with_events && first_arch && rev > 0 {
             for (id, track) in self.tracks.iter_mut() {
                 let gone = matches!(&track.arches[0], Some(t) if t.last + 1 == rev);
                 if gone && !seen.contains_key(id) {

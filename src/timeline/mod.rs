@@ -19,11 +19,11 @@ use crate::history;
 use crate::pipeline::{Options, ParseCache};
 use crate::snapshot::Side;
 
-/// A walk's since-index, with the diff of each step when they were asked for (the report shows
-/// them; the index alone does not need them).
+/// A walk's since-index, with what the report shows when it was asked for: the diff of each step
+/// and each item's history of facts (the index alone needs neither, and they cost memory).
 pub struct Timeline {
     pub index: Index,
-    /// The first arch's diffs, step by step (empty unless `keep_steps`).
+    /// The first arch's diffs, step by step (empty unless `for_report`).
     pub steps: Vec<DiffReport>,
     /// Distinct header blobs parsed over the whole walk.
     pub parsed_headers: usize,
@@ -37,11 +37,11 @@ pub fn walk(
     sides: &[Side],
     opts: &Options,
     arches: &[&'static Arch],
-    keep_steps: bool,
+    for_report: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Timeline, Error> {
     let names = arches.iter().map(|a| a.name.to_string()).collect();
-    let mut builder = index::Builder::new(names);
+    let mut builder = index::Builder::new(names, for_report);
     let mut steps = Vec::new();
     let cache = ParseCache::default();
     for (a, arch) in arches.iter().enumerate() {
@@ -58,7 +58,7 @@ pub fn walk(
             &|done| progress(done_before + done),
             &mut |snap, step| {
                 builder.fold(a, rev, snap, step);
-                if let (true, 0, Some(step)) = (keep_steps, a, step) {
+                if let (true, 0, Some(step)) = (for_report, a, step) {
                     steps.push(step.clone());
                 }
                 rev += 1;
