@@ -214,8 +214,8 @@ fn diff_html_is_the_page_of_one_step() {
         repo.path(),
         &["diff", "r3", "r4", "--all-arches", "--format", "html"],
     );
-    // An entry per group of arches where facts differ: TOY_IOCTL_SET's number is the same on
-    // every arch that shares asm-generic's _IOC layout, another on those with their own.
+    // With --all-arches an item may have an entry per group of arches with equal facts: each
+    // history is anchored by the arches it holds for.
     assert!(
         all.contains("id=\"item-ioctl:TOY_IOCTL_SET@"),
         "anchored by arches"
