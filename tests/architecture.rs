@@ -39,6 +39,13 @@ const LAYERS: &[(&str, &[&str])] = &[
         "history",
         &["change", "error", "pipeline", "snapshot", "source"],
     ),
+    // The since-index and the HTML report: a walk (history) folded per item, rendered.
+    (
+        "timeline",
+        &[
+            "arch", "change", "error", "history", "kms", "pipeline", "report", "snapshot",
+        ],
+    ),
     (
         "all_arches",
         &[
@@ -102,6 +109,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "series",
             "snapshot",
             "source",
+            "timeline",
             "userspace",
         ],
     ),

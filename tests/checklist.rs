@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::git;
+
 use std::path::Path;
 use std::process::Command;
 use uapi_diff::change::area::Area;
@@ -19,39 +21,6 @@ fn settings() -> insta::Settings {
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
-}
-
-/// Runs git in `dir` with a neutral, fixed environment (so commit ids are reproducible).
-fn git(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Toy Dev",
-            "-c",
-            "user.email=toy@example.com",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(["-c", "core.autocrlf=false"])
-        .args(args)
-        .env("HOME", std::env::temp_dir())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

@@ -63,13 +63,16 @@ const NETLINK_SPECS: &str = "Documentation/netlink/specs/";
 
 /// The group of a change: KMS properties by their `owner`, everything else by its file.
 pub fn group_of(c: &Change) -> GroupKey {
-    if let Some(owner) = &c.owner {
-        return match owner.as_str() {
-            "core" => GroupKey::new(Area::DrmCore, None),
-            driver => GroupKey::new(Area::DrmDriver, Some(driver)),
-        };
+    group_of_item(c.owner.as_deref(), &c.file)
+}
+
+/// The group of an item: by its KMS `owner` when it has one, else by its file.
+pub fn group_of_item(owner: Option<&str>, file: &str) -> GroupKey {
+    match owner {
+        Some("core") => GroupKey::new(Area::DrmCore, None),
+        Some(driver) => GroupKey::new(Area::DrmDriver, Some(driver)),
+        None => group_of_path(file),
     }
-    group_of_path(&c.file)
 }
 
 pub fn group_of_path(path: &str) -> GroupKey {

@@ -7,7 +7,7 @@ use super::sides::{open_new, open_side, side_label};
 use super::{AllArches, Common, SeriesArg};
 use crate::error::Error;
 use crate::gate::{self, FailOn};
-use crate::{all_arches, progress, report};
+use crate::{all_arches, progress, report, timeline};
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -48,6 +48,9 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per change `--fail-on` checks (default any).
     Junit,
+    /// One self-contained page: the chart per area, the changes, a search box, each item's facts
+    /// before and after.
+    Html,
 }
 
 pub(super) fn run(args: Args) -> Result<i32, Error> {
@@ -100,6 +103,10 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         Format::Json => report::json(&report),
         Format::Markdown => report::markdown(&report),
         Format::Junit => gate::junit(&report, &verdict),
+        Format::Html => {
+            let arch = report::arch_label(&report.new.arch, report.arches.as_deref());
+            timeline::html(&timeline::of_diff(&report), &arch)
+        }
     };
     emit(&common, &text)?;
     if update {

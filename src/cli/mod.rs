@@ -15,6 +15,7 @@ mod ledger;
 mod output;
 mod rules;
 mod sides;
+mod since;
 
 use crate::error::Error;
 use crate::source::layout::LayoutKind;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Walk revisions in order, diffing each with the one before: a summary per step. Each blob
     /// is parsed once for the whole walk.
     History(history::Args),
+    /// Every item the revisions have or had: the revision it first appears in (per arch), the
+    /// revisions where it changed and the last one that has it, as JSON or a TSV table.
+    Since(since::Args),
     /// A userspace project's copy of uAPI headers (Mesa's or IGT's include/drm-uapi, libdrm's
     /// include/drm) against kernel revisions: the one it matches best (fewest differing items), the
     /// differences from it, and the copy's items that no revision has.
@@ -133,6 +137,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Checklist(args) => checklist::run(args),
         Command::Ledger { command } => ledger::run(command),
         Command::History(args) => history::run(args),
+        Command::Since(args) => since::run(args),
         Command::Drift(args) => drift::run(args),
         Command::Audit(args) => audit::run(args),
         Command::B4 { command } => b4::run(command),

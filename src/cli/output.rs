@@ -39,10 +39,7 @@ pub(super) fn use_color(common: &Common) -> bool {
 /// Writes the whole output at once, so a failure never leaves partial output behind.
 pub(super) fn emit(common: &Common, text: &str) -> Result<(), Error> {
     match &common.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| Error::Output {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        }),
+        Some(path) => write_file(path, text),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.
@@ -50,4 +47,12 @@ pub(super) fn emit(common: &Common, text: &str) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Writes a file the user named (`--output`, `--plot`).
+pub(super) fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::Output {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
 }

@@ -46,6 +46,11 @@ pub(super) fn open_side(common: &Common, spec: &str, side: usize) -> Result<Side
     Side::open_with(spec, |spec| open(common, spec, side))
 }
 
+/// The revision arguments of a walk (`history`, `since`), in order.
+pub(super) fn open_sides(common: &Common, specs: &[String]) -> Result<Vec<Side>, Error> {
+    specs.iter().map(|s| open_side(common, s, 0)).collect()
+}
+
 /// How a side is named in messages: the spec as given, or the series' `BASE + PATCHES`.
 pub(super) fn side_label(side: &Side) -> String {
     match side {
