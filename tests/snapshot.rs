@@ -247,6 +247,18 @@ fn the_gate_fails_on_unaccepted_breaks_only_and_reports_stale_acceptances() {
         "{}",
         stderr(&o)
     );
+    // A threshold: needs-userspace checks the breaking changes too.
+    let o = gate("needs-userspace", &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    for line in stderr(&gate("breaking", &[])).lines() {
+        if line.starts_with("uapi-diff: gate: ") {
+            assert!(
+                stderr(&o).contains(line),
+                "{line} missing from\n{}",
+                stderr(&o)
+            );
+        }
+    }
     assert_eq!(run(&["diff", snap, new_dir]).status.code(), Some(1));
     assert_eq!(
         run(&["diff", snap, old.path().to_str().unwrap()])

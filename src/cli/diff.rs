@@ -58,6 +58,11 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         arches,
         common,
     } = args;
+    let specs: Vec<&str> = [Some(old.as_str()), new.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    super::check_flags(&common, &specs)?;
     let opts = options(&common)?;
     let old_side = open_side(&common, &old, 0)?;
     let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;
@@ -80,7 +85,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     if report.old.commit.is_some() && report.old.commit == report.new.commit {
         eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
     }
-    warn(&report.notes);
+    warn(&common, &report.notes);
     let color = use_color(&common);
     let gated = fail_on.is_some() || format == Format::Junit;
     let ledger = match gated {

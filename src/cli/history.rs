@@ -23,6 +23,8 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         common,
     } = args;
+    let specs: Vec<&str> = revs.iter().map(String::as_str).collect();
+    super::check_flags(&common, &specs)?;
     let opts = options(&common)?;
     let trees = revs
         .iter()
