@@ -210,6 +210,58 @@ fn flags_are_checked_before_any_work() {
 }
 
 #[test]
+fn diff_narrows_by_area_path_and_severity() {
+    let td = repo(
+        &[(
+            "include/uapi/test/a.h",
+            b"#define A_MODE 1\n#define A_KEEP 2\n",
+        )],
+        &[
+            (
+                "include/uapi/test/a.h",
+                b"#define A_MODE 3\n#define A_KEEP 2\n#define A_NEW 4\n",
+            ),
+            ("include/uapi/drm/toy_drm.h", b"#define DRM_TOY_FLAG 1\n"),
+        ],
+    );
+    let narrowed = |extra: &[&str]| {
+        let mut args = vec!["diff", "old", "new", "--no-kms", "--format", "json"];
+        args.extend(extra);
+        let r = uapi_diff(&args, td.path(), &[]);
+        assert_eq!(r.status, 1, "{}", r.stderr);
+        let v = json(&r);
+        let names: Vec<String> = changes(&v).into_iter().map(|(_, _, n)| n).collect();
+        assert_eq!(
+            v["summary"]["added"].as_u64().unwrap() + v["summary"]["changed"].as_u64().unwrap(),
+            names.len() as u64,
+            "the summary counts what is kept"
+        );
+        names
+    };
+    let all = narrowed(&[]);
+    assert!(all.len() >= 3, "{all:?}");
+    assert_eq!(narrowed(&["--only", "breaking"]), ["A_MODE"]);
+    let drm = ["include/uapi/drm/toy_drm.h", "DRM_TOY_FLAG"];
+    assert_eq!(narrowed(&["--path", "include/uapi/drm/**"]), drm);
+    assert_eq!(narrowed(&["--area", "drm-driver"]), drm);
+    let in_test = |extra: &[&str]| {
+        let mut args = vec!["--path", "include/uapi/test/*.h"];
+        args.extend(extra);
+        narrowed(&args)
+    };
+    assert_eq!(in_test(&[]), ["A_MODE", "A_NEW"]);
+    let parts = [
+        in_test(&["--only", "breaking"]),
+        in_test(&["--only", "needs-userspace", "--only", "info"]),
+    ];
+    assert_eq!(
+        parts.concat(),
+        in_test(&[]),
+        "the severities partition the changes"
+    );
+}
+
+#[test]
 fn many_notes_are_counted_unless_verbose_and_quiet_hides_them() {
     // Twelve headers with bytes that are not UTF-8: twelve notes.
     let bad: Vec<(String, Vec<u8>)> = (0..12)

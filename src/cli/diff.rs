@@ -5,8 +5,11 @@ use super::arch::options;
 use super::output::{emit, use_color, warn};
 use super::sides::{open_new, open_side, side_label};
 use super::{AllArches, Common, SeriesArg};
+use crate::change::area::{self, Area};
+use crate::change::{Change, DiffReport, Summary};
 use crate::error::Error;
 use crate::gate::{self, FailOn};
+use crate::source::Selection;
 use crate::{all_arches, progress, report};
 use clap::ValueEnum;
 use std::path::PathBuf;
@@ -32,9 +35,62 @@ pub struct Args {
     #[arg(long)]
     update: bool,
     #[command(flatten)]
+    narrow: Narrow,
+    #[command(flatten)]
     arches: AllArches,
     #[command(flatten)]
     common: Common,
+}
+
+// Which changes the report keeps (every format, and the gate); a plain comment, as a doc comment
+// here would become the subcommand's help.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Narrow {
+    /// Only changes of these areas (repeatable; default all), as the checklist groups them.
+    #[arg(long, value_enum)]
+    area: Vec<Area>,
+    /// Only changes in files matching GLOB (repeatable; `*` within a path component, `**` across
+    /// them): `--path 'include/uapi/drm/**'`.
+    #[arg(long, value_name = "GLOB")]
+    path: Vec<String>,
+    /// Only changes of these severities (repeatable; default all).
+    #[arg(long, value_enum)]
+    only: Vec<Severity>,
+}
+
+/// A change's severity as `--only` names it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Severity {
+    Breaking,
+    NeedsUserspace,
+    /// Neither breaking nor needing userspace.
+    Info,
+}
+
+impl Narrow {
+    /// Keeps the changes (and the notes and unparsed items of the files) the flags select; the
+    /// summary counts what is kept.
+    fn apply(&self, report: &mut DiffReport) {
+        if self.area.is_empty() && self.path.is_empty() && self.only.is_empty() {
+            return;
+        }
+        let globs: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        let paths = Selection::new(&globs);
+        let file_kept = |file: &str| globs.is_empty() || paths.matches(file);
+        let severity = |c: &Change| match (c.breaking, c.needs_userspace) {
+            (true, _) => Severity::Breaking,
+            (false, true) => Severity::NeedsUserspace,
+            (false, false) => Severity::Info,
+        };
+        report.changes.retain(|c| {
+            file_kept(&c.file)
+                && (self.area.is_empty() || self.area.contains(&area::group_of(c).area))
+                && (self.only.is_empty() || self.only.contains(&severity(c)))
+        });
+        report.notes.retain(|n| file_kept(&n.file));
+        report.unparsed.retain(|u| file_kept(&u.file));
+        report.summary = Summary::of(&report.changes);
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -55,6 +111,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         fail_on,
         ledger,
         update,
+        narrow,
         arches,
         common,
     } = args;
@@ -79,6 +136,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     );
     spinner.finish_and_clear();
     let mut report = report?;
+    narrow.apply(&mut report);
     if let Some(touched) = &touched {
         crate::series::retain_touched(&mut report.notes, touched);
     }
