@@ -34,6 +34,10 @@ pub struct Args {
     /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
     #[arg(long)]
     update: bool,
+    /// Show a changed declaration whole, before and after (text and Markdown show only the lines
+    /// that changed).
+    #[arg(long)]
+    declarations: bool,
     #[command(flatten)]
     narrow: Narrow,
     #[command(flatten)]
@@ -111,6 +115,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         fail_on,
         ledger,
         update,
+        declarations,
         narrow,
         arches,
         common,
@@ -145,6 +150,10 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     }
     warn(&common, &report.notes);
     let color = use_color(&common);
+    let shown = match declarations {
+        true => report::Declarations::Whole,
+        false => report::Declarations::Changed,
+    };
     let gated = fail_on.is_some() || format == Format::Junit;
     let ledger = match gated {
         true => crate::checklist::read_ledger(new_side.tree(), ledger.as_deref())?,
@@ -152,9 +161,9 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     };
     let verdict = gate::check(&report, ledger.as_ref(), fail_on.unwrap_or(FailOn::Any));
     let text = match format {
-        Format::Text => report::text(&report, color),
+        Format::Text => report::text(&report, color, shown),
         Format::Json => report::json(&report),
-        Format::Markdown => report::markdown(&report),
+        Format::Markdown => report::markdown(&report, shown),
         Format::Junit => gate::junit(&report, &verdict),
     };
     emit(&common, &text)?;
