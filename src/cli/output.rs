@@ -19,11 +19,14 @@ pub(super) fn warn(common: &Common, notes: &[report::Note]) {
     }
     if !common.verbose && notes.len() > NOTES_SHOWN {
         let files: BTreeSet<&str> = notes.iter().map(|n| n.file.as_str()).collect();
+        let files = match files.len() {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        };
         eprintln!(
-            "uapi-diff: {} notes on {} files (facts not computed, text not read): --verbose lists them, \
+            "uapi-diff: {} notes on {files} (facts not computed, text not read): --verbose lists them, \
 --format json reports them as `notes`, --quiet hides this line",
-            notes.len(),
-            files.len()
+            notes.len()
         );
         return;
     }
