@@ -42,6 +42,9 @@ pub enum Error {
     Userspace { path: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
+    /// Flags that contradict each other or the sides given, found before any work.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl From<ListError> for Error {

@@ -53,8 +53,14 @@ fn merged_fixture_diff_matches_snapshots() {
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| {
         insta::assert_snapshot!(format!("{CASE}.all-arches.json"), report::json(&r));
-        insta::assert_snapshot!(format!("{CASE}.all-arches.txt"), report::text(&r, false));
-        insta::assert_snapshot!(format!("{CASE}.all-arches.md"), report::markdown(&r));
+        insta::assert_snapshot!(
+            format!("{CASE}.all-arches.txt"),
+            report::text(&r, false, Default::default())
+        );
+        insta::assert_snapshot!(
+            format!("{CASE}.all-arches.md"),
+            report::markdown(&r, Default::default())
+        );
     });
 }
 

@@ -112,7 +112,19 @@ impl ChangeKind {
 /// How much a change matters, from its rule and the policy (`rules::Policy`): the default is the
 /// rule's own severity, needs-userspace becoming new-uapi outside the areas whose additions need
 /// open-source userspace (DRM and accel, Documentation/gpu/drm-uapi.rst).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Breaking,

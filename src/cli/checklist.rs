@@ -76,6 +76,11 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         arches,
         common,
     } = args;
+    let specs: Vec<&str> = [Some(old.as_str()), new.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    super::check_flags(&common, &specs)?;
     let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, ledger, &select, arches.merged(), &common)?;
     let text = match format {
@@ -136,7 +141,7 @@ pub(super) fn build(
     let old_side = open_side(common, old, 0)?;
     let cl = checklist::run(&old_side, new_side, &opts)?;
     for t in cl.userspace.iter().flatten() {
-        warn_userspace(t);
+        warn_userspace(common, t);
     }
     Ok(cl)
 }

@@ -41,6 +41,8 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         plot,
         common,
     } = args;
+    let specs: Vec<&str> = revs.iter().map(String::as_str).collect();
+    super::check_flags(&common, &specs)?;
     let opts = options(&common)?;
     let sides = open_sides(&common, &revs)?;
     // The report and the chart need every step's changes; the summaries need only their counts.

@@ -981,7 +981,11 @@ impl Lister<'_, '_, '_, '_> {
         self.enums.push(EnumMembers {
             file: self.path.to_string(),
             tag: e.name.clone(),
-            members: values.enumerators.iter().map(|en| en.name.clone()).collect(),
+            members: values
+                .enumerators
+                .iter()
+                .map(|en| en.name.clone())
+                .collect(),
         });
         if let Some(name) = &e.name {
             let size = values.layout.as_ref().ok().map(|l| l.size);

@@ -815,7 +815,9 @@ fn share_unaffected(old: &mut Snapshot, new: &mut Snapshot, affected: &BTreeSet<
         .enums
         .iter()
         .filter(|e| {
-            !affected.contains(&e.file) && old_files.contains(&e.file) && !new_files.contains(&e.file)
+            !affected.contains(&e.file)
+                && old_files.contains(&e.file)
+                && !new_files.contains(&e.file)
         })
         .cloned()
         .collect();

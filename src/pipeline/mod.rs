@@ -89,7 +89,11 @@ impl ParseCache {
 
     /// Reads (in parallel) and scans the headers not scanned yet for the names they define, then
     /// returns all of them.
-    fn defined_names(&self, tree: &Tree, entries: &[FileEntry]) -> Result<Vec<Arc<Vec<String>>>, Error> {
+    fn defined_names(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Arc<Vec<String>>>, Error> {
         self.defined_names.get_or_make(
             |missing| self.read_all(tree, missing),
             entries,

@@ -5,7 +5,7 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, NetlinkFacts, PropertyFacts};
+use crate::change::{Change, Facts, NetlinkFacts, PropertyFacts, Severity};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -14,6 +14,33 @@ pub use crate::change::{DiffReport, Note, Revision, Summary};
 pub use json::render as json;
 pub use markdown::render as markdown;
 pub use text::render as text;
+
+/// How much of a changed declaration text and Markdown show.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Declarations {
+    /// Only the lines that changed (the default: one added field is one line, not the struct).
+    #[default]
+    Changed,
+    /// The whole declaration, before and after, with the changed lines marked.
+    Whole,
+}
+
+/// The sections text and Markdown list, one per severity, in the order a reviewer acts on them
+/// (`Severity::ALL`): breaking first.
+pub fn section_title(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Breaking => "Breaking",
+        Severity::NeedsUserspace => "Needs open-source userspace",
+        Severity::Check => "To check",
+        Severity::NewUapi => "New uAPI",
+        Severity::Info => "Other changes",
+    }
+}
+
+/// The changes of one section, in report order.
+pub fn in_section(changes: &[Change], severity: Severity) -> Vec<&Change> {
+    changes.iter().filter(|c| c.severity == severity).collect()
+}
 
 /// A one-line rendering of an item's facts: `0xc0186441 (read|write, 'd', nr 0x41, size 24, struct foo)`.
 pub fn facts_line(facts: &Facts) -> String {
@@ -59,8 +86,12 @@ pub fn facts_line(facts: &Facts) -> String {
             value: Some(v),
             text,
             ..
-        } if !text.is_empty() && text != &v.to_string() => format!("{v} ({text})"),
-        Facts::Value { value: Some(v), .. } => v.to_string(),
+        } if !is_literal_of(text, *v) => format!("{} ({text})", value_as_written(*v, text)),
+        Facts::Value {
+            value: Some(v),
+            text,
+            ..
+        } => value_as_written(*v, text),
         Facts::Value {
             value: None, text, ..
         } => text.clone(),
@@ -87,6 +118,35 @@ pub fn facts_line(facts: &Facts) -> String {
         s.push_str(&format!(" [unresolved: {reason}]"));
     }
     s
+}
+
+/// A value in the base its definition suggests: hexadecimal where the text is built from bits (a
+/// hex literal, a shift, `|`, `&`, `~`, or a macro call such as `BIT(3)` or `fourcc_code(…)`), as
+/// masks, flags, fourcc codes and modifiers read; decimal otherwise.
+fn value_as_written(v: i128, text: &str) -> String {
+    let macro_call = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[1] == b'(' && (w[0].is_ascii_alphanumeric() || w[0] == b'_'));
+    let operators = ["0x", "0X", "<<", "|", "&", "~"];
+    let bits = macro_call || operators.iter().any(|t| text.contains(t));
+    match (bits, v < 0) {
+        (false, _) => v.to_string(),
+        (true, false) => format!("{v:#x}"),
+        (true, true) => format!("-{:#x}", v.unsigned_abs()),
+    }
+}
+
+/// Whether `text` is nothing but a literal of `v` (`21`, `0x15`, `(0x15U)`): then the value alone
+/// says it all.
+fn is_literal_of(text: &str, v: i128) -> bool {
+    let bare: String = text
+        .chars()
+        .filter(|c| !matches!(c, '(' | ')') && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let bare = bare.trim_end_matches(['u', 'l']);
+    bare.is_empty() || bare == v.to_string() || bare == format!("{v:#x}")
 }
 
 fn property_line(p: &PropertyFacts) -> String {
@@ -205,6 +265,30 @@ pub fn declaration_diff(c: &Change) -> Option<String> {
     text_diff(c.old_decl.as_deref()?, c.new_decl.as_deref()?)
 }
 
+/// A changed declaration as `shown`: its changed lines only (runs of unchanged lines between
+/// them folded to `…`), or the whole diff.
+pub fn shown_declaration(c: &Change, shown: Declarations) -> Option<String> {
+    let whole = declaration_diff(c)?;
+    if shown == Declarations::Whole {
+        return Some(whole);
+    }
+    let mut out = String::new();
+    let mut folded = false;
+    for line in whole.lines() {
+        if line.starts_with(['+', '-']) {
+            if folded && !out.is_empty() {
+                out.push_str(" …\n");
+            }
+            folded = false;
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            folded = true;
+        }
+    }
+    Some(out)
+}
+
 /// A unified diff of two texts, `None` when they are equal.
 pub fn text_diff(old: &str, new: &str) -> Option<String> {
     if old == new {
@@ -253,7 +337,9 @@ pub fn arch_scope(all: Option<&[String]>, arches: Option<&[String]>) -> Option<S
 }
 
 /// Changes grouped by file, in order.
-pub fn by_file(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
+pub fn by_file<'c>(
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> Vec<(&'c str, Vec<&'c Change>)> {
     let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
     for c in changes {
         match groups.last_mut() {
@@ -371,7 +457,20 @@ fn article(word: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::arch_scope;
+    use super::{arch_scope, value_as_written};
+
+    #[test]
+    fn values_built_from_bits_print_in_hex() {
+        assert_eq!(value_as_written(255, "__GENMASK(7, 0)"), "0xff");
+        assert_eq!(value_as_written(128, "(1<<7)"), "0x80");
+        assert_eq!(value_as_written(-2147483648, "(1<<31)"), "-0x80000000");
+        assert_eq!(value_as_written(6, "(FOO_A | FOO_B)"), "0x6");
+        assert_eq!(value_as_written(9, "SETUP_RNG_SEED"), "9");
+        assert_eq!(value_as_written(38, "(__FOO_MAX - 1)"), "38");
+        assert_eq!(value_as_written(4, "(4)"), "4");
+        assert!(super::is_literal_of("(0x15U)", 21) && super::is_literal_of("21", 21));
+        assert!(!super::is_literal_of("0x16", 21) && !super::is_literal_of("FOO", 21));
+    }
 
     #[test]
     fn arch_scope_names_the_shorter_list() {

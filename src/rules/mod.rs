@@ -137,7 +137,9 @@ impl<'m> Context<'m> {
                     (Some(x), Some(y)) => crate::change::same_meaning(x, y),
                     _ => false,
                 };
-                if r.file != a.file && same && same_members(*kind, (old, &r.file), (new, &a.file), name)
+                if r.file != a.file
+                    && same
+                    && same_members(*kind, (old, &r.file), (new, &a.file), name)
                 {
                     moved.insert(
                         (*kind, parent.map(str::to_string), name.to_string()),
@@ -339,7 +341,9 @@ impl<'m> Context<'m> {
         let Some((tag, members)) = self.values.enum_members(file, member) else {
             return true;
         };
-        let id = tag.or(members.first().map(String::as_str)).unwrap_or_default();
+        let id = tag
+            .or(members.first().map(String::as_str))
+            .unwrap_or_default();
         if let Some(role) = self.enum_roles.get(id) {
             return *role == EnumRole::Abi;
         }
@@ -397,7 +401,10 @@ impl<'m> Context<'m> {
             return false;
         };
         let before = members(self.old, &c.file, &r1);
-        k1 == k2 && s1.is_some() && s1 == s2 && !before.is_empty()
+        k1 == k2
+            && s1.is_some()
+            && s1 == s2
+            && !before.is_empty()
             && before == members(self.new, &c.file, &r2)
     }
 
@@ -730,7 +737,12 @@ pub fn set_severity(change: &mut Change) {
 /// Whether record `name` kept its members from one header to another: a struct's size and
 /// alignment hide a reordering, so its members must have moved with it unchanged (holes made
 /// explicit padding, as in KVM's SEV structs, aside). True for items that are no record.
-fn same_members(kind: ItemKind, (old, from): (&Model, &str), (new, to): (&Model, &str), name: &str) -> bool {
+fn same_members(
+    kind: ItemKind,
+    (old, from): (&Model, &str),
+    (new, to): (&Model, &str),
+    name: &str,
+) -> bool {
     if !matches!(kind, ItemKind::Struct | ItemKind::Union) {
         return true;
     }

@@ -27,7 +27,9 @@ impl<'m> Side<'m> {
         let mut position = HashMap::new();
         for (i, e) in model.enums.iter().enumerate() {
             for (p, m) in e.members.iter().enumerate() {
-                position.entry((e.file.as_str(), m.as_str())).or_insert((i, p));
+                position
+                    .entry((e.file.as_str(), m.as_str()))
+                    .or_insert((i, p));
             }
         }
         let mut by_name: HashMap<&str, Vec<&ItemKey>> = HashMap::new();
@@ -158,9 +160,9 @@ impl<'m> Values<'m> {
     pub fn structure_decides(&self, c: &Change) -> bool {
         match c.kind {
             ItemKind::Enumerator => self.old.knows_enums() && self.new.knows_enums(),
-            _ => [&c.old, &c.new]
-                .iter()
-                .any(|f| matches!(f, Some(Facts::Value { text, .. }) if !identifiers(text).is_empty())),
+            _ => [&c.old, &c.new].iter().any(
+                |f| matches!(f, Some(Facts::Value { text, .. }) if !identifiers(text).is_empty()),
+            ),
         }
     }
 
@@ -202,9 +204,7 @@ impl<'m> Values<'m> {
                             .all(|m| side.text(&key.file, m).is_some_and(|t| !t.is_empty()));
                     let pred = side.value(&key.file, &members[pos.saturating_sub(1)]);
                     let one_past = match (pred, *value) {
-                        (Some(p), Some(v)) => {
-                            v == p + 1 || p > 0 && p & (p - 1) == 0 && v == 2 * p
-                        }
+                        (Some(p), Some(v)) => v == p + 1 || p > 0 && p & (p - 1) == 0 && v == 2 * p,
                         _ => false,
                     };
                     let alias = pos > 0 && text == &members[pos - 1] && bound_word(name);
@@ -253,8 +253,14 @@ impl<'m> Values<'m> {
             return false;
         }
         let versioned = has(&["VERSION", "SUBVERSION", "VER"]);
-        let (Some(Facts::Value { text: old_text, .. }), Some(Facts::Value { text: new_text, non_integer, .. })) =
-            (&c.old, &c.new)
+        let (
+            Some(Facts::Value { text: old_text, .. }),
+            Some(Facts::Value {
+                text: new_text,
+                non_integer,
+                ..
+            }),
+        ) = (&c.old, &c.new)
         else {
             return false;
         };
@@ -293,7 +299,9 @@ impl<'m> Values<'m> {
             .find(|p| has_word(&words, &[p]));
         part.is_some_and(|p| {
             let major = c.name.replacen(p, "MAJOR", 1);
-            self.new.item(&c.file, &major).is_some_and(|(k, _)| k.file == c.file)
+            self.new
+                .item(&c.file, &major)
+                .is_some_and(|(k, _)| k.file == c.file)
         })
     }
 
@@ -326,7 +334,8 @@ impl<'m> Values<'m> {
             return None;
         }
         values(c)?;
-        let implicit = |f: &Option<Facts>| matches!(f, Some(Facts::Value { text, .. }) if text.is_empty());
+        let implicit =
+            |f: &Option<Facts>| matches!(f, Some(Facts::Value { text, .. }) if text.is_empty());
         if !implicit(&c.old) || !implicit(&c.new) {
             return None;
         }
@@ -385,7 +394,9 @@ fn values(c: &Change) -> Option<(i128, i128)> {
 pub fn bound_word(name: &str) -> bool {
     has_word(
         &words(name),
-        &["MAX", "CNT", "COUNT", "NUM", "NR", "LAST", "END", "NBITS", "LIMIT"],
+        &[
+            "MAX", "CNT", "COUNT", "NUM", "NR", "LAST", "END", "NBITS", "LIMIT",
+        ],
     )
 }
 
