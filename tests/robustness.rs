@@ -228,7 +228,7 @@ fn diff_narrows_by_area_path_and_severity() {
         let mut args = vec!["diff", "old", "new", "--no-kms", "--format", "json"];
         args.extend(extra);
         let r = uapi_diff(&args, td.path(), &[]);
-        assert_eq!(r.status, 1, "{}", r.stderr);
+        assert!(r.status == 0 || r.status == 1, "{}", r.stderr);
         let v = json(&r);
         let names: Vec<String> = changes(&v).into_iter().map(|(_, _, n)| n).collect();
         assert_eq!(
@@ -252,7 +252,14 @@ fn diff_narrows_by_area_path_and_severity() {
     assert_eq!(in_test(&[]), ["A_MODE", "A_NEW"]);
     let parts = [
         in_test(&["--only", "breaking"]),
-        in_test(&["--only", "needs-userspace", "--only", "info"]),
+        in_test(&[
+            "--only",
+            "needs-userspace",
+            "--only",
+            "new-uapi",
+            "--only",
+            "info",
+        ]),
     ];
     assert_eq!(
         parts.concat(),
@@ -423,10 +430,11 @@ fn only_the_selected_paths_are_read() {
     );
     let d = td.path();
     // Delete every object outside what an x86 diff needs: if anything read them, it would fail.
+    // (Other arches' uAPI headers are read: the syscall surface reads each arch's tables, and
+    // `moved-to-arch` looks for an item gone from x86 in the other arches' headers.)
     let ids: Vec<String> = [
         "old:drivers/net",
         "old:drivers/net/huge.c",
-        "old:arch/arm64",
         "old:include/linux/kernel_only.h",
     ]
     .iter()

@@ -527,7 +527,16 @@ pub fn list_pair(
         let headers = list_in_layout(trees[i], &layouts[i], opts)?;
         listed[i] = Some(with_surfaces(trees[i], headers, cache, opts)?);
     }
-    let [old_listed, new_listed] = listed.map(|l| l.expect("both sides listed"));
+    let [mut old_listed, mut new_listed] = listed.map(|l| l.expect("both sides listed"));
+    // Only a kernel tree has the surfaces' sources (syscall tables, netlink specs): against
+    // installed headers or a copy, their items would all read as added or removed. The headers
+    // they generate stay: an installed side has them as files.
+    if layouts.iter().any(|l| l.kind != LayoutKind::Tree) {
+        for side in [&mut old_listed, &mut new_listed] {
+            side.surfaces.items.clear();
+            side.surfaces.notes.clear();
+        }
+    }
     let lend = |mut side: Listed, layout: &Layout, other: &Layout, from: &[FileEntry]| {
         if !is_copy(layout) {
             return side;
