@@ -74,6 +74,9 @@ pub fn relabel(report: &mut DiffReport, old: &Path, new: &Path) {
     for u in &mut report.unparsed {
         u.revision = u.revision.replace(&old_s, "old").replace(&new_s, "new");
     }
+    // The report sorts its notes by revision: sort them again under the stable labels (the
+    // temporary paths' order is random).
+    report.notes.sort();
 }
 
 pub fn diff_case(case: &str) -> DiffReport {
