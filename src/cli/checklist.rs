@@ -76,11 +76,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         arches,
         common,
     } = args;
-    let specs: Vec<&str> = [Some(old.as_str()), new.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    super::check_flags(&common, &specs)?;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, ledger, &select, arches.merged(), &common)?;
     let text = match format {

@@ -114,11 +114,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         arches,
         common,
     } = args;
-    let specs: Vec<&str> = [Some(old.as_str()), new.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    super::check_flags(&common, &specs)?;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let opts = options(&common)?;
     let old_side = open_side(&common, &old, 0)?;
     let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;

@@ -31,11 +31,7 @@ pub(super) fn run(command: LedgerCommand) -> Result<i32, Error> {
         select,
         common,
     } = command;
-    let specs: Vec<&str> = [Some(old.as_str()), new.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    super::check_flags(&common, &specs)?;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, None, &select, None, &common)?;
     emit(&common, &crate::checklist::ledger_skeleton(&cl))?;

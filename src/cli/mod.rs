@@ -165,6 +165,12 @@ fn check_flags(common: &Common, specs: &[&str]) -> Result<(), Error> {
     sides::check_layout(common, specs)
 }
 
+/// `check_flags` for the subcommands comparing OLD with NEW (absent with `--series`).
+fn check_pair_flags(common: &Common, old: &str, new: Option<&str>) -> Result<(), Error> {
+    let specs: Vec<&str> = [Some(old), new].into_iter().flatten().collect();
+    check_flags(common, &specs)
+}
+
 /// Runs the CLI; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
     match execute(cli) {

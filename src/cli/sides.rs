@@ -33,7 +33,7 @@ pub(super) fn open_new(
 /// `--layout` applies to directory sides (a snapshot file or a git revision has no layout): given
 /// once, some side must be a directory; given twice, OLD and NEW both must be; never more.
 pub(super) fn check_layout(common: &Common, specs: &[&str]) -> Result<(), Error> {
-    let is_dir = |spec: &str| !spec.is_empty() && std::path::Path::new(spec).is_dir();
+    let is_dir = Tree::names_directory;
     let what = |spec: &str| match std::path::Path::new(spec).is_file() {
         true => format!("`{spec}` is a snapshot file"),
         false => format!("`{spec}` is a git revision"),
