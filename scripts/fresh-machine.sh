@@ -75,6 +75,12 @@ done
 mkdir -p "$root/dev/pts" "$root/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 ln -s pts/ptmx "$root/dev/ptmx"
+# The links every Linux /dev has (udev or the container runtime makes them): bash's `<(…)` reads
+# /dev/fd/N.
+ln -s /proc/self/fd "$root/dev/fd"
+ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"
+ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs tmpfs "$root/dev/shm"
 
 # The Rust toolchain, read-only; cargo's registry and caches start empty in the root.
