@@ -1,4 +1,4 @@
-//! uAPI snapshots (README, "Snapshots" and "CI gate"): a snapshot file stands in for its revision
+//! uAPI snapshots (docs/snapshot.md): a snapshot file stands in for its revision
 //! on either side of `diff` with the same JSON; it reads back to the same bytes; bad files are
 //! errors naming file and line; the gate, acceptances, stale acceptances, `--update` and JUnit.
 

@@ -22,7 +22,7 @@ pub enum DumpFormat {
     Text,
     Json,
     Markdown,
-    /// The snapshot file format (README, "Snapshots"): commit it, diff against it.
+    /// The snapshot file format (docs/snapshot.md): commit it, diff against it.
     Snapshot,
 }
 
