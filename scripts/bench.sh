@@ -71,7 +71,7 @@ measure "one patch, --all-arches (per extra arch only what it changes)" "$runs" 
 echo "one patch: incremental/full = $(awk -v a="$one" -v b="$onefull" 'BEGIN {printf "%.2f", a / b}')"
 echo
 
-# Large inputs (README "Bad input"): memory grows with the items a header declares, not its bytes.
+# Large inputs (docs/usage.md, "Bad input"): memory grows with the items a header declares, not its bytes.
 big=$out/big
 mkdir -p "$big/old/include/uapi/linux" "$big/prose/include/uapi/linux" "$big/dense/include/uapi/linux"
 echo '#define BIG_FIRST 1' >"$big/old/include/uapi/linux/big.h"

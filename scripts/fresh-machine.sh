@@ -13,7 +13,7 @@
 # builds, the kernel packages, the whole test suite). Needs root, and about 15 GB in /var/tmp.
 #
 # Usage: scripts/fresh-machine.sh [REV]        (default HEAD; the clone is of the committed REV)
-# Exit status: 0 when both commands succeed (the first may exit 1, the README's "changes found").
+# Exit status: 0 when both commands succeed (the first may exit 1: "changes found", docs/usage.md).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 rev=${1:-HEAD}
@@ -122,7 +122,7 @@ for i in 0 1; do
   seconds=$(( $(date +%s) - t0 ))
   ok=no
   if [ "$i" -eq 0 ]; then
-    # The diff exits 1 when it finds changes (README, "Exit status"); it must have printed its header.
+    # The diff exits 1 when it finds changes (docs/usage.md, "Exit status"); it must have printed its header.
     { [ $status -eq 0 ] || [ $status -eq 1 ]; } && grep -q '^uapi-diff .* → ' "$out" && ok=yes
   else
     [ $status -eq 0 ] && ok=yes

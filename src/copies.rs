@@ -23,7 +23,7 @@ pub struct Distance {
     pub differing: usize,
 }
 
-/// `uapi-diff drift`: a copy against kernel revisions. The JSON contract is in the README.
+/// `uapi-diff drift`: a copy against kernel revisions. The JSON contract is in docs/layouts.md.
 #[derive(Serialize, Clone, Debug)]
 pub struct DriftReport {
     pub copy: Revision,

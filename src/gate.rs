@@ -1,4 +1,4 @@
-//! The CI gate of `diff --fail-on breaking|needs-userspace|any` (README, "CI gate"): a threshold,
+//! The CI gate of `diff --fail-on breaking|needs-userspace|any` (docs/snapshot.md, "The gate"): a threshold,
 //! as oasdiff's and buf's are (breaking ⊂ needs-userspace ⊂ any): the changes at or above it fail
 //! the run unless the ledger clears them. A break (or any change in scope) is
 //! cleared by an `accepted-break` entry with a reason and `accepted_by`; a change that needs

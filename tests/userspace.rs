@@ -187,43 +187,6 @@ fn fixture_uses_cache_and_bad_input() {
 // IGT
 // ------------------------------------------------------------------------------------------------
 
-const IGT: &str = "igt-gpu-tools-b3d809d5";
-
-/// IGT unpacked into the git-ignored cache/ from `../shared/data/` (or `$UAPI_DIFF_DATA`).
-fn igt_tree() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = std::env::var_os("UAPI_DIFF_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/data"));
-    let tarball = data.join(format!("{IGT}.tar.xz"));
-    let dest = root.join("cache").join(IGT);
-    if dest.join("igt-gpu-tools/meson.build").is_file() {
-        return Some(dest.join("igt-gpu-tools"));
-    }
-    if !tarball.is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the IGT test: {} is missing",
-            tarball.display()
-        );
-        eprintln!("skipping: no {}", tarball.display());
-        return None;
-    }
-    let partial = root.join("cache").join(format!("{IGT}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial).expect("mkdir cache");
-    let status = Command::new("tar")
-        .arg("xJf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&partial)
-        .status()
-        .expect("tar runs");
-    assert!(status.success(), "unpacking {}", tarball.display());
-    std::fs::rename(&partial, &dest).expect("rename into place");
-    Some(dest.join("igt-gpu-tools"))
-}
-
 /// One file's tokens, by a plain scan independent of the tool's lexer: identifiers and
 /// punctuation, and string literals, each with its line; comments dropped.
 #[derive(Debug, PartialEq)]
@@ -488,7 +451,9 @@ fn igt_uses_match_a_plain_token_scan() {
     let Some(repo) = common::kernel_repo() else {
         return;
     };
-    let Some(igt) = igt_tree() else { return };
+    let Some(igt) = common::igt_tree() else {
+        return;
+    };
     let cache = tempfile::tempdir().expect("temp dir");
     let out = uapi_diff(
         &[

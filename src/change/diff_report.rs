@@ -1,4 +1,4 @@
-//! What a diff of two revisions reports, as data: the top of the JSON contract (README). `report`
+//! What a diff of two revisions reports, as data: the top of the JSON contract (docs/json.md). `report`
 //! renders it; `pipeline` makes it.
 
 use super::{Change, ChangeKind, ItemKind};

@@ -2,7 +2,7 @@
 //! `Change` per added, removed or changed item, the `DiffReport` of a run), with what is decided
 //! on them alone: when two facts mean the same (`same_meaning`), why one is unresolved, an item's
 //! id, the area a change belongs to (`area`). These types are the JSON contract documented in the
-//! README; fields may be added, never renamed or removed. Imports nothing of the crate but `cpp`.
+//! docs/json.md; fields may be added, never renamed or removed. Imports nothing of the crate but `cpp`.
 
 pub mod area;
 mod diff_report;

@@ -1,5 +1,5 @@
 //! The evidence ledger: a TOML file that maps checklist item ids to the open-source userspace that
-//! justifies them (README, "Evidence ledger"). Entries name one item (`id`) or several (`ids`);
+//! justifies them (docs/ledger.md). Entries name one item (`id`) or several (`ids`);
 //! an id may use `*` as a wildcard (`define:DRM_FORMAT_*`). An exact id wins over a wildcard, and
 //! otherwise the first entry in the file wins.
 
@@ -19,7 +19,7 @@ pub enum Status {
     /// No userspace is required, with a reason (e.g. the drm_fourcc.h waiver).
     Waived,
     /// A breaking change accepted on purpose, with a reason and who accepted it: it does not fail
-    /// `diff --fail-on` (README, "CI gate"). Not evidence of userspace.
+    /// `diff --fail-on` (docs/snapshot.md, "The gate"). Not evidence of userspace.
     #[serde(rename = "accepted-break")]
     AcceptedBreak,
 }

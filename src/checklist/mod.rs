@@ -27,7 +27,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// The checklist JSON contract (README, "Checklist JSON"): fields are only ever added.
+/// The checklist JSON contract (docs/checklist.md, "Checklist JSON"): fields are only ever added.
 #[derive(Serialize, Clone, Debug)]
 pub struct Checklist {
     pub old: Revision,

@@ -22,7 +22,7 @@ pub enum DumpFormat {
     Text,
     Json,
     Markdown,
-    /// The snapshot file format (README, "Snapshots"): commit it, diff against it.
+    /// The snapshot file format (docs/snapshot.md): commit it, diff against it.
     Snapshot,
 }
 
@@ -47,7 +47,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     let text = match format {
         DumpFormat::Json => report::dump_json(&snap.revision, &snap.model, &snap.notes),
         DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap.model),
-        DumpFormat::Snapshot => crate::snapshot::write(&snap),
+        DumpFormat::Snapshot => crate::snapshot::write_for(&snap, &tree),
     };
     emit(&common, &text)?;
     Ok(0)

@@ -44,8 +44,8 @@ pub struct Common {
     /// Skip the DRM KMS properties (drivers/gpu/drm): headers only.
     #[arg(long, global = true)]
     pub no_kms: bool,
-    /// How to read a directory side instead of detecting its layout (see README "Directory
-    /// layouts"). Once: every directory side; twice: OLD's, then NEW's.
+    /// How to read a directory side instead of detecting its layout (see docs/layouts.md). Once:
+    /// every directory side; twice: OLD's, then NEW's.
     #[arg(long, value_enum, global = true)]
     pub layout: Vec<LayoutKind>,
     /// Write the output to FILE instead of standard output.
@@ -123,7 +123,7 @@ pub enum Command {
     /// uAPI without users: the DRM and accel items at REV (or added since --since) that no
     /// --userspace tree uses, grouped as the checklist groups them.
     Audit(audit::Args),
-    /// Check commands for b4: one patch on standard input (README, "b4").
+    /// Check commands for b4: one patch on standard input (docs/series.md, "b4").
     B4 {
         #[command(subcommand)]
         command: b4::B4Command,

@@ -1,4 +1,4 @@
-//! The JSON contract (README, "JSON output"): `{old, new, changes, unparsed, summary, notes}`.
+//! The JSON contract (docs/json.md): `{old, new, changes, unparsed, summary, notes}`.
 
 use super::DiffReport;
 

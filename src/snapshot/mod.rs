@@ -1,31 +1,37 @@
 //! uAPI snapshots: one revision's uAPI as a text file that can be committed beside the code and
-//! stands in for that revision on either side of `diff`, `checklist` and `history` (README,
-//! "Snapshots"). `write` renders a [`pipeline::Snapshot`] one line per item, sorted, so that a
-//! changed item shows as a changed line in a patch; `read` parses it back into the same model, so
-//! that diffing against the file gives the changes diffing against the revision gives.
+//! stands in for that revision on either side of `diff`, `checklist` and `history`
+//! (docs/snapshot.md). `write` renders a [`pipeline::Snapshot`] one line per item, sorted, so that a
+//! changed item shows as a changed line in a patch; `parse` reads it back into the same model, so
+//! that diffing against the file gives the changes and verdicts diffing against the revision gives.
 //!
-//! Layout: a first line `uapi-diff-snapshot VERSION {header}`, then one `TAG {json}` line per item
-//! (TAG is the item kind), KMS property (`property`), unparsed region (`unparsed`) and note
-//! (`note`), and a last line `end N` counting the lines before it (a truncated file has none).
+//! Layout (format 2): a first line `uapi-diff-snapshot VERSION {header}`; one `TAG {json}` line per
+//! item (TAG is the item kind), then per enum (`enum-members`: the order rules read), KMS property
+//! (`property`), unparsed region (`unparsed`), note (`note`) and header of the other arches
+//! (`elsewhere`: the names it defines); then the line numbers of the items and properties, one
+//! `lines` line per file, apart so that an edit above an item changes that one line and not the
+//! item's; and a last line `end N` counting the lines before it (a truncated file has none).
+//! Format 1 (line numbers inside item and property lines, none of the new sections) is still read.
 
 mod facts;
+mod property;
+mod read;
 
-use crate::change::{DiffReport, Note, Revision};
-use crate::change::{Facts, ItemKind};
+use crate::change::{DiffReport, Note};
 use crate::error::Error;
-use crate::kms::{KmsModel, Property};
-use crate::model::{Arch, Item, ItemKey, Model, UnparsedRegion};
+use crate::kms::Property;
+use crate::model::UnparsedRegion;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
 use crate::source::Tree;
-use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub use read::parse;
+
 /// The first word of every snapshot.
 pub const MAGIC: &str = "uapi-diff-snapshot";
-/// The format version this build writes and reads. Readers refuse other versions.
-pub const VERSION: u32 = 1;
+/// The format version this build writes. It reads it and format 1; it refuses other versions.
+pub const VERSION: u32 = 2;
 /// The `layout` of a kernel tree (a git revision or an unpacked tree); other directory sides name
 /// theirs (`installed`, `multiarch`, `copy`: `source::layout`).
 const LAYOUT_TREE: &str = "tree";
@@ -33,6 +39,8 @@ const LAYOUT_TREE: &str = "tree";
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
+    /// What the revision resolved to (`git describe --tags`, else the commit id; a directory as
+    /// given): never a name that moves, such as `HEAD` (format 1 kept the name as given).
     revision: String,
     commit: Option<String>,
     arch: String,
@@ -48,10 +56,42 @@ struct ItemLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
     file: String,
-    line: u32,
+    /// Format 1 only: format 2 keeps line numbers in the `lines` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
     #[serde(with = "facts::Tagged")]
-    facts: Facts,
+    facts: crate::change::Facts,
     decl: String,
+}
+
+/// One enum's enumerators in the order written (`model::EnumMembers`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnumMembersLine {
+    file: String,
+    /// The enum's tag; absent for an anonymous enum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    members: Vec<String>,
+}
+
+/// A header of another arch, or asm-generic's, and the names its text defines (`Model::elsewhere`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ElsewhereLine {
+    file: String,
+    names: BTreeSet<String>,
+}
+
+/// The line numbers of one file's items and KMS properties, each in the order of their lines.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinesLine {
+    file: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    items: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,19 +111,35 @@ struct NoteLine {
     message: String,
 }
 
+const ENUM_MEMBERS: &str = "enum-members";
 const PROPERTY: &str = "property";
 const UNPARSED: &str = "unparsed";
 const NOTE: &str = "note";
+const ELSEWHERE: &str = "elsewhere";
+const LINES: &str = "lines";
 const END: &str = "end";
 
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("snapshot lines serialize")
 }
 
-/// `uapi-diff dump REV --format snapshot`.
+/// `uapi-diff dump REV --format snapshot`, and `diff --update`: the snapshot of `tree`, its
+/// revision recorded as what it resolved to ([`Tree::resolved_name`]), not as given.
+pub fn write_for(snap: &Snapshot, tree: &Tree) -> String {
+    let revision = tree
+        .resolved_name()
+        .unwrap_or_else(|| snap.revision.revision.clone());
+    render(snap, &revision)
+}
+
+/// A snapshot's text, its revision as `snap` names it: a snapshot read back writes the same bytes.
 pub fn write(snap: &Snapshot) -> String {
+    render(snap, &snap.revision.revision)
+}
+
+fn render(snap: &Snapshot, revision: &str) -> String {
     let header = Header {
-        revision: snap.revision.revision.clone(),
+        revision: revision.to_string(),
         commit: snap.revision.commit.clone(),
         arch: snap.revision.arch.clone(),
         layout: snap
@@ -94,22 +150,48 @@ pub fn write(snap: &Snapshot) -> String {
         kms: snap.kms.is_some(),
     };
     let mut lines = vec![format!("{MAGIC} {VERSION} {}", json(&header))];
+    // Line numbers by file, kept apart from the lines they locate.
+    let mut locations: BTreeMap<&str, LinesLine> = BTreeMap::new();
+    fn locate<'l, 'f>(
+        locations: &'l mut BTreeMap<&'f str, LinesLine>,
+        file: &'f str,
+    ) -> &'l mut LinesLine {
+        locations.entry(file).or_insert_with(|| LinesLine {
+            file: file.to_string(),
+            items: Vec::new(),
+            properties: Vec::new(),
+        })
+    }
     for (key, item) in &snap.model.items {
         let line = ItemLine {
             name: key.name.clone(),
             parent: key.parent.clone(),
             file: key.file.clone(),
-            line: item.line,
+            line: None,
             facts: item.facts.clone(),
             decl: item.decl.clone(),
         };
         lines.push(format!("{} {}", key.kind.as_str(), json(&line)));
+        locate(&mut locations, &key.file).items.push(item.line);
     }
+    // In the model's order (by header, then as written): a rule takes an enumerator's enum to be
+    // the first of its file that lists it.
+    lines.extend(snap.model.enums.iter().map(|e| {
+        let line = EnumMembersLine {
+            file: e.file.clone(),
+            tag: e.tag.clone(),
+            members: e.members.clone(),
+        };
+        format!("{ENUM_MEMBERS} {}", json(&line))
+    }));
     let mut properties: Vec<&Property> = snap.kms.iter().flat_map(|k| &k.properties).collect();
     properties.sort_by(|a, b| {
         (&a.owner, &a.name, &a.file, a.line).cmp(&(&b.owner, &b.name, &b.file, b.line))
     });
-    lines.extend(properties.iter().map(|p| format!("{PROPERTY} {}", json(p))));
+    for p in properties {
+        lines.push(format!("{PROPERTY} {}", json(&property::Line(p))));
+        locate(&mut locations, &p.file).properties.push(p.line);
+    }
     let mut unparsed: Vec<&UnparsedRegion> = snap.model.unparsed.iter().collect();
     unparsed.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     lines.extend(unparsed.iter().map(|u| {
@@ -132,6 +214,21 @@ pub fn write(snap: &Snapshot) -> String {
         };
         format!("{NOTE} {}", json(&line))
     }));
+    // By header: a header that gains a name changes its own line.
+    let mut elsewhere: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (name, files) in &snap.model.elsewhere {
+        for file in files {
+            elsewhere.entry(file).or_default().insert(name.clone());
+        }
+    }
+    lines.extend(elsewhere.into_iter().map(|(file, names)| {
+        let line = ElsewhereLine {
+            file: file.to_string(),
+            names,
+        };
+        format!("{ELSEWHERE} {}", json(&line))
+    }));
+    lines.extend(locations.values().map(|l| format!("{LINES} {}", json(l))));
     let count = lines.len();
     lines.push(format!("{END} {count}"));
     let mut text = lines.join("\n");
@@ -175,151 +272,6 @@ pub fn read(path: &Path, opts: &Options) -> Result<Snapshot, Error> {
         });
     }
     Ok(snap)
-}
-
-/// Parses a snapshot's text; `file` names it in errors.
-pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
-    let error = |line: usize, reason: String| Error::Snapshot {
-        file: file.to_string(),
-        line: line as u32,
-        reason,
-    };
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let (_, first) = lines
-        .next()
-        .ok_or_else(|| error(1, "empty file: not a uapi-diff snapshot".to_string()))?;
-    let header = parse_header(first).map_err(|reason| error(1, reason))?;
-    let arch = Arch::by_name(&header.arch)
-        .ok_or_else(|| error(1, format!("unknown arch `{}`", header.arch)))?;
-    let revision = Revision {
-        revision: header.revision.clone(),
-        commit: header.commit.clone(),
-        arch: header.arch.clone(),
-        layout: (header.layout != LAYOUT_TREE).then(|| header.layout.clone()),
-    };
-    let mut items: BTreeMap<ItemKey, Item> = BTreeMap::new();
-    let mut properties = Vec::new();
-    let mut unparsed = Vec::new();
-    let mut notes = Vec::new();
-    let mut end = None;
-    for (number, line) in lines {
-        if end.is_some() {
-            return Err(error(number, "text after the `end` line".to_string()));
-        }
-        let (tag, body) = line.split_once(' ').unwrap_or((line, ""));
-        let parsed: Result<(), String> = match tag {
-            END => {
-                let count: usize = body.parse().map_err(|_| {
-                    error(number, format!("`end` needs a line count, not `{body}`"))
-                })?;
-                if count != number - 1 {
-                    return Err(error(
-                        number,
-                        format!("`end` counts {count} lines before it, the file has {}: lines were added or removed", number - 1),
-                    ));
-                }
-                end = Some(number);
-                Ok(())
-            }
-            PROPERTY => serde_json::from_str::<Property>(body)
-                .map(|p| properties.push(p))
-                .map_err(|e| e.to_string()),
-            UNPARSED => serde_json::from_str::<UnparsedLine>(body)
-                .map(|u| {
-                    unparsed.push(UnparsedRegion {
-                        file: u.file,
-                        line: u.line,
-                        end_line: u.end_line,
-                        identifiers: u.identifiers,
-                    })
-                })
-                .map_err(|e| e.to_string()),
-            NOTE => serde_json::from_str::<NoteLine>(body)
-                .map(|n| {
-                    notes.push(Note {
-                        revision: header.revision.clone(),
-                        file: n.file,
-                        line: n.line,
-                        message: n.message,
-                    })
-                })
-                .map_err(|e| e.to_string()),
-            _ => item(tag, body).and_then(|(key, item)| {
-                let id = crate::change::item_id(key.kind, key.parent.as_deref(), &key.name);
-                match items.insert(key, item) {
-                    Some(_) => Err(format!("{id} is listed twice")),
-                    None => Ok(()),
-                }
-            }),
-        };
-        parsed.map_err(|reason| error(number, reason))?;
-    }
-    if end.is_none() {
-        let last = text.lines().count();
-        return Err(error(
-            last,
-            "truncated: the last line is not `end N`".to_string(),
-        ));
-    }
-    let model = Model {
-        revision: header.revision.clone(),
-        arch,
-        items,
-        unparsed,
-        notes: Vec::new(),
-        consulted: Default::default(),
-        enums: Vec::new(),
-        elsewhere: Default::default(),
-    };
-    let kms = header.kms.then(|| KmsModel {
-        properties,
-        ..KmsModel::default()
-    });
-    Ok(Snapshot {
-        revision,
-        model,
-        kms,
-        notes,
-    })
-}
-
-fn parse_header(first: &str) -> Result<Header, String> {
-    let mut words = first.splitn(3, ' ');
-    if words.next() != Some(MAGIC) {
-        return Err(format!(
-            "not a uapi-diff snapshot: the first line does not start with `{MAGIC}`"
-        ));
-    }
-    let version = words.next().unwrap_or_default();
-    match version.parse::<u32>() {
-        Ok(VERSION) => {}
-        Ok(v) => {
-            return Err(format!(
-                "snapshot format version {v}: this uapi-diff reads version {VERSION} (write it again with `uapi-diff dump REV --format snapshot`)"
-            ))
-        }
-        Err(_) => return Err(format!("`{version}` is no format version")),
-    }
-    serde_json::from_str(words.next().unwrap_or_default()).map_err(|e| e.to_string())
-}
-
-/// One item line: its kind is the tag.
-fn item(tag: &str, body: &str) -> Result<(ItemKey, Item), String> {
-    let kind = ItemKind::deserialize(StrDeserializer::<ValueError>::new(tag))
-        .map_err(|_| format!("unknown line tag `{tag}`"))?;
-    let line: ItemLine = serde_json::from_str(body).map_err(|e| e.to_string())?;
-    let key = ItemKey {
-        file: line.file,
-        kind,
-        parent: line.parent,
-        name: line.name,
-    };
-    let item = Item {
-        line: line.line,
-        facts: line.facts,
-        decl: line.decl,
-    };
-    Ok((key, item))
 }
 
 /// One side of a comparison: a revision (git or directory) or a snapshot file.
@@ -388,7 +340,11 @@ pub fn diff(
     let (o, n) = rayon::join(|| old.snapshot(opts, cache), || new.snapshot(opts, cache));
     let (o, n) = (o?, n?);
     if let Some(path) = target {
-        std::fs::write(path, write(&n)).map_err(|e| Error::Output {
+        let text = match new {
+            Side::Tree(tree) => write_for(&n, tree),
+            Side::Snapshot(_) => write(&n),
+        };
+        std::fs::write(path, text).map_err(|e| Error::Output {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;

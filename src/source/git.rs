@@ -128,6 +128,20 @@ impl GitTree {
         })
     }
 
+    /// `git describe --tags` of the commit (the nearest tag, then the commits since it and the
+    /// abbreviated id when the commit is not tagged itself: `v6.12-3-g14a9391`); None for a tree,
+    /// or a commit with no tag in its history.
+    pub(super) fn describe(&self) -> Option<String> {
+        let repo = self.pool.lease(true);
+        let commit = repo.find_commit(self.commit?).ok()?;
+        let name = commit
+            .describe()
+            .names(gix::commit::describe::SelectRef::AllTags)
+            .try_format()
+            .ok()??;
+        Some(name.to_string())
+    }
+
     /// Reads many entries in parallel, results in input order.
     pub(super) fn read_all(
         &self,

@@ -203,6 +203,18 @@ impl Tree {
         }
     }
 
+    /// What a git revision resolved to, named as `git describe --tags` names it (`v6.12`,
+    /// `v6.12-3-g14a9391`), else its full commit id (its tree id for a tree); None for a directory
+    /// or a patched tree. A record of the revision (a snapshot's header) says this, never `HEAD`.
+    pub fn resolved_name(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Git(g) => g
+                .describe()
+                .or_else(|| Some(g.commit.unwrap_or(g.tree).to_string())),
+            Kind::Dir(_) | Kind::Patched(_) => None,
+        }
+    }
+
     /// Full hex id of the root tree for git revisions, None for a directory.
     pub fn tree_id(&self) -> Option<String> {
         match &self.kind {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// The audit JSON (README, "Audit JSON"): fields are only ever added.
+/// The audit JSON (docs/checklist.md, "audit"): fields are only ever added.
 #[derive(Serialize, Debug)]
 pub struct Audit {
     pub revision: Revision,

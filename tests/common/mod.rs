@@ -174,3 +174,40 @@ pub fn run_tool(repo: &Path, args: &[&str]) -> (i32, String) {
     );
     (status, String::from_utf8(out.stdout).expect("utf-8 output"))
 }
+
+pub const IGT: &str = "igt-gpu-tools-b3d809d5";
+
+/// IGT (a userspace tree with a copy of the DRM uAPI headers) unpacked into the git-ignored cache/ from `../shared/data/` (or `$UAPI_DIFF_DATA`).
+pub fn igt_tree() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = std::env::var_os("UAPI_DIFF_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/data"));
+    let tarball = data.join(format!("{IGT}.tar.xz"));
+    let dest = root.join("cache").join(IGT);
+    if dest.join("igt-gpu-tools/meson.build").is_file() {
+        return Some(dest.join("igt-gpu-tools"));
+    }
+    if !tarball.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the IGT test: {} is missing",
+            tarball.display()
+        );
+        eprintln!("skipping: no {}", tarball.display());
+        return None;
+    }
+    let partial = root.join("cache").join(format!("{IGT}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).expect("mkdir cache");
+    let status = std::process::Command::new("tar")
+        .arg("xJf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&partial)
+        .status()
+        .expect("tar runs");
+    assert!(status.success(), "unpacking {}", tarball.display());
+    std::fs::rename(&partial, &dest).expect("rename into place");
+    Some(dest.join("igt-gpu-tools"))
+}
