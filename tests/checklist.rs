@@ -671,7 +671,7 @@ committer A <a@example.com> {time} +0000\ndata {}\n{msg}\nfrom :{n}\n",
     let report = pipeline::diff_trees(&old, &new, &pipeline::Options::default()).expect("diff");
     // Every area named: the new uAPI of linux/c.h too.
     let areas = [Area::DrmCore, Area::DrmDriver, Area::Accel, Area::Other];
-    let items = checklist::needs_userspace(&report, &areas);
+    let items = checklist::listed(&report, &areas);
     assert_eq!(items.len(), COMMITS);
     let cache = ParseCache::default();
     let start = std::time::Instant::now();
