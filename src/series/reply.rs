@@ -488,22 +488,29 @@ fn q_encode(text: &str) -> Vec<String> {
     words
 }
 
-/// `Name: v1<sep> v2…`, folded before `HEADER_WIDTH` columns at the spaces between values (and
-/// inside a value at its spaces when it alone is too long).
+/// `Name: v1<sep> v2…`, folded before `HEADER_WIDTH` columns between values, and inside a value
+/// at its spaces only when it alone is too long for a line.
 fn header(out: &mut String, name: &str, values: &[String], sep: &str) {
     let mut line = format!("{name}:");
     let count = values.len();
+    let fold = |line: &mut String, out: &mut String| {
+        out.push_str(line);
+        out.push('\n');
+        line.clear();
+    };
     for (i, value) in values.iter().enumerate() {
-        let value = if i + 1 < count {
-            format!("{value}{sep}")
-        } else {
-            value.clone()
+        let value = match i + 1 < count {
+            true => format!("{value}{sep}"),
+            false => value.clone(),
         };
+        let starts_line = line.len() <= name.len() + 1;
+        if !starts_line && line.len() + 1 + value.len() > HEADER_WIDTH {
+            fold(&mut line, out);
+        }
         for word in value.split(' ') {
-            if line.len() + 1 + word.len() > HEADER_WIDTH && line.len() > name.len() + 1 {
-                out.push_str(&line);
-                out.push('\n');
-                line = String::new();
+            let starts_line = line.is_empty() || line.len() <= name.len() + 1;
+            if !starts_line && line.len() + 1 + word.len() > HEADER_WIDTH {
+                fold(&mut line, out);
             }
             line.push(' ');
             line.push_str(word);
@@ -528,6 +535,11 @@ mod tests {
             assert!(line.len() <= HEADER_WIDTH, "{line:?}");
         }
         assert!(out.starts_with("Cc: Person Number0 <person.number0@example.org>,"));
+        // Folded between mailboxes, not inside one.
+        assert!(
+            out.lines().all(|l| l.trim_end().ends_with(['>', ','])),
+            "{out}"
+        );
         assert!(out.lines().skip(1).all(|l| l.starts_with(' ')), "{out}");
         let joined = out.replace("\n ", " ");
         assert_eq!(joined.trim_end(), format!("Cc: {}", many.join(", ")));
