@@ -50,14 +50,9 @@ fn uses_kernel_only_type(c: &Change, ctx: &Context) -> bool {
             }),
         ) => vec![t.as_str()],
         // An added record's members are no changes of their own.
-        (ItemKind::Struct | ItemKind::Union, _) if c.change == ChangeKind::Added => ctx
-            .new
-            .fields_of(&c.file, &c.name)
-            .filter_map(|(_, item)| match &item.facts {
-                Facts::Field { ty, .. } => Some(ty.as_str()),
-                _ => None,
-            })
-            .collect(),
+        (ItemKind::Struct | ItemKind::Union, _) if c.change == ChangeKind::Added => {
+            super::hints::member_types(ctx.new, &c.file, &c.name)
+        }
         _ => Vec::new(),
     };
     types.iter().any(|ty| {
