@@ -768,6 +768,25 @@ links = [\"https://gitlab.freedesktop.org/jdoe/weston/-/commits/lut\"]\n\n\
                 check: 0,
             }
         );
+        // An `accepted-break` entry with its reason and who accepted it justifies the break.
+        let accepted = Ledger::parse(
+            "ledger.toml",
+            "[[item]]\nid = \"define:GONE\"\nstatus = \"accepted-break\"\n\
+reason = \"never used: the feature was reverted before any release\"\n\
+accepted_by = \"A Maintainer <m@example.com>\"\n",
+        )
+        .unwrap();
+        let cl = build(&Inputs {
+            report: &r,
+            ledger: Some(&accepted),
+            attribution: Err(String::new()),
+            maintainers: None,
+            areas: &[Area::Other],
+        });
+        let gone = &cl.groups[0].items[0];
+        assert_eq!((gone.justified, gone.missing.as_deref()), (true, None));
+        assert_eq!((cl.summary.breaking, cl.summary.breaking_missing), (1, 0));
+        assert!(cl.stale.is_empty(), "{:?}", cl.stale);
         // Filtering by area keeps the other groups out.
         let only_driver = build(&Inputs {
             report: &r,
