@@ -25,6 +25,17 @@ impl Area {
             Area::Other => "other",
         }
     }
+
+    /// The area as a heading: `DRM core`, `DRM drivers`, `accel`, `netlink`, `other uAPI`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::DrmCore => "DRM core",
+            Area::DrmDriver => "DRM drivers",
+            Area::Accel => "accel",
+            Area::Netlink => "netlink",
+            Area::Other => "other uAPI",
+        }
+    }
 }
 
 /// A checklist group: an area, and the driver within it (`xe`, `amd/display`, `ivpu`).

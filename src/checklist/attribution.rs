@@ -7,7 +7,8 @@
 //! property's name string). For each blob the item keys it declares are listed with a signature of
 //! their text. An added item is introduced by the first commit after which its file declares it;
 //! a changed item by the first commit after which its declaration (for an ioctl: with its argument
-//! struct) reads as it does at NEW.
+//! struct) reads as it does at NEW; a removed item by the first commit after which its file (at
+//! OLD) no longer declares it.
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::error::Error;
@@ -265,7 +266,8 @@ impl Syntax {
 /// A commit changing a file: the file's blob before and after (`None`: absent).
 type Step<'c> = (&'c CommitInfo, Option<BlobId>, Option<BlobId>);
 
-/// Attributes `items` (all in the new tree) to the commits of OLD..NEW. Errors when the two are not
+/// Attributes `items` (added and changed ones in the new tree, removed ones in the old) to the
+/// commits of OLD..NEW. Errors when the two are not
 /// connected git revisions of one repository.
 pub fn attribute(
     old: &Tree,
@@ -354,7 +356,8 @@ pub fn attribute(
             let (before, after) = (state(*before, c), state(*after, c));
             match c.change {
                 ChangeKind::Changed => before != target && after == target,
-                _ => before.is_none() && after.is_some(),
+                ChangeKind::Added => before.is_none() && after.is_some(),
+                ChangeKind::Removed => before.is_some() && after.is_none(),
             }
         });
         if let Some((commit, _, _)) = found {

@@ -1,7 +1,12 @@
-//! Routing with the tree's `MAINTAINERS` file: for a path, the most specific matching entry
-//! (subsystem, status, lists, maintainers), with `F:` and `X:` patterns read the way
-//! `scripts/get_maintainer.pl` reads them: a pattern ending in `/` (or naming a directory) covers
-//! everything below it, `*` and `?` are wildcards, and any other pattern names files at its depth.
+//! Routing with the tree's `MAINTAINERS` file: for a path, the most specific matching entries
+//! (subsystem, status, lists, maintainers), read the way `scripts/get_maintainer.pl` reads them.
+//! `F:` patterns: one ending in `/` (or naming a directory) covers everything below it, `*` and
+//! `?` are wildcards, any other pattern names files at its depth; `X:` excludes; `N:` is a regex
+//! matched anywhere in the path. An `F:` match is as specific as its pattern is deep (its `/`s,
+//! one more when it names a file or ends in a wildcard; `*` alone, THE REST, least of all); an
+//! `N:` match ranks between the two. `K:` keywords match a patch's or a file's text, not its path:
+//! get_maintainer.pl adds their sections beside the path's, never in its place, so they choose
+//! no group and are not read.
 
 use serde::Serialize;
 
@@ -19,11 +24,16 @@ pub struct Entry {
     files: Vec<String>,
     #[serde(skip)]
     excludes: Vec<String>,
+    /// `N:` regexes, as written.
+    #[serde(skip)]
+    names: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Maintainers {
     entries: Vec<Entry>,
+    /// Each entry's `N:` regexes, compiled (a regex Rust's engine cannot read is left out).
+    name_patterns: Vec<Vec<regex::Regex>>,
 }
 
 /// Whether a line is a `X:<tab or space>value` field line.
@@ -56,6 +66,7 @@ impl Maintainers {
                 maintainers: Vec::new(),
                 files: Vec::new(),
                 excludes: Vec::new(),
+                names: Vec::new(),
             };
             i += 1;
             while let Some((tag, value)) = lines.get(i).and_then(|l| field(l)) {
@@ -66,46 +77,76 @@ impl Maintainers {
                     'S' => e.status = Some(value),
                     'F' => e.files.push(value),
                     'X' => e.excludes.push(value),
+                    'N' => e.names.push(value),
                     _ => {}
                 }
                 i += 1;
             }
             entries.push(e);
         }
-        Maintainers { entries }
+        let name_patterns = entries
+            .iter()
+            .map(|e| {
+                e.names
+                    .iter()
+                    // Perl's `m/$value/x`: whitespace in the pattern is not matched.
+                    .filter_map(|n| regex::Regex::new(&format!("(?x){n}")).ok())
+                    .collect()
+            })
+            .collect();
+        Maintainers {
+            entries,
+            name_patterns,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    /// The most specific entries for `path` (longest matching `F:` pattern; ties all kept).
+    /// The most specific entries for `path` (ties all kept, in the file's order).
     pub fn route(&self, path: &str) -> Vec<&Entry> {
         let mut best: Vec<&Entry> = Vec::new();
-        let mut best_len = 0;
-        for e in &self.entries {
+        let mut best_depth = i64::MIN;
+        for (e, names) in self.entries.iter().zip(&self.name_patterns) {
             if e.excludes.iter().any(|x| pattern_matches(x, path)) {
                 continue;
             }
-            let Some(len) = e
+            let by_name = names.iter().any(|n| n.is_match(path)).then_some(0);
+            let by_file = e
                 .files
                 .iter()
                 .filter(|f| pattern_matches(f, path))
-                .map(|f| f.len())
-                .max()
-            else {
+                .map(|f| depth(f))
+                .max();
+            let Some(depth) = by_file.max(by_name) else {
                 continue;
             };
-            if len > best_len {
-                best_len = len;
+            if depth > best_depth {
+                best_depth = depth;
                 best.clear();
             }
-            if len == best_len {
+            if depth == best_depth {
                 best.push(e);
             }
         }
         best
     }
+
+    /// The entry a path belongs to: the most specific, the first of a tie.
+    pub fn section(&self, path: &str) -> Option<&Entry> {
+        self.route(path).into_iter().next()
+    }
+}
+
+/// How specific an `F:` pattern is, as get_maintainer.pl ranks it: its `/`s, one more unless it
+/// ends in `/`; a pattern starting with `*` (THE REST's) ranks below every other.
+fn depth(pattern: &str) -> i64 {
+    if pattern.starts_with('*') {
+        return -1;
+    }
+    let slashes = pattern.matches('/').count() as i64;
+    slashes + i64::from(!pattern.ends_with('/'))
 }
 
 /// get_maintainer.pl's `file_match_pattern`, plus its rule that a wildcard-free pattern naming a
@@ -215,5 +256,43 @@ F:	*/
         );
         assert_eq!(titles(&m, "include/uapi/linux/kvm.h"), ["THE REST"]);
         assert_eq!(titles(&m, "Makefile"), ["THE REST"]);
+    }
+
+    /// One driver is one section whatever its files' places (a KMS property's source and the
+    /// driver's uAPI header); deeper patterns beat shallower ones, `N:` regexes beat only THE REST.
+    #[test]
+    fn a_path_belongs_to_its_deepest_section() {
+        let m = Maintainers::parse(
+            "DRM DRIVERS\n\
+M:\tD <d@example.com>\n\
+F:\tdrivers/gpu/\n\
+F:\tinclude/uapi/drm/\n\
+X:\tdrivers/gpu/drm/amd/\n\
+\n\
+RADEON and AMDGPU DRM DRIVERS\n\
+M:\tA <a@example.com>\n\
+F:\tdrivers/gpu/drm/amd/\n\
+F:\tinclude/uapi/drm/amdgpu_drm.h\n\
+\n\
+ARM/OWL\n\
+M:\tO <o@example.com>\n\
+N:\towl\n\
+\n\
+THE REST\n\
+M:\tL <l@example.com>\n\
+F:\t*\n\
+F:\t*/\n",
+        );
+        let section = |p: &str| m.section(p).map(|e| e.subsystem.as_str());
+        let amd = Some("RADEON and AMDGPU DRM DRIVERS");
+        assert_eq!(section("include/uapi/drm/amdgpu_drm.h"), amd);
+        assert_eq!(section("drivers/gpu/drm/amd/amdgpu/amdgpu_display.c"), amd);
+        assert_eq!(section("include/uapi/drm/drm_mode.h"), Some("DRM DRIVERS"));
+        assert_eq!(section("include/uapi/linux/owl-emac.h"), Some("ARM/OWL"));
+        assert_eq!(section("include/uapi/linux/kvm.h"), Some("THE REST"));
+        assert_eq!(depth("include/uapi/drm/"), 3);
+        assert_eq!(depth("include/uapi/drm/amdgpu_drm.h"), 4);
+        assert_eq!(depth("drivers/gpu/drm/xe"), 4);
+        assert_eq!(depth("*/"), -1);
     }
 }

@@ -1,16 +1,20 @@
-//! `uapi-diff checklist`: the reviewer's to-do list. Every change that needs reviewed open-source
-//! userspace (`Documentation/gpu/drm-uapi.rst`, "Open-Source Userspace Requirements"), grouped by
-//! area (DRM core, each DRM driver, accel, other uAPI) and routed with `MAINTAINERS`, each with the
-//! rule that asks for userspace, the evidence recorded in the ledger (`ledger`), and the commit
-//! that introduced it with its evidence trailers (`attribution`). `--check` fails while an item
-//! has no evidence; ledger entries that match no item are reported as stale.
+//! `uapi-diff checklist`: the reviewer's to-do list. Every breaking change, each asking why it is
+//! safe for existing userspace (justified by an `accepted-break` ledger entry); every change that
+//! needs reviewed open-source userspace (`Documentation/gpu/drm-uapi.rst`, "Open-Source Userspace
+//! Requirements"); what a reviewer must check; and, in an area chosen with `--area`, the new uAPI
+//! that asks no evidence. Grouped by the `MAINTAINERS` section the item's file belongs to (one
+//! driver is one group, its KMS properties and its uAPI header alike; without MAINTAINERS, by area
+//! and driver), each item with its rule, the question it asks, the evidence recorded in the ledger
+//! (`ledger`), and the commit that introduced it with its evidence trailers (`attribution`).
+//! `--check` fails while an item lacks its evidence or justification; ledger entries that match
+//! no item are reported as stale.
 
 pub mod attribution;
 pub mod ledger;
 mod maintainers;
 mod render;
 
-pub use render::{github, json, ledger_skeleton, markdown, sarif, text};
+pub use render::{github, headline, json, ledger_skeleton, markdown, sarif, text, wrap};
 
 use crate::change::area::{self as group, Area, GroupKey};
 use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision, Severity};
@@ -64,12 +68,19 @@ pub struct Summary {
     pub items: usize,
     /// Items that need userspace and have their evidence.
     pub justified: usize,
+    /// Items that need userspace and lack their evidence.
     pub missing: usize,
     /// Items of severity `new-uapi` (an area selected with `--area` that asks no userspace
-    /// evidence): listed for review, nothing missing. `justified + missing + new_uapi = items`.
+    /// evidence): listed for review, nothing missing.
     pub new_uapi: usize,
     pub stale: usize,
     pub warnings: usize,
+    /// Breaking items (`justified + missing + new_uapi + breaking + check = items`).
+    pub breaking: usize,
+    /// Breaking items no `accepted-break` ledger entry justifies.
+    pub breaking_missing: usize,
+    /// Items of severity `check`: listed for review, nothing missing.
+    pub check: usize,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -79,6 +90,9 @@ pub struct Group {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     pub title: String,
+    /// The `MAINTAINERS` section the group follows (its title), when the tree has MAINTAINERS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     /// The most specific `MAINTAINERS` entries for the group's files (empty without MAINTAINERS).
     pub maintainers: Vec<maintainers::Entry>,
     pub items: Vec<Item>,
@@ -97,11 +111,14 @@ pub struct Item {
     pub line: u32,
     /// The rule that asks for userspace, its one-line reason and its reference document.
     pub rule: String,
-    /// `needs-userspace`, or `new-uapi` for an item listed under `--area` whose area asks no
-    /// userspace evidence (its `justified` is then true: nothing is missing).
+    /// `breaking`, `needs-userspace`, `check`, or `new-uapi` for an item listed under `--area`
+    /// whose area asks no userspace evidence (for `check` and `new-uapi` nothing is missing:
+    /// `justified` is true).
     pub severity: Severity,
     pub reason: String,
     pub reference: String,
+    /// What the reviewer asks of the item: for a break, why it is safe for existing userspace.
+    pub question: String,
     /// The computed facts, `old → new` for changed items.
     pub facts: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,9 +131,10 @@ pub struct Item {
     /// What the hint rules point out (`rules::HINTS`), each `summary (rule id)`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
-    /// The ledger's evidence, if an entry matches.
+    /// The ledger's evidence, if an entry matches (for a break: its `accepted-break` entry).
     pub evidence: Option<Evidence>,
-    /// Nothing is missing: the evidence is there, or none is required (`new-uapi`).
+    /// Nothing is missing: the evidence or the break's acceptance is there, or none is required
+    /// (`check`, `new-uapi`).
     pub justified: bool,
     /// Why the item is not justified yet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,34 +169,88 @@ pub struct Inputs<'a> {
     pub areas: &'a [Area],
 }
 
-/// The changes the checklist is about: those that need userspace, in the chosen areas; and, in
-/// an area chosen explicitly with `--area`, the new uAPI that needs none (`new-uapi`).
-pub fn needs_userspace<'r>(report: &'r DiffReport, areas: &[Area]) -> Vec<&'r Change> {
+/// The changes the checklist is about, in the chosen areas: breaking ones, those that need
+/// userspace and those to check; and, in an area chosen explicitly with `--area`, the new uAPI
+/// that needs no userspace (`new-uapi`). `info` changes ask nothing of a reviewer.
+pub fn listed<'r>(report: &'r DiffReport, areas: &[Area]) -> Vec<&'r Change> {
     report
         .changes
         .iter()
         .filter(|c| {
             let area = group::group_of(c).area;
             match c.severity {
-                Severity::NeedsUserspace => areas.is_empty() || areas.contains(&area),
+                Severity::Breaking | Severity::NeedsUserspace | Severity::Check => {
+                    areas.is_empty() || areas.contains(&area)
+                }
                 Severity::NewUapi => areas.contains(&area),
-                Severity::Breaking | Severity::Check | Severity::Info => false,
+                Severity::Info => false,
             }
         })
         .collect()
 }
 
-pub fn build(inputs: &Inputs) -> Checklist {
-    let changes = needs_userspace(inputs.report, inputs.areas);
-    let mut groups: BTreeMap<GroupKey, Vec<&Change>> = BTreeMap::new();
-    for c in &changes {
-        groups.entry(group::group_of(c)).or_default().push(c);
+/// Where an item is grouped: the `MAINTAINERS` section its file belongs to (within its area), or,
+/// without MAINTAINERS, its area and driver (`GroupKey`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Section(Area, String),
+    Key(GroupKey),
+}
+
+impl Place {
+    fn of(c: &Change, m: Option<&Maintainers>) -> Place {
+        let key = group::group_of(c);
+        match m.and_then(|m| m.section(&c.file)) {
+            Some(e) => Place::Section(key.area, e.subsystem.clone()),
+            None => Place::Key(key),
+        }
     }
+
+    fn area(&self) -> Area {
+        match self {
+            Place::Section(area, _) => *area,
+            Place::Key(key) => key.area,
+        }
+    }
+}
+
+pub fn build(inputs: &Inputs) -> Checklist {
+    let changes = listed(inputs.report, inputs.areas);
+    let mut groups: BTreeMap<Place, Vec<&Change>> = BTreeMap::new();
+    for c in &changes {
+        groups
+            .entry(Place::of(c, inputs.maintainers))
+            .or_default()
+            .push(c);
+    }
+    // A section whose files span areas (DRM DRIVERS: DRM core and drivers without their own
+    // entry) is a group per area, each title naming its area.
+    let mut areas_of_section: BTreeMap<&str, BTreeSet<Area>> = BTreeMap::new();
+    for place in groups.keys() {
+        if let Place::Section(area, title) = place {
+            areas_of_section.entry(title).or_default().insert(*area);
+        }
+    }
+    let titles: BTreeMap<Place, String> = groups
+        .keys()
+        .map(|place| {
+            let title = match place {
+                Place::Section(area, t) if areas_of_section[t.as_str()].len() > 1 => {
+                    format!("{t} ({})", area.title())
+                }
+                Place::Section(_, t) => t.clone(),
+                Place::Key(key) => key.title(),
+            };
+            (place.clone(), title)
+        })
+        .collect();
     let mut warnings: BTreeSet<Finding> = BTreeSet::new();
     let mut used_patterns: BTreeSet<(String, u32)> = BTreeSet::new();
     let groups: Vec<Group> = groups
         .into_iter()
-        .map(|(key, changes)| {
+        .map(|(place, mut changes)| {
+            // Breaking items first, then those needing userspace, then the rest.
+            changes.sort_by_key(|c| c.severity);
             let items = changes
                 .iter()
                 .map(|c| {
@@ -209,10 +281,23 @@ pub fn build(inputs: &Inputs) -> Checklist {
                     item
                 })
                 .collect();
+            // A section may hold several spellings of its driver (`amd/amdgpu`, `amdgpu`): the
+            // first in sorted order.
+            let drivers: BTreeSet<String> = changes
+                .iter()
+                .filter_map(|c| group::group_of(c).driver)
+                .collect();
             Group {
-                area: key.area,
-                driver: key.driver.clone(),
-                title: key.title(),
+                area: place.area(),
+                driver: match &place {
+                    Place::Key(key) => key.driver.clone(),
+                    Place::Section(..) => drivers.into_iter().next(),
+                },
+                title: titles[&place].clone(),
+                section: match &place {
+                    Place::Section(_, t) => Some(t.clone()),
+                    Place::Key(_) => None,
+                },
                 maintainers: routing(inputs.maintainers, &changes),
                 items,
             }
@@ -236,14 +321,19 @@ pub fn build(inputs: &Inputs) -> Checklist {
         })
         .unwrap_or_default();
     let all = || groups.iter().flat_map(|g| &g.items);
-    let required = || all().filter(|i| i.severity == Severity::NeedsUserspace);
+    let of = |severity: Severity| all().filter(move |i| i.severity == severity);
     let summary = Summary {
         items: all().count(),
-        justified: required().filter(|i| i.justified).count(),
-        missing: required().filter(|i| !i.justified).count(),
-        new_uapi: all().filter(|i| i.severity == Severity::NewUapi).count(),
+        justified: of(Severity::NeedsUserspace).filter(|i| i.justified).count(),
+        missing: of(Severity::NeedsUserspace)
+            .filter(|i| !i.justified)
+            .count(),
+        new_uapi: of(Severity::NewUapi).count(),
         stale: stale.len(),
         warnings: warnings.len(),
+        breaking: of(Severity::Breaking).count(),
+        breaking_missing: of(Severity::Breaking).filter(|i| !i.justified).count(),
+        check: of(Severity::Check).count(),
     };
     let attribution = match &inputs.attribution {
         Ok(a) => AttributionStatus {
@@ -269,12 +359,41 @@ pub fn build(inputs: &Inputs) -> Checklist {
     }
 }
 
+/// What the reviewer asks of an item of this severity (the checklist's text under it, and the
+/// mail reply's under its quoted hunk).
+pub fn question(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Breaking => {
+            "This breaks the uAPI: why is this safe for existing userspace? Programs built \
+against the old headers rely on what changed. Keep the old interface, or record who accepts the \
+break and why (an `accepted-break` ledger entry with `reason` and `accepted_by`)."
+        }
+        Severity::NeedsUserspace => {
+            "Where is the open-source userspace that uses this? New uAPI needs reviewed userspace \
+in the canonical upstream project (Mesa, libdrm, IGT, Weston...), linked before it is merged."
+        }
+        Severity::Check => {
+            "What the headers cannot show needs checking: does existing userspace depend on it?"
+        }
+        Severity::NewUapi => {
+            "Is this interface final? Userspace may rely on it from its first release on."
+        }
+        Severity::Info => "",
+    }
+}
+
 fn item(c: &Change, inputs: &Inputs) -> Item {
     let rule = crate::rules::find(&c.rule);
-    let evidence = inputs.ledger.and_then(|l| l.lookup(&c.id)).map(|(_, e)| e);
+    // A break is justified by its acceptance; anything else by its userspace evidence.
+    let evidence = match c.severity {
+        Severity::Breaking => inputs.ledger.and_then(|l| l.acceptance(&c.id)),
+        _ => inputs.ledger.and_then(|l| l.lookup(&c.id)),
+    }
+    .map(|(_, e)| e);
     let missing = match &evidence {
-        _ if c.severity != Severity::NeedsUserspace => None,
+        _ if !matches!(c.severity, Severity::NeedsUserspace | Severity::Breaking) => None,
         None if inputs.ledger.is_none() => Some("no ledger".to_string()),
+        None if c.severity == Severity::Breaking => Some("no accepted-break entry".to_string()),
         None => Some("no ledger entry".to_string()),
         Some(e) => e.problem().map(str::to_string),
     };
@@ -292,6 +411,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
         reference: rule
             .map_or("Documentation/gpu/drm-uapi.rst", |r| r.reference)
             .to_string(),
+        question: question(c.severity).to_string(),
         facts: crate::report::facts_transition(c),
         old_decl: c.old_decl.clone(),
         new_decl: c.new_decl.clone(),
@@ -366,7 +486,7 @@ pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
         (false, _) => Err("not requested (--no-attribution)".to_string()),
         (true, None) => Err("a snapshot file has no history".to_string()),
         (true, Some((o, n))) => {
-            let changes = needs_userspace(&report, &opts.areas);
+            let changes = listed(&report, &opts.areas);
             attribution::attribute(o, n, &changes, &cache).map_err(|e| e.to_string())
         }
     };
@@ -606,8 +726,16 @@ links = [\"https://gitlab.freedesktop.org/jdoe/weston/-/commits/lut\"]\n\n\
                     "DRM driver amd/display".to_string(),
                     vec!["property:amd/display:AMD_PLANE_LUT3D"]
                 ),
+                ("other uAPI".to_string(), vec!["define:GONE"]),
             ]
         );
+        // The break asks why it is safe, and no `todo` or userspace evidence answers that.
+        let gone = &cl.groups[2].items[0];
+        assert_eq!(gone.severity, Severity::Breaking);
+        assert!(gone
+            .question
+            .contains("why is this safe for existing userspace?"));
+        assert_eq!(gone.missing.as_deref(), Some("no accepted-break entry"));
         let lut = &cl.groups[1].items[0];
         assert!(lut.justified);
         assert_eq!(lut.facts, "blob");
@@ -629,14 +757,36 @@ links = [\"https://gitlab.freedesktop.org/jdoe/weston/-/commits/lut\"]\n\n\
         assert_eq!(
             cl.summary,
             Summary {
-                items: 3,
+                items: 4,
                 justified: 1,
                 missing: 2,
                 new_uapi: 0,
                 stale: 1,
-                warnings: 1
+                warnings: 1,
+                breaking: 1,
+                breaking_missing: 1,
+                check: 0,
             }
         );
+        // An `accepted-break` entry with its reason and who accepted it justifies the break.
+        let accepted = Ledger::parse(
+            "ledger.toml",
+            "[[item]]\nid = \"define:GONE\"\nstatus = \"accepted-break\"\n\
+reason = \"never used: the feature was reverted before any release\"\n\
+accepted_by = \"A Maintainer <m@example.com>\"\n",
+        )
+        .unwrap();
+        let cl = build(&Inputs {
+            report: &r,
+            ledger: Some(&accepted),
+            attribution: Err(String::new()),
+            maintainers: None,
+            areas: &[Area::Other],
+        });
+        let gone = &cl.groups[0].items[0];
+        assert_eq!((gone.justified, gone.missing.as_deref()), (true, None));
+        assert_eq!((cl.summary.breaking, cl.summary.breaking_missing), (1, 0));
+        assert!(cl.stale.is_empty(), "{:?}", cl.stale);
         // Filtering by area keeps the other groups out.
         let only_driver = build(&Inputs {
             report: &r,

@@ -5,7 +5,7 @@
 
 use super::{Checklist, Finding, Group, Item};
 use crate::change::{ChangeKind, Severity};
-use crate::report::{arch_label, arch_scope, text_diff};
+use crate::report::{arch_label, arch_scope, section_title, text_diff};
 use serde_json::json;
 
 const DOC: &str = "Documentation/gpu/drm-uapi.rst, \"Open-Source Userspace Requirements\"";
@@ -14,19 +14,61 @@ fn items(n: usize) -> String {
     format!("{n} item{}", if n == 1 { "" } else { "s" })
 }
 
-fn group_heading(g: &Group) -> String {
-    let missing = g.items.iter().filter(|i| !i.justified).count();
-    format!("{} ({}, {missing} missing)", g.title, items(g.items.len()))
+/// The severities the checklist lists, in the order it lists them: breaking first.
+const TIERS: [Severity; 4] = [
+    Severity::Breaking,
+    Severity::NeedsUserspace,
+    Severity::Check,
+    Severity::NewUapi,
+];
+
+/// A group's items of one severity.
+fn in_tier(g: &Group, tier: Severity) -> Vec<&Item> {
+    g.items.iter().filter(|i| i.severity == tier).collect()
 }
 
-fn headline(cl: &Checklist) -> String {
+fn count_heading(title: &str, shown: &[&Item]) -> String {
+    let missing = shown.iter().filter(|i| !i.justified).count();
+    match missing {
+        0 if shown
+            .iter()
+            .all(|i| i.missing.is_none() && i.evidence.is_none()) =>
+        {
+            format!("{title} ({})", items(shown.len()))
+        }
+        _ => format!("{title} ({}, {missing} missing)", items(shown.len())),
+    }
+}
+
+fn tier_items(cl: &Checklist, tier: Severity) -> Vec<&Item> {
+    cl.groups.iter().flat_map(|g| in_tier(g, tier)).collect()
+}
+
+/// The checklist's counts in a sentence or three: breaks, items needing userspace, to check, new.
+pub fn headline(cl: &Checklist) -> String {
     let s = &cl.summary;
-    let mut line = format!(
+    let mut line = String::new();
+    if s.breaking > 0 {
+        line.push_str(&format!(
+            "{} the uAPI, each asking why it is safe for existing userspace: {} justified \
+(accepted-break), {} missing. ",
+            match s.breaking {
+                1 => "1 item breaks".to_string(),
+                n => format!("{n} items break"),
+            },
+            s.breaking - s.breaking_missing,
+            s.breaking_missing
+        ));
+    }
+    line.push_str(&format!(
         "{} need open-source userspace ({DOC}): {} justified, {} missing.",
-        items(s.items - s.new_uapi),
+        items(s.justified + s.missing),
         s.justified,
         s.missing
-    );
+    ));
+    if s.check > 0 {
+        line.push_str(&format!(" {} to check.", items(s.check)));
+    }
     if s.new_uapi > 0 {
         line.push_str(&format!(
             " {} of new uAPI where no userspace evidence is required, for review.",
@@ -34,6 +76,16 @@ fn headline(cl: &Checklist) -> String {
         ));
     }
     line
+}
+
+/// The question's first sentence, asked at each breaking and to-check item (the whole question
+/// stands once under its severity's heading).
+fn short_question(item: &Item) -> Option<&str> {
+    if !matches!(item.severity, Severity::Breaking | Severity::Check) {
+        return None;
+    }
+    let q = item.question.as_str();
+    Some(q.find("? ").map_or(q, |end| &q[..=end]))
 }
 
 fn sources_line(cl: &Checklist) -> String {
@@ -67,6 +119,9 @@ fn evidence_line(item: &Item) -> String {
             if let Some(r) = &e.reason {
                 parts.push(format!("reason: {r}"));
             }
+            if let Some(by) = &e.accepted_by {
+                parts.push(format!("accepted by {by}"));
+            }
             if let Some(m) = missing {
                 parts.push(format!("MISSING: {m}"));
             }
@@ -76,6 +131,7 @@ fn evidence_line(item: &Item) -> String {
         (None, None) if item.severity == Severity::NewUapi => {
             "new uAPI: no open-source userspace required in this area".to_string()
         }
+        (None, None) if item.severity == Severity::Check => "none required: to check".to_string(),
         (None, None) => String::new(),
     }
 }
@@ -156,61 +212,25 @@ fn findings_md(out: &mut String, title: &str, findings: &[Finding]) {
 
 pub fn markdown(cl: &Checklist) -> String {
     let mut out = format!(
-        "# uAPI userspace checklist: `{}` → `{}` ({})\n\n{}\n{}\n",
+        "# uAPI review checklist: `{}` → `{}` ({})\n\n{}\n{}\n",
         cl.old.revision,
         cl.new.revision,
         arch_label(&cl.new.arch, cl.arches.as_deref()),
         headline(cl),
         sources_line(cl)
     );
-    for g in &cl.groups {
-        out.push_str(&format!("\n## {}\n\n", group_heading(g)));
-        for r in routing_lines(g) {
-            out.push_str(&format!("Route to: {r}\n\n"));
+    for tier in TIERS {
+        let all = tier_items(cl, tier);
+        if all.is_empty() {
+            continue;
         }
-        for item in &g.items {
-            let tick = if item.justified { 'x' } else { ' ' };
-            out.push_str(&format!(
-                "- [{tick}] `{}` ({} {}) at `{}:{}`{}\n",
-                item.id,
-                item.change.as_str(),
-                item.kind.as_str(),
-                item.file,
-                item.line,
-                scope_suffix(cl, item)
-            ));
-            out.push_str(&format!(
-                "  - rule `{}`: {} ({})\n",
-                item.rule, item.reason, item.reference
-            ));
-            if !item.facts.is_empty() {
-                out.push_str(&format!("  - facts: {}\n", item.facts.replace('|', "\\|")));
-            }
-            if let Some(d) = declaration(item) {
-                let lang = if d.starts_with([' ', '+', '-']) && item.change == ChangeKind::Changed {
-                    "diff"
-                } else {
-                    "c"
-                };
-                out.push_str(&format!("  - declaration:\n\n    ```{lang}\n"));
-                for l in d.lines() {
-                    out.push_str(&format!("    {l}\n"));
-                }
-                out.push_str("    ```\n\n");
-            }
-            out.push_str(&format!("  - evidence: {}\n", evidence_line(item)));
-            for u in uses_lines(item) {
-                out.push_str(&format!("  - uses: {u}\n"));
-            }
-            if let Some(i) = introduced_line(item) {
-                out.push_str(&format!("  - introduced by {i}\n"));
-                for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
-                    out.push_str(&format!("    - candidate: {}: {}\n", t.key, t.value));
-                }
-            }
-            for h in item.hint.iter().chain(&item.hints) {
-                out.push_str(&format!("  - hint: {h}\n"));
-            }
+        out.push_str(&format!(
+            "\n## {}\n\n{}\n",
+            count_heading(section_title(tier), &all),
+            crate::checklist::question(tier)
+        ));
+        for g in &cl.groups {
+            markdown_group(&mut out, cl, g, &in_tier(g, tier));
         }
     }
     findings_md(&mut out, "Stale ledger entries", &cl.stale);
@@ -218,9 +238,66 @@ pub fn markdown(cl: &Checklist) -> String {
     out
 }
 
+fn markdown_group(out: &mut String, cl: &Checklist, g: &Group, shown: &[&Item]) {
+    if shown.is_empty() {
+        return;
+    }
+    out.push_str(&format!("\n### {}\n\n", count_heading(&g.title, shown)));
+    for r in routing_lines(g) {
+        out.push_str(&format!("Route to: {r}\n\n"));
+    }
+    for &item in shown {
+        let tick = if item.justified { 'x' } else { ' ' };
+        out.push_str(&format!(
+            "- [{tick}] `{}` ({} {}) at `{}:{}`{}\n",
+            item.id,
+            item.change.as_str(),
+            item.kind.as_str(),
+            item.file,
+            item.line,
+            scope_suffix(cl, item)
+        ));
+        out.push_str(&format!(
+            "  - rule `{}`: {} ({})\n",
+            item.rule, item.reason, item.reference
+        ));
+        if let Some(q) = short_question(item) {
+            out.push_str(&format!("  - asked: {q}\n"));
+        }
+        if !item.facts.is_empty() {
+            out.push_str(&format!("  - facts: {}\n", item.facts.replace('|', "\\|")));
+        }
+        if let Some(d) = declaration(item) {
+            let lang = if d.starts_with([' ', '+', '-']) && item.change == ChangeKind::Changed {
+                "diff"
+            } else {
+                "c"
+            };
+            out.push_str(&format!("  - declaration:\n\n    ```{lang}\n"));
+            for l in d.lines() {
+                out.push_str(&format!("    {l}\n"));
+            }
+            out.push_str("    ```\n\n");
+        }
+        out.push_str(&format!("  - evidence: {}\n", evidence_line(item)));
+        for u in uses_lines(item) {
+            out.push_str(&format!("  - uses: {u}\n"));
+        }
+        if let Some(i) = introduced_line(item) {
+            out.push_str(&format!("  - introduced by {i}\n"));
+            for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
+                out.push_str(&format!("    - candidate: {}: {}\n", t.key, t.value));
+            }
+        }
+        for h in item.hint.iter().chain(&item.hints) {
+            out.push_str(&format!("  - hint: {h}\n"));
+        }
+    }
+}
+
 /// Word-wraps `text` to `width` columns, the first line after `first`, the others after `rest`;
 /// a word longer than a line is cut.
-fn wrap(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
+pub fn wrap(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
     let mut line = first.to_string();
     let mut empty = true;
     for word in text.split_whitespace() {
@@ -268,7 +345,7 @@ pub fn text(cl: &Checklist) -> String {
     wrap(
         &mut out,
         &format!(
-            "uAPI userspace checklist: {} -> {} ({})",
+            "uAPI review checklist: {} -> {} ({})",
             cl.old.revision,
             cl.new.revision,
             arch_label(&cl.new.arch, cl.arches.as_deref())
@@ -279,59 +356,17 @@ pub fn text(cl: &Checklist) -> String {
     );
     wrap(&mut out, &headline(cl), "", "", WIDTH);
     wrap(&mut out, &sources_line(cl), "", "", WIDTH);
-    for g in &cl.groups {
-        out.push('\n');
-        wrap(&mut out, &group_heading(g), "== ", "   ", WIDTH);
-        for r in routing_lines(g) {
-            wrap(&mut out, &r, "Route to: ", "    ", WIDTH);
+    for tier in TIERS {
+        let all = tier_items(cl, tier);
+        if all.is_empty() {
+            continue;
         }
-        for item in &g.items {
-            out.push('\n');
-            let mark = if item.justified { "[x]" } else { "[ ]" };
-            wrap(&mut out, &item.id, &format!("{mark} "), "    ", WIDTH);
-            let at = format!(
-                "{} {} at {}:{}{}",
-                item.change.as_str(),
-                item.kind.as_str(),
-                item.file,
-                item.line,
-                scope_suffix(cl, item)
-            );
-            wrap(&mut out, &at, "    ", "      ", WIDTH);
-            let rule = format!("rule {}: {} ({})", item.rule, item.reason, item.reference);
-            wrap(&mut out, &rule, "    ", "      ", WIDTH);
-            if !item.facts.is_empty() {
-                wrap(&mut out, &item.facts, "    facts: ", "      ", WIDTH);
-            }
-            if let Some(d) = declaration(item) {
-                for l in d.lines() {
-                    // Keep the declaration's indentation (tabs as two spaces).
-                    let body = l.trim_start();
-                    let indent = l[..l.len() - body.len()].replace('\t', "  ");
-                    let first = format!("    | {indent}");
-                    wrap(&mut out, body, &first, &format!("{first}  "), WIDTH);
-                }
-            }
-            wrap(
-                &mut out,
-                &evidence_line(item),
-                "    evidence: ",
-                "      ",
-                WIDTH,
-            );
-            for u in uses_lines(item) {
-                wrap(&mut out, &u, "    uses: ", "      ", WIDTH);
-            }
-            if let Some(i) = introduced_line(item) {
-                wrap(&mut out, &i, "    introduced by ", "      ", WIDTH);
-                for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
-                    let s = format!("{}: {}", t.key, t.value);
-                    wrap(&mut out, &s, "      candidate: ", "        ", WIDTH);
-                }
-            }
-            for h in item.hint.iter().chain(&item.hints) {
-                wrap(&mut out, h, "    hint: ", "      ", WIDTH);
-            }
+        out.push('\n');
+        let heading = count_heading(section_title(tier), &all);
+        wrap(&mut out, &heading, "=== ", "    ", WIDTH);
+        wrap(&mut out, crate::checklist::question(tier), "", "", WIDTH);
+        for g in &cl.groups {
+            text_group(&mut out, cl, g, &in_tier(g, tier));
         }
     }
     for (title, findings) in [
@@ -350,6 +385,62 @@ pub fn text(cl: &Checklist) -> String {
     out
 }
 
+fn text_group(out: &mut String, cl: &Checklist, g: &Group, shown: &[&Item]) {
+    if shown.is_empty() {
+        return;
+    }
+    out.push('\n');
+    wrap(out, &count_heading(&g.title, shown), "== ", "   ", WIDTH);
+    for r in routing_lines(g) {
+        wrap(out, &r, "Route to: ", "    ", WIDTH);
+    }
+    for &item in shown {
+        out.push('\n');
+        let mark = if item.justified { "[x]" } else { "[ ]" };
+        wrap(out, &item.id, &format!("{mark} "), "    ", WIDTH);
+        let at = format!(
+            "{} {} at {}:{}{}",
+            item.change.as_str(),
+            item.kind.as_str(),
+            item.file,
+            item.line,
+            scope_suffix(cl, item)
+        );
+        wrap(out, &at, "    ", "      ", WIDTH);
+        let rule = format!("rule {}: {} ({})", item.rule, item.reason, item.reference);
+        wrap(out, &rule, "    ", "      ", WIDTH);
+        if let Some(q) = short_question(item) {
+            wrap(out, q, "    asked: ", "      ", WIDTH);
+        }
+        if !item.facts.is_empty() {
+            wrap(out, &item.facts, "    facts: ", "      ", WIDTH);
+        }
+        if let Some(d) = declaration(item) {
+            for l in d.lines() {
+                // Keep the declaration's indentation (tabs as two spaces).
+                let body = l.trim_start();
+                let indent = l[..l.len() - body.len()].replace('\t', "  ");
+                let first = format!("    | {indent}");
+                wrap(out, body, &first, &format!("{first}  "), WIDTH);
+            }
+        }
+        wrap(out, &evidence_line(item), "    evidence: ", "      ", WIDTH);
+        for u in uses_lines(item) {
+            wrap(out, &u, "    uses: ", "      ", WIDTH);
+        }
+        if let Some(i) = introduced_line(item) {
+            wrap(out, &i, "    introduced by ", "      ", WIDTH);
+            for t in item.introduced_by.iter().flat_map(|i| &i.trailers) {
+                let s = format!("{}: {}", t.key, t.value);
+                wrap(out, &s, "      candidate: ", "        ", WIDTH);
+            }
+        }
+        for h in item.hint.iter().chain(&item.hints) {
+            wrap(out, h, "    hint: ", "      ", WIDTH);
+        }
+    }
+}
+
 pub fn json(cl: &Checklist) -> String {
     let mut s = serde_json::to_string_pretty(cl).expect("checklist serializes");
     s.push('\n');
@@ -362,6 +453,10 @@ const WARNING_RULE: &str = "evidence-warning";
 
 fn item_message(item: &Item) -> String {
     let mut message = match &item.missing {
+        Some(m) if item.severity == Severity::Breaking => format!(
+            "{} ({}) breaks the uAPI: {}; justification missing: {m}",
+            item.id, item.rule, item.reason
+        ),
         Some(m) => format!(
             "{} ({}) needs open-source userspace: {}; evidence missing: {m}",
             item.id, item.rule, item.reason
@@ -518,7 +613,8 @@ pub fn ledger_skeleton(cl: &Checklist) -> String {
 # One [[item]] per uAPI item that needs open-source userspace ({DOC}).\n\
 # status: todo | proposed | merged | waived. proposed/merged need `links` to the userspace\n\
 # merge requests in the canonical upstream project (Mesa, libdrm, IGT, Weston, ...);\n\
-# waived needs a `reason`. Optional: reviewer, note. `ids = [...]` and `*` cover several items.\n\
+# waived needs a `reason`; accepted-break (a breaking item) a `reason` and `accepted_by`.
+# Optional: reviewer, note. `ids = [...]` and `*` cover several items.\n\
 version = 1\n",
         cl.old.revision, cl.new.revision
     );
@@ -545,10 +641,19 @@ version = 1\n",
             for h in item.hint.iter().chain(&item.hints) {
                 out.push_str(&format!("# hint: {h}\n"));
             }
-            out.push_str(&format!(
-                "[[item]]\nid = {}\nstatus = \"todo\"\nlinks = []\n",
-                q(&item.id)
-            ));
+            // A break is justified by its acceptance: the entry to complete is one.
+            out.push_str(&match item.severity {
+                Severity::Breaking => format!(
+                    "# breaking: {}\n[[item]]\nid = {}\nstatus = \"accepted-break\"\n\
+reason = \"\"\naccepted_by = \"\"\n",
+                    short_question(item).unwrap_or_default(),
+                    q(&item.id)
+                ),
+                _ => format!(
+                    "[[item]]\nid = {}\nstatus = \"todo\"\nlinks = []\n",
+                    q(&item.id)
+                ),
+            });
         }
     }
     out

@@ -3,7 +3,7 @@
 
 use super::arch::options;
 use super::output::{emit, warn_userspace};
-use super::sides::{open_new, open_side};
+use super::sides::{open_new_and_series, open_side};
 use super::{AllArches, Common, SeriesArg};
 use crate::checklist::{self, Checklist};
 use crate::error::Error;
@@ -24,7 +24,7 @@ pub struct Args {
     /// The evidence ledger (default: Documentation/gpu/uapi-ledger.toml in NEW's tree, if any).
     #[arg(long)]
     ledger: Option<PathBuf>,
-    /// Exit 1 while an item lacks evidence in the ledger (for CI).
+    /// Exit 1 while an item lacks its evidence (or a break its acceptance) in the ledger (for CI).
     #[arg(long)]
     check: bool,
     #[command(flatten)]
@@ -44,6 +44,8 @@ pub enum ChecklistFormat {
     Github,
     /// JUnit XML: one test case per item, failing while it lacks evidence.
     Junit,
+    /// A review reply to the series' mails, for git send-email or a mail client (with --series).
+    Mail,
 }
 
 // Which items the checklist holds and what it looks for (`checklist`, `ledger init`); a plain
@@ -77,7 +79,10 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         common,
     } = args;
     super::check_pair_flags(&common, &old, new.as_deref())?;
-    let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
+    if format == ChecklistFormat::Mail && series.series.is_none() {
+        return Err(mail_needs_series());
+    }
+    let (new, _, patches) = open_new_and_series(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, ledger, &select, arches.merged(), &common)?;
     let text = match format {
         ChecklistFormat::Markdown => checklist::markdown(&cl),
@@ -86,6 +91,10 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         ChecklistFormat::Sarif => checklist::sarif(&cl),
         ChecklistFormat::Github => checklist::github(&cl),
         ChecklistFormat::Junit => crate::junit::checklist(&cl),
+        ChecklistFormat::Mail => {
+            let series = patches.as_ref().ok_or_else(mail_needs_series)?;
+            crate::series::reply::reply(&cl, series, reviewer().as_deref())
+        }
     };
     emit(&common, &text)?;
     for f in cl.stale.iter().chain(&cl.warnings) {
@@ -94,7 +103,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
             f.file, f.line, f.id, f.message
         );
     }
-    if !check || cl.summary.missing == 0 {
+    if !check || cl.summary.missing + cl.summary.breaking_missing == 0 {
         return Ok(0);
     }
     let missing: Vec<&str> = cl
@@ -106,7 +115,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         .collect();
     const SHOWN: usize = 20;
     eprintln!(
-        "uapi-diff: check failed: {} of {} items have no evidence: {}{}",
+        "uapi-diff: check failed: {} of {} items lack their evidence or justification: {}{}",
         missing.len(),
         cl.summary.items,
         missing[..missing.len().min(SHOWN)].join(", "),
@@ -140,4 +149,41 @@ pub(super) fn build(
         warn_userspace(common, t);
     }
     Ok(cl)
+}
+
+fn mail_needs_series() -> Error {
+    Error::Usage(
+        "--format mail writes a reply to a series' mails: give BASE --series PATCHES".into(),
+    )
+}
+
+/// The reviewer as git knows them: `user.name` and `user.email` of the user's own git config
+/// (`$XDG_CONFIG_HOME/git/config`, `~/.gitconfig`; no repository's, no system's, nothing run).
+fn reviewer() -> Option<String> {
+    use gix::config::{file, File, Source};
+    let metas = [Source::Git, Source::User]
+        .into_iter()
+        .filter_map(|source| {
+            let path = source.storage_location(&mut gix::path::env::var)?;
+            path.is_file().then(|| file::Metadata {
+                path: Some(path),
+                source,
+                level: 0,
+                trust: gix::sec::Trust::Full,
+            })
+        });
+    let config = File::from_paths_metadata(metas, file::init::Options::default())
+        .ok()
+        .flatten()?;
+    let value = |key: &str| {
+        config
+            .string(key)
+            .map(|v| v.to_string().trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    Some(format!(
+        "{} <{}>",
+        value("user.name")?,
+        value("user.email")?
+    ))
 }

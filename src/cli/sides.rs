@@ -14,21 +14,44 @@ pub(super) fn open_new(
     new: Option<&str>,
     series: &SeriesArg,
 ) -> Result<(Side, Option<std::collections::BTreeSet<String>>), Error> {
+    let (side, touched, _) = open_new_and_series(common, old, new, series)?;
+    Ok((side, touched))
+}
+
+/// `open_new`, with the series read when `--series` gave one (`checklist --format mail` replies
+/// to its mails).
+pub(super) fn open_new_and_series(
+    common: &Common,
+    old: &str,
+    new: Option<&str>,
+    series: &SeriesArg,
+) -> Result<NewSide, Error> {
     match (new, series.series.as_deref()) {
         (_, Some(patches)) => {
-            let applied =
-                crate::series::apply(open(common, old, 0)?, &crate::series::read(patches)?)?;
+            let series = crate::series::read(patches)?;
+            let applied = crate::series::apply(open(common, old, 0)?, &series)?;
             for patch in &applied.skipped {
                 eprintln!("uapi-diff: note: {patch} touches no file uapi-diff reads: skipped");
             }
-            Ok((Side::Tree(applied.tree), Some(applied.touched)))
+            Ok((
+                Side::Tree(applied.tree),
+                Some(applied.touched),
+                Some(series),
+            ))
         }
-        (Some(new), None) => Ok((open_side(common, new, 1)?, None)),
+        (Some(new), None) => Ok((open_side(common, new, 1)?, None, None)),
         (None, None) => Err(Error::Series(
             "no NEW revision and no --series PATCHES".to_string(),
         )),
     }
 }
+
+/// NEW, the files a series touches and the series (both `None` for a NEW revision).
+type NewSide = (
+    Side,
+    Option<std::collections::BTreeSet<String>>,
+    Option<crate::series::Series>,
+);
 
 /// `--layout` applies to directory sides (a snapshot file or a git revision has no layout): given
 /// once, some side must be a directory; given twice, OLD and NEW both must be; never more.

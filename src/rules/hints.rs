@@ -3,6 +3,7 @@
 
 use super::{members, Context, Member};
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
+use crate::model::Model;
 
 /// The types of the new members of structs an ioctl takes: an added field's, or every member's of
 /// an added struct (whose fields are not changes of their own).
@@ -16,16 +17,22 @@ pub fn new_ioctl_member_types<'c>(c: &'c Change, ctx: &Context<'c>) -> Vec<&'c s
         {
             vec![ty.as_str()]
         }
-        (ItemKind::Struct | ItemKind::Union, _, _) if is_ioctl_arg(&c.name, ctx) => ctx
-            .new
-            .fields_of(&c.file, &c.name)
-            .filter_map(|(_, item)| match &item.facts {
-                Facts::Field { ty, .. } => Some(ty.as_str()),
-                _ => None,
-            })
-            .collect(),
+        (ItemKind::Struct | ItemKind::Union, _, _) if is_ioctl_arg(&c.name, ctx) => {
+            member_types(ctx.new, &c.file, &c.name)
+        }
         _ => Vec::new(),
     }
+}
+
+/// The types of a record's members, as written.
+pub fn member_types<'m>(model: &'m Model, file: &str, record: &str) -> Vec<&'m str> {
+    model
+        .fields_of(file, record)
+        .filter_map(|(_, item)| match &item.facts {
+            Facts::Field { ty, .. } => Some(ty.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The size and members of an added struct an ioctl takes, when its layout is known.

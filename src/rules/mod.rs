@@ -22,6 +22,7 @@ mod ioctl_added;
 mod ioctl_number_changed;
 mod ioctl_respelled;
 mod ioctl_struct_changed;
+mod kernel_only_type;
 mod kms;
 mod layout_changed;
 mod moved;
@@ -491,6 +492,8 @@ pub static CATALOG: &[&Rule] = &[
     &netlink_added::RULE,
     &netlink_spec_changed::RULE,
     &moved_to_arch::RULE,
+    &kernel_only_type::IN_EXISTING_HEADER,
+    &kernel_only_type::IN_NEW_HEADER,
     &respelled::RULE,
     &unresolved::RULE,
     &ioctl_respelled::RULE,

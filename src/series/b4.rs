@@ -72,6 +72,7 @@ pub fn findings(
         let new_base = Tree::open(repo, old.commit_id().as_deref().unwrap_or(base))?;
         let one = Series {
             source: "standard input".to_string(),
+            cover: None,
             patches: vec![patch.clone()],
         };
         let applied = match apply(new_base, &one) {

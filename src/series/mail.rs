@@ -11,10 +11,19 @@ pub struct Mail {
     pub commit: Option<String>,
     /// The subject as `git am` makes it: bracketed prefixes removed, whitespace folded.
     pub subject: String,
+    /// The subject as sent (`[PATCH v2 1/3] drm/toy: …`), whitespace folded: what a reply quotes.
+    pub sent_subject: String,
     /// `N/M` from the subject's `[PATCH … N/M]` prefix.
     pub counter: Option<(u32, u32)>,
     /// "Name <email>"
     pub author: String,
+    /// The `From:` header's mailboxes, `To:`'s and `Cc:`'s, each "Name <email>" (or the bare
+    /// address), decoded: who a reply goes to.
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// `References:` Message-IDs, without the angle brackets, in order.
+    pub references: Vec<String>,
     /// ISO 8601 with offset, as commits' dates are shown; empty when the mail has no usable date.
     pub date: String,
     /// Without the angle brackets.
@@ -113,6 +122,16 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
     };
     let raw_subject = fold(&header("Subject").unwrap_or_default());
     let (counter, subject) = strip_prefixes(&raw_subject);
+    let mailboxes = |name: &str| {
+        use mailparse::MailHeaderMap;
+        parsed
+            .headers
+            .get_all_headers(name)
+            .into_iter()
+            .filter_map(|h| mailparse::addrparse_header(h).ok())
+            .flat_map(|list| list.iter().flat_map(mailboxes_of).collect::<Vec<_>>())
+            .collect::<Vec<String>>()
+    };
     let body = text_body(&parsed)?.replace("\r\n", "\n");
     let (in_body_from, body) = in_body_headers(&body);
     let author = in_body_from
@@ -130,8 +149,15 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
     Ok(Mail {
         commit,
         subject,
+        sent_subject: raw_subject,
         counter,
         author,
+        from: mailboxes("From"),
+        to: mailboxes("To"),
+        cc: mailboxes("Cc"),
+        references: header("References")
+            .map(|r| message_ids(&r))
+            .unwrap_or_default(),
         date: header("Date").map_or_else(String::new, |d| iso8601(&d)),
         message_id: header("Message-ID")
             .map(|m| {
@@ -145,6 +171,29 @@ pub fn parse(raw: &[u8]) -> Result<Mail, String> {
         diff: diff.to_string(),
         diff_line,
     })
+}
+
+/// "Name <email>", or the bare address, of each mailbox of an address (a group's members).
+fn mailboxes_of(addr: &mailparse::MailAddr) -> Vec<String> {
+    let single = |s: &mailparse::SingleInfo| match &s.display_name {
+        Some(name) if !name.trim().is_empty() => format!("{} <{}>", fold(name), s.addr),
+        _ => s.addr.clone(),
+    };
+    match addr {
+        mailparse::MailAddr::Single(s) => vec![single(s)],
+        mailparse::MailAddr::Group(g) => g.addrs.iter().map(single).collect(),
+    }
+}
+
+/// The `<…>` ids of a `References:` or `In-Reply-To:` header, without their brackets.
+fn message_ids(header: &str) -> Vec<String> {
+    header
+        .split('<')
+        .skip(1)
+        .filter_map(|part| part.split_once('>'))
+        .map(|(id, _)| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect()
 }
 
 /// The text of the mail: the body of a single-part mail, or the text/plain parts of a multipart

@@ -3,11 +3,13 @@
 //! `git am`, nothing written. Each applied patch is a step of the new tree's history (`Overlay`),
 //! so the checklist attributes items to patches the way it attributes them to commits.
 //!
-//! [`mail`] reads the mbox, [`patch`] the diffs and applies them; [`b4`] is the b4 check mode.
+//! [`mail`] reads the mbox, [`patch`] the diffs and applies them; [`b4`] is the b4 check mode;
+//! [`reply`] writes the checklist as a reply to the series (`--format mail`).
 
 pub(crate) mod b4;
 pub mod mail;
 pub mod patch;
+pub mod reply;
 
 use crate::error::Error;
 use crate::source::{BlobId, ChangedFile, CommitInfo, Overlay, PatchRef, Selection, Tree};
@@ -50,6 +52,8 @@ impl Patch {
 pub struct Series {
     /// Where it was read from, as given (`-` for standard input).
     pub source: String,
+    /// The cover letter (`[PATCH 0/M]`), when the series has one.
+    pub cover: Option<Mail>,
     pub patches: Vec<Patch>,
 }
 
@@ -109,6 +113,10 @@ pub fn parse<'a>(
         }
     }
     // A cover letter (`0/M`) and mails without a diff (replies, notes) are not patches.
+    let cover = mails
+        .iter()
+        .find(|m| m.counter.is_some_and(|(n, _)| n == 0) && m.diff.is_empty())
+        .cloned();
     mails.retain(|m| m.counter.is_none_or(|(n, _)| n > 0) && !m.diff.is_empty());
     let total = mails.len();
     let mut patches = Vec::new();
@@ -131,6 +139,7 @@ pub fn parse<'a>(
     }
     Ok(Series {
         source: source.to_string(),
+        cover,
         patches,
     })
 }

@@ -70,6 +70,8 @@ pub fn relabel(report: &mut DiffReport, old: &Path, new: &Path) {
     let (old_s, new_s) = (old.display().to_string(), new.display().to_string());
     for n in &mut report.notes {
         n.revision = n.revision.replace(&old_s, "old").replace(&new_s, "new");
+        // A fact lost since OLD names OLD in its message ("computed at OLD, not any more").
+        n.message = n.message.replace(&old_s, "old").replace(&new_s, "new");
     }
     for u in &mut report.unparsed {
         u.revision = u.revision.replace(&old_s, "old").replace(&new_s, "new");
