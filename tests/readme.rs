@@ -132,19 +132,9 @@ fn the_prose_states_what_the_repository_says() {
     assert!(text.contains("cargo install --path ."));
 }
 
-/// Pages the README links that another branch writes (`checklist --format mail`'s page): a link to
-/// one may lead nowhere until it is merged, and once the page exists it must leave this list.
-const PENDING: &[&str] = &["docs/mail.md"];
-
 /// Every relative link of the README, and of the docs it links, leads to a file.
 #[test]
 fn links_lead_to_files() {
-    for page in PENDING {
-        assert!(
-            !root().join(page).exists(),
-            "{page} exists now: take it off PENDING (tests/readme.rs)"
-        );
-    }
     let mut pages = vec![PathBuf::from("README.md")];
     let mut seen = std::collections::BTreeSet::new();
     while let Some(page) = pages.pop() {
@@ -159,9 +149,6 @@ fn links_lead_to_files() {
             }
             let file = target.split('#').next().unwrap_or_default();
             let path = page.parent().unwrap_or(Path::new("")).join(file);
-            if PENDING.contains(&path.to_str().unwrap_or_default()) {
-                continue;
-            }
             assert!(
                 root().join(&path).is_file(),
                 "{}: link to {target}: no such file",
