@@ -133,6 +133,11 @@ pub fn type_change(
     compare_classes(old, &old.class(old_ty), new, &new.class(new_ty), file)
 }
 
+/// Whether a record spelling is of an anonymous struct or union (`union <anonymous>`).
+fn is_anonymous(spelling: &str) -> bool {
+    spelling.ends_with("<anonymous>")
+}
+
 fn compare_classes(
     old: &TypeNames,
     a: &TypeClass,
@@ -145,8 +150,25 @@ fn compare_classes(
             (Some(x), Some(y)) if x != y => TypeChange::Signedness,
             _ => TypeChange::Respelled,
         },
-        (TypeClass::Array(x), TypeClass::Array(y)) => compare_classes(old, x, new, y, file),
+        (TypeClass::Array(x), TypeClass::Array(y)) => match (&**x, &**y) {
+            // An array element's members are not listed when its type is anonymous: nothing
+            // shows that a tag given to it kept them.
+            (TypeClass::Record(e), TypeClass::Record(f))
+                if e != f && (is_anonymous(e) || is_anonymous(f)) =>
+            {
+                TypeChange::Other
+            }
+            _ => compare_classes(old, x, new, y, file),
+        },
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
+        // An anonymous record type given a tag, or the reverse: its members are judged one by
+        // one under the member's name (`u.x`), as `judge_records` lists them at both sides.
+        (TypeClass::Record(x), TypeClass::Record(y)) if is_anonymous(x) || is_anonymous(y) => {
+            match x.split(' ').next() == y.split(' ').next() {
+                true => TypeChange::Respelled,
+                false => TypeChange::Other,
+            }
+        }
         (TypeClass::Record(x), TypeClass::Record(y)) => {
             let before = record_members(old.model, file, record_name(x));
             let after = record_members(new.model, file, record_name(y));
@@ -242,6 +264,50 @@ pub struct Judgement {
     pub verdict: Verdict,
     /// The byte ranges of the old record's padding and reserved members.
     pub old_reserved: Vec<(u64, u64)>,
+    /// The (flattened) names of the old record's padding and reserved members.
+    pub reserved_names: HashSet<String>,
+    /// Members one side lists under an anonymous record member (`u.x`) and the other reaches
+    /// through the same member given a tagged type (`union u_t u`), at the same place.
+    pub reached_through_tag: HashSet<String>,
+    /// Old members that grew in place (a record member; an array alternative of a union whose
+    /// size stays), what follows them unmoved.
+    pub grown_in_place: HashSet<String>,
+}
+
+/// The members of a record that are padding or reserved space, by name: a padding word alone
+/// (`pad`, `__reserved2`, `u.rsvd`: `is_padding_name`), or after the prefix most of the record's
+/// members share, the record's own naming convention (`qs_pad2` among `qs_*` members, `mem_rsvd`
+/// among `mem_*`, `de_rsv`, `tcm_reserved`). A prefix that only some members share names a field
+/// (`sink_pad` beside `source_pad` and `flags`: a media pad; `nr_unused` beside `nr_dentry`: a
+/// count).
+pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> HashSet<String> {
+    let names: Vec<&String> = names.into_iter().collect();
+    let mut prefixes: HashMap<&str, usize> = HashMap::new();
+    for name in &names {
+        let last = last_part(name);
+        // Every `_`-ended prefix of the name, counted once per member.
+        let mut seen = HashSet::new();
+        for (i, _) in last.match_indices('_').filter(|(i, _)| *i > 0) {
+            if seen.insert(&last[..=i]) {
+                *prefixes.entry(&last[..=i]).or_default() += 1;
+            }
+        }
+    }
+    names
+        .iter()
+        .filter(|name| {
+            let last = last_part(name);
+            is_padding_name(last)
+                || last.rmatch_indices('_').any(|(i, _)| {
+                    i > 0
+                        && is_padding_name(&last[i + 1..])
+                        && prefixes
+                            .get(&last[..=i])
+                            .is_some_and(|n| n * 2 > names.len())
+                })
+        })
+        .map(|name| name.to_string())
+        .collect()
 }
 
 /// Judges every struct and union present under one name in one header at both revisions that
@@ -274,32 +340,46 @@ pub fn judge_records(
                 file: file.to_string(),
             };
             match &model.items.get(&key)?.facts {
-                Facts::Record { size, align, .. } => Some((*size, *align)),
+                Facts::Record { size, align, .. } => {
+                    Some(((*size, *align), *kind == ItemKind::Union))
+                }
                 _ => None,
             }
         })
     };
     let mut out = HashMap::new();
     for (file, name) in touched {
-        let (Some(before), Some(after)) = (record(old, &file, &name), record(new, &file, &name))
+        let (Some((before, is_union)), Some((after, _))) =
+            (record(old, &file, &name), record(new, &file, &name))
         else {
             continue;
         };
-        let old_members = record_members(old, &file, &name);
-        let new_members = record_members(new, &file, &name);
+        let (mut old_members, mut new_members) = (
+            record_members(old, &file, &name),
+            record_members(new, &file, &name),
+        );
+        let reached_old = reach_through_tags(old, &file, &mut old_members, &new_members, old_types);
+        let reached_new = reach_through_tags(new, &file, &mut new_members, &old_members, new_types);
+        let reached_through_tag = reached_old
+            .union(&reached_new)
+            .filter(|n| old_members.get(*n) == new_members.get(*n))
+            .cloned()
+            .collect();
         let growth_breaks =
             ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
-        let verdict = judge(
+        let (verdict, grown_in_place) = judge(
             Layouts {
                 old: (before, &old_members, old_types),
                 new: (after, &new_members, new_types),
             },
             &file,
             growth_breaks,
+            is_union,
         );
+        let reserved_names = reserved_members(old_members.keys());
         let old_reserved = old_members
             .iter()
-            .filter(|(n, _)| is_padding_name(last_part(n)))
+            .filter(|(n, _)| reserved_names.contains(*n))
             .filter_map(|(_, m)| Some((m.offset?, m.offset? + m.size?)))
             .collect();
         out.insert(
@@ -307,10 +387,58 @@ pub fn judge_records(
             Judgement {
                 verdict,
                 old_reserved,
+                reserved_names,
+                reached_through_tag,
+                grown_in_place,
             },
         );
     }
     out
+}
+
+/// Adds to `members` the members of each member whose record type has a tag where `other` (the
+/// record at the other revision) lists that member's members itself, as it does for an anonymous
+/// record type (`union { __u32 x; } u` lists `u.x`): `union u_t { __u32 x; } u` reaches the same
+/// `u.x`. Returns the names added.
+fn reach_through_tags(
+    model: &Model,
+    file: &str,
+    members: &mut BTreeMap<String, Member>,
+    other: &BTreeMap<String, Member>,
+    types: &TypeNames,
+) -> HashSet<String> {
+    let mut added = HashSet::new();
+    // Outer members first, so that a tagged member within a tagged member is reached too.
+    let mut queue: Vec<String> = members.keys().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let prefix = format!("{name}.");
+        let listed_here = members.keys().any(|k| k.starts_with(&prefix));
+        let listed_there = other.keys().any(|k| k.starts_with(&prefix));
+        let Some(m) = members.get(&name).filter(|_| listed_there && !listed_here) else {
+            continue;
+        };
+        let (TypeClass::Record(spelling), Some(base)) = (types.class(&m.ty), m.offset) else {
+            continue;
+        };
+        if is_anonymous(&spelling) {
+            continue;
+        }
+        for (child, c) in record_members(model, file, record_name(&spelling)) {
+            let placed = Member {
+                offset: c.offset.map(|o| o + base),
+                bits: c.bits.map(|b| BitField {
+                    bit_offset: b.bit_offset + base * 8,
+                    ..b
+                }),
+                ..c
+            };
+            let full = format!("{prefix}{child}");
+            added.insert(full.clone());
+            queue.push(full.clone());
+            members.insert(full, placed);
+        }
+    }
+    added
 }
 
 /// A record's size and alignment, members and typedefs at one revision.
@@ -330,7 +458,26 @@ pub fn last_part(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
+/// `is_union`: the record is a union (its members are alternatives).
+/// Returns the verdict and the old members that grew in place (a record member, an array
+/// alternative of a union whose size stays).
+fn judge(
+    sides: Layouts,
+    file: &str,
+    growth_breaks: bool,
+    is_union: bool,
+) -> (Verdict, HashSet<String>) {
+    let mut grown = HashSet::new();
+    let verdict = judge_members(sides, file, (growth_breaks, is_union), &mut grown);
+    (verdict, grown)
+}
+
+fn judge_members(
+    sides: Layouts,
+    file: &str,
+    (growth_breaks, is_union): (bool, bool),
+    grown: &mut HashSet<String>,
+) -> Verdict {
     let ((old_size, old_align), old_members, old_types) = sides.old;
     let ((new_size, new_align), new_members, new_types) = sides.new;
     let (Some(old_size), Some(new_size)) = (old_size, new_size) else {
@@ -340,8 +487,9 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;
+    let reserved = reserved_members(old_members.keys());
     for (name, m) in old_members {
-        if is_padding_name(last_part(name)) {
+        if reserved.contains(name) {
             continue;
         }
         let Some(n) = new_members.get(name) else {
@@ -356,13 +504,34 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
         // whether anything shrank (flex-array-converted judges the member).
         let made_flexible = n.ty.ends_with("[]") && matches!(old_class, TypeClass::Array(_));
         if m.size != n.size && !made_flexible {
-            // A record member may grow in place: what follows it is judged by its own offset.
+            // A record member may grow in place: what follows it is judged by its own offset. So
+            // may an array alternative of a union whose size stays: the bytes it takes were the
+            // union's already, and its elements keep their places.
             let records = matches!(
                 (&old_class, &new_class),
                 (TypeClass::Record(_), TypeClass::Record(_))
             );
-            if records && n.size > m.size {
+            let arrays = match (&old_class, &new_class) {
+                (TypeClass::Array(x), TypeClass::Array(y)) => {
+                    compare_classes(old_types, x, new_types, y, file) != TypeChange::Other
+                }
+                _ => false,
+            };
+            let in_kept_union = match name.rsplit_once('.') {
+                None => is_union && old_size == new_size,
+                Some((container, _)) => {
+                    match (old_members.get(container), new_members.get(container)) {
+                        (Some(a), Some(b)) => {
+                            matches!(old_types.class(&a.ty), TypeClass::Record(r) if r.starts_with("union "))
+                                && (a.offset, a.size) == (b.offset, b.size)
+                        }
+                        _ => false,
+                    }
+                }
+            };
+            if (records || arrays && in_kept_union) && n.size > m.size {
                 grew = true;
+                grown.insert(name.clone());
                 continue;
             }
             return Verdict::Breaks;
@@ -382,7 +551,7 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
     let added = new_members.keys().any(|n| !old_members.contains_key(n));
     let reserved_changed = old_members
         .iter()
-        .any(|(name, m)| is_padding_name(last_part(name)) && new_members.get(name) != Some(m));
+        .any(|(name, m)| reserved.contains(name) && new_members.get(name) != Some(m));
     if added || reserved_changed {
         Verdict::ReservedUsed
     } else {

@@ -264,7 +264,7 @@ impl<'m> Context<'m> {
         }
         match (c.change, &c.new) {
             (ChangeKind::Removed | ChangeKind::Changed, _) => {
-                is_padding_name(abi::last_part(&c.name))
+                judgement.reserved_names.contains(&c.name)
             }
             (
                 ChangeKind::Added,
@@ -279,6 +279,32 @@ impl<'m> Context<'m> {
                 .any(|(start, end)| start <= o && o + s <= *end),
             _ => false,
         }
+    }
+
+    /// A field listed at one side only because the other reaches it through a member whose
+    /// anonymous record type was given a tag (or lost it), at the same place.
+    pub fn reached_through_tag(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        c.kind == ItemKind::Field
+            && c.change != ChangeKind::Changed
+            && self
+                .records
+                .get(&(c.file.clone(), parent.clone()))
+                .is_some_and(|j| j.reached_through_tag.contains(&c.name))
+    }
+
+    /// A changed field that grew in place in a record judged grown (`abi::Judgement::grown_in_place`).
+    pub fn grew_in_place(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        c.change == ChangeKind::Changed
+            && self
+                .records
+                .get(&(c.file.clone(), parent.clone()))
+                .is_some_and(|j| j.grown_in_place.contains(&c.name))
     }
 
     /// The field this one replaced, or was replaced by, at the same offset and size.
