@@ -69,8 +69,8 @@ enum Class {
     SignednessFlipped,
     /// A union grown by a larger alternative (a union record, or a union member of a struct).
     UnionGrown,
-    /// An array alternative of a union grown by one element inside the union's size (another
-    /// plain alternative is as large): a union record, or a union member of a struct.
+    /// An array alternative of a union grown by one element, inside the union's size where another
+    /// plain alternative is as large: a union record, or a union member of a struct.
     UnionMemberGrown,
     /// A flag added to a mask built of flags.
     MaskFlagAdded,
@@ -421,26 +421,33 @@ fn reserved_member(decls: &[String], body: &str) -> Option<(usize, String, Strin
     })
 }
 
-/// A union's alternatives with an array alternative grown by one element, where a plain
-/// alternative as large as the grown array shows the union keeps its size; None if none is.
+/// A union's alternatives with an array alternative grown by one element: one that still fits
+/// within a plain alternative as large (the union keeps its size), else the smallest (the union
+/// may grow). None without an array alternative of a literal bound.
 fn grow_alternative(decls: &[String]) -> Option<Vec<String>> {
-    let sizes: Vec<Option<u64>> = decls
+    let size_of = |d: &str| -> Option<(u64, u64)> {
+        let s = simple(d)?;
+        let count: u64 = match s.bound {
+            Some(b) => b.parse().ok()?,
+            None => 1,
+        };
+        Some((int_size(s.ty)?, count))
+    };
+    let largest = decls
         .iter()
-        .map(|d| {
-            let s = simple(d)?;
-            let count: u64 = match s.bound {
-                Some(b) => b.parse().ok()?,
-                None => 1,
-            };
-            Some(int_size(s.ty)? * count)
+        .filter_map(|d| size_of(d).map(|(elem, count)| elem * count))
+        .max()?;
+    let (_, i) = decls
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| simple(d).is_some_and(|s| s.bound.is_some()))
+        .filter_map(|(i, d)| {
+            let (elem, count) = size_of(d)?;
+            let grown = (count + 1) * elem;
+            let fits = grown <= largest && count * elem < largest;
+            Some(((!fits, grown), i))
         })
-        .collect();
-    let largest = sizes.iter().flatten().max().copied()?;
-    let i = decls.iter().enumerate().position(|(i, d)| {
-        let grown = simple(d).and_then(|s| Some((int_size(s.ty)?, s.bound?.parse::<u64>().ok()?)));
-        grown
-            .is_some_and(|(elem, count)| (count + 1) * elem <= largest && sizes[i] != Some(largest))
-    })?;
+        .min()?;
     let s = simple(&decls[i])?;
     let count: u64 = s.bound?.parse().ok()?;
     let mut out = decls.to_vec();
