@@ -1092,7 +1092,9 @@ fn overlay(installed: &Path, headers: &BTreeMap<String, String>) -> tempfile::Te
     }
     for (path, text) in headers {
         let name = path.strip_prefix("include/uapi/").expect("a uapi path");
-        std::fs::write(dir.path().join(name), text).expect("write mutation header");
+        // As headers_install installs it: without the kernel's annotations.
+        let installed_text = gcc::strip_annotations(text.as_bytes());
+        std::fs::write(dir.path().join(name), installed_text).expect("write mutation header");
     }
     dir
 }

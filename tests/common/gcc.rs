@@ -289,8 +289,8 @@ pub fn installed_kernel_headers(repo: &Path, version: &str, arch: &str) -> PathB
     out.join("include")
 }
 
-/// headers_install.sh removes these with sed.
-fn strip_annotations(text: &[u8]) -> Vec<u8> {
+/// headers_install.sh removes these with sed (`__user`, `__force`, `__iomem`).
+pub fn strip_annotations(text: &[u8]) -> Vec<u8> {
     let mut s = String::from_utf8_lossy(text).into_owned();
     for word in ["__user", "__force", "__iomem"] {
         let mut out = String::with_capacity(s.len());
