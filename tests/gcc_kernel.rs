@@ -463,9 +463,24 @@ fn verdicts_agree(old_tag: &'static str, new_tag: &'static str, arch: &'static s
             .push(format!("{} ({})", c.id, c.rule));
     }
     let growth_breaks = growth_breaking_records(new);
+    // Where the new tag's model no longer lists an old member (`data.note` once `data`'s anonymous
+    // union got a tag), gcc says whether C still reaches it, and where.
+    let (_, compiler) = compiler_for(new.snap.model.arch);
+    let extra = gcc::missing_members(&old.snap.model, &new.snap.model, &|k| {
+        gcc::is_installed(&new.installed, &k.file)
+    });
+    let reached = gcc::compare_items(
+        &new.snap.model,
+        &new.installed,
+        &compiler,
+        &|_| false,
+        &extra,
+    );
+    let mut new_observed = new.cmp.observed.clone();
+    new_observed.extend(reached.observed);
     let (before, after) = (
         oracle::gcc_records(&old.cmp.observed),
-        oracle::gcc_records(&new.cmp.observed),
+        oracle::gcc_records(&new_observed),
     );
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut disagreements = Vec::new();

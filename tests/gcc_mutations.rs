@@ -24,7 +24,7 @@ use common::gcc;
 use common::oracle::{self, GccVerdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use uapi_diff::change::{Change, DiffReport, Facts, ItemKind};
+use uapi_diff::change::{Change, DiffReport, ItemKind};
 use uapi_diff::model::Arch;
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
@@ -1029,34 +1029,11 @@ fn build_side(
     let snap = pipeline::snapshot(&tree, &entries, notes, cache, &opts).expect("model");
     // The old side's members this side's model does not list, as C may still reach them (`u.x`
     // through a member whose anonymous union type was given a tag).
-    let extra: Vec<gcc::ExtraMember> = match before {
+    let extra = match before {
         None => Vec::new(),
-        Some(old) => old
-            .items
-            .iter()
-            .filter(|(k, item)| {
-                k.kind == ItemKind::Field
-                    && k.file.starts_with(MUTATION_PREFIX)
-                    && matches!(&item.facts, Facts::Field { bits: None, .. })
-                    && !snap.model.items.contains_key(*k)
-            })
-            .filter_map(|(k, _)| {
-                let record = k.parent.clone()?;
-                let kind = [ItemKind::Struct, ItemKind::Union]
-                    .into_iter()
-                    .find(|kind| {
-                        old.items
-                            .keys()
-                            .any(|r| r.kind == *kind && r.name == record && r.file == k.file)
-                    })?;
-                Some(gcc::ExtraMember {
-                    file: k.file.clone(),
-                    kind,
-                    record,
-                    member: k.name.clone(),
-                })
-            })
-            .collect(),
+        Some(old) => {
+            gcc::missing_members(old, &snap.model, &|k| k.file.starts_with(MUTATION_PREFIX))
+        }
     };
     let installed = overlay(installed, headers);
     let cmp = gcc::compare_items(

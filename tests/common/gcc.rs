@@ -491,6 +491,41 @@ pub struct ExtraMember {
     pub member: String,
 }
 
+/// The members (not bitfields) of records present in both models that `old` lists and `new` does
+/// not, among the fields `wanted` accepts: probed in `new`'s headers, they show whether C still
+/// reaches them there (`u.x` through a member whose anonymous union type was given a tag).
+pub fn missing_members(
+    old: &Model,
+    new: &Model,
+    wanted: &dyn Fn(&ItemKey) -> bool,
+) -> Vec<ExtraMember> {
+    let records: std::collections::BTreeMap<(&str, &str), ItemKind> = new
+        .items
+        .keys()
+        .filter(|k| matches!(k.kind, ItemKind::Struct | ItemKind::Union))
+        .map(|k| ((k.file.as_str(), k.name.as_str()), k.kind))
+        .collect();
+    old.items
+        .iter()
+        .filter(|(k, item)| {
+            k.kind == ItemKind::Field
+                && wanted(k)
+                && matches!(&item.facts, Facts::Field { bits: None, .. })
+                && !new.items.contains_key(*k)
+        })
+        .filter_map(|(k, _)| {
+            let record = k.parent.clone()?;
+            let kind = *records.get(&(k.file.as_str(), record.as_str()))?;
+            Some(ExtraMember {
+                file: k.file.clone(),
+                kind,
+                record,
+                member: k.name.clone(),
+            })
+        })
+        .collect()
+}
+
 /// `compare` over the items `probed` accepts, and the offset, size and class of `extra` members
 /// (observed only: `field:`, `field-size:`, `field-class:` probes, as for the model's members).
 pub fn compare_items(
