@@ -1173,6 +1173,15 @@ fn run(arch_name: &'static str) {
         let file = m.file();
         let breaking = breaking_in(&report, &file);
         let label = format!("{arch_name} {:?} #{} ({})", m.class, m.id, m.header());
+        // The breaking entries on the mutation's constants (`MUT7_…`).
+        let breaking_values = || -> Vec<String> {
+            let prefix = format!("MUT{}_", m.id);
+            breaking
+                .iter()
+                .filter(|c| c.name.starts_with(&prefix))
+                .map(|c| format!("{} ({})", c.id, c.rule))
+                .collect()
+        };
         match &m.subject {
             Subject::Record {
                 record, carrier, ..
@@ -1260,11 +1269,7 @@ fn run(arch_name: &'static str) {
                     .verdicts
                     .entry(format!("breaks={truth_breaks} grew={}", n != o))
                     .or_default() += 1;
-                let ours: Vec<String> = breaking
-                    .iter()
-                    .filter(|c| c.name.starts_with(&format!("MUT{}_", m.id)))
-                    .map(|c| format!("{} ({})", c.id, c.rule))
-                    .collect();
+                let ours = breaking_values();
                 if truth_breaks == ours.is_empty() {
                     tally.disagreements.push(format!(
                         "{label}: {}: {o:#x} → {n:#x}: gcc's values {}, uapi-diff reports breaking [{}]",
@@ -1296,11 +1301,7 @@ fn run(arch_name: &'static str) {
                     .verdicts
                     .entry(format!("breaks={truth_breaks}"))
                     .or_default() += 1;
-                let ours: Vec<String> = breaking
-                    .iter()
-                    .filter(|c| c.name.starts_with(&format!("MUT{}_", m.id)))
-                    .map(|c| format!("{} ({})", c.id, c.rule))
-                    .collect();
+                let ours = breaking_values();
                 if truth_breaks == ours.is_empty() {
                     tally.disagreements.push(format!(
                         "{label}: {} defines → enumerators: gcc's values {}, uapi-diff reports breaking [{}]",

@@ -145,9 +145,11 @@ pub fn is_reserved(member: &str, members: &[&str]) -> bool {
     if reserved_word(last) {
         return true;
     }
+    // `qs_pad2` → `qs_` and `pad2`; `tcm__pad1` → `tcm_` and `pad1`.
     let Some((prefix, word)) = last.rsplit_once('_') else {
         return false;
     };
+    let prefix = prefix.trim_end_matches('_');
     if prefix.is_empty() || !reserved_word(word) {
         return false;
     }
