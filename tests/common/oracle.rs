@@ -5,8 +5,8 @@
 //! - a record BREAKS when an old member that is not reserved space is gone, moved (byte or bit
 //!   offset), resized (size or bit width) or of another type class (`__builtin_classify_type`: an
 //!   integer stays an integer, a record a record…), except a record member that grew in place, an
-//!   array alternative that grew inside a union whose size stays, and an array made flexible
-//!   (`x[0]` → `x[]`); when the record shrank or changed alignment; or when it
+//!   array alternative that grew inside a union whose size stays, and an array made flexible or
+//!   fixed (`x[0]` ↔ `x[]`); when the record shrank or changed alignment; or when it
 //!   grew where its size is part of the contract (`growth_breaks`: the argument of a non-DRM ioctl,
 //!   whose request number encodes the size; an array element, whose successors move);
 //! - otherwise it GREW (larger, or a record member grew), USED RESERVED space (new members, or
@@ -203,7 +203,9 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
                 Some("moved")
             }
             (Place::Bytes { size: x, .. }, Place::Bytes { size: y, .. }) => match (x, y) {
-                (_, None) => None,
+                // A flexible array on either side (`x[0]` ↔ `x[]`): it keeps its place, and the
+                // record's size says whether anything shrank.
+                (None, _) | (_, None) => None,
                 (Some(x), Some(y)) if y > x && [RECORD_CLASS, UNION_CLASS].contains(&&*m.class) => {
                     None
                 }
