@@ -36,6 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         attribution: false,
         areas: Vec::new(),
         userspace: Vec::new(),
+        config: None,
     };
     let cl = checklist::run(
         &Side::Tree(Tree::open(Path::new(repo), old)?),

@@ -113,5 +113,15 @@ for k in 2 5 10 15 21; do
   [ "$k" = 21 ] && all=$kms
 done
 echo "history over 21 revisions / one pair (target ≤ 3): $(awk -v a="${all% s*}" -v b="${pair% s*}" 'BEGIN {printf "%.1f", a / b}')"
+# The since-index and the HTML report walk the same 21 revisions (docs/since.md): the walk's cost
+# plus the fold per item (since) and the kept step diffs (the report).
+revs=$(seq 0 20 | xargs printf 'r%02d ')
+echo
+echo "| over 21 revisions | median wall | median user+sys | median peak RSS | runs |"
+echo "|---|---|---|---|---|"
+# shellcheck disable=SC2086
+measure "since" "$hruns" "$bin" since $revs -C "$hrepo"
+# shellcheck disable=SC2086
+measure "history --format html" "$hruns" "$bin" history $revs -C "$hrepo" --format html
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,7 +8,8 @@
 #   test   what the tests need beyond that: make/rsync for `make headers_install`; gcc for the
 #          differential tests, with `gcc -m32` for i386 (lib32gcc-12-dev and libc6-dev-i386, not
 #          gcc-multilib: on Debian 12 gcc-multilib conflicts with every gcc-12-<arch> cross compiler);
-#          the arm, powerpc64 and mips cross compilers and their libc headers
+#          the arm, powerpc64 and mips cross compilers and their libc headers; chromium (headless)
+#          and a font to render the HTML report in tests/browser.rs
 #   bench  GNU time for scripts/bench.sh
 # Usage: scripts/install-deps.sh [build] [test] [bench]
 set -euo pipefail
@@ -17,7 +18,8 @@ declare -A group_packages=(
   [test]="make rsync lib32gcc-12-dev libc6-dev-i386
           gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
           gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross
-          gcc-mips-linux-gnu libc6-dev-mips-cross"
+          gcc-mips-linux-gnu libc6-dev-mips-cross
+          chromium fonts-dejavu-core"
   [bench]="time"
 )
 packages=()

@@ -72,7 +72,10 @@ pub fn diff_cached(
         if opts.kms {
             cache.retain_kms_sources(&[]);
         }
-        for c in report.changes {
+        // Merged item by item, folded again once merged.
+        let mut report_changes = report.changes;
+        crate::change::unfold_removed_headers(&mut report_changes);
+        for c in report_changes {
             let key: ChangeKey = (
                 c.file.clone(),
                 c.kind,
@@ -90,7 +93,7 @@ pub fn diff_cached(
         }
     }
     let all: Vec<String> = arches.iter().map(|a| a.name.to_string()).collect();
-    let changes: Vec<Change> = changes
+    let mut changes: Vec<Change> = changes
         .into_entries()
         .map(|(mut c, arches)| {
             // KMS properties (the only changes with an owner) hold for every arch.
@@ -101,6 +104,7 @@ pub fn diff_cached(
             c
         })
         .collect();
+    crate::change::fold_removed_headers(&mut changes);
     let unparsed = unparsed
         .into_entries()
         .map(|(mut u, arches)| {
@@ -109,7 +113,7 @@ pub fn diff_cached(
         })
         .collect();
     // A note that holds on some arches only says where (ia64's headers gone at v6.12).
-    let notes: BTreeSet<Note> = notes
+    let mut notes: BTreeSet<Note> = notes
         .into_keys()
         .map(|(mut note, arches)| {
             let arches = names(&arches);
@@ -120,6 +124,17 @@ pub fn diff_cached(
             note
         })
         .collect();
+    // Netlink specs are read once for all arches (`Surface::per_arch`): said once, not per entry.
+    if changes.iter().any(|c| c.kind.is_netlink()) {
+        notes.insert(Note {
+            revision: new.label().to_string(),
+            file: "Documentation/netlink/specs".to_string(),
+            line: 0,
+            message: "netlink: the netlink specs' items do not depend on the arch: read once, \
+they hold for every arch diffed"
+                .to_string(),
+        });
+    }
     let revision = |tree: &Tree| Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),

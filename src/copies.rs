@@ -164,7 +164,11 @@ pub fn text(report: &DriftReport, color: bool) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&crate::report::text(&report.differences, color));
+    out.push_str(&crate::report::text(
+        &report.differences,
+        color,
+        Default::default(),
+    ));
     out
 }
 

@@ -157,6 +157,7 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         line,
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: String::new(),
         old: old.map(|i| i.facts.clone()),
         new: new.map(|i| i.facts.clone()),
@@ -168,5 +169,7 @@ fn change(key: &ItemKey, kind: ChangeKind, old: Option<&Item>, new: Option<&Item
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
 }

@@ -17,6 +17,10 @@ pub enum Error {
     UnknownArch(String, String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
+    /// A policy config (`uapi-diff.toml`) that cannot be read: the message names the file, the
+    /// line and the key.
+    #[error("config {0}")]
+    Config(String),
     /// A patch series that cannot be read or applied; the message names the patch (N/M and
     /// subject), the file and the line.
     #[error("{0}")]
@@ -38,6 +42,9 @@ pub enum Error {
     Userspace { path: String, reason: String },
     #[error("cannot write {path}: {reason}")]
     Output { path: String, reason: String },
+    /// Flags that contradict each other or the sides given, found before any work.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl From<ListError> for Error {

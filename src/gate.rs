@@ -1,5 +1,6 @@
-//! The CI gate of `diff --fail-on breaking|needs-userspace|any` (README, "CI gate"): the changes
-//! in its scope fail the run unless the ledger clears them. A break (or any change in scope) is
+//! The CI gate of `diff --fail-on breaking|needs-userspace|any` (README, "CI gate"): a threshold,
+//! as oasdiff's and buf's are (breaking ⊂ needs-userspace ⊂ any): the changes at or above it fail
+//! the run unless the ledger clears them. A break (or any change in scope) is
 //! cleared by an `accepted-break` entry with a reason and `accepted_by`; a change that needs
 //! userspace also by its userspace evidence. An acceptance that clears nothing is stale.
 
@@ -11,11 +12,12 @@ use crate::junit::{self, Case, Failure};
 use crate::report::facts_transition;
 use std::collections::BTreeSet;
 
+/// The lowest severity that fails the gate; each level includes the ones above it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
     /// Changes a rule classifies as breaking.
     Breaking,
-    /// Changes a rule says need open-source userspace.
+    /// Changes that need open-source userspace, and breaking ones.
     NeedsUserspace,
     /// Every change.
     Any,
@@ -25,7 +27,7 @@ impl FailOn {
     fn covers(self, c: &Change) -> bool {
         match self {
             FailOn::Breaking => c.breaking,
-            FailOn::NeedsUserspace => c.needs_userspace,
+            FailOn::NeedsUserspace => c.breaking || c.needs_userspace,
             FailOn::Any => true,
         }
     }
@@ -170,15 +172,7 @@ pub fn summary(v: &Verdict) -> String {
 /// `diff --format junit`: one case per change in scope (failing unless cleared), one skipped
 /// case per stale acceptance.
 pub fn junit(report: &DiffReport, v: &Verdict) -> String {
-    let severity = |c: &Change| {
-        if c.breaking {
-            "breaking"
-        } else if c.needs_userspace {
-            "needs-userspace"
-        } else {
-            "info"
-        }
-    };
+    let severity = |c: &Change| c.severity.as_str();
     let mut cases: Vec<Case> = v
         .checked
         .iter()

@@ -4,7 +4,7 @@
 //! batch of one per thread at a time, so memory stays a few revisions' worth.
 
 use crate::change::ChangeKind;
-use crate::change::{Revision, Summary};
+use crate::change::{DiffReport, Revision, Summary};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
 use crate::snapshot::Side;
@@ -45,9 +45,38 @@ pub fn walk(
     opts: &Options,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<History, Error> {
-    let cache = ParseCache::default();
-    let batch = rayon::current_num_threads().max(1);
     let mut steps = Vec::new();
+    let cache = ParseCache::default();
+    visit(sides, opts, &cache, progress, &mut |_, report| {
+        if let Some(report) = report {
+            steps.push(step(report));
+        }
+    })?;
+    Ok(History {
+        steps,
+        parsed_headers: cache.len(),
+    })
+}
+
+/// The summary of a walk whose diffs were kept.
+pub fn summarize(steps: &[DiffReport], parsed_headers: usize) -> History {
+    History {
+        steps: steps.iter().map(step).collect(),
+        parsed_headers,
+    }
+}
+
+/// The walk itself: hands `each` every revision's snapshot in order, with its diff from the one
+/// before (none for the first). Blobs are parsed once through `cache` (which the caller may share
+/// between walks, one per arch); only a batch of snapshots is alive at a time.
+pub fn visit(
+    sides: &[Side],
+    opts: &Options,
+    cache: &ParseCache,
+    progress: &(dyn Fn(usize) + Sync),
+    each: &mut dyn FnMut(&Snapshot, Option<&DiffReport>),
+) -> Result<(), Error> {
+    let batch = rayon::current_num_threads().max(1);
     let mut prev: Option<Snapshot> = None;
     let mut done = 0;
     for chunk in sides.chunks(batch) {
@@ -58,28 +87,23 @@ pub fn walk(
         }
         let snaps = chunk
             .par_iter()
-            .map(|side| side.snapshot(opts, &cache))
+            .map(|side| side.snapshot(opts, cache))
             .collect::<Result<Vec<_>, Error>>()?;
         if let (true, Some(last)) = (opts.kms, trees.last()) {
             cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
         }
         for snap in snaps {
-            if let Some(p) = &prev {
-                steps.push(step(p, &snap));
-            }
+            let report = prev.as_ref().map(|p| pipeline::report(p, &snap));
+            each(&snap, report.as_ref());
             prev = Some(snap);
         }
         done += chunk.len();
         progress(done);
     }
-    Ok(History {
-        steps,
-        parsed_headers: cache.len(),
-    })
+    Ok(())
 }
 
-fn step(old: &Snapshot, new: &Snapshot) -> Step {
-    let report = pipeline::report(old, new);
+fn step(report: &DiffReport) -> Step {
     let mut kinds: BTreeMap<&'static str, Counts> = BTreeMap::new();
     for c in &report.changes {
         let counts = kinds.entry(c.kind.as_str()).or_default();
@@ -90,9 +114,9 @@ fn step(old: &Snapshot, new: &Snapshot) -> Step {
         }
     }
     Step {
-        old: report.old,
-        new: report.new,
-        summary: report.summary,
+        old: report.old.clone(),
+        new: report.new.clone(),
+        summary: report.summary.clone(),
         kinds,
     }
 }

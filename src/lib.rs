@@ -29,6 +29,7 @@ pub mod series;
 pub mod snapshot;
 pub mod source;
 pub mod surface;
+pub mod timeline;
 pub mod ts;
 pub mod userspace;
 

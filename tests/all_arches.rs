@@ -53,8 +53,14 @@ fn merged_fixture_diff_matches_snapshots() {
     s.set_prepend_module_to_snapshot(false);
     s.bind(|| {
         insta::assert_snapshot!(format!("{CASE}.all-arches.json"), report::json(&r));
-        insta::assert_snapshot!(format!("{CASE}.all-arches.txt"), report::text(&r, false));
-        insta::assert_snapshot!(format!("{CASE}.all-arches.md"), report::markdown(&r));
+        insta::assert_snapshot!(
+            format!("{CASE}.all-arches.txt"),
+            report::text(&r, false, Default::default())
+        );
+        insta::assert_snapshot!(
+            format!("{CASE}.all-arches.md"),
+            report::markdown(&r, Default::default())
+        );
     });
 }
 
@@ -82,7 +88,17 @@ fn checklist_items_carry_their_arches() {
     let [old, new] = fixture_pair();
     let (old, new) = (path(&old), path(&new));
     let out = uapi_diff(
-        &["checklist", old, new, "--all-arches", "--format", "json"],
+        // The fixture's items are new uAPI outside DRM: listed under `--area other`.
+        &[
+            "checklist",
+            old,
+            new,
+            "--all-arches",
+            "--format",
+            "json",
+            "--area",
+            "other",
+        ],
         "2",
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -142,4 +158,46 @@ fn notes_of_some_arches_name_them() {
     };
     let lost = note("ioctl:KVM_S390_UCAS_MAP:").expect("a note on KVM_S390_UCAS_MAP");
     assert!(lost.starts_with("on x86: "), "{lost}");
+}
+
+/// A removed header is one entry after the merge too: its items, merged arch by arch, folded under
+/// it, each with the arches it held for; a removal from a header that stays is its own entry.
+#[test]
+fn merged_removed_header_is_one_entry_with_its_items() {
+    let [old, new] = ["old", "new"].map(|side| common::fixture_tree("removed-header", side));
+    let open = |d: &TempDir| Tree::open(Path::new("."), path(d)).expect("tree");
+    let arches: Vec<&'static Arch> = ["x86", "i386"]
+        .iter()
+        .map(|a| Arch::by_name(a).expect("known arch"))
+        .collect();
+    let r =
+        uapi_diff::all_arches::diff(&open(&old), &open(&new), &arches, false).expect("diff runs");
+    let top: Vec<(&str, usize)> = r
+        .changes
+        .iter()
+        .map(|c| (c.id.as_str(), c.items.len()))
+        .collect();
+    // gone_args has one layout on both arches; GONE_IOC_SET one number.
+    assert_eq!(
+        top,
+        [
+            ("header:include/uapi/linux/gone.h", 3),
+            ("define:KEPT_B", 0)
+        ]
+    );
+    let items: Vec<(&str, Vec<String>)> = r.changes[0]
+        .items
+        .iter()
+        .map(|c| (c.id.as_str(), c.arches.clone().unwrap_or_default()))
+        .collect();
+    let both = vec!["x86".to_string(), "i386".to_string()];
+    assert_eq!(
+        items,
+        [
+            ("ioctl:GONE_IOC_SET", both.clone()),
+            ("struct:gone_args", both.clone()),
+            ("define:GONE_FLAG_A", both),
+        ]
+    );
+    assert_eq!((r.summary.removed, r.summary.breaking), (2, 2));
 }

@@ -20,7 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["arch", "change", "cpp", "parse"]),
     ("kms", &["change", "ts"]),
     // uAPI surfaces beyond the C headers (syscall tables, netlink specs): bytes in, items out.
-    ("surface", &["arch", "change"]),
+    ("surface", &["arch", "change", "cpp"]),
     ("diff", &["change", "model"]),
     ("rules", &["change", "model"]),
     ("report", &["change", "model"]),
@@ -38,6 +38,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "history",
         &["change", "error", "pipeline", "snapshot", "source"],
+    ),
+    // The since-index and the HTML report: a walk (history) folded per item, rendered.
+    (
+        "timeline",
+        &[
+            "arch", "change", "error", "history", "kms", "pipeline", "report", "snapshot",
+        ],
     ),
     (
         "all_arches",
@@ -102,6 +109,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "series",
             "snapshot",
             "source",
+            "timeline",
             "userspace",
         ],
     ),

@@ -5,8 +5,12 @@
 
 mod common;
 
+use common::git;
+
 use std::path::Path;
 use std::process::Command;
+use uapi_diff::change::area::Area;
+use uapi_diff::change::Severity;
 use uapi_diff::checklist::{self, attribution, ledger::Ledger, Checklist, Options};
 use uapi_diff::pipeline::{self, ParseCache};
 use uapi_diff::snapshot::Side;
@@ -17,39 +21,6 @@ fn settings() -> insta::Settings {
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
     s
-}
-
-/// Runs git in `dir` with a neutral, fixed environment (so commit ids are reproducible).
-fn git(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Toy Dev",
-            "-c",
-            "user.email=toy@example.com",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(["-c", "core.autocrlf=false"])
-        .args(args)
-        .env("HOME", std::env::temp_dir())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -248,6 +219,7 @@ fn options(ledger: Option<&Path>) -> Options {
         attribution: true,
         areas: Vec::new(),
         userspace: Vec::new(),
+        config: None,
     }
 }
 
@@ -301,8 +273,34 @@ fn checklist_groups_evidence_and_attribution() {
                     "define:DRM_TOY_WAIT",
                 ]
             ),
-            ("other uAPI".to_string(), vec!["define:GADGET_FLAG_B"]),
         ]
+    );
+    // Outside DRM and accel an addition is new uAPI: not in the default checklist, listed under
+    // `--area other` for review, with no userspace evidence asked.
+    let other = checklist_of(
+        &h,
+        &Options {
+            areas: vec![Area::Other],
+            ..options(None)
+        },
+    );
+    assert_eq!(other.groups.len(), 1);
+    assert_eq!(other.groups[0].title, "other uAPI");
+    let gadget = &other.groups[0].items[0];
+    assert_eq!(gadget.id, "define:GADGET_FLAG_B");
+    assert_eq!(gadget.severity, Severity::NewUapi);
+    assert_eq!((gadget.justified, gadget.missing.as_deref()), (true, None));
+    assert_eq!(
+        gadget.introduced_by.as_ref().map(|i| i.commit.as_str()),
+        Some(h.commit_of("gadget: add flag B"))
+    );
+    assert_eq!(
+        (
+            other.summary.items,
+            other.summary.new_uapi,
+            other.summary.missing
+        ),
+        (1, 1, 0)
     );
     assert_eq!(
         cl.ledger.as_deref(),
@@ -327,10 +325,6 @@ fn checklist_groups_evidence_and_attribution() {
         introduced("define:DRM_FORMAT_TOY"),
         Some(h.commit_of("drm/fourcc: add DRM_FORMAT_TOY"))
     );
-    assert_eq!(
-        introduced("define:GADGET_FLAG_B"),
-        Some(h.commit_of("gadget: add flag B"))
-    );
     let trailers: Vec<String> = item("ioctl:DRM_IOCTL_TOY_WAIT")
         .introduced_by
         .as_ref()
@@ -340,16 +334,13 @@ fn checklist_groups_evidence_and_attribution() {
         .map(|t| t.key.clone())
         .collect();
     assert_eq!(trailers, ["Link", "Mesa MR", "Acked-by"]);
-    assert_eq!(cl.attribution.commits, Some(5));
+    // The commits touching the listed items' files (not linux/gadget.h's: new uAPI, not listed).
+    assert_eq!(cl.attribution.commits, Some(4));
     // Evidence: merged, waived (fourcc, with its hint), proposed in a fork (a warning), missing.
     assert!(item("ioctl:DRM_IOCTL_TOY_WAIT").justified);
     assert!(item("define:DRM_FORMAT_TOY").justified);
     assert!(item("define:DRM_FORMAT_TOY").hint.is_some());
     assert!(item("field:drm_toy_gem_create.offset").justified);
-    assert_eq!(
-        item("define:GADGET_FLAG_B").missing.as_deref(),
-        Some("no ledger entry")
-    );
     let stale: Vec<(&str, u32)> = cl.stale.iter().map(|f| (f.id.as_str(), f.line)).collect();
     assert_eq!(stale, [("ioctl:DRM_IOCTL_TOY_REMOVED_LONG_AGO", 20)]);
     let warned: Vec<(&str, u32, &str)> = cl
@@ -388,20 +379,20 @@ fn checklist_groups_evidence_and_attribution() {
             ),
         ]
     );
-    // Routing: the driver's own entry for its header, DRM DRIVERS for core, THE REST otherwise.
+    // Routing: the driver's own entry for its header, DRM DRIVERS for core, THE REST otherwise
+    // (the new uAPI of `--area other`).
     let routes: Vec<Vec<&str>> = cl
         .groups
         .iter()
         .map(|g| g.maintainers.iter().map(|e| e.subsystem.as_str()).collect())
         .collect();
-    assert_eq!(
-        routes,
-        [
-            vec!["DRM DRIVERS"],
-            vec!["TOY DRM DRIVER"],
-            vec!["THE REST"]
-        ]
-    );
+    assert_eq!(routes, [vec!["DRM DRIVERS"], vec!["TOY DRM DRIVER"]]);
+    let other_routes: Vec<&str> = other.groups[0]
+        .maintainers
+        .iter()
+        .map(|e| e.subsystem.as_str())
+        .collect();
+    assert_eq!(other_routes, ["THE REST"]);
 }
 
 #[test]
@@ -465,9 +456,25 @@ fn exit_codes() {
     let (code, out, _) = bin(&h, &["checklist", "old", "new"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("# uAPI userspace checklist"), "{out}");
+    // The only item without evidence is linux/gadget.h's new flag: new uAPI, which needs none
+    // by default; a config asking userspace evidence in area `other` fails the check on it.
+    let (code, _, err) = bin(&h, &["checklist", "old", "new", "--check"]);
+    assert_eq!(code, 0, "{err}");
+    let config = h.path().join("policy.toml");
+    std::fs::write(&config, "[areas.other]\nuserspace = true\n").expect("write");
+    let config = config.to_str().expect("utf-8");
     let (code, _, err) = bin(
         &h,
-        &["checklist", "old", "new", "--check", "--format", "github"],
+        &[
+            "checklist",
+            "old",
+            "new",
+            "--check",
+            "--format",
+            "github",
+            "--config",
+            config,
+        ],
     );
     assert_eq!(code, 1);
     assert!(
@@ -475,6 +482,22 @@ fn exit_codes() {
         "{err}"
     );
     assert!(err.contains("stale ledger entry"), "{err}");
+    // A bad config: one line naming the file, the line and the key.
+    let bad_config = h.path().join("bad-policy.toml");
+    std::fs::write(&bad_config, "[areas.other]\nuserspace = \"yes\"\n").expect("write");
+    let (code, _, err) = bin(
+        &h,
+        &[
+            "checklist",
+            "old",
+            "new",
+            "--config",
+            bad_config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad-policy.toml:2: `userspace`:"), "{err}");
     // Scoped to DRM, every item is justified.
     let (code, _, err) = bin(
         &h,
@@ -520,9 +543,10 @@ fn ledger_init_round_trip() {
     let h = history();
     let (code, skeleton, err) = bin(&h, &["ledger", "init", "old", "new"]);
     assert_eq!(code, 0, "{err}");
-    // Every item has an entry, none counts as evidence yet.
+    // Every item has an entry, none counts as evidence yet (the DRM ones: linux/gadget.h's new
+    // flag is new uAPI, which needs none by default).
     let parsed = Ledger::parse("skeleton", &skeleton).expect("skeleton parses");
-    assert_eq!(parsed.patterns.len(), 8);
+    assert_eq!(parsed.patterns.len(), 7);
     let path = h.path().join("ledger.toml");
     std::fs::write(&path, &skeleton).expect("write");
     let ledger = path.to_str().expect("utf-8");
@@ -546,7 +570,7 @@ fn ledger_init_round_trip() {
     };
     let (code, doc, err) = check();
     assert_eq!(code, 1, "{err}");
-    assert_eq!(doc["summary"]["missing"], 8);
+    assert_eq!(doc["summary"]["missing"], 7);
     assert_eq!(doc["summary"]["stale"], 0);
     assert_eq!(
         doc["groups"][0]["items"][0]["missing"],
@@ -560,8 +584,19 @@ fn ledger_init_round_trip() {
     std::fs::write(&path, filled).expect("write");
     let (code, doc, err) = check();
     assert_eq!(code, 0, "{err}");
-    assert_eq!(doc["summary"]["justified"], 8);
+    assert_eq!(doc["summary"]["justified"], 7);
     assert_eq!(doc["summary"]["stale"], 0);
+    // A config beside the ledger is the policy: asking userspace in area `other` too.
+    std::fs::write(
+        path.with_file_name("uapi-diff.toml"),
+        "[areas.other]\nuserspace = true\n",
+    )
+    .expect("write");
+    let (code, doc, err) = check();
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(doc["summary"]["missing"], 1);
+    assert_eq!(doc["groups"][2]["items"][0]["id"], "define:GADGET_FLAG_B");
+    assert_eq!(doc["groups"][2]["items"][0]["severity"], "needs-userspace");
 }
 
 /// Attribution on a few hundred commits: each item is attributed to the commit that added it, and
@@ -634,7 +669,9 @@ committer A <a@example.com> {time} +0000\ndata {}\n{msg}\nfrom :{n}\n",
     let old = Tree::open(root, "old").expect("old");
     let new = Tree::open(root, "new").expect("new");
     let report = pipeline::diff_trees(&old, &new, &pipeline::Options::default()).expect("diff");
-    let items = checklist::needs_userspace(&report, &[]);
+    // Every area named: the new uAPI of linux/c.h too.
+    let areas = [Area::DrmCore, Area::DrmDriver, Area::Accel, Area::Other];
+    let items = checklist::needs_userspace(&report, &areas);
     assert_eq!(items.len(), COMMITS);
     let cache = ParseCache::default();
     let start = std::time::Instant::now();

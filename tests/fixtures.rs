@@ -18,10 +18,30 @@ fn fixture_diffs_match_snapshots() {
         let r = common::diff_case(&case);
         settings().bind(|| {
             insta::assert_snapshot!(format!("{case}.json"), report::json(&r));
-            insta::assert_snapshot!(format!("{case}.txt"), report::text(&r, false));
-            insta::assert_snapshot!(format!("{case}.md"), report::markdown(&r));
+            insta::assert_snapshot!(
+                format!("{case}.txt"),
+                report::text(&r, false, Default::default())
+            );
+            insta::assert_snapshot!(
+                format!("{case}.md"),
+                report::markdown(&r, Default::default())
+            );
         });
     }
+}
+
+/// `--declarations`: a changed record shown whole, where the default shows its changed lines.
+#[test]
+fn whole_declarations_on_request() {
+    let r = common::diff_case("drm-basic");
+    let (changed, whole) = (
+        report::text(&r, false, report::Declarations::Changed),
+        report::text(&r, false, report::Declarations::Whole),
+    );
+    assert!(whole.len() > changed.len());
+    settings().bind(|| {
+        insta::assert_snapshot!("drm-basic.whole.txt", whole);
+    });
 }
 
 #[test]

@@ -335,19 +335,34 @@ fn changes_are_what_gccs_facts_imply(old: &'static str, new: &'static str, arch:
         .filter(|(item, value)| new_values.get(*item).is_some_and(|v| v != *value))
         .map(|(item, _)| item)
         .collect();
-    let reported: BTreeMap<ChangeKind, BTreeSet<Item>> =
-        [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Changed]
-            .into_iter()
-            .map(|kind| {
-                let listed = report
-                    .changes
-                    .iter()
-                    .filter(|c| c.change == kind)
-                    .map(|c| identity(&c.file, &c.id))
-                    .collect();
-                (kind, listed)
-            })
-            .collect();
+    // What the report says happened to each item: its entries, and what one entry stands for
+    // (the items folded under it; a move and change or a respelling: the old item removed from
+    // its old place, the new one added).
+    let mut reported: BTreeMap<ChangeKind, BTreeSet<Item>> = BTreeMap::new();
+    let mut entries: Vec<&uapi_diff::change::Change> = report.changes.iter().collect();
+    while let Some(c) = entries.pop() {
+        entries.extend(&c.items);
+        reported
+            .entry(c.change)
+            .or_default()
+            .insert(identity(&c.file, &c.id));
+        if c.change == ChangeKind::Changed && (c.moved_from.is_some() || c.old_kind.is_some()) {
+            let old_file = c.moved_from.as_deref().unwrap_or(&c.file);
+            // A respelled constant's old spelling: a define has no parent, and an enumerator's
+            // is dropped by `identity` anyway.
+            let old_id = match c.old_kind {
+                Some(kind) => uapi_diff::change::item_id(kind, None, &c.name),
+                None => c.id.clone(),
+            };
+            let removed = reported.entry(ChangeKind::Removed).or_default();
+            removed.insert(identity(old_file, &old_id));
+            let added = reported.entry(ChangeKind::Added).or_default();
+            added.insert(identity(&c.file, &c.id));
+        }
+    }
+    for kind in [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Changed] {
+        reported.entry(kind).or_default();
+    }
     let by_kind = |items: &BTreeSet<&Item>| -> BTreeMap<String, usize> {
         let mut count = BTreeMap::new();
         for (_, id) in items {

@@ -84,7 +84,18 @@ fn fixture_uses_cache_and_bad_input() {
         new.path().to_str().expect("utf-8"),
         user.to_str().expect("utf-8"),
     );
-    let args = ["checklist", o, n, "--format", "json", "--userspace", u];
+    // rule-ioctl-added's ioctl is new uAPI outside DRM: listed under `--area other`.
+    let args = [
+        "checklist",
+        o,
+        n,
+        "--format",
+        "json",
+        "--userspace",
+        u,
+        "--area",
+        "other",
+    ];
     let run = || uapi_diff(&args, Path::new("."), &cache);
 
     let out = run();
@@ -132,7 +143,7 @@ fn fixture_uses_cache_and_bad_input() {
 
     // The other formats show the uses; ledger init lists them as candidates.
     let md = uapi_diff(
-        &["checklist", o, n, "--userspace", u],
+        &["checklist", o, n, "--userspace", u, "--area", "other"],
         Path::new("."),
         &cache,
     );
@@ -144,7 +155,7 @@ fn fixture_uses_cache_and_bad_input() {
         "{md}"
     );
     let ledger = uapi_diff(
-        &["ledger", "init", o, n, "--userspace", u],
+        &["ledger", "init", o, n, "--userspace", u, "--area", "other"],
         Path::new("."),
         &cache,
     );

@@ -10,6 +10,8 @@ pub enum Area {
     DrmCore,
     DrmDriver,
     Accel,
+    /// A netlink family's spec (`Documentation/netlink/specs/<family>.yaml`).
+    Netlink,
     Other,
 }
 
@@ -19,6 +21,7 @@ impl Area {
             Area::DrmCore => "drm-core",
             Area::DrmDriver => "drm-driver",
             Area::Accel => "accel",
+            Area::Netlink => "netlink",
             Area::Other => "other",
         }
     }
@@ -46,6 +49,8 @@ impl GroupKey {
             (Area::DrmDriver, Some(d)) => format!("DRM driver {d}"),
             (Area::Accel, Some(d)) => format!("accel {d}"),
             (Area::Accel, None) => "accel core".to_string(),
+            (Area::Netlink, Some(f)) => format!("netlink {f}"),
+            (Area::Netlink, None) => "netlink".to_string(),
             (Area::DrmDriver, None) | (Area::Other, _) => "other uAPI".to_string(),
         }
     }
@@ -54,16 +59,20 @@ impl GroupKey {
 const UAPI_DRM: &str = "include/uapi/drm/";
 const DRIVERS_DRM: &str = "drivers/gpu/drm/";
 const DRIVERS_ACCEL: &str = "drivers/accel/";
+const NETLINK_SPECS: &str = "Documentation/netlink/specs/";
 
 /// The group of a change: KMS properties by their `owner`, everything else by its file.
 pub fn group_of(c: &Change) -> GroupKey {
-    if let Some(owner) = &c.owner {
-        return match owner.as_str() {
-            "core" => GroupKey::new(Area::DrmCore, None),
-            driver => GroupKey::new(Area::DrmDriver, Some(driver)),
-        };
+    group_of_item(c.owner.as_deref(), &c.file)
+}
+
+/// The group of an item: by its KMS `owner` when it has one, else by its file.
+pub fn group_of_item(owner: Option<&str>, file: &str) -> GroupKey {
+    match owner {
+        Some("core") => GroupKey::new(Area::DrmCore, None),
+        Some(driver) => GroupKey::new(Area::DrmDriver, Some(driver)),
+        None => group_of_path(file),
     }
-    group_of_path(&c.file)
 }
 
 pub fn group_of_path(path: &str) -> GroupKey {
@@ -82,6 +91,10 @@ pub fn group_of_path(path: &str) -> GroupKey {
             Some((driver, _)) => GroupKey::new(Area::Accel, Some(driver)),
             None => GroupKey::new(Area::Accel, None),
         };
+    }
+    if let Some(spec) = path.strip_prefix(NETLINK_SPECS) {
+        let family = spec.strip_suffix(".yaml").unwrap_or(spec);
+        return GroupKey::new(Area::Netlink, Some(family));
     }
     if path.starts_with(DRIVERS_DRM) {
         return match owner_of(path).as_str() {
@@ -159,6 +172,10 @@ mod tests {
                 key(Area::DrmDriver, Some("amd/display")),
             ),
             ("include/uapi/linux/kvm.h", key(Area::Other, None)),
+            (
+                "Documentation/netlink/specs/dpll.yaml",
+                key(Area::Netlink, Some("dpll")),
+            ),
         ];
         for (path, want) in cases {
             assert_eq!(group_of_path(path), want, "{path}");
@@ -171,5 +188,6 @@ mod tests {
         assert_eq!(key(Area::DrmDriver, Some("xe")).title(), "DRM driver xe");
         assert_eq!(key(Area::Accel, Some("ivpu")).title(), "accel ivpu");
         assert_eq!(key(Area::Other, None).title(), "other uAPI");
+        assert_eq!(key(Area::Netlink, Some("dpll")).title(), "netlink dpll");
     }
 }

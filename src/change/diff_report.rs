@@ -3,6 +3,7 @@
 
 use super::{Change, ChangeKind, ItemKind};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 /// One side of a comparison, as shown to the user.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct Summary {
     pub changed: usize,
     pub breaking: usize,
     pub needs_userspace: usize,
+    /// Changes of severity `new-uapi`: additions where no open-source userspace is required.
+    pub new_uapi: usize,
 }
 
 impl Summary {
@@ -72,8 +75,54 @@ impl Summary {
             changed: count(ChangeKind::Changed),
             breaking: changes.iter().filter(|c| c.breaking).count(),
             needs_userspace: changes.iter().filter(|c| c.needs_userspace).count(),
+            new_uapi: changes
+                .iter()
+                .filter(|c| c.severity == super::Severity::NewUapi)
+                .count(),
         }
     }
+}
+
+/// Folds the removal of every item a removed header declared into that header's entry
+/// (`Change::items`): the header is the finding, and one entry for it, not hundreds. The changes
+/// keep their order; so do the folded items.
+pub fn fold_removed_headers(changes: &mut Vec<Change>) {
+    let removed: HashSet<String> = changes
+        .iter()
+        .filter(|c| c.kind == ItemKind::Header && c.change == ChangeKind::Removed)
+        .map(|c| c.file.clone())
+        .collect();
+    if removed.is_empty() {
+        return;
+    }
+    let (folded, kept): (Vec<Change>, Vec<Change>) = changes.drain(..).partition(|c| {
+        c.kind != ItemKind::Header && c.change == ChangeKind::Removed && removed.contains(&c.file)
+    });
+    *changes = kept;
+    let mut items: HashMap<String, Vec<Change>> = HashMap::new();
+    for c in folded {
+        items.entry(c.file.clone()).or_default().push(c);
+    }
+    for header in changes
+        .iter_mut()
+        .filter(|c| c.kind == ItemKind::Header && c.change == ChangeKind::Removed)
+    {
+        header
+            .items
+            .extend(items.remove(&header.file).unwrap_or_default());
+    }
+}
+
+/// The reverse of `fold_removed_headers`: every folded item a top-level change again, after its
+/// header (to merge the diffs of several arches item by item before folding the merge).
+pub fn unfold_removed_headers(changes: &mut Vec<Change>) {
+    let mut out = Vec::with_capacity(changes.len());
+    for mut c in changes.drain(..) {
+        let items = std::mem::take(&mut c.items);
+        out.push(c);
+        out.extend(items);
+    }
+    *changes = out;
 }
 
 /// An item present at one revision whose counterpart sits in text the other revision's parser

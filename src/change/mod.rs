@@ -7,10 +7,14 @@
 pub mod area;
 mod diff_report;
 mod meaning;
+mod netlink;
 mod property;
 
-pub use diff_report::{DiffReport, Note, Revision, Summary, UnparsedItem};
+pub use diff_report::{
+    fold_removed_headers, unfold_removed_headers, DiffReport, Note, Revision, Summary, UnparsedItem,
+};
 pub use meaning::{same_meaning, strip_install_annotations};
+pub use netlink::NetlinkFacts;
 pub use property::{PropertyFacts, PropertyKind};
 
 use serde::{Deserialize, Serialize};
@@ -30,9 +34,36 @@ pub enum ItemKind {
     Typedef,
     Property,
     PropertyValue,
+    /// A system call of one ABI of an arch's syscall table (the `syscalls` surface).
+    Syscall,
+    NetlinkFamily,
+    NetlinkDefinition,
+    NetlinkEntry,
+    NetlinkMember,
+    NetlinkAttributeSet,
+    NetlinkAttribute,
+    NetlinkOperation,
+    NetlinkMcastGroup,
+    NetlinkSubMessage,
 }
 
 impl ItemKind {
+    /// The kinds of netlink spec items (`surface::netlink`).
+    pub fn is_netlink(self) -> bool {
+        matches!(
+            self,
+            ItemKind::NetlinkFamily
+                | ItemKind::NetlinkDefinition
+                | ItemKind::NetlinkEntry
+                | ItemKind::NetlinkMember
+                | ItemKind::NetlinkAttributeSet
+                | ItemKind::NetlinkAttribute
+                | ItemKind::NetlinkOperation
+                | ItemKind::NetlinkMcastGroup
+                | ItemKind::NetlinkSubMessage
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemKind::Header => "header",
@@ -46,6 +77,16 @@ impl ItemKind {
             ItemKind::Typedef => "typedef",
             ItemKind::Property => "property",
             ItemKind::PropertyValue => "property_value",
+            ItemKind::Syscall => "syscall",
+            ItemKind::NetlinkFamily => "netlink_family",
+            ItemKind::NetlinkDefinition => "netlink_definition",
+            ItemKind::NetlinkEntry => "netlink_entry",
+            ItemKind::NetlinkMember => "netlink_member",
+            ItemKind::NetlinkAttributeSet => "netlink_attribute_set",
+            ItemKind::NetlinkAttribute => "netlink_attribute",
+            ItemKind::NetlinkOperation => "netlink_operation",
+            ItemKind::NetlinkMcastGroup => "netlink_mcast_group",
+            ItemKind::NetlinkSubMessage => "netlink_sub_message",
         }
     }
 }
@@ -64,6 +105,54 @@ impl ChangeKind {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
             ChangeKind::Changed => "changed",
+        }
+    }
+}
+
+/// How much a change matters, from its rule and the policy (`rules::Policy`): the default is the
+/// rule's own severity, needs-userspace becoming new-uapi outside the areas whose additions need
+/// open-source userspace (DRM and accel, Documentation/gpu/drm-uapi.rst).
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Breaking,
+    NeedsUserspace,
+    /// Not judged breaking, but what the headers cannot show must be checked by a reviewer
+    /// (rule `renumbered`).
+    Check,
+    /// New uAPI where no open-source userspace is required: listed for review, no evidence asked.
+    NewUapi,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Breaking,
+        Severity::NeedsUserspace,
+        Severity::Check,
+        Severity::NewUapi,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::NeedsUserspace => "needs-userspace",
+            Severity::Check => "check",
+            Severity::NewUapi => "new-uapi",
+            Severity::Info => "info",
         }
     }
 }
@@ -141,6 +230,21 @@ pub enum Facts {
     PropertyValue {
         value: Option<i128>,
     },
+    /// A syscall of an arch: its number as userspace's `__NR_*` has it, the table's ABI column
+    /// (for an arch taking asm-generic/unistd.h, `common` or the `#if` conditions it stands
+    /// under), the entry point and the compat entry point (None when the row names none).
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
+        /// The arches (`--arch` names, `ARCHES` order) whose syscalls at this revision do not
+        /// include it. Not part of its meaning: another arch's table changes no syscall here.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        absent_from: Vec<String>,
+    },
+    /// Every netlink spec item (`netlink_*` kinds).
+    Netlink(NetlinkFacts),
 }
 
 impl Facts {
@@ -151,6 +255,7 @@ impl Facts {
             | Facts::Record { unresolved, .. }
             | Facts::Field { unresolved, .. }
             | Facts::Value { unresolved, .. } => unresolved.as_deref(),
+            Facts::Netlink(n) => n.unresolved.as_deref(),
             _ => None,
         }
     }
@@ -215,6 +320,9 @@ pub struct Change {
     pub line: u32,
     pub breaking: bool,
     pub needs_userspace: bool,
+    /// The severity the policy gave the change's rule here: `breaking` and `needs_userspace` are
+    /// true exactly when it is `breaking` and `needs-userspace`.
+    pub severity: Severity,
     /// The id of the rule that classified this change (see `uapi-diff rules`).
     pub rule: String,
     pub old: Option<Facts>,
@@ -240,9 +348,19 @@ pub struct Change {
     /// Rule `moved`, on the removal: the header the item went to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_to: Option<String>,
-    /// Rule `moved`, on the addition: the header the item came from.
+    /// Rule `moved`, on the addition: the header the item came from. On a respelling or a change
+    /// that also moved (one entry), with `moved_to`: the header it left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// The item's kind at the old revision when it was spelled otherwise (a `define` that became
+    /// an `enumerator`, or the reverse): one entry for both spellings (rule `respelled`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_kind: Option<ItemKind>,
+    /// Changes folded into this entry, in report order; they are no top-level entries. A removed
+    /// header: the removals of the items it declared (`fold_removed_headers`). Rule `renumbered`:
+    /// the other enumerators of the enum.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Change>,
 }
 
 /// The stable id shown in every format: `ioctl:DRM_IOCTL_XE_EXEC`, `field:drm_xe_exec.num_syncs`.

@@ -215,8 +215,13 @@ impl Syntax {
     fn state(&self, c: &Change) -> Option<u64> {
         let keys = match self {
             Syntax::Source(bytes) => {
-                let quoted = format!("\"{}\"", c.name);
-                return memchr::memmem::find(bytes, quoted.as_bytes()).map(|_| 0);
+                // A KMS property by its name string; a netlink item (its spec is no header) by
+                // its name as the spec writes it.
+                let written = match c.kind.is_netlink() {
+                    true => c.name.clone(),
+                    false => format!("\"{}\"", c.name),
+                };
+                return memchr::memmem::find(bytes, written.as_bytes()).map(|_| 0);
             }
             Syntax::Header(keys) => keys,
         };
@@ -251,7 +256,8 @@ impl Syntax {
             ItemKind::Enum => get(SynKind::Enum, "", &c.name),
             ItemKind::Enumerator => get(SynKind::Enumerator, "", &c.name),
             ItemKind::Typedef => get(SynKind::Typedef, "", &c.name),
-            ItemKind::Property | ItemKind::PropertyValue => None,
+            // KMS properties, syscalls and netlink items are never in a header.
+            _ => None,
         }
     }
 }

@@ -13,9 +13,10 @@ mod render;
 pub use render::{github, json, ledger_skeleton, markdown, sarif, text};
 
 use crate::change::area::{self as group, Area, GroupKey};
-use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision};
+use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision, Severity};
 use crate::error::Error;
 use crate::pipeline::{self, ParseCache};
+use crate::rules::{policy, Policy};
 use crate::snapshot::Side;
 use crate::source::Tree;
 use crate::userspace;
@@ -61,8 +62,12 @@ pub struct AttributionStatus {
 #[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub items: usize,
+    /// Items that need userspace and have their evidence.
     pub justified: usize,
     pub missing: usize,
+    /// Items of severity `new-uapi` (an area selected with `--area` that asks no userspace
+    /// evidence): listed for review, nothing missing. `justified + missing + new_uapi = items`.
+    pub new_uapi: usize,
     pub stale: usize,
     pub warnings: usize,
 }
@@ -92,6 +97,9 @@ pub struct Item {
     pub line: u32,
     /// The rule that asks for userspace, its one-line reason and its reference document.
     pub rule: String,
+    /// `needs-userspace`, or `new-uapi` for an item listed under `--area` whose area asks no
+    /// userspace evidence (its `justified` is then true: nothing is missing).
+    pub severity: Severity,
     pub reason: String,
     pub reference: String,
     /// The computed facts, `old → new` for changed items.
@@ -108,6 +116,7 @@ pub struct Item {
     pub hints: Vec<String>,
     /// The ledger's evidence, if an entry matches.
     pub evidence: Option<Evidence>,
+    /// Nothing is missing: the evidence is there, or none is required (`new-uapi`).
     pub justified: bool,
     /// Why the item is not justified yet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,13 +151,20 @@ pub struct Inputs<'a> {
     pub areas: &'a [Area],
 }
 
-/// The changes the checklist is about: those a rule says need userspace, in the chosen areas.
+/// The changes the checklist is about: those that need userspace, in the chosen areas; and, in
+/// an area chosen explicitly with `--area`, the new uAPI that needs none (`new-uapi`).
 pub fn needs_userspace<'r>(report: &'r DiffReport, areas: &[Area]) -> Vec<&'r Change> {
     report
         .changes
         .iter()
-        .filter(|c| c.needs_userspace)
-        .filter(|c| areas.is_empty() || areas.contains(&group::group_of(c).area))
+        .filter(|c| {
+            let area = group::group_of(c).area;
+            match c.severity {
+                Severity::NeedsUserspace => areas.is_empty() || areas.contains(&area),
+                Severity::NewUapi => areas.contains(&area),
+                Severity::Breaking | Severity::Check | Severity::Info => false,
+            }
+        })
         .collect()
 }
 
@@ -220,10 +236,12 @@ pub fn build(inputs: &Inputs) -> Checklist {
         })
         .unwrap_or_default();
     let all = || groups.iter().flat_map(|g| &g.items);
+    let required = || all().filter(|i| i.severity == Severity::NeedsUserspace);
     let summary = Summary {
         items: all().count(),
-        justified: all().filter(|i| i.justified).count(),
-        missing: all().filter(|i| !i.justified).count(),
+        justified: required().filter(|i| i.justified).count(),
+        missing: required().filter(|i| !i.justified).count(),
+        new_uapi: all().filter(|i| i.severity == Severity::NewUapi).count(),
         stale: stale.len(),
         warnings: warnings.len(),
     };
@@ -255,6 +273,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
     let rule = crate::rules::find(&c.rule);
     let evidence = inputs.ledger.and_then(|l| l.lookup(&c.id)).map(|(_, e)| e);
     let missing = match &evidence {
+        _ if c.severity != Severity::NeedsUserspace => None,
         None if inputs.ledger.is_none() => Some("no ledger".to_string()),
         None => Some("no ledger entry".to_string()),
         Some(e) => e.problem().map(str::to_string),
@@ -268,6 +287,7 @@ fn item(c: &Change, inputs: &Inputs) -> Item {
         file: c.file.clone(),
         line: c.line,
         rule: c.rule.clone(),
+        severity: c.severity,
         reason: rule.map_or_else(|| c.rule.clone(), |r| r.summary.to_string()),
         reference: rule
             .map_or("Documentation/gpu/drm-uapi.rst", |r| r.reference)
@@ -323,6 +343,8 @@ pub struct Options {
     pub areas: Vec<Area>,
     /// `--userspace`: source trees to find each item's uses in.
     pub userspace: Vec<PathBuf>,
+    /// `--config FILE`; otherwise `uapi-diff.toml` beside the ledger, if present (`read_policy`).
+    pub config: Option<PathBuf>,
 }
 
 /// Diff, attribute, read MAINTAINERS and the ledger, and build the checklist.
@@ -331,7 +353,7 @@ pub struct Options {
 pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
     let trees = old.tree().zip(new.tree());
-    let report = crate::all_arches::diff_sides(
+    let mut report = crate::all_arches::diff_sides(
         old,
         new,
         &opts.pipeline,
@@ -339,6 +361,7 @@ pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
         &cache,
         false,
     )?;
+    read_policy(new.tree(), opts.config.as_deref(), opts.ledger.as_deref())?.apply_to(&mut report);
     let attribution = match (opts.attribution, trees) {
         (false, _) => Err("not requested (--no-attribution)".to_string()),
         (true, None) => Err("a snapshot file has no history".to_string()),
@@ -395,6 +418,37 @@ fn annotate(cl: &mut Checklist, dirs: &[PathBuf]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The policy of `--config FILE`; else `uapi-diff.toml` beside the ledger (`--ledger`'s directory,
+/// or beside `ledger::DEFAULT_PATH` in NEW's tree), if there is one; else the default policy.
+pub fn read_policy(
+    new: Option<&Tree>,
+    config: Option<&std::path::Path>,
+    ledger: Option<&std::path::Path>,
+) -> Result<Policy, Error> {
+    let read_file = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))
+    };
+    let (source, text) = if let Some(p) = config {
+        (p.display().to_string(), read_file(p)?)
+    } else if let Some(l) = ledger {
+        let p = l.with_file_name(policy::FILE_NAME);
+        if !p.is_file() {
+            return Ok(Policy::default());
+        }
+        (p.display().to_string(), read_file(&p)?)
+    } else {
+        let path = std::path::Path::new(ledger::DEFAULT_PATH)
+            .with_file_name(policy::FILE_NAME)
+            .display()
+            .to_string();
+        match new.map(|t| t.read_path(&path)).transpose()?.flatten() {
+            Some(bytes) => (path, String::from_utf8_lossy(&bytes).into_owned()),
+            None => return Ok(Policy::default()),
+        }
+    };
+    Policy::parse(&source, &text).map_err(Error::Config)
+}
+
 /// The ledger at `path`, else the one in NEW's tree (`ledger::DEFAULT_PATH`), if any.
 pub fn read_ledger(
     new: Option<&Tree>,
@@ -445,6 +499,7 @@ mod tests {
             line: 7,
             breaking: false,
             needs_userspace: true,
+            severity: crate::change::Severity::NeedsUserspace,
             rule: "added".to_string(),
             old: None,
             new: None,
@@ -459,6 +514,8 @@ mod tests {
             hints: Vec::new(),
             moved_to: None,
             moved_from: None,
+            old_kind: None,
+            items: Vec::new(),
         }
     }
 
@@ -511,6 +568,8 @@ mod tests {
         );
         let mut breaking = change(ItemKind::Define, "GONE", "include/uapi/linux/a.h", None);
         breaking.needs_userspace = false;
+        breaking.breaking = true;
+        breaking.severity = crate::change::Severity::Breaking;
         let r = report(vec![prop, core_prop, fourcc, breaking]);
         let ledger = Ledger::parse(
             "ledger.toml",
@@ -573,6 +632,7 @@ links = [\"https://gitlab.freedesktop.org/jdoe/weston/-/commits/lut\"]\n\n\
                 items: 3,
                 justified: 1,
                 missing: 2,
+                new_uapi: 0,
                 stale: 1,
                 warnings: 1
             }

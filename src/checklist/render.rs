@@ -4,7 +4,7 @@
 //! rendered in the checklist's order.
 
 use super::{Checklist, Finding, Group, Item};
-use crate::change::ChangeKind;
+use crate::change::{ChangeKind, Severity};
 use crate::report::{arch_label, arch_scope, text_diff};
 use serde_json::json;
 
@@ -21,12 +21,19 @@ fn group_heading(g: &Group) -> String {
 
 fn headline(cl: &Checklist) -> String {
     let s = &cl.summary;
-    format!(
+    let mut line = format!(
         "{} need open-source userspace ({DOC}): {} justified, {} missing.",
-        items(s.items),
+        items(s.items - s.new_uapi),
         s.justified,
         s.missing
-    )
+    );
+    if s.new_uapi > 0 {
+        line.push_str(&format!(
+            " {} of new uAPI where no userspace evidence is required, for review.",
+            items(s.new_uapi)
+        ));
+    }
+    line
 }
 
 fn sources_line(cl: &Checklist) -> String {
@@ -66,6 +73,9 @@ fn evidence_line(item: &Item) -> String {
             parts.join(", ")
         }
         (None, Some(m)) => format!("MISSING: {m}"),
+        (None, None) if item.severity == Severity::NewUapi => {
+            "new uAPI: no open-source userspace required in this area".to_string()
+        }
         (None, None) => String::new(),
     }
 }

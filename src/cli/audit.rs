@@ -31,12 +31,18 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         common,
     } = args;
+    let specs: Vec<&str> = since
+        .iter()
+        .map(String::as_str)
+        .chain([rev.as_str()])
+        .collect();
+    super::check_flags(&common, &specs)?;
     let opts = options(&common)?;
     let at = open(&common, &rev, 1)?;
     let since = since.map(|s| open(&common, &s, 0)).transpose()?;
     let audit = audit::run(&at, since.as_ref(), &opts, &userspace)?;
     for t in &audit.userspace {
-        warn_userspace(t);
+        warn_userspace(&common, t);
     }
     let text = match format {
         HistoryFormat::Text => audit::text(&audit),

@@ -59,6 +59,9 @@ pub struct ChecklistSelect {
     /// A userspace source tree (Mesa, libdrm, IGT…) to find each item's uses in (repeatable).
     #[arg(long, value_name = "DIR")]
     userspace: Vec<PathBuf>,
+    /// The policy config (default: uapi-diff.toml beside the ledger, if any; docs/config.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 pub(super) fn run(args: Args) -> Result<i32, Error> {
@@ -73,6 +76,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         arches,
         common,
     } = args;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, ledger, &select, arches.merged(), &common)?;
     let text = match format {
@@ -128,11 +132,12 @@ pub(super) fn build(
         attribution: !select.no_attribution,
         areas: select.area.clone(),
         userspace: select.userspace.clone(),
+        config: select.config.clone(),
     };
     let old_side = open_side(common, old, 0)?;
     let cl = checklist::run(&old_side, new_side, &opts)?;
     for t in cl.userspace.iter().flatten() {
-        warn_userspace(t);
+        warn_userspace(common, t);
     }
     Ok(cl)
 }

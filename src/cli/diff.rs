@@ -5,9 +5,12 @@ use super::arch::options;
 use super::output::{emit, use_color, warn};
 use super::sides::{open_new, open_side, side_label};
 use super::{AllArches, Common, SeriesArg};
+use crate::change::area::{self, Area};
+use crate::change::{DiffReport, Severity, Summary};
 use crate::error::Error;
 use crate::gate::{self, FailOn};
-use crate::{all_arches, progress, report};
+use crate::source::Selection;
+use crate::{all_arches, progress, report, timeline};
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -28,13 +31,60 @@ pub struct Args {
     /// in NEW's tree, if any).
     #[arg(long)]
     ledger: Option<PathBuf>,
+    /// The policy config: per-area userspace requirement, rule severities (default:
+    /// uapi-diff.toml beside the ledger, if any; docs/config.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// OLD is a snapshot file: write NEW's snapshot over it, then exit 0.
     #[arg(long)]
     update: bool,
+    /// Show a changed declaration whole, before and after (text and Markdown show only the lines
+    /// that changed).
+    #[arg(long)]
+    declarations: bool,
+    #[command(flatten)]
+    narrow: Narrow,
     #[command(flatten)]
     arches: AllArches,
     #[command(flatten)]
     common: Common,
+}
+
+// Which changes the report keeps (every format, and the gate); a plain comment, as a doc comment
+// here would become the subcommand's help.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Narrow {
+    /// Only changes of these areas (repeatable; default all), as the checklist groups them.
+    #[arg(long, value_enum)]
+    area: Vec<Area>,
+    /// Only changes in files matching GLOB (repeatable; `*` within a path component, `**` across
+    /// them): `--path 'include/uapi/drm/**'`.
+    #[arg(long, value_name = "GLOB")]
+    path: Vec<String>,
+    /// Only changes of these severities (repeatable; default all).
+    #[arg(long, value_enum)]
+    only: Vec<Severity>,
+}
+
+impl Narrow {
+    /// Keeps the changes (and the notes and unparsed items of the files) the flags select; the
+    /// summary counts what is kept.
+    fn apply(&self, report: &mut DiffReport) {
+        if self.area.is_empty() && self.path.is_empty() && self.only.is_empty() {
+            return;
+        }
+        let globs: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        let paths = Selection::new(&globs);
+        let file_kept = |file: &str| globs.is_empty() || paths.matches(file);
+        report.changes.retain(|c| {
+            file_kept(&c.file)
+                && (self.area.is_empty() || self.area.contains(&area::group_of(c).area))
+                && (self.only.is_empty() || self.only.contains(&c.severity))
+        });
+        report.notes.retain(|n| file_kept(&n.file));
+        report.unparsed.retain(|u| file_kept(&u.file));
+        report.summary = Summary::of(&report.changes);
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -44,6 +94,9 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per change `--fail-on` checks (default any).
     Junit,
+    /// One self-contained page: the chart per area, the changes, a search box, each item's facts
+    /// before and after.
+    Html,
 }
 
 pub(super) fn run(args: Args) -> Result<i32, Error> {
@@ -54,10 +107,14 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         fail_on,
         ledger,
+        config,
         update,
+        declarations,
+        narrow,
         arches,
         common,
     } = args;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let opts = options(&common)?;
     let old_side = open_side(&common, &old, 0)?;
     let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;
@@ -74,14 +131,21 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     );
     spinner.finish_and_clear();
     let mut report = report?;
+    crate::checklist::read_policy(new_side.tree(), config.as_deref(), ledger.as_deref())?
+        .apply_to(&mut report);
+    narrow.apply(&mut report);
     if let Some(touched) = &touched {
         crate::series::retain_touched(&mut report.notes, touched);
     }
     if report.old.commit.is_some() && report.old.commit == report.new.commit {
         eprintln!("uapi-diff: note: `{old}` and `{new}` are the same commit: no change");
     }
-    warn(&report.notes);
+    warn(&common, &report.notes);
     let color = use_color(&common);
+    let shown = match declarations {
+        true => report::Declarations::Whole,
+        false => report::Declarations::Changed,
+    };
     let gated = fail_on.is_some() || format == Format::Junit;
     let ledger = match gated {
         true => crate::checklist::read_ledger(new_side.tree(), ledger.as_deref())?,
@@ -89,10 +153,14 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     };
     let verdict = gate::check(&report, ledger.as_ref(), fail_on.unwrap_or(FailOn::Any));
     let text = match format {
-        Format::Text => report::text(&report, color),
+        Format::Text => report::text(&report, color, shown),
         Format::Json => report::json(&report),
-        Format::Markdown => report::markdown(&report),
+        Format::Markdown => report::markdown(&report, shown),
         Format::Junit => gate::junit(&report, &verdict),
+        Format::Html => {
+            let arch = report::arch_label(&report.new.arch, report.arches.as_deref());
+            timeline::html(&timeline::of_diff(&report), &arch)
+        }
     };
     emit(&common, &text)?;
     if update {

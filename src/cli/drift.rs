@@ -27,6 +27,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         common,
     } = args;
+    super::check_flags(&common, &[&copy])?;
     let opts = options(&common)?;
     let copy = open(&common, &copy, 1)?;
     let revisions = copies::expand_revisions(&common.repo, &revs, &opts)?
@@ -41,7 +42,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     let drift = copies::drift(&copy, &revisions, &opts);
     spinner.finish_and_clear();
     let drift = drift?;
-    warn(&drift.differences.notes);
+    warn(&common, &drift.differences.notes);
     let text = match format {
         HistoryFormat::Text => copies::text(&drift, use_color(&common)),
         HistoryFormat::Json => copies::json(&drift),

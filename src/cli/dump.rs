@@ -32,6 +32,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         format,
         common,
     } = args;
+    super::check_flags(&common, &[&rev])?;
     let opts = options(&common)?;
     let tree = open(&common, &rev, 0)?;
     let (entries, notes) = pipeline::list_headers(&tree, &opts)?;
@@ -42,7 +43,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         &pipeline::ParseCache::default(),
         &opts,
     )?;
-    warn(&snap.notes);
+    warn(&common, &snap.notes);
     let text = match format {
         DumpFormat::Json => report::dump_json(&snap.revision, &snap.model, &snap.notes),
         DumpFormat::Text | DumpFormat::Markdown => report::dump_text(&snap.model),

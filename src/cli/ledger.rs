@@ -31,6 +31,7 @@ pub(super) fn run(command: LedgerCommand) -> Result<i32, Error> {
         select,
         common,
     } = command;
+    super::check_pair_flags(&common, &old, new.as_deref())?;
     let (new, _) = open_new(&common, &old, new.as_deref(), &series)?;
     let cl = build(&old, &new, None, &select, None, &common)?;
     emit(&common, &crate::checklist::ledger_skeleton(&cl))?;

@@ -17,17 +17,19 @@ pub(super) fn list() -> i32 {
     0
 }
 
-/// One rule: why it matters and where it comes from; exit status 2 for an unknown rule.
-pub(super) fn explain(rule: &str) -> i32 {
+/// One rule: why it matters, where it comes from and the policy applied to it; exit status 2 for
+/// an unknown rule.
+pub(super) fn explain(rule: &str, policy: &rules::Policy) -> i32 {
     match rules::find(rule) {
         Some(r) => {
             println!(
-                "{} ({})\n\n{}\n\n{}\n\nReference: {}",
+                "{} ({})\n\n{}\n\n{}\n\nReference: {}\n\n{}",
                 r.id,
                 r.severity.as_str(),
                 r.summary,
                 r.explanation,
-                r.reference
+                r.reference,
+                policy.describe(r).trim_end()
             );
             0
         }

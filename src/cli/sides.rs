@@ -30,6 +30,42 @@ pub(super) fn open_new(
     }
 }
 
+/// `--layout` applies to directory sides (a snapshot file or a git revision has no layout): given
+/// once, some side must be a directory; given twice, OLD and NEW both must be; never more.
+pub(super) fn check_layout(common: &Common, specs: &[&str]) -> Result<(), Error> {
+    let is_dir = Tree::names_directory;
+    let what = |spec: &str| match std::path::Path::new(spec).is_file() {
+        true => format!("`{spec}` is a snapshot file"),
+        false => format!("`{spec}` is a git revision"),
+    };
+    match common.layout.as_slice() {
+        [] => Ok(()),
+        [one] if !specs.iter().any(|s| is_dir(s)) => Err(Error::Usage(format!(
+            "--layout {} applies to directory sides, and {}",
+            one.name(),
+            specs.iter().map(|s| what(s)).collect::<Vec<_>>().join(", ")
+        ))),
+        [_] => Ok(()),
+        [old, new] => {
+            for (layout, spec, side) in [(old, specs.first(), "OLD"), (new, specs.get(1), "NEW")] {
+                if let Some(spec) = spec.filter(|s| !is_dir(s)) {
+                    return Err(Error::Usage(format!(
+                        "--layout {} is {side}'s (the first --layout is OLD's, the second NEW's), and {}: \
+--layout applies to directory sides",
+                        layout.name(),
+                        what(spec)
+                    )));
+                }
+            }
+            Ok(())
+        }
+        _ => Err(Error::Usage(
+            "--layout is given once (every directory side) or twice (OLD's, then NEW's)"
+                .to_string(),
+        )),
+    }
+}
+
 /// Opens side `side` (0 old, 1 new) with the `--layout` it is given: one `--layout` applies to
 /// every directory side, two to OLD and NEW.
 pub(super) fn open(common: &Common, spec: &str, side: usize) -> Result<Tree, Error> {
@@ -44,6 +80,11 @@ pub(super) fn open(common: &Common, spec: &str, side: usize) -> Result<Tree, Err
 /// A revision argument: a snapshot file, else a revision or directory opened as [`open`] does.
 pub(super) fn open_side(common: &Common, spec: &str, side: usize) -> Result<Side, Error> {
     Side::open_with(spec, |spec| open(common, spec, side))
+}
+
+/// The revision arguments of a walk (`history`, `since`), in order.
+pub(super) fn open_sides(common: &Common, specs: &[String]) -> Result<Vec<Side>, Error> {
+    specs.iter().map(|s| open_side(common, s, 0)).collect()
 }
 
 /// How a side is named in messages: the spec as given, or the series' `BASE + PATCHES`.

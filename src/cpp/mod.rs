@@ -37,7 +37,7 @@ pub use macros::{MacroDef, MacroTable};
 pub use reason::{Cause, NotInteger, Reason, Tag};
 #[cfg(any(test, fuzzing))]
 pub use types::BasicSemantics;
-pub use types::{DataModel, IntKind, Semantics, TypeInfo, Value};
+pub use types::{DataModel, IntKind, NoTypes, Semantics, TypeInfo, Value};
 
 /// Errors of the macro layer. `Unresolved` means "valid C, perhaps, but not something we can
 /// compute exactly" (unknown identifiers, pointers, strings, signed overflow, ...); its reason names

@@ -364,3 +364,18 @@ pub fn builtin_type(tokens: &[Token], dm: DataModel) -> Option<TypeInfo> {
         scalar(4, 4, !is_unsigned)
     })
 }
+
+/// Preprocessor-only semantics: `#if` needs neither types nor enumerators.
+pub struct NoTypes(pub DataModel);
+
+impl Semantics for NoTypes {
+    fn data_model(&self) -> DataModel {
+        self.0
+    }
+    fn identifier(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn type_name(&self, _tokens: &[Token]) -> Option<Result<TypeInfo, Reason>> {
+        None
+    }
+}

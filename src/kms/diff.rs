@@ -62,6 +62,7 @@ fn prop_change(
         // Set from the rule's severity by rules::classify_all.
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: rule.to_string(),
         old: old.map(|p| Facts::Property(p.facts())),
         new: new.map(|p| Facts::Property(p.facts())),
@@ -73,6 +74,8 @@ fn prop_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
 }
 
@@ -94,6 +97,7 @@ fn value_change(
         // Set from the rule's severity by rules::classify_all.
         breaking: false,
         needs_userspace: false,
+        severity: crate::change::Severity::Info,
         rule: rule.to_string(),
         old: old.map(|v| Facts::PropertyValue { value: v.value }),
         new: new.map(|v| Facts::PropertyValue { value: v.value }),
@@ -105,7 +109,49 @@ fn value_change(
         hints: Vec::new(),
         moved_to: None,
         moved_from: None,
+        old_kind: None,
+        items: Vec::new(),
     }
+}
+
+/// A property or property value of one revision as an item, under the id `diff` gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsItem {
+    pub id: String,
+    pub kind: ItemKind,
+    pub name: String,
+    /// A value's property.
+    pub parent: Option<String>,
+    pub owner: String,
+    pub file: String,
+    pub facts: Facts,
+}
+
+/// Every property of `model` and every value of each, as items (for a walk that follows items
+/// across revisions rather than diffing a pair).
+pub fn items(model: &KmsModel) -> Vec<KmsItem> {
+    let mut out = Vec::new();
+    for p in &model.properties {
+        out.push(KmsItem {
+            id: prop_id(p),
+            kind: ItemKind::Property,
+            name: p.name.clone(),
+            parent: None,
+            owner: p.owner.clone(),
+            file: p.file.clone(),
+            facts: Facts::Property(p.facts()),
+        });
+        out.extend(p.values.iter().map(|v| KmsItem {
+            id: value_id(p, &v.name),
+            kind: ItemKind::PropertyValue,
+            name: v.name.clone(),
+            parent: Some(p.name.clone()),
+            owner: p.owner.clone(),
+            file: p.file.clone(),
+            facts: Facts::PropertyValue { value: v.value },
+        }));
+    }
+    out
 }
 
 /// Bounds differ only where both sides know them.

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::change::area::owner_of;
 pub use crate::change::{PropertyFacts, PropertyKind};
-pub use diff::diff;
+pub use diff::{diff, items, KmsItem};
 pub use grep::literal_names_by_grep;
 
 pub struct SourceFile<'a> {

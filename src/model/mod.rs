@@ -70,6 +70,24 @@ pub struct Model {
     pub unparsed: Vec<UnparsedRegion>,
     pub notes: Vec<Note>,
     pub consulted: Consulted,
+    /// Every enum's enumerators in the order written, named or not (an anonymous enum's
+    /// enumerators have no parent in `items`): what tells a bound (`__FOO_MAX`, one past the last
+    /// member) from a member, and an insertion from a renumbering. Empty when the side is a
+    /// snapshot file, which keeps no order: rules then fall back on the facts alone.
+    pub enums: Vec<EnumMembers>,
+    /// Names the revision's other uAPI headers define, with those headers: the other arches'
+    /// `arch/*/include/uapi` and asm-generic's (where a definition may sit behind a condition
+    /// this arch does not meet). Filled by the pipeline for a kernel tree; empty otherwise.
+    pub elsewhere: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// One enum's enumerators in the order written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumMembers {
+    pub file: String,
+    /// The tag, `None` for an anonymous enum.
+    pub tag: Option<String>,
+    pub members: Vec<String>,
 }
 
 /// What headers' items consulted beyond their own translation unit, by header path: an incremental
@@ -234,8 +252,10 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
     let mut items = BTreeMap::new();
     let consulted = RefCell::new(Consulted::default());
     let mut causes = HashMap::new();
+    let mut enums = Vec::new();
     for (file, header) in headers.iter().enumerate() {
         let mut lister = Lister {
+            enums: &mut enums,
             types: &types,
             includers: &includers,
             consulted: &consulted,
@@ -298,6 +318,8 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         unparsed,
         notes,
         consulted: consulted.into_inner(),
+        enums,
+        elsewhere: BTreeMap::new(),
     }
 }
 
@@ -331,7 +353,9 @@ fn borrow_missing_definitions(
         .collect();
     for (file, key, text, cause) in retry {
         let (mut scratch, mut scratch_causes) = (BTreeMap::new(), HashMap::new());
+        let mut scratch_enums = Vec::new();
         let lister = Lister {
+            enums: &mut scratch_enums,
             types,
             includers,
             consulted,
@@ -515,6 +539,7 @@ struct Lister<'l, 't, 'p, 'a> {
     /// Why the facts of an item put by `put_constant` are unresolved, typed (its facts say it in
     /// words): what `borrow_missing_definitions` looks for in other headers.
     causes: &'l mut HashMap<ItemKey, Cause>,
+    enums: &'l mut Vec<EnumMembers>,
 }
 
 impl Lister<'_, '_, '_, '_> {
@@ -953,6 +978,15 @@ impl Lister<'_, '_, '_, '_> {
 
     fn enumeration(&mut self, e: &EnumDef) {
         let values = self.types.enum_values(e, self.file);
+        self.enums.push(EnumMembers {
+            file: self.path.to_string(),
+            tag: e.name.clone(),
+            members: values
+                .enumerators
+                .iter()
+                .map(|en| en.name.clone())
+                .collect(),
+        });
         if let Some(name) = &e.name {
             let size = values.layout.as_ref().ok().map(|l| l.size);
             let decl = self.parsed.text(&e.span).to_string();

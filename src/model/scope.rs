@@ -108,20 +108,7 @@ impl MacroTable for MacroScope<'_, '_> {
     }
 }
 
-/// Preprocessor-only semantics: `#if` needs neither types nor enumerators.
-pub struct NoTypes(pub cpp::DataModel);
-
-impl cpp::Semantics for NoTypes {
-    fn data_model(&self) -> cpp::DataModel {
-        self.0
-    }
-    fn identifier(&self, _name: &str) -> Option<cpp::Value> {
-        None
-    }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
-        None
-    }
-}
+pub use cpp::NoTypes;
 
 /// Maximum include nesting, as gcc's.
 const MAX_INCLUDE_DEPTH: usize = 200;

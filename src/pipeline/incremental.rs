@@ -502,7 +502,7 @@ pub fn diff(
     if !applies(trees, sides) {
         return Ok(None);
     }
-    let touched = touched(&sides[0].entries, &sides[1].entries);
+    let touched = sides[0].touched(sides[1]);
     if mostly_touched(sides, &touched) {
         return Ok(None);
     }
@@ -768,7 +768,7 @@ fn model_needed(
             .filter(|(_, &n)| n)
             .map(|(e, _)| e.clone())
             .collect();
-        super::snapshot(trees[s], &entries, sides[s].notes.clone(), cache, &opts)
+        super::snapshot_of(trees[s], &entries, sides[s], cache, &opts)
     };
     let (old, new) = rayon::join(|| model(0), || model(1));
     Ok([old?, new?])
@@ -799,6 +799,30 @@ fn share_unaffected(old: &mut Snapshot, new: &mut Snapshot, affected: &BTreeSet<
     }) {
         new.model.items.insert(k.clone(), item.clone());
     }
+    // The order of their enums' members, likewise.
+    old.model
+        .enums
+        .retain(|e| affected.contains(&e.file) || !new_files.contains(&e.file));
+    let from_new: Vec<_> = new
+        .model
+        .enums
+        .iter()
+        .filter(|e| !affected.contains(&e.file))
+        .cloned()
+        .collect();
+    let from_old: Vec<_> = old
+        .model
+        .enums
+        .iter()
+        .filter(|e| {
+            !affected.contains(&e.file)
+                && old_files.contains(&e.file)
+                && !new_files.contains(&e.file)
+        })
+        .cloned()
+        .collect();
+    old.model.enums.extend(from_new);
+    new.model.enums.extend(from_old);
 }
 
 /// Names of the integer constants (`pipeline::Constants`) of the affected headers whose value, or

@@ -2,7 +2,12 @@
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
+mod elsewhere;
 mod incremental;
+mod netlink_headers;
+mod surfaces;
+
+pub use surfaces::SurfaceSide;
 
 use crate::arch::Arch;
 use crate::change::{DiffReport, Facts, Note, Revision, Summary};
@@ -45,10 +50,14 @@ pub struct ParseCache {
     header_texts: BlobMap<Arc<incremental::HeaderText>>,
     /// The bytes of the DRM sources KMS extraction reads.
     kms_sources: BlobMap<Arc<Vec<u8>>>,
+    /// The names other arches' and asm-generic's headers define (`elsewhere`).
+    defined_names: BlobMap<Arc<Vec<String>>>,
     /// The DRM sources KMS extraction parsed, by path, blob and the parts parsed (which parts
     /// depends on the whole tree, so the extraction decides; a blob is parsed again only for
     /// other parts).
     kms_parsed: kms::ParsedFiles,
+    /// The surfaces' extractions and the texts of the headers they generate.
+    surfaces: surfaces::ExtractionCache,
 }
 
 impl ParseCache {
@@ -58,8 +67,11 @@ impl ParseCache {
         tree: &Tree,
         entries: &[FileEntry],
     ) -> Result<Vec<Arc<ParsedHeader>>, Error> {
-        self.headers
-            .get_or_make(tree, entries, |b| Arc::new(parse::parse_header(&b)))
+        self.headers.get_or_make(
+            |missing| self.read_all(tree, missing),
+            entries,
+            |b| Arc::new(parse::parse_header(&b)),
+        )
     }
 
     /// Reads (in parallel) the header texts not read yet, then returns all of them.
@@ -68,8 +80,25 @@ impl ParseCache {
         tree: &Tree,
         entries: &[FileEntry],
     ) -> Result<Vec<Arc<incremental::HeaderText>>, Error> {
-        self.header_texts
-            .get_or_make(tree, entries, |b| Arc::new(incremental::HeaderText::new(b)))
+        self.header_texts.get_or_make(
+            |missing| self.read_all(tree, missing),
+            entries,
+            |b| Arc::new(incremental::HeaderText::new(b)),
+        )
+    }
+
+    /// Reads (in parallel) and scans the headers not scanned yet for the names they define, then
+    /// returns all of them.
+    fn defined_names(
+        &self,
+        tree: &Tree,
+        entries: &[FileEntry],
+    ) -> Result<Vec<Arc<Vec<String>>>, Error> {
+        self.defined_names.get_or_make(
+            |missing| self.read_all(tree, missing),
+            entries,
+            |b| Arc::new(elsewhere::defined_names(&b)),
+        )
     }
 
     /// Reads (in parallel) the KMS sources not read yet, then returns all of them.
@@ -78,7 +107,31 @@ impl ParseCache {
         tree: &Tree,
         entries: &[FileEntry],
     ) -> Result<Vec<Arc<Vec<u8>>>, Error> {
-        self.kms_sources.get_or_make(tree, entries, Arc::new)
+        self.kms_sources
+            .get_or_make(|missing| Ok(tree.read_all(missing)?), entries, Arc::new)
+    }
+
+    /// The bytes of `entries`, in order: a generated header's from the surfaces' texts, any other
+    /// file's from the tree.
+    fn read_all(&self, tree: &Tree, entries: &[FileEntry]) -> Result<Vec<Vec<u8>>, Error> {
+        let generated: Vec<Option<Arc<Vec<u8>>>> = entries
+            .iter()
+            .map(|e| self.surfaces.generated_text(&e.blob))
+            .collect();
+        let from_tree: Vec<FileEntry> = entries
+            .iter()
+            .zip(&generated)
+            .filter(|(_, g)| g.is_none())
+            .map(|(e, _)| e.clone())
+            .collect();
+        let mut read = tree.read_all(&from_tree)?.into_iter();
+        Ok(generated
+            .into_iter()
+            .map(|g| match g {
+                Some(text) => text.as_ref().clone(),
+                None => read.next().expect("one text per file read from the tree"),
+            })
+            .collect())
     }
 
     /// Forgets the KMS sources that are not among `entries` (a walk over many revisions keeps the
@@ -113,11 +166,11 @@ impl<T> Default for BlobMap<T> {
 }
 
 impl<T: Clone + Send> BlobMap<T> {
-    /// Reads the entries' blobs not seen yet (each once, in parallel), makes their values, and
-    /// returns the values of all entries in order.
+    /// Reads the entries' blobs not seen yet (each once, in parallel, through `read_all`), makes
+    /// their values, and returns the values of all entries in order.
     fn get_or_make(
         &self,
-        tree: &Tree,
+        read_all: impl FnOnce(&[FileEntry]) -> Result<Vec<Vec<u8>>, Error>,
         entries: &[FileEntry],
         make: impl Fn(Vec<u8>) -> T + Sync + Send,
     ) -> Result<Vec<T>, Error> {
@@ -130,8 +183,7 @@ impl<T: Clone + Send> BlobMap<T> {
                 .cloned()
                 .collect()
         };
-        let made: Vec<(BlobId, T)> = tree
-            .read_all(&missing)?
+        let made: Vec<(BlobId, T)> = read_all(&missing)?
             .into_par_iter()
             .zip(missing.par_iter())
             .map(|(bytes, e)| (e.blob, make(bytes)))
@@ -170,6 +222,7 @@ pub struct Snapshot {
 }
 
 /// Lists a revision's headers in its layout (an error if a kernel tree has no `include/uapi`).
+/// The headers its surfaces generate are not among them: `snapshot` adds them.
 pub fn list_headers(tree: &Tree, opts: &Options) -> Result<(Vec<FileEntry>, Vec<Note>), Error> {
     list_in_layout(tree, &Layout::of(tree)?, opts)
 }
@@ -225,14 +278,50 @@ pub fn list_in_layout(
     Ok((entries, notes))
 }
 
-/// Builds one revision's model from already listed entries.
+/// A side's listed headers and notes with what its surfaces make of it: a kernel tree's surfaces
+/// extracted, and the headers they generate among its headers.
+fn with_surfaces(
+    tree: &Tree,
+    (mut entries, notes): (Vec<FileEntry>, Vec<Note>),
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Listed, Error> {
+    let mut surfaces = SurfaceSide::default();
+    if layout_label(tree).is_none() {
+        surfaces = surfaces::extract(tree, opts.arch, cache)?;
+        surfaces::add_generated(tree, &mut entries, &mut surfaces);
+    }
+    Ok(Listed {
+        entries,
+        notes,
+        own: None,
+        surfaces,
+    })
+}
+
+/// Builds one revision's model from its listed headers (`list_headers`), with its surfaces'
+/// items, notes and generated headers.
 pub fn snapshot(
     tree: &Tree,
     entries: &[FileEntry],
-    mut notes: Vec<Note>,
+    notes: Vec<Note>,
     cache: &ParseCache,
     opts: &Options,
 ) -> Result<Snapshot, Error> {
+    let listed = with_surfaces(tree, (entries.to_vec(), notes), cache, opts)?;
+    snapshot_of(tree, &listed.entries, &listed, cache, opts)
+}
+
+/// Builds one revision's model from `entries` (all of its listing's headers or some of them),
+/// with its listing's notes and every surface item.
+fn snapshot_of(
+    tree: &Tree,
+    entries: &[FileEntry],
+    listed: &Listed,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Snapshot, Error> {
+    let mut notes = listed.notes.clone();
     let parsed = cache.headers(tree, entries)?;
     notes.extend(entries.iter().zip(&parsed).flat_map(|(e, p)| {
         p.warnings.iter().map(|w| Note {
@@ -251,14 +340,26 @@ pub fn snapshot(
             parsed: p,
         })
         .collect();
-    let model = model::build(tree.label(), opts.arch, &headers);
+    let mut model = model::build(tree.label(), opts.arch, &headers);
+    let layout = layout_label(tree);
+    // Only a kernel tree has other arches' headers.
+    if layout.is_none() {
+        model.elsewhere = elsewhere::index(tree, opts.arch, cache)?;
+    }
     notes.extend(model.notes.iter().map(|n| Note {
         revision: tree.label().to_string(),
         file: n.file.clone(),
         line: n.line,
         message: n.message.clone(),
     }));
-    let layout = layout_label(tree);
+    model.items.extend(listed.surfaces.items.iter().cloned());
+    notes.extend(listed.surfaces.notes.iter().cloned());
+    // Each netlink spec against the header generated from it, where this model has the header.
+    let header_text = |path: &str| {
+        let entry = entries.iter().find(|e| e.path == path)?;
+        tree.read(entry).ok()
+    };
+    notes.extend(netlink_headers::check(&model, &header_text));
     // Only a kernel tree has the DRM drivers KMS properties are read from.
     let kms = if opts.kms && layout.is_none() {
         Some(kms_properties(tree, &model, cache, &mut notes)?)
@@ -379,53 +480,83 @@ impl cpp::Semantics for Constants {
 }
 
 /// One side of a diff, listed.
+#[derive(Clone)]
 pub struct Listed {
+    /// Its headers, the generated ones among them.
     pub entries: Vec<FileEntry>,
+    /// What listing found (always reported).
     pub notes: Vec<Note>,
     /// A copy's own headers (its `entries` also hold those it borrows); None for a whole uAPI.
     pub own: Option<BTreeSet<String>>,
+    /// What the surfaces made of it.
+    pub surfaces: SurfaceSide,
+}
+
+impl Listed {
+    /// The files a diff against `other` covers, whose notes it reports: headers and surface files
+    /// whose blob differs, or that only one side has.
+    pub fn touched(&self, other: &Listed) -> BTreeSet<String> {
+        let mut touched = incremental::touched(&self.entries, &other.entries);
+        touched.extend(incremental::touched(
+            &self.surfaces.files,
+            &other.surfaces.files,
+        ));
+        touched
+    }
 }
 
 /// Lists both sides of a diff in their layouts. A copy's top-level headers are placed where the
 /// other side has them, and it borrows the other side's headers it lacks. Returns the sides in
 /// (old, new) order and whether `new` must be parsed first (it lends headers to `old`).
-pub fn list_pair(old: &Tree, new: &Tree, opts: &Options) -> Result<([Listed; 2], bool), Error> {
+pub fn list_pair(
+    old: &Tree,
+    new: &Tree,
+    opts: &Options,
+    cache: &ParseCache,
+) -> Result<([Listed; 2], bool), Error> {
     let trees = [old, new];
     let mut layouts = [Layout::of(old)?, Layout::of(new)?];
     let is_copy = |l: &Layout| l.kind == LayoutKind::Copy;
     let lender_first = is_copy(&layouts[0]) && !is_copy(&layouts[1]);
     let order = if lender_first { [1, 0] } else { [0, 1] };
-    let mut listed: [Option<(Vec<FileEntry>, Vec<Note>)>; 2] = [None, None];
+    let mut listed: [Option<Listed>; 2] = [None, None];
     for i in order {
-        if let Some((other, _)) = &listed[1 - i] {
-            layouts[i].place_like(other);
+        if let Some(other) = &listed[1 - i] {
+            layouts[i].place_like(&other.entries);
         }
-        listed[i] = Some(list_in_layout(trees[i], &layouts[i], opts)?);
+        let headers = list_in_layout(trees[i], &layouts[i], opts)?;
+        listed[i] = Some(with_surfaces(trees[i], headers, cache, opts)?);
     }
-    let [old_listed, new_listed] = listed.map(|l| l.expect("both sides listed"));
-    let lend =
-        |side: (Vec<FileEntry>, Vec<Note>), layout: &Layout, other: &Layout, from: &[FileEntry]| {
-            let (mut entries, notes) = side;
-            if !is_copy(layout) {
-                return Listed {
-                    entries,
-                    notes,
-                    own: None,
-                };
-            }
-            let own: BTreeSet<String> = entries.iter().map(|e| e.path.clone()).collect();
-            if !is_copy(other) {
-                entries.extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
-                entries.sort_by(|a, b| a.path.cmp(&b.path));
-            }
-            Listed {
-                entries,
-                notes,
-                own: Some(own),
-            }
-        };
-    let old_side = lend(old_listed.clone(), &layouts[0], &layouts[1], &new_listed.0);
-    let new_side = lend(new_listed, &layouts[1], &layouts[0], &old_listed.0);
+    let [mut old_listed, mut new_listed] = listed.map(|l| l.expect("both sides listed"));
+    // Only a kernel tree has the surfaces' sources (syscall tables, netlink specs): against
+    // installed headers or a copy, their items would all read as added or removed. The headers
+    // they generate stay: an installed side has them as files.
+    if layouts.iter().any(|l| l.kind != LayoutKind::Tree) {
+        for side in [&mut old_listed, &mut new_listed] {
+            side.surfaces.items.clear();
+            side.surfaces.notes.clear();
+        }
+    }
+    let lend = |mut side: Listed, layout: &Layout, other: &Layout, from: &[FileEntry]| {
+        if !is_copy(layout) {
+            return side;
+        }
+        let own: BTreeSet<String> = side.entries.iter().map(|e| e.path.clone()).collect();
+        if !is_copy(other) {
+            side.entries
+                .extend(from.iter().filter(|e| !own.contains(&e.path)).cloned());
+            side.entries.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        side.own = Some(own);
+        side
+    };
+    let old_side = lend(
+        old_listed.clone(),
+        &layouts[0],
+        &layouts[1],
+        &new_listed.entries,
+    );
+    let new_side = lend(new_listed, &layouts[1], &layouts[0], &old_listed.entries);
     Ok(([old_side, new_side], lender_first))
 }
 
@@ -456,7 +587,7 @@ pub fn diff_trees_cached(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
-    let ([old_side, new_side], new_first) = list_pair(old, new, opts)?;
+    let ([old_side, new_side], new_first) = list_pair(old, new, opts, cache)?;
     let kms_sources = match opts.kms {
         true => Some([list_kms_sources(old)?, list_kms_sources(new)?]),
         false => None,
@@ -490,12 +621,12 @@ pub fn diff_trees_cached(
     headers?;
     sources?;
     let (old_snap, new_snap) = rayon::join(
-        || snapshot(old, &old_side.entries, old_side.notes.clone(), cache, opts),
-        || snapshot(new, &new_side.entries, new_side.notes.clone(), cache, opts),
+        || snapshot_of(old, &old_side.entries, &old_side, cache, opts),
+        || snapshot_of(new, &new_side.entries, &new_side, cache, opts),
     );
     let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
     // A diff reports the notes of the files it covers (as the incremental diff computes them).
-    let mut touched = incremental::touched(&old_side.entries, &new_side.entries);
+    let mut touched = old_side.touched(&new_side);
     if let Some([old_sources, new_sources]) = &kms_sources {
         touched.extend(incremental::touched(old_sources, new_sources));
     }
@@ -516,6 +647,7 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
         d.changes.extend(properties);
     }
     diff::sort_changes(&mut d.changes);
+    crate::change::fold_removed_headers(&mut d.changes);
     let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
     notes.extend(d.lost.iter().map(|l| Note {
         revision: new.revision.revision.clone(),

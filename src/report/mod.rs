@@ -5,7 +5,7 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, PropertyFacts};
+use crate::change::{Change, Facts, NetlinkFacts, PropertyFacts, Severity};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -14,6 +14,33 @@ pub use crate::change::{DiffReport, Note, Revision, Summary};
 pub use json::render as json;
 pub use markdown::render as markdown;
 pub use text::render as text;
+
+/// How much of a changed declaration text and Markdown show.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Declarations {
+    /// Only the lines that changed (the default: one added field is one line, not the struct).
+    #[default]
+    Changed,
+    /// The whole declaration, before and after, with the changed lines marked.
+    Whole,
+}
+
+/// The sections text and Markdown list, one per severity, in the order a reviewer acts on them
+/// (`Severity::ALL`): breaking first.
+pub fn section_title(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Breaking => "Breaking",
+        Severity::NeedsUserspace => "Needs open-source userspace",
+        Severity::Check => "To check",
+        Severity::NewUapi => "New uAPI",
+        Severity::Info => "Other changes",
+    }
+}
+
+/// The changes of one section, in report order.
+pub fn in_section(changes: &[Change], severity: Severity) -> Vec<&Change> {
+    changes.iter().filter(|c| c.severity == severity).collect()
+}
 
 /// A one-line rendering of an item's facts: `0xc0186441 (read|write, 'd', nr 0x41, size 24, struct foo)`.
 pub fn facts_line(facts: &Facts) -> String {
@@ -59,8 +86,12 @@ pub fn facts_line(facts: &Facts) -> String {
             value: Some(v),
             text,
             ..
-        } if !text.is_empty() && text != &v.to_string() => format!("{v} ({text})"),
-        Facts::Value { value: Some(v), .. } => v.to_string(),
+        } if !is_literal_of(text, *v) => format!("{} ({text})", value_as_written(*v, text)),
+        Facts::Value {
+            value: Some(v),
+            text,
+            ..
+        } => value_as_written(*v, text),
         Facts::Value {
             value: None, text, ..
         } => text.clone(),
@@ -69,11 +100,53 @@ pub fn facts_line(facts: &Facts) -> String {
         Facts::Header { .. } => String::new(),
         Facts::Property(p) => property_line(p),
         Facts::PropertyValue { value } => value.map_or("?".to_string(), |v| v.to_string()),
+        Facts::Syscall {
+            number,
+            abi,
+            entry,
+            compat_entry,
+            ..
+        } => {
+            let mut parts = vec![abi.clone()];
+            parts.extend(entry.iter().map(|e| format!("entry {e}")));
+            parts.extend(compat_entry.iter().map(|e| format!("compat {e}")));
+            format!("{} ({})", opt(number), parts.join(", "))
+        }
+        Facts::Netlink(n) => netlink_line(n),
     };
     if let Some(reason) = facts.unresolved() {
         s.push_str(&format!(" [unresolved: {reason}]"));
     }
     s
+}
+
+/// A value in the base its definition suggests: hexadecimal where the text is built from bits (a
+/// hex literal, a shift, `|`, `&`, `~`, or a macro call such as `BIT(3)` or `fourcc_code(…)`), as
+/// masks, flags, fourcc codes and modifiers read; decimal otherwise.
+fn value_as_written(v: i128, text: &str) -> String {
+    let macro_call = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[1] == b'(' && (w[0].is_ascii_alphanumeric() || w[0] == b'_'));
+    let operators = ["0x", "0X", "<<", "|", "&", "~"];
+    let bits = macro_call || operators.iter().any(|t| text.contains(t));
+    match (bits, v < 0) {
+        (false, _) => v.to_string(),
+        (true, false) => format!("{v:#x}"),
+        (true, true) => format!("-{:#x}", v.unsigned_abs()),
+    }
+}
+
+/// Whether `text` is nothing but a literal of `v` (`21`, `0x15`, `(0x15U)`): then the value alone
+/// says it all.
+fn is_literal_of(text: &str, v: i128) -> bool {
+    let bare: String = text
+        .chars()
+        .filter(|c| !matches!(c, '(' | ')') && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let bare = bare.trim_end_matches(['u', 'l']);
+    bare.is_empty() || bare == v.to_string() || bare == format!("{v:#x}")
 }
 
 fn property_line(p: &PropertyFacts) -> String {
@@ -95,18 +168,125 @@ fn property_line(p: &PropertyFacts) -> String {
     parts.join(", ")
 }
 
+/// A netlink item's facts on one line: `id 3 (DPLL_A_PIN_ID), u32, big-endian, checks max=10`.
+fn netlink_line(n: &NetlinkFacts) -> String {
+    let mut parts = Vec::new();
+    match (n.value, &n.c_name) {
+        (Some(v), Some(c)) => parts.push(format!("{v} ({c})")),
+        (Some(v), None) => parts.push(v.to_string()),
+        (None, Some(c)) => parts.push(c.clone()),
+        (None, None) => {}
+    }
+    if let Some(v) = n.request_value {
+        parts.push(format!("request {v}"));
+    }
+    if let Some(v) = n.reply_value {
+        parts.push(format!("reply {v}"));
+    }
+    let named = [
+        ("", &n.ty),
+        ("", &n.byte_order),
+        ("value ", &n.value_text),
+        ("len ", &n.len),
+        ("nested ", &n.nested_attributes),
+        ("enum ", &n.enum_name),
+        ("sub-type ", &n.sub_type),
+        ("struct ", &n.struct_name),
+        ("sub-message ", &n.sub_message),
+        ("selector ", &n.selector),
+        ("subset of ", &n.subset_of),
+        ("attribute set ", &n.attribute_set),
+        ("notify ", &n.notify),
+        ("mcgrp ", &n.mcgrp),
+        ("fixed header ", &n.fixed_header),
+        ("header ", &n.header),
+        ("scope ", &n.scope),
+    ];
+    parts.extend(
+        named
+            .iter()
+            .filter_map(|(label, v)| Some(format!("{label}{}", v.as_ref()?))),
+    );
+    if n.multi_attr {
+        parts.push("multi-attr".to_string());
+    }
+    if n.enum_as_flags {
+        parts.push("enum-as-flags".to_string());
+    }
+    let joined = |v: &[String]| v.join("|");
+    for (label, v) in [
+        ("modes", &n.modes),
+        ("flags", &n.flags),
+        ("dont-validate", &n.dont_validate),
+        ("attributes", &n.attributes),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{label} {}", joined(v)));
+        }
+    }
+    if !n.checks.is_empty() {
+        let checks: Vec<String> = n.checks.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(format!("checks {}", checks.join(" ")));
+    }
+    for (message, attrs) in &n.messages {
+        parts.push(format!("{message} [{}]", attrs.join(" ")));
+    }
+    if !n.sentinels.is_empty() {
+        let sentinels: Vec<String> = n
+            .sentinels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        parts.push(sentinels.join(" "));
+    }
+    parts.join(", ")
+}
+
 /// "old → new" for a changed item, or the one side's facts.
 pub fn facts_transition(c: &Change) -> String {
-    match (&c.old, &c.new) {
+    let facts = match (&c.old, &c.new) {
         (Some(o), Some(n)) => format!("{} → {}", facts_line(o), facts_line(n)),
         (Some(f), None) | (None, Some(f)) => facts_line(f),
         (None, None) => String::new(),
+    };
+    let folded = match c.items.len() {
+        0 => return facts,
+        1 => "1 item removed with it".to_string(),
+        n => format!("{n} items removed with it"),
+    };
+    match facts.is_empty() {
+        true => folded,
+        false => format!("{facts}, {folded}"),
     }
 }
 
 /// A unified diff of the declaration's text before and after, when it changed.
 pub fn declaration_diff(c: &Change) -> Option<String> {
     text_diff(c.old_decl.as_deref()?, c.new_decl.as_deref()?)
+}
+
+/// A changed declaration as `shown`: its changed lines only (runs of unchanged lines between
+/// them folded to `…`), or the whole diff.
+pub fn shown_declaration(c: &Change, shown: Declarations) -> Option<String> {
+    let whole = declaration_diff(c)?;
+    if shown == Declarations::Whole {
+        return Some(whole);
+    }
+    let mut out = String::new();
+    let mut folded = false;
+    for line in whole.lines() {
+        if line.starts_with(['+', '-']) {
+            if folded && !out.is_empty() {
+                out.push_str(" …\n");
+            }
+            folded = false;
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            folded = true;
+        }
+    }
+    Some(out)
 }
 
 /// A unified diff of two texts, `None` when they are equal.
@@ -157,7 +337,9 @@ pub fn arch_scope(all: Option<&[String]>, arches: Option<&[String]>) -> Option<S
 }
 
 /// Changes grouped by file, in order.
-pub fn by_file(changes: &[Change]) -> Vec<(&str, Vec<&Change>)> {
+pub fn by_file<'c>(
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> Vec<(&'c str, Vec<&'c Change>)> {
     let mut groups: Vec<(&str, Vec<&Change>)> = Vec::new();
     for c in changes {
         match groups.last_mut() {
@@ -243,18 +425,52 @@ pub fn dump_text(model: &Model) -> String {
     out
 }
 
-/// `moved to <header>` / `moved from <header>` for a moved item's two halves.
-fn moved_place(c: &Change) -> Option<String> {
+/// What an entry says besides its rule: where it moved (`moved to <header>` / `moved from
+/// <header>` for a move's two halves, `moved from A to B` for one entry), the spelling it had
+/// (`was a define`), and how many changes are folded under it.
+fn entry_note(c: &Change) -> Option<String> {
+    let mut parts = Vec::new();
     match (&c.moved_to, &c.moved_from) {
-        (Some(to), _) => Some(format!("moved to {to}")),
-        (_, Some(from)) => Some(format!("moved from {from}")),
-        _ => None,
+        (Some(to), Some(from)) => parts.push(format!("moved from {from} to {to}")),
+        (Some(to), None) => parts.push(format!("moved to {to}")),
+        (None, Some(from)) => parts.push(format!("moved from {from}")),
+        _ => {}
+    }
+    if let Some(kind) = c.old_kind {
+        parts.push(format!("was {} {}", article(kind.as_str()), kind.as_str()));
+    }
+    if !c.items.is_empty() {
+        let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
+        parts.push(format!("and {} more: {}", names.len(), names.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `a` or `an` before a word.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::arch_scope;
+    use super::{arch_scope, value_as_written};
+
+    #[test]
+    fn values_built_from_bits_print_in_hex() {
+        assert_eq!(value_as_written(255, "__GENMASK(7, 0)"), "0xff");
+        assert_eq!(value_as_written(128, "(1<<7)"), "0x80");
+        assert_eq!(value_as_written(-2147483648, "(1<<31)"), "-0x80000000");
+        assert_eq!(value_as_written(6, "(FOO_A | FOO_B)"), "0x6");
+        assert_eq!(value_as_written(9, "SETUP_RNG_SEED"), "9");
+        assert_eq!(value_as_written(38, "(__FOO_MAX - 1)"), "38");
+        assert_eq!(value_as_written(4, "(4)"), "4");
+        assert!(super::is_literal_of("(0x15U)", 21) && super::is_literal_of("21", 21));
+        assert!(!super::is_literal_of("0x16", 21) && !super::is_literal_of("FOO", 21));
+    }
 
     #[test]
     fn arch_scope_names_the_shorter_list() {

@@ -195,7 +195,7 @@ fn compare_classes(
     }
 }
 
-fn record_name(spelling: &str) -> &str {
+pub fn record_name(spelling: &str) -> &str {
     spelling
         .trim_start_matches("struct ")
         .trim_start_matches("union ")
@@ -245,7 +245,8 @@ pub fn record_members(model: &Model, file: &str, record: &str) -> BTreeMap<Strin
 }
 
 /// The judgement of one record present at both revisions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ordered from compatible to breaking (`max` is the worst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
     /// Every old member in place, with its type class; no new member, no growth.
     Unchanged,
@@ -321,13 +322,15 @@ pub fn judge_records(
     (old_types, new_types): (&TypeNames, &TypeNames),
 ) -> HashMap<(String, String), Judgement> {
     let array_elements = array_element_records(new, new_types);
-    let touched: HashSet<(String, String)> = changes
+    // (file, record, the file it was in at the old revision: another one when it moved).
+    let touched: HashSet<(String, String, String)> = changes
         .iter()
         .filter_map(|c| match c.kind {
             ItemKind::Struct | ItemKind::Union if c.change == ChangeKind::Changed => {
-                Some((c.file.clone(), c.name.clone()))
+                let before = c.moved_from.clone().unwrap_or_else(|| c.file.clone());
+                Some((c.file.clone(), c.name.clone(), before))
             }
-            ItemKind::Field => Some((c.file.clone(), c.parent.clone()?)),
+            ItemKind::Field => Some((c.file.clone(), c.parent.clone()?, c.file.clone())),
             _ => None,
         })
         .collect();
@@ -348,17 +351,18 @@ pub fn judge_records(
         })
     };
     let mut out = HashMap::new();
-    for (file, name) in touched {
+    for (file, name, old_file) in touched {
         let (Some((before, is_union)), Some((after, _))) =
-            (record(old, &file, &name), record(new, &file, &name))
+            (record(old, &old_file, &name), record(new, &file, &name))
         else {
             continue;
         };
         let (mut old_members, mut new_members) = (
-            record_members(old, &file, &name),
+            record_members(old, &old_file, &name),
             record_members(new, &file, &name),
         );
-        let reached_old = reach_through_tags(old, &file, &mut old_members, &new_members, old_types);
+        let reached_old =
+            reach_through_tags(old, &old_file, &mut old_members, &new_members, old_types);
         let reached_new = reach_through_tags(new, &file, &mut new_members, &old_members, new_types);
         let reached_through_tag = reached_old
             .union(&reached_new)
@@ -483,7 +487,15 @@ fn judge_members(
     let (Some(old_size), Some(new_size)) = (old_size, new_size) else {
         return Verdict::Breaks;
     };
-    if new_size < old_size || old_align != new_align {
+    // A record passed by pointer with its size negotiated is copied as bytes: its alignment
+    // matters only to the records and arrays holding it. A record that holds it is judged on its
+    // own (its members after this one move); an array element's growth breaks anyway. So an
+    // alignment raised by members appended at the end (4 → 8 by a `__u64`) is part of compatible
+    // growth; any other change of alignment breaks.
+    let aligned_by_growth = new_size > old_size
+        && !growth_breaks
+        && matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
+    if new_size < old_size || (old_align != new_align && !aligned_by_growth) {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;

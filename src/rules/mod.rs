@@ -6,8 +6,10 @@
 
 mod abi;
 mod added;
+mod bound_grew;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
+mod flags_added;
 mod flex_array_converted;
 mod hint_drm_driver_nr;
 mod hint_implicit_padding;
@@ -23,38 +25,42 @@ mod ioctl_struct_changed;
 mod kms;
 mod layout_changed;
 mod moved;
+mod moved_to_arch;
+mod netlink;
+mod netlink_added;
+mod netlink_attribute_type_changed;
+mod netlink_checks_loosened;
+mod netlink_checks_tightened;
+mod netlink_max_moved;
+mod netlink_operation_extended;
+mod netlink_operation_restricted;
+mod netlink_removed;
+mod netlink_renumbered;
+mod netlink_reply_attribute_dropped;
+mod netlink_spec_changed;
 mod padding_renamed;
+pub mod policy;
 mod record_extended;
 mod removed;
+mod renumbered;
 mod reserved_field_used;
+mod respelled;
 mod sentinel_moved;
 mod signedness_changed;
+mod syscall;
 mod type_respelled;
 mod typedef_changed;
+mod unresolved;
 mod value_changed;
+mod values;
+mod version_bumped;
+
+pub use crate::change::Severity;
+pub use policy::{EnumDeclaration, Policy};
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
-use serde::Serialize;
-use std::collections::{HashMap, HashSet};
-
-#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    Breaking,
-    NeedsUserspace,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Breaking => "breaking",
-            Severity::NeedsUserspace => "needs-userspace",
-            Severity::Info => "info",
-        }
-    }
-}
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What a rule sees besides the change itself: both models, and facts about the whole diff that
 /// no single change shows (moves, renames, which structs ioctls take).
@@ -75,7 +81,22 @@ pub struct Context<'m> {
     pub records: HashMap<(String, String), abi::Judgement>,
     pub old_types: abi::TypeNames<'m>,
     pub new_types: abi::TypeNames<'m>,
+    /// Both revisions' values and enums, for the value rules.
+    pub values: values::Values<'m>,
+    /// What the policy declares of enums the headers cannot judge (`renumbered`).
+    pub enum_roles: EnumRoles,
 }
+
+/// What a policy (the config file) declares an enum to be, overriding what the headers show of
+/// its reach: `Internal` enums' renumberings are `renumbered` (check), `Abi` ones' are breaking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnumRole {
+    Internal,
+    Abi,
+}
+
+/// Enum tag (or, for an anonymous enum, its first enumerator) → its declared role.
+pub type EnumRoles = BTreeMap<String, EnumRole>;
 
 impl<'m> Context<'m> {
     pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
@@ -116,17 +137,10 @@ impl<'m> Context<'m> {
                     (Some(x), Some(y)) => crate::change::same_meaning(x, y),
                     _ => false,
                 };
-                // A struct's size and alignment hide a reordering: its members must have moved
-                // with it unchanged (holes made explicit padding, as in KVM's SEV structs, aside).
-                let same_members = !matches!(kind, ItemKind::Struct | ItemKind::Union) || {
-                    let before = members(old, &r.file, name);
-                    let after = members(new, &a.file, name);
-                    before.iter().all(|m| after.contains(m))
-                        && after
-                            .iter()
-                            .all(|m| before.contains(m) || is_padding_name(m.0))
-                };
-                if r.file != a.file && same && same_members {
+                if r.file != a.file
+                    && same
+                    && same_members(*kind, (old, &r.file), (new, &a.file), name)
+                {
                     moved.insert(
                         (*kind, parent.map(str::to_string), name.to_string()),
                         (r.file.clone(), a.file.clone()),
@@ -198,6 +212,8 @@ impl<'m> Context<'m> {
         let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
         let records = abi::judge_records(changes, old, new, &ioctl_args, (&old_types, &new_types));
         Context {
+            values: values::Values::new(old, new),
+            enum_roles: EnumRoles::new(),
             old,
             new,
             ioctl_args,
@@ -219,6 +235,42 @@ impl<'m> Context<'m> {
         self.records
             .get(&(c.file.clone(), record))
             .map(|j| j.verdict)
+    }
+
+    /// The ABI verdict on the record a changed ioctl carries, when it carries the same record at
+    /// both revisions (typedefs resolved) and that record was judged. The record may sit in
+    /// another header than the ioctl (a DRM core ioctl of drm.h taking a drm_mode.h struct): its
+    /// own header's judgement is preferred, else the worst of the headers declaring that name.
+    pub fn arg_verdict(&self, c: &Change) -> Option<abi::Verdict> {
+        let (
+            Some(Facts::Ioctl {
+                arg_type: Some(old_arg),
+                ..
+            }),
+            Some(Facts::Ioctl {
+                arg_type: Some(new_arg),
+                ..
+            }),
+        ) = (&c.old, &c.new)
+        else {
+            return None;
+        };
+        let record = |types: &abi::TypeNames, arg: &str| match types.class(arg) {
+            abi::TypeClass::Record(r) => Some(abi::record_name(&r).to_string()),
+            _ => None,
+        };
+        let name = record(&self.new_types, new_arg)?;
+        if record(&self.old_types, old_arg)? != name {
+            return None;
+        }
+        if let Some(j) = self.records.get(&(c.file.clone(), name.clone())) {
+            return Some(j.verdict);
+        }
+        self.records
+            .iter()
+            .filter(|((_, record), _)| *record == name)
+            .map(|(_, j)| j.verdict)
+            .max()
     }
 
     /// How a changed field's type changed when its offset, size and bits did not.
@@ -307,6 +359,81 @@ impl<'m> Context<'m> {
                 .is_some_and(|j| j.grown_in_place.contains(&c.name))
     }
 
+    /// Whether a uAPI item carries the type or the values of the enum holding enumerator `member`
+    /// of `file`: a record member or a typedef of its type (`enum foo`), an ioctl argument of it,
+    /// or an array sized by one of its enumerators, at either revision. The policy's `enum_roles`
+    /// override what the headers show.
+    pub fn enum_carried(&self, file: &str, member: &str) -> bool {
+        let Some((tag, members)) = self.values.enum_members(file, member) else {
+            return true;
+        };
+        let id = tag
+            .or(members.first().map(String::as_str))
+            .unwrap_or_default();
+        if let Some(role) = self.enum_roles.get(id) {
+            return *role == EnumRole::Abi;
+        }
+        let spelled = tag.map(|t| format!("enum {t}"));
+        let names_type = |ty: &str, typedefs: &[String]| {
+            spelled.as_deref().is_some_and(|s| type_names(ty, s))
+                || typedefs.iter().any(|t| type_names(ty, t))
+        };
+        let sized_by = |ty: &str| members.iter().any(|m| ty.contains(&format!("[{m}]")));
+        [self.old, self.new].iter().any(|model| {
+            let typedefs: Vec<String> = model
+                .items
+                .iter()
+                .filter_map(|(k, i)| match &i.facts {
+                    Facts::Typedef { ty, .. }
+                        if spelled.as_deref().is_some_and(|s| type_names(ty, s)) =>
+                    {
+                        Some(k.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            model.items.values().any(|i| match &i.facts {
+                Facts::Field { ty, .. } => names_type(ty, &typedefs) || sized_by(ty),
+                Facts::Ioctl {
+                    arg_type: Some(ty), ..
+                } => names_type(ty, &typedefs),
+                _ => false,
+            })
+        })
+    }
+
+    /// A typedef of a record whose tag changed (`struct dynamic` → an anonymous struct named by
+    /// the typedef) while the record kept its size and every member's name, offset and size.
+    pub fn typedef_record_respelled(&self, c: &Change) -> bool {
+        let (
+            ChangeKind::Changed,
+            ItemKind::Typedef,
+            Some(Facts::Typedef { ty: t1, size: s1 }),
+            Some(Facts::Typedef { ty: t2, size: s2 }),
+        ) = (c.change, c.kind, &c.old, &c.new)
+        else {
+            return false;
+        };
+        let record = |ty: &String| -> Option<(String, String)> {
+            let (keyword, tag) = ty.split_once(' ')?;
+            let tag = match tag {
+                "<anonymous>" => c.name.clone(),
+                t if !t.contains(' ') => t.to_string(),
+                _ => return None,
+            };
+            matches!(keyword, "struct" | "union").then(|| (keyword.to_string(), tag))
+        };
+        let (Some((k1, r1)), Some((k2, r2))) = (record(t1), record(t2)) else {
+            return false;
+        };
+        let before = members(self.old, &c.file, &r1);
+        k1 == k2
+            && s1.is_some()
+            && s1 == s2
+            && !before.is_empty()
+            && before == members(self.new, &c.file, &r2)
+    }
+
     /// The field this one replaced, or was replaced by, at the same offset and size.
     pub fn rename_partner(&self, c: &Change) -> Option<&str> {
         let parent = c.parent.clone()?;
@@ -314,6 +441,16 @@ impl<'m> Context<'m> {
             .get(&(c.file.clone(), parent, c.name.clone()))
             .map(String::as_str)
     }
+}
+
+/// Whether type `ty` is or contains the type named `name` (`enum foo`, a typedef), as a whole word.
+fn type_names(ty: &str, name: &str) -> bool {
+    ty.match_indices(name).any(|(at, _)| {
+        let before = ty[..at].chars().next_back();
+        let after = ty[at + name.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
 }
 
 /// `T x[0]` or `T x[1]` that became `T x[]`.
@@ -332,7 +469,7 @@ pub fn is_flex_conversion(c: &Change) -> bool {
 
 /// Names the kernel uses for padding and reserved space: `pad`, `padding`, `reserved`, `resv`, `rsv`,
 /// `rsvd`, `unused`, `spare`, `mbz` (must be zero), with or without underscores around them and digits
-/// after (`__reserved2`, `pad_1`, `rsvd8`). A word that only starts like one (`paddr`) is no padding.
+/// after (`__reserved2`, `pad_1`, `rsvd8`), and `__res` (`can_frame.__res1`). A word that only starts like one (`paddr`) is no padding.
 pub fn is_padding_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let mut n = lower.as_str();
@@ -345,6 +482,8 @@ pub fn is_padding_name(name: &str) -> bool {
         "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
     ]
     .contains(&n)
+        // `res` alone may be a result (io_uring_cqe.res); with the kernel's `__` it is reserved.
+        || n == "res" && lower.starts_with("__")
 }
 
 pub struct Rule {
@@ -360,7 +499,26 @@ pub struct Rule {
 
 /// In match order: specific rules before the general ones they refine.
 pub static CATALOG: &[&Rule] = &[
+    &syscall::RENUMBERED,
+    &syscall::MOVED,
+    &syscall::REMOVED,
+    &syscall::ENTRY_CHANGED,
+    &syscall::ADDED,
     &moved::RULE,
+    &netlink_removed::RULE,
+    &netlink_renumbered::RULE,
+    &netlink_attribute_type_changed::RULE,
+    &netlink_checks_tightened::RULE,
+    &netlink_reply_attribute_dropped::RULE,
+    &netlink_operation_restricted::RULE,
+    &netlink_operation_extended::RULE,
+    &netlink_checks_loosened::RULE,
+    &netlink_max_moved::RULE,
+    &netlink_added::RULE,
+    &netlink_spec_changed::RULE,
+    &moved_to_arch::RULE,
+    &respelled::RULE,
+    &unresolved::RULE,
     &ioctl_respelled::RULE,
     &sentinel_moved::RULE,
     &flex_array_converted::RULE,
@@ -370,11 +528,15 @@ pub static CATALOG: &[&Rule] = &[
     &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
     &drm_struct_extended::RULE,
-    &ioctl_number_changed::RULE,
     &ioctl_struct_changed::RULE,
+    &ioctl_number_changed::RULE,
     &ioctl_added::RULE,
     &record_extended::RULE,
     &layout_changed::RULE,
+    &bound_grew::RULE,
+    &flags_added::RULE,
+    &version_bumped::RULE,
+    &renumbered::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
     &removed::RULE,
@@ -398,6 +560,7 @@ pub static HINTS: &[&Rule] = &[
     &hint_size_not_multiple_of_8::RULE,
     &hint_no_flags::RULE,
     &hint_drm_driver_nr::RULE,
+    &syscall::HINT_NOT_ON_EVERY_ARCH,
 ];
 
 /// A classifying rule or a hint, by id.
@@ -407,9 +570,19 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Classifies every change: a change whose producer already named its rule (KMS properties, whose
 /// renames only the value tables of both sides reveal) keeps it; the others get the first catalog
-/// rule that matches. `breaking` and `needs_userspace` always follow the rule's severity.
-pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
-    let ctx = Context::new(changes, old, new);
+/// rule that matches. The severity follows the rule's under the default policy (`set_severity`). A
+/// respelling (a define's removal and an enumerator's addition of one name) is first made one
+/// entry; the enumerators of one renumbered enum end as one entry.
+pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
+    classify_all_with(changes, old, new, &EnumRoles::new())
+}
+
+/// `classify_all` with the enums a policy declares internal or ABI (`EnumRoles`).
+pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, roles: &EnumRoles) {
+    fold_respellings(changes);
+    fold_moved_and_changed(changes, old, new);
+    let mut ctx = Context::new(changes, old, new);
+    ctx.enum_roles = roles.clone();
     for change in changes.iter_mut() {
         if find(&change.rule).is_none() {
             if let Some(rule) = CATALOG
@@ -418,6 +591,9 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
             {
                 change.rule = rule.id.to_string();
             }
+        }
+        if change.rule == moved_to_arch::RULE.id {
+            change.moved_to = moved_to_arch::destination(change, old, new);
         }
         if change.rule == moved::RULE.id {
             let key = (change.kind, change.parent.clone(), change.name.clone());
@@ -436,14 +612,172 @@ pub fn classify_all(changes: &mut [Change], old: &Model, new: &Model) {
             .map(|h| h.id.to_string())
             .collect();
     }
+    fold_renumbered(changes, &ctx);
 }
 
-/// `breaking` and `needs_userspace` from the severity of the change's rule.
-pub fn set_severity(change: &mut Change) {
-    if let Some(rule) = find(&change.rule) {
-        change.breaking = rule.severity == Severity::Breaking;
-        change.needs_userspace = rule.severity == Severity::NeedsUserspace;
+/// A define removed and an enumerator of the same name added (or the reverse), in one header or
+/// two, become one change of the new spelling with the old facts and `old_kind`; where the header
+/// changed too, `moved_from` and `moved_to` say so. An addition of the same kind as the removal
+/// (a move) is left to the `moved` rule.
+fn fold_respellings(changes: &mut Vec<Change>) {
+    let constant = |c: &Change| matches!(c.kind, ItemKind::Define | ItemKind::Enumerator);
+    let mut added: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.change == ChangeKind::Added && constant(c) {
+            added.entry(c.name.as_str()).or_default().push(i);
+        }
     }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut taken = HashSet::new();
+    for (r, c) in changes.iter().enumerate() {
+        if c.change != ChangeKind::Removed || !constant(c) {
+            continue;
+        }
+        let Some(candidates) = added.get(c.name.as_str()) else {
+            continue;
+        };
+        if candidates.iter().any(|&a| changes[a].kind == c.kind) {
+            continue;
+        }
+        let partner = candidates
+            .iter()
+            .copied()
+            .filter(|a| !taken.contains(a))
+            .min_by_key(|&a| (changes[a].file != c.file, a));
+        if let Some(a) = partner {
+            taken.insert(a);
+            pairs.push((r, a));
+        }
+    }
+    merge_halves(changes, pairs);
+}
+
+/// An item removed from one header and added to another with other facts (or, for a record,
+/// other members: a plain move is the `moved` rule's) is one change of the new header, with
+/// `moved_from` and `moved_to`, judged by what changed (`kvm_xen_hvm_attr`, moved to x86's
+/// asm/kvm.h when a member was added). Only where the name is removed and added once.
+fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new: &Model) {
+    let movable = |c: &Change| c.kind != ItemKind::Field && c.kind != ItemKind::Header;
+    let mut halves: BTreeMap<(ItemKind, &str), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if !movable(c) || c.parent.is_some() && c.kind != ItemKind::Enumerator {
+            continue;
+        }
+        let entry = halves.entry((c.kind, c.name.as_str())).or_default();
+        match c.change {
+            ChangeKind::Removed => entry.0.push(i),
+            ChangeKind::Added => entry.1.push(i),
+            ChangeKind::Changed => {}
+        }
+    }
+    let mut pairs = Vec::new();
+    for ((kind, name), (removed, added)) in &halves {
+        let ([r], [a]) = (removed.as_slice(), added.as_slice()) else {
+            continue;
+        };
+        let (before, after) = (&changes[*r], &changes[*a]);
+        if before.file == after.file || before.parent != after.parent {
+            continue;
+        }
+        let same_facts = match (&before.old, &after.new) {
+            (Some(x), Some(y)) => crate::change::same_meaning(x, y),
+            _ => false,
+        };
+        if !(same_facts && same_members(*kind, (old, &before.file), (new, &after.file), name)) {
+            pairs.push((*r, *a));
+        }
+    }
+    merge_halves(changes, pairs);
+}
+
+/// Each (removal, addition) pair becomes one change: the addition's, `changed`, with the
+/// removal's facts and declaration; `old_kind` where the kind differs (a respelling), `moved_from`
+/// and `moved_to` where the header does.
+fn merge_halves(changes: &mut Vec<Change>, pairs: Vec<(usize, usize)>) {
+    let mut drop = HashSet::new();
+    for (r, a) in pairs {
+        let removed = changes[r].clone();
+        let merged = &mut changes[a];
+        merged.change = ChangeKind::Changed;
+        merged.old = removed.old;
+        merged.old_decl = removed.old_decl;
+        if removed.kind != merged.kind {
+            merged.old_kind = Some(removed.kind);
+        }
+        if removed.file != merged.file {
+            merged.moved_from = Some(removed.file);
+            merged.moved_to = Some(merged.file.clone());
+        }
+        drop.insert(r);
+    }
+    remove_indices(changes, &drop);
+}
+
+/// Removes the changes at these indices, keeping the others' order.
+fn remove_indices(changes: &mut Vec<Change>, drop: &HashSet<usize>) {
+    let mut index = 0;
+    changes.retain(|_| {
+        index += 1;
+        !drop.contains(&(index - 1))
+    });
+}
+
+/// The `renumbered` enumerators of one enum become one entry: the first of them in the enum's
+/// order, with the others under it (`items`).
+fn fold_renumbered(changes: &mut Vec<Change>, ctx: &Context) {
+    let mut groups: BTreeMap<values::EnumId, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.rule == renumbered::RULE.id {
+            if let Some(id) = ctx.values.renumbered(c) {
+                groups.entry(id).or_default().push(i);
+            }
+        }
+    }
+    let mut drop = HashSet::new();
+    for list in groups.values() {
+        let position = |i: &usize| {
+            let c = &changes[*i];
+            match &c.new {
+                Some(Facts::Value { value, .. }) => (*value, c.name.clone()),
+                _ => (None, c.name.clone()),
+            }
+        };
+        let mut sorted = list.clone();
+        sorted.sort_by_key(position);
+        let (head, rest) = sorted.split_first().expect("a group has a member");
+        let folded: Vec<Change> = rest.iter().map(|i| changes[*i].clone()).collect();
+        changes[*head].items = folded;
+        drop.extend(rest.iter().copied());
+    }
+    remove_indices(changes, &drop);
+}
+
+/// The severity of a change under the default policy (`Policy::default`), with `breaking` and
+/// `needs_userspace`. A config's policy is applied to the report afterwards (`Policy::apply`).
+pub fn set_severity(change: &mut Change) {
+    if let Some(severity) = Policy::default().severity(change) {
+        policy::set(change, severity);
+    }
+}
+
+/// Whether record `name` kept its members from one header to another: a struct's size and
+/// alignment hide a reordering, so its members must have moved with it unchanged (holes made
+/// explicit padding, as in KVM's SEV structs, aside). True for items that are no record.
+fn same_members(
+    kind: ItemKind,
+    (old, from): (&Model, &str),
+    (new, to): (&Model, &str),
+    name: &str,
+) -> bool {
+    if !matches!(kind, ItemKind::Struct | ItemKind::Union) {
+        return true;
+    }
+    let before = members(old, from, name);
+    let after = members(new, to, name);
+    before.iter().all(|m| after.contains(m))
+        && after
+            .iter()
+            .all(|m| before.contains(m) || is_padding_name(m.0))
 }
 
 /// A member as its layout places it: name, offset, size and bit position.

@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     summary: "a field's type is spelled otherwise, same canonical type and layout on the target arch",
     explanation: "Binaries see bytes, not spellings: a field whose type is written another way \
 (`uint32_t` → `__u32`, `unsigned short` → `__u16`, `__le32` → `__u32`, `__aligned_u64` → `__u64` where both \
-align alike on the target arch, a nested record renamed with an identical layout) keeps its offset, size and \
+align alike on the target arch, a nested record renamed with an identical layout, a typedef's record re-tagged with identical members) keeps its offset, size and \
 type class, so neither old binaries nor programs rebuilt against the new header change. The kernel moves uAPI \
 headers to the `__u32` family on purpose (Documentation/process/botching-up-ioctls.rst: use fixed-size \
 types). Judged per arch: where the alignment differs (`__aligned_u64` on i386) the offsets or the record's \
@@ -17,6 +17,8 @@ too: `u.x` is reached and placed as before, and is listed as removed or added on
 type's members are its own.",
     reference: "Documentation/process/botching-up-ioctls.rst",
     matches: Some(|c, ctx| {
-        ctx.field_type_change(c) == Some(TypeChange::Respelled) || ctx.reached_through_tag(c)
+        ctx.field_type_change(c) == Some(TypeChange::Respelled)
+            || ctx.reached_through_tag(c)
+            || ctx.typedef_record_respelled(c)
     }),
 };

@@ -3,7 +3,7 @@
 //! the shape (`{"Record":{"size":16,"align":8}}`); this remote definition of `Facts` reads and
 //! writes it. The compiler checks it against `Facts`: a field added there must be added here.
 
-use crate::change::{BitField, Facts, NonInteger, PropertyFacts};
+use crate::change::{BitField, Facts, NetlinkFacts, NonInteger, PropertyFacts};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -65,4 +65,13 @@ pub enum Tagged {
     PropertyValue {
         value: Option<i128>,
     },
+    Syscall {
+        number: Option<u64>,
+        abi: String,
+        entry: Option<String>,
+        compat_entry: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        absent_from: Vec<String>,
+    },
+    Netlink(NetlinkFacts),
 }

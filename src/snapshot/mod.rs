@@ -268,6 +268,8 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
         unparsed,
         notes: Vec::new(),
         consulted: Default::default(),
+        enums: Vec::new(),
+        elsewhere: Default::default(),
     };
     let kms = header.kms.then(|| KmsModel {
         properties,

@@ -98,13 +98,62 @@ pub(super) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The innermost source of `e`: the most specific reason.
-pub(super) fn last_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = e.to_string();
-    let mut cur = e.source();
+/// The innermost source of `e` that reads as a sentence: the most specific reason a user can act
+/// on. A source that prints as a bare identifier (gix's `NotFound`) is the name of an internal
+/// error variant, not a reason, and is passed over; None when no source says more than that.
+pub(super) fn last_cause(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut last = None;
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = cur {
-        last = s.to_string();
+        let text = s.to_string();
+        if !is_internal_name(&text) {
+            last = Some(text);
+        }
         cur = s.source();
     }
     last
+}
+
+/// `NotFound`, `Validation`: one capitalised word, as a derived `Debug` prints an enum variant
+/// (`HEAD`, all capitals, is a name and kept).
+fn is_internal_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_alphanumeric())
+        && text.chars().any(|c| c.is_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Chain(&'static str, #[source] Option<Box<Chain>>);
+
+    #[test]
+    fn internal_variant_names_are_no_reason() {
+        let leaf = Chain("NotFound", None);
+        let mid = Chain(
+            "The ref partially named `nosuch` could not be found",
+            Some(Box::new(leaf)),
+        );
+        assert_eq!(
+            last_cause(&mid).as_deref(),
+            Some("The ref partially named `nosuch` could not be found")
+        );
+        assert_eq!(last_cause(&Chain("Validation", None)), None);
+        assert_eq!(
+            last_cause(&Chain(
+                "An object prefixed deadbeef could not be found",
+                None
+            ))
+            .as_deref(),
+            Some("An object prefixed deadbeef could not be found")
+        );
+        assert!(
+            !is_internal_name("HEAD"),
+            "one capital word is a name, kept"
+        );
+    }
 }

@@ -59,7 +59,11 @@ impl GitTree {
         }
         let id = lease
             .rev_parse_single(gix::bstr::BStr::new(spec.as_bytes()))
-            .map_err(|e| unknown(Some(last_cause(&e))))?
+            .map_err(|e| {
+                unknown(
+                    last_cause(&e).or_else(|| Some("no tag, branch or commit of that name".into())),
+                )
+            })?
             .detach();
         // Peel tags to a commit or tree.
         let mut id = id;

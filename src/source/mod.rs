@@ -151,7 +151,7 @@ impl Tree {
     /// `spec` is a git revision (tag, branch, commit, `HEAD~3`, `v6.1^{tree}`...) of the repository at
     /// `repo` — or, if `spec` is an existing directory path, an unpacked tree rooted there (repo ignored).
     pub fn open(repo: &Path, spec: &str) -> Result<Tree, SourceError> {
-        let kind = if !spec.is_empty() && Path::new(spec).is_dir() {
+        let kind = if Tree::names_directory(spec) {
             Kind::Dir(DirTree::open(spec)?)
         } else {
             Kind::Git(Box::new(GitTree::open(repo, spec)?))
@@ -161,6 +161,12 @@ impl Tree {
             kind,
             forced_layout: None,
         })
+    }
+
+    /// Whether `open` reads `spec` as an unpacked tree (an existing directory) rather than as a
+    /// git revision.
+    pub fn names_directory(spec: &str) -> bool {
+        !spec.is_empty() && Path::new(spec).is_dir()
     }
 
     /// Reads this side in `layout` rather than in the one detected (None: detect).

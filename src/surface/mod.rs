@@ -11,6 +11,9 @@
 //! A surface sees only its own files' bytes, never the tree or the model: what it extracts
 //! depends on nothing else, so it is cached and compared by those bytes alone.
 
+pub mod netlink;
+pub mod syscalls;
+
 use crate::arch::Arch;
 use crate::change::{Facts, ItemKind};
 
@@ -82,4 +85,4 @@ pub trait Surface: Sync {
 
 /// Every surface beyond the C headers, in the order their items are merged (the order never
 /// changes the output: items are sorted by identity).
-pub static SURFACES: &[&dyn Surface] = &[];
+pub static SURFACES: &[&dyn Surface] = &[&syscalls::SURFACE, &netlink::NETLINK];

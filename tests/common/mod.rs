@@ -75,6 +75,9 @@ pub fn relabel(report: &mut DiffReport, old: &Path, new: &Path) {
     for u in &mut report.unparsed {
         u.revision = u.revision.replace(&old_s, "old").replace(&new_s, "new");
     }
+    // The report sorts its notes by revision: sort them again under the stable labels (the
+    // temporary paths' order is random).
+    report.notes.sort();
 }
 
 pub fn diff_case(case: &str) -> DiffReport {
@@ -97,4 +100,78 @@ pub fn kernel_repo() -> Option<PathBuf> {
     );
     eprintln!("skipping: no kernel repo (run scripts/fetch-kernels.sh)");
     None
+}
+
+/// Runs git in `dir` with a neutral, fixed environment (so commit ids are reproducible).
+pub fn git(dir: &Path, args: &[&str], date: &str) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Toy Dev",
+            "-c",
+            "user.email=toy@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(["-c", "core.autocrlf=false"])
+        .args(args)
+        .env("HOME", std::env::temp_dir())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository with one commit per directory of `revisions` (under `tests/fixtures`, in order),
+/// each laid over the tree of the commit before (the first over `_base`) and tagged with the
+/// directory's name. Author, committer and dates are fixed, so commit ids are stable.
+pub fn tagged_repo(revisions: &[&str]) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let root = repo.path();
+    let date = "2024-03-01T00:00:00+0000";
+    git(root, &["init", "-q", "."], date);
+    copy_dir(&fixtures_dir().join("_base"), root);
+    for dir in revisions {
+        copy_dir(&fixtures_dir().join(dir), root);
+        let tag = Path::new(dir)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a name");
+        git(root, &["add", "-A", "."], date);
+        git(root, &["commit", "-q", "-m", tag], date);
+        git(root, &["tag", tag], date);
+    }
+    repo
+}
+
+/// Runs the tool with `args` and `-C repo` (with `CI` set: no progress bars); returns its exit
+/// status and standard output, after checking that it neither failed with an error nor panicked.
+pub fn run_tool(repo: &Path, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_uapi-diff"))
+        .args(args)
+        .arg("-C")
+        .arg(repo)
+        .env("CI", "1")
+        .output()
+        .expect("uapi-diff runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let status = out.status.code().unwrap_or(-1);
+    assert!(
+        status < 2 && !stderr.contains("panicked"),
+        "{args:?}: {stderr}"
+    );
+    (status, String::from_utf8(out.stdout).expect("utf-8 output"))
 }

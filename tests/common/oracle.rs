@@ -6,7 +6,8 @@
 //!   offset), resized (size or bit width) or of another type class (`__builtin_classify_type`: an
 //!   integer stays an integer, a record a record…), except a record member that grew in place, an
 //!   array alternative that grew inside a union whose size stays, and an array made flexible or
-//!   fixed (`x[0]` ↔ `x[]`); when the record shrank or changed alignment; or when it
+//!   fixed (`x[0]` ↔ `x[]`); when the record shrank or changed alignment (other than raised by
+//!   compatible growth: a record copied by its size matters only to what holds it); or when it
 //!   grew where its size is part of the contract (`growth_breaks`: the argument of a non-DRM ioctl,
 //!   whose request number encodes the size; an array element, whose successors move);
 //! - otherwise it GREW (larger, or a record member grew), USED RESERVED space (new members, or
@@ -228,7 +229,13 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
 
 /// The verdict on a record present at both sides (see the module's comment).
 pub fn verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerdict {
-    if new.size < old.size || new.align != old.align || !broken_members(old, new).is_empty() {
+    // A record copied by its negotiated size: its alignment matters only to what holds it, judged
+    // on its own; so an alignment raised by compatible growth is part of that growth.
+    let aligned_by_growth = new.size > old.size && !growth_breaks && new.align > old.align;
+    if new.size < old.size
+        || (new.align != old.align && !aligned_by_growth)
+        || !broken_members(old, new).is_empty()
+    {
         return GccVerdict::Breaks;
     }
     let member_grew = old.members.iter().any(|(name, m)| {
