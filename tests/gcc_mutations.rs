@@ -6,8 +6,8 @@
 //! header that includes the one it comes from, as it is (old) and as the class edits it (new):
 //! appending a member, inserting one mid-record, swapping two, consuming reserved space from its
 //! front, back or middle, narrowing a reserved bitfield for a new one, respelling a member's
-//! typedef, naming an anonymous record type, flipping a member's signedness, growing a union, adding
-//! a flag to a mask, turning defines into an enum. A record is carried by nothing, by a non-DRM
+//! typedef, naming an anonymous record type, flipping a member's signedness, growing a union, making a
+//! fake flexible array real or the reverse, adding a flag to a mask, turning defines into an enum. A record is carried by nothing, by a non-DRM
 //! ioctl or by a DRM ioctl, in turn. gcc compiles both sides (one translation unit per original
 //! header, holding all its mutations) and gives every layout and value; `common::oracle` derives the
 //! true verdict from gcc's facts alone; uapi-diff diffs the two trees; the test asserts that the
@@ -72,6 +72,13 @@ enum Class {
     /// An array alternative of a union grown by one element, inside the union's size where another
     /// plain alternative is as large: a union record, or a union member of a struct.
     UnionMemberGrown,
+    /// A fake flexible array made real at the end of a struct (`__le32 command[1]` → `command[]`,
+    /// the record shrinking by the fake element; records ending in a real one are sampled with it
+    /// made fake first).
+    FlexMadeReal,
+    /// A real flexible array made fake (`x[]` → `x[1]`, the record growing by one element): the
+    /// same change diffed the other way.
+    FlexMadeFake,
     /// A flag added to a mask built of flags.
     MaskFlagAdded,
     /// A run of defines turned into an enum with the same values.
@@ -91,32 +98,11 @@ const CLASSES: &[Class] = &[
     Class::SignednessFlipped,
     Class::UnionGrown,
     Class::UnionMemberGrown,
+    Class::FlexMadeReal,
+    Class::FlexMadeFake,
     Class::MaskFlagAdded,
     Class::DefinesToEnum,
 ];
-
-/// Classes whose values rules are being rewritten on branch verdicts-values (issue #29, point 2
-/// and 4): until it merges, uapi-diff calls a mask that gained a flag, and defines respelled as
-/// enumerators, breaking. Their disagreements are printed, not failed on; once a class agrees
-/// everywhere, this test fails until the class is taken off this list.
-const EXPECTED_TO_FAIL: &[(Class, &str)] = &[
-    (
-        Class::MaskFlagAdded,
-        "TODO(verdicts-values): a mask that gained a flag is a set that grew, not a break",
-    ),
-    (
-        Class::DefinesToEnum,
-        "TODO(verdicts-values): defines turned into enumerators of the same values are respelled, not removed",
-    ),
-];
-
-/// The ioctls carrying a record whose layout breaks while their request number stays (a DRM
-/// ioctl, or an argument of unchanged size) are judged by their number alone until branch
-/// verdicts-policy (issue #29, point 1) makes an ioctl's verdict follow its argument's: their
-/// disagreements are printed, not failed on, and once none is left this test fails until this
-/// is removed.
-const IOCTL_EXPECTED_TO_FAIL: &str =
-    "TODO(verdicts-policy): an ioctl breaks when its argument's layout breaks, whatever its number";
 
 /// What carries a mutated record besides itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -600,9 +586,34 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
                 decls[i] = format!("union {{{}}}{}", body_of(&grown), &decls[i][close + 1..]);
             }
         }
+        Class::FlexMadeReal | Class::FlexMadeFake => {
+            // At the end of a struct with other members (C allows a flexible array nowhere else).
+            if rec.kind != "struct" || n < 2 {
+                return None;
+            }
+            let s = simple(&decls[n - 1]).filter(|s| s.bits.is_none())?;
+            let (from, to) = match class {
+                Class::FlexMadeReal => (&["0", "1"][..], ""),
+                _ => (&[""][..], "1"),
+            };
+            if !from.contains(&s.bound?) {
+                return None;
+            }
+            decls[n - 1] = format!("{} {}[{to}]", s.ty, s.name);
+        }
         Class::MaskFlagAdded | Class::DefinesToEnum | Class::BitfieldNarrowed => return None,
     }
     Some(body_of(&decls))
+}
+
+/// The record with its trailing real flexible array made fake (`x[]` → `x[1]`), as the kernel's
+/// headers spelled it before the conversion; None if it ends otherwise.
+fn with_fake_flexible_array(rec: &Record) -> Option<Record> {
+    let fake = mutate(Class::FlexMadeFake, rec, 0)?;
+    Some(Record {
+        body: fake,
+        ..rec.clone()
+    })
 }
 
 /// `rsvd:18` → `mut_region:5, rsvd:13` for the first reserved bitfield of at least 2 bits (every
@@ -890,6 +901,20 @@ fn sample(headers: &BTreeMap<String, String>) -> Vec<Mutation> {
                 .flat_map(|d| define_runs(d))
                 .map(|run| Subject::Run(run.into_iter().take(8).collect()))
                 .collect(),
+            // Few structs still end in a fake flexible array: those that end in a real one are
+            // sampled as they were before the conversion.
+            Class::FlexMadeReal => records
+                .iter()
+                .map(|r| with_fake_flexible_array(r).unwrap_or_else(|| r.clone()))
+                .filter_map(|r| {
+                    let new_body = mutate(class, &r, 0)?;
+                    Some(Subject::Record {
+                        record: r,
+                        new_body,
+                        carrier: Carrier::Nothing,
+                    })
+                })
+                .collect(),
             _ => records
                 .iter()
                 .filter_map(|r| {
@@ -1083,7 +1108,7 @@ struct Tally {
     compiled: usize,
     verdicts: BTreeMap<String, usize>,
     disagreements: Vec<String>,
-    /// On the ioctls carrying the records (see `IOCTL_EXPECTED_TO_FAIL`).
+    /// On the ioctls carrying the records.
     ioctl_disagreements: Vec<String>,
 }
 
@@ -1236,9 +1261,19 @@ fn run(arch_name: &'static str) {
                     Carrier::DrmIoctl => truth == GccVerdict::Breaks,
                 };
                 let ioctl = m.ioctl_name();
-                let ours = breaking
+                // An ioctl whose own facts (number, argument type) did not change has no entry:
+                // the judgement of its argument, on the record and its members, is its judgement
+                // (one per record).
+                let listed = report
+                    .changes
                     .iter()
-                    .any(|c| c.kind == ItemKind::Ioctl && c.name == ioctl);
+                    .any(|c| c.file == file && c.kind == ItemKind::Ioctl && c.name == ioctl);
+                let ours = match listed {
+                    true => breaking
+                        .iter()
+                        .any(|c| c.kind == ItemKind::Ioctl && c.name == ioctl),
+                    false => !on_record.is_empty(),
+                };
                 if ioctl_breaks != ours {
                     tally.ioctl_disagreements.push(format!(
                         "{label}: {ioctl} ({carrier:?} of {name}, {truth:?}, size {} → {}): gcc's facts say {}, uapi-diff says {}",
@@ -1314,7 +1349,6 @@ fn run(arch_name: &'static str) {
         }
     }
     let mut failures = Vec::new();
-    let mut ioctl_disagreements = 0;
     for (class, tally) in &tallies {
         eprintln!(
             "{arch_name} {class:?}: {} sampled, {} compiled, gcc's verdicts {:?}, {} disagreements, {} on ioctls",
@@ -1324,30 +1358,19 @@ fn run(arch_name: &'static str) {
             tally.disagreements.len(),
             tally.ioctl_disagreements.len()
         );
-        let expected = EXPECTED_TO_FAIL.iter().find(|(c, _)| c == class);
-        for d in tally.disagreements.iter().chain(&tally.ioctl_disagreements) {
-            eprintln!("  {d}");
-        }
-        ioctl_disagreements += tally.ioctl_disagreements.len();
         if tally.compiled < MIN_COMPILED {
             failures.push(format!(
                 "{class:?}: only {} mutations compiled",
                 tally.compiled
             ));
         }
-        match expected {
-            Some((_, todo)) if tally.disagreements.is_empty() => failures.push(format!(
-                "{class:?} now agrees with gcc: take it off EXPECTED_TO_FAIL ({todo})"
-            )),
-            Some((_, todo)) => eprintln!("  expected to fail: {todo}"),
-            None => failures.extend(tally.disagreements.iter().cloned()),
-        }
-    }
-    match ioctl_disagreements {
-        0 => failures.push(format!(
-            "the ioctls now agree with gcc: remove IOCTL_EXPECTED_TO_FAIL ({IOCTL_EXPECTED_TO_FAIL})"
-        )),
-        n => eprintln!("{arch_name}: {n} ioctl disagreements expected to fail: {IOCTL_EXPECTED_TO_FAIL}"),
+        failures.extend(
+            tally
+                .disagreements
+                .iter()
+                .chain(&tally.ioctl_disagreements)
+                .cloned(),
+        );
     }
     assert!(
         failures.is_empty(),

@@ -87,16 +87,7 @@ impl<'m> TypeNames<'m> {
     }
 
     fn class_at(&self, ty: &str, depth: usize) -> TypeClass {
-        let mut t = ty.trim();
-        loop {
-            let before = t;
-            for qualifier in ["const ", "volatile ", "__volatile__ "] {
-                t = t.strip_prefix(qualifier).unwrap_or(t).trim_start();
-            }
-            if t == before {
-                break;
-            }
-        }
+        let t = unqualified(ty);
         if let Some((element, _)) = t.split_once('[') {
             return TypeClass::Array(Box::new(self.class_at(element, depth)));
         }
@@ -120,6 +111,72 @@ impl<'m> TypeNames<'m> {
             _ => TypeClass::Unknown(t.to_string()),
         }
     }
+
+    /// The size of a scalar, pointer or record type by its spelling, typedefs resolved; None for
+    /// an array or function type, or a name nothing defines.
+    pub fn size_of(&self, ty: &str) -> Option<u64> {
+        self.size_at(ty, 0)
+    }
+
+    fn size_at(&self, ty: &str, depth: usize) -> Option<u64> {
+        let t = unqualified(ty);
+        if t.contains('[') || t.contains('(') {
+            return None;
+        }
+        if t.ends_with('*') {
+            return Some(self.model.arch.pointer_size());
+        }
+        if let Some((size, _, _)) = self.model.arch.builtin(t) {
+            return Some(size);
+        }
+        if t.starts_with("struct ") || t.starts_with("union ") {
+            let name = record_name(t);
+            return self.model.items.iter().find_map(|(k, item)| match &item.facts {
+                Facts::Record { size, .. } if k.parent.is_none() && k.name == name => *size,
+                _ => None,
+            });
+        }
+        match self.typedefs.get(t).or_else(|| self.type_defines.get(t)) {
+            Some(target) if depth < 16 && *target != t => self.size_at(target, depth + 1),
+            _ => None,
+        }
+    }
+}
+
+/// A type's spelling without its qualifiers (`const`, `volatile`).
+fn unqualified(ty: &str) -> &str {
+    let mut t = ty.trim();
+    loop {
+        let before = t;
+        for qualifier in ["const ", "volatile ", "__volatile__ "] {
+            t = t.strip_prefix(qualifier).unwrap_or(t).trim_start();
+        }
+        if t == before {
+            return t;
+        }
+    }
+}
+
+/// A member's type and size at one revision, and that revision's type names.
+pub type Typed<'a, 'm> = (&'a str, Option<u64>, &'a TypeNames<'m>);
+
+/// A trailing array changed between a real flexible array (`T x[]`) and a fake one (`T x[0]`,
+/// `T x[1]`, the length also spelled by a constant: `x[MPI3_NVME_ENCAP_CMD_MAX]`), in either
+/// direction, its element type spelled alike. Both declare elements counted at run time from the
+/// same offset (Documentation/process/deprecated.rst, "Zero-length and one-element arrays"); only
+/// `sizeof` of the record differs, by the one fake element.
+pub fn flex_conversion(old: Typed, new: Typed) -> bool {
+    let real = |ty: &str| unqualified(ty).strip_suffix(" []").map(str::to_string);
+    // `T [n]` of at most one element, by its size: 0, or one element's.
+    let fake = |(ty, size, types): Typed| {
+        let (element, length) = unqualified(ty).rsplit_once(" [")?;
+        let one_dimension = length.ends_with(']') && !length.contains('[');
+        let single = size == Some(0) || size.is_some() && size == types.size_of(element);
+        (one_dimension && single).then(|| element.to_string())
+    };
+    let made_real = real(new.0).is_some() && real(new.0) == fake(old);
+    let made_fake = real(old.0).is_some() && real(old.0) == fake(new);
+    made_real || made_fake
 }
 
 /// How the type of a member changed, its place and size being equal.
@@ -495,7 +552,18 @@ fn judge_members(
     let aligned_by_growth = new_size > old_size
         && !growth_breaks
         && matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
-    if new_size < old_size || (old_align != new_align && !aligned_by_growth) {
+    // A fake flexible array made real (`x[1]` → `x[]`) shrinks `sizeof` by its one element, not the
+    // bytes exchanged: the elements were always counted at run time, from the same offset. Where
+    // the size is part of the contract (a non-DRM ioctl's number, an array's stride) it breaks.
+    let shrunk_by_flex = !growth_breaks
+        && old_members.iter().any(|(name, m)| {
+            new_members.get(name).is_some_and(|n| {
+                m.offset == n.offset
+                    && m.offset.is_some_and(|o| new_size >= o)
+                    && flex_conversion((&m.ty, m.size, old_types), (&n.ty, n.size, new_types))
+            })
+        });
+    if (new_size < old_size && !shrunk_by_flex) || (old_align != new_align && !aligned_by_growth) {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;
@@ -512,10 +580,12 @@ fn judge_members(
         }
         let old_class = old_types.class(&m.ty);
         let new_class = new_types.class(&n.ty);
-        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
-        // whether anything shrank (flex-array-converted judges the member).
-        let made_flexible = n.ty.ends_with("[]") && matches!(old_class, TypeClass::Array(_));
-        if m.size != n.size && !made_flexible {
+        // An array made flexible (`x[0]`, `x[1]` → `x[]`), or fixed again, keeps its place; the
+        // record's size says whether anything shrank (flex-array-converted judges the member).
+        let flexible_on_one_side = (n.ty.ends_with("[]")
+            && matches!(old_class, TypeClass::Array(_)))
+            || (m.ty.ends_with("[]") && matches!(new_class, TypeClass::Array(_)));
+        if m.size != n.size && !flexible_on_one_side {
             // A record member may grow in place: what follows it is judged by its own offset. So
             // may an array alternative of a union whose size stays: the bytes it takes were the
             // union's already, and its elements keep their places.

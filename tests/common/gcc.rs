@@ -650,6 +650,19 @@ pub fn compare_items(
                         None,
                     );
                 }
+                // An array's element size, for the harnesses' own verdicts (a fake flexible array
+                // holds at most one element).
+                if ty.contains('[') {
+                    probes.push(Probe {
+                        id: format!("field-element-size:{parent}.{}", key.name),
+                        expr: format!("sizeof({member}[0])"),
+                        ours: None,
+                        bits_of: None,
+                        file: key.file.clone(),
+                        item: item_id.clone(),
+                        observe_only: true,
+                    });
+                }
                 probes.push(Probe {
                     id: format!("field-class:{parent}.{}", key.name),
                     expr: format!("__builtin_classify_type{member}"),

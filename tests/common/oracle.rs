@@ -6,8 +6,10 @@
 //!   offset), resized (size or bit width) or of another type class (`__builtin_classify_type`: an
 //!   integer stays an integer, a record a record…), except a record member that grew in place, an
 //!   array alternative that grew inside a union whose size stays, and an array made flexible or
-//!   fixed (`x[0]` ↔ `x[]`); when the record shrank or changed alignment (other than raised by
-//!   compatible growth: a record copied by its size matters only to what holds it); or when it
+//!   fixed (`x[0]` ↔ `x[]`); when the record shrank (other than by a fake flexible array made
+//!   real, `x[1]` → `x[]`: its elements were always counted at run time from the same offset) or
+//!   changed alignment (other than raised by compatible growth: a record copied by its size
+//!   matters only to what holds it); or when it
 //!   grew where its size is part of the contract (`growth_breaks`: the argument of a non-DRM ioctl,
 //!   whose request number encodes the size; an array element, whose successors move);
 //! - otherwise it GREW (larger, or a record member grew), USED RESERVED space (new members, or
@@ -34,6 +36,8 @@ pub struct GccMember {
     pub place: Place,
     /// `__builtin_classify_type` of a byte member; empty for a bitfield (an integer).
     pub class: String,
+    /// The size of an array member's element.
+    pub element: Option<u64>,
 }
 
 /// gcc's view of one record: size, alignment, and per member (flattened name) its place and class.
@@ -99,9 +103,17 @@ pub fn gcc_records(
                 continue;
             };
             let size = number(file, format!("field-size:{name}.{member}"));
+            let element = number(file, format!("field-element-size:{name}.{member}"));
             let place = Place::Bytes { offset, size };
             let class = class.clone();
-            members.insert(member, GccMember { place, class });
+            members.insert(
+                member,
+                GccMember {
+                    place,
+                    class,
+                    element,
+                },
+            );
         }
         for (member, offset) in members_of("bitfield") {
             let width = number(file, format!("bitfield-width:{name}.{member}"));
@@ -110,7 +122,15 @@ pub fn gcc_records(
             };
             let place = Place::Bits { offset, width };
             let class = String::new();
-            members.insert(member, GccMember { place, class });
+            let element = None;
+            members.insert(
+                member,
+                GccMember {
+                    place,
+                    class,
+                    element,
+                },
+            );
         }
         out.insert(
             (file.clone(), name.to_string()),
@@ -227,12 +247,40 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
     out
 }
 
+/// Whether the record shrank only by a fake flexible array made real (`x[0]`, `x[1]` → `x[]`): a
+/// member of at most one element (by gcc's element size) at the same offset, flexible now, with
+/// every byte before it kept. Its elements were always counted at run time from that offset
+/// (Documentation/process/deprecated.rst); `sizeof` alone lost the fake element.
+fn shrunk_by_flex(old: &GccRecord, new: &GccRecord) -> bool {
+    old.members.iter().any(|(name, m)| {
+        let Some(n) = new.members.get(name) else {
+            return false;
+        };
+        match (&m.place, &n.place) {
+            (
+                Place::Bytes {
+                    offset: a,
+                    size: Some(size),
+                },
+                Place::Bytes {
+                    offset: b,
+                    size: None,
+                },
+            ) => {
+                let single = *size == 0 || Some(*size) == m.element;
+                a == b && single && m.element == n.element && new.size >= *b
+            }
+            _ => false,
+        }
+    })
+}
+
 /// The verdict on a record present at both sides (see the module's comment).
 pub fn verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerdict {
     // A record copied by its negotiated size: its alignment matters only to what holds it, judged
     // on its own; so an alignment raised by compatible growth is part of that growth.
     let aligned_by_growth = new.size > old.size && !growth_breaks && new.align > old.align;
-    if new.size < old.size
+    if (new.size < old.size && !(shrunk_by_flex(old, new) && !growth_breaks))
         || (new.align != old.align && !aligned_by_growth)
         || !broken_members(old, new).is_empty()
     {
