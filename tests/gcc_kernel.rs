@@ -1,50 +1,19 @@
-//! The differential harness on the real v6.1 and v6.12 trees (x86_64, and i386, arm, powerpc64 and
-//! mips on v6.12): every fact uapi-diff computes equals gcc's over the headers `make
+//! The differential harness on the real v5.10, v6.1 and v6.12 trees (x86_64 and i386, and arm,
+//! powerpc64 and mips on v6.12): every fact uapi-diff computes equals gcc's over the headers `make
 //! headers_install` produces, what it leaves unresolved that gcc computes stays within 0.5% of each
-//! kind, and the v6.1 → v6.12 diff is what gcc's facts imply. Needs scripts/fetch-kernels.sh's cache
+//! kind, and the diffs v5.10 ↔ v6.1 and v6.1 ↔ v6.12, both ways, are what gcc's facts imply. Needs scripts/fetch-kernels.sh's cache
 //! (CI has it).
 
 mod common;
 
 use common::gcc;
+use common::oracle::{self, GccVerdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use uapi_diff::change::{ChangeKind, ItemKind};
+use uapi_diff::change::{ChangeKind, DiffReport, ItemKind};
 use uapi_diff::model::{arch::ARCHES, Arch};
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
-
-/// `make headers_install` of an unpacked tree, cached beside it (runs the kernel's own build
-/// scripts: the test does, the tool never does).
-/// One `make` at a time: the tests share the unpacked trees, and two builds of the same tree's
-/// host tools collide ("Text file busy").
-static MAKE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn installed_headers(version: &str, arch: &str) -> PathBuf {
-    let kernels = common::kernel_repo()
-        .expect("kernel cache")
-        .parent()
-        .expect("cache dir")
-        .to_path_buf();
-    let out = kernels.join(format!("installed-{version}-{arch}"));
-    let _one_make_at_a_time = MAKE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !out.join("include/linux/types.h").exists() {
-        let src = kernels.join(format!("src/linux-source-{version}"));
-        let status = std::process::Command::new("make")
-            .args(["-s", "headers_install"])
-            .arg(format!("ARCH={arch}"))
-            .arg(format!("INSTALL_HDR_PATH={}", out.display()))
-            .current_dir(&src)
-            .status()
-            .expect("run make headers_install");
-        assert!(
-            status.success(),
-            "make headers_install failed in {}",
-            src.display()
-        );
-    }
-    out.join("include")
-}
 
 /// The `make headers_install` ARCH and the gcc for an arch: x86 and i386 are compiled and run by
 /// the host's gcc (`-m32` for i386), other targets by Debian's cross gcc for the arch's triplet
@@ -100,7 +69,7 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
         let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
         let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)
             .expect("model");
-        let installed = installed_headers(version, make_arch);
+        let installed = gcc::installed_kernel_headers(&repo, version, make_arch);
         let cmp = gcc::compare(&snap.model, &installed, &compiler);
         Some(Harnessed {
             snap,
@@ -162,12 +131,21 @@ fn check(version: &'static str, arch_name: &'static str) {
     // Headers that no libc makes self-contained: the xen ones use types of xen/interface/*.h, which
     // is not uAPI and not installed; coda.h needs libc's u_short and ino_t but redefines glibc's
     // struct timeval and u_quad_t. Their facts that need those are unresolved in the model too.
+    // v5.10's <linux/time.h> still defines `struct timeval`, which glibc's <sys/time.h> (the libc
+    // prelude signal.h needs for size_t and pid_t) defines too; asm-generic/shmbuf.h uses `struct
+    // ipc64_perm` without including <asm/ipcbuf.h>. Their facts are unresolved or computed alike in
+    // the other headers that include them.
+    let not_self_contained = |f: &str| {
+        f.starts_with("include/uapi/xen/")
+            || f.starts_with("include/uapi/linux/coda.h:")
+            || version == "5.10"
+                && (f.contains("error: redefinition of ‘struct timeval’")
+                    || f.starts_with("include/uapi/asm-generic/shmbuf.h:"))
+    };
     let failures: Vec<String> = cmp
         .compile_failures
         .iter()
-        .filter(|f| {
-            !f.starts_with("include/uapi/xen/") && !f.starts_with("include/uapi/linux/coda.h:")
-        })
+        .filter(|f| !not_self_contained(f))
         .cloned()
         .collect();
     assert!(
@@ -268,18 +246,41 @@ fn v6_12_installed_cross_targets_facts_equal_gccs() {
         }
     }
 }
-/// The diff's added / removed / changed lists for v6.1 → v6.12 (x86_64) are what gcc's facts at the
-/// two tags imply, item by item (an item is its id in its header, as the diff keys it; a move is a
+/// The pairs of tags the harness diffs, each both ways (old → new and new → old).
+const PAIRS: &[(&str, &str)] = &[("5.10", "6.1"), ("6.1", "6.12")];
+
+/// The diff of two harnessed tags for one arch, computed once per test binary (the changes test
+/// and the verdicts test share it). None where `harnessed` is None.
+fn reported(
+    old: &'static str,
+    new: &'static str,
+    arch: &'static str,
+) -> Option<(&'static Harnessed, &'static Harnessed, &'static DiffReport)> {
+    type Cell = std::sync::OnceLock<Option<DiffReport>>;
+    static CELLS: std::sync::Mutex<BTreeMap<(&str, &str, &str), &'static Cell>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let (before, after) = (harnessed(old, arch)?, harnessed(new, arch)?);
+    let cell: &'static Cell = CELLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry((old, new, arch))
+        .or_insert_with(|| Box::leak(Box::default()));
+    let report = cell
+        .get_or_init(|| Some(pipeline::report(&before.snap, &after.snap)))
+        .as_ref()?;
+    Some((before, after, report))
+}
+
+/// The diff's added / removed / changed lists from `old` to `new` are what gcc's facts at the two
+/// tags imply, item by item (an item is its id in its header, as the diff keys it; a move is a
 /// removal and an addition that the `moved` rule classifies; an enumerator is its name in its header,
 /// whatever its enum is called): an item gcc computes at one tag only
 /// is added or removed, one whose value gcc sees change is changed, and the diff adds or removes no
 /// item gcc computes at both.
-#[test]
-fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
-    let (Some(old), Some(new)) = (harnessed("6.1", "x86"), harnessed("6.12", "x86")) else {
+fn changes_are_what_gccs_facts_imply(old: &'static str, new: &'static str, arch: &'static str) {
+    let Some((old, new, report)) = reported(old, new, arch) else {
         return;
     };
-    let report = pipeline::report(&old.snap, &new.snap);
     type Item = (String, String);
     // C scopes enumerators by file, not by enum: an enum that gets a name changes no constant.
     let identity = |file: &str, id: &str| -> Item {
@@ -372,7 +373,9 @@ fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
         count
     };
     eprintln!(
-        "gcc implies: added {:?}, removed {:?}, changed {:?}",
+        "v{} → v{} {arch}: gcc implies: added {:?}, removed {:?}, changed {:?}",
+        report.old.revision.trim_start_matches('v'),
+        report.new.revision.trim_start_matches('v'),
         by_kind(&implied_added),
         by_kind(&implied_removed),
         by_kind(&implied_changed)
@@ -415,130 +418,6 @@ fn v6_1_to_v6_12_changes_are_what_gccs_facts_imply() {
     );
 }
 
-/// gcc's view of one record at one tag: size, alignment, and per member (flattened name) its offset,
-/// size (None for a flexible array) and `__builtin_classify_type` class.
-struct GccRecord {
-    size: u64,
-    align: u64,
-    members: BTreeMap<String, (u64, Option<u64>, String)>,
-}
-
-/// The structs and unions gcc laid out at one tag, by (file, name).
-fn gcc_records(h: &Harnessed) -> BTreeMap<(String, String), GccRecord> {
-    let observed = &h.cmp.observed;
-    let number = |file: &str, id: String| -> Option<u64> {
-        observed.get(&(file.to_string(), id))?.parse().ok()
-    };
-    let mut out = BTreeMap::new();
-    for (file, id) in observed.keys() {
-        let Some((kind, name)) = id.split_once(':') else {
-            continue;
-        };
-        if kind != "struct" && kind != "union" {
-            continue;
-        }
-        let (Some(size), Some(align)) = (
-            number(file, id.clone()),
-            number(file, format!("{kind}-align:{name}")),
-        ) else {
-            continue;
-        };
-        let prefix = format!("field:{name}.");
-        let members = observed
-            .range((file.clone(), prefix.clone())..)
-            .take_while(|((f, i), _)| f == file && i.starts_with(&prefix))
-            .filter_map(|((_, i), offset)| {
-                let member = &i[prefix.len()..];
-                let size = number(file, format!("field-size:{name}.{member}"));
-                let class =
-                    observed.get(&(file.clone(), format!("field-class:{name}.{member}")))?;
-                Some((
-                    member.to_string(),
-                    (offset.parse().ok()?, size, class.clone()),
-                ))
-            })
-            .collect();
-        out.insert(
-            (file.clone(), name.to_string()),
-            GccRecord {
-                size,
-                align,
-                members,
-            },
-        );
-    }
-    out
-}
-
-/// gcc's classes (`__builtin_classify_type`) of a record and a union.
-const RECORD_CLASS: &str = "12";
-const UNION_CLASS: &str = "13";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GccVerdict {
-    Unchanged,
-    ReservedUsed,
-    Grew,
-    Breaks,
-}
-
-/// The ABI verdict gcc's layouts imply, written from the ABI independently of uapi-diff's rules:
-/// every old member that is not padding or reserved keeps offset, size and class (a record member may
-/// grow in place); the record does not shrink; it grows only where growth is compatible
-/// (`growth_breaks`: the argument of a non-DRM ioctl, an array element); it keeps its alignment,
-/// unless compatible growth raised it (a record copied by its negotiated size: alignment matters
-/// only to what holds it, judged on its own).
-fn gcc_verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerdict {
-    use uapi_diff::rules::is_padding_name;
-    let padding = |name: &str| is_padding_name(name.rsplit('.').next().unwrap_or(name));
-    let aligned_by_growth = new.size > old.size && !growth_breaks && new.align > old.align;
-    if new.size < old.size || (new.align != old.align && !aligned_by_growth) {
-        return GccVerdict::Breaks;
-    }
-    let mut grew = new.size > old.size;
-    for (name, (offset, size, class)) in &old.members {
-        if padding(name) {
-            continue;
-        }
-        let Some((new_offset, new_size, new_class)) = new.members.get(name) else {
-            return GccVerdict::Breaks;
-        };
-        if offset != new_offset || class != new_class {
-            return GccVerdict::Breaks;
-        }
-        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
-        // whether anything shrank.
-        if new_size.is_none() {
-            continue;
-        }
-        if size != new_size {
-            let record = class == RECORD_CLASS || class == UNION_CLASS;
-            if record && new_size > size {
-                grew = true;
-                continue;
-            }
-            return GccVerdict::Breaks;
-        }
-    }
-    if grew {
-        return if growth_breaks && new.size > old.size {
-            GccVerdict::Breaks
-        } else {
-            GccVerdict::Grew
-        };
-    }
-    let added = new.members.keys().any(|n| !old.members.contains_key(n));
-    let reserved_changed = old
-        .members
-        .iter()
-        .any(|(name, m)| padding(name) && new.members.get(name) != Some(m));
-    if added || reserved_changed {
-        GccVerdict::ReservedUsed
-    } else {
-        GccVerdict::Unchanged
-    }
-}
-
 /// Records whose growth is a break at the new tag: passed to a non-DRM ioctl (the request number
 /// carries the size; gcc computed those numbers equal to ours), or held in an array.
 fn growth_breaking_records(h: &Harnessed) -> BTreeSet<String> {
@@ -579,14 +458,13 @@ fn growth_breaking_records(h: &Harnessed) -> BTreeSet<String> {
     out
 }
 
-/// Both ways, for every struct and union gcc lays out at both tags under one name in one header:
+/// For every struct and union gcc lays out at both tags under one name in one header:
 /// uapi-diff reports a `breaking` change on the record or one of its members exactly when gcc's
 /// layouts show a break.
-fn verdicts_agree(arch: &'static str) {
-    let (Some(old), Some(new)) = (harnessed("6.1", arch), harnessed("6.12", arch)) else {
+fn verdicts_agree(old_tag: &'static str, new_tag: &'static str, arch: &'static str) {
+    let Some((old, new, report)) = reported(old_tag, new_tag, arch) else {
         return;
     };
-    let report = pipeline::report(&old.snap, &new.snap);
     let mut breaking: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for c in report.changes.iter().filter(|c| c.breaking) {
         let record = match c.kind {
@@ -600,12 +478,30 @@ fn verdicts_agree(arch: &'static str) {
             .push(format!("{} ({})", c.id, c.rule));
     }
     let growth_breaks = growth_breaking_records(new);
-    let (before, after) = (gcc_records(old), gcc_records(new));
+    // Where the new tag's model no longer lists an old member (`data.note` once `data`'s anonymous
+    // union got a tag), gcc says whether C still reaches it, and where.
+    let (_, compiler) = compiler_for(new.snap.model.arch);
+    let extra = gcc::missing_members(&old.snap.model, &new.snap.model, &|k| {
+        gcc::is_installed(&new.installed, &k.file)
+    });
+    let reached = gcc::compare_items(
+        &new.snap.model,
+        &new.installed,
+        &compiler,
+        &|_| false,
+        &extra,
+    );
+    let mut new_observed = new.cmp.observed.clone();
+    new_observed.extend(reached.observed);
+    let (before, after) = (
+        oracle::gcc_records(&old.cmp.observed),
+        oracle::gcc_records(&new_observed),
+    );
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for (key, o) in &before {
         let Some(n) = after.get(key) else { continue };
-        let verdict = gcc_verdict(o, n, growth_breaks.contains(&key.1));
+        let verdict = oracle::verdict(o, n, growth_breaks.contains(&key.1));
         *counts.entry(format!("{verdict:?}")).or_default() += 1;
         let ours = breaking.get(key);
         match (verdict == GccVerdict::Breaks, ours) {
@@ -622,8 +518,11 @@ fn verdicts_agree(arch: &'static str) {
             _ => {}
         }
     }
-    eprintln!("v6.1 → v6.12 {arch}: gcc's record verdicts {counts:?}");
-    eprintln!("v6.1 → v6.12 {arch}: {} disagreements", disagreements.len());
+    eprintln!("v{old_tag} → v{new_tag} {arch}: gcc's record verdicts {counts:?}");
+    eprintln!(
+        "v{old_tag} → v{new_tag} {arch}: {} disagreements",
+        disagreements.len()
+    );
     assert!(
         disagreements.is_empty(),
         "{} disagreements:\n{}",
@@ -632,20 +531,50 @@ fn verdicts_agree(arch: &'static str) {
     );
 }
 
-#[test]
-fn v6_1_to_v6_12_verdicts_agree_with_gccs_layouts() {
-    verdicts_agree("x86");
+/// Both checks on one pair, both ways.
+fn pair_agrees_both_ways(pair: usize, arch: &'static str) {
+    let (old, new) = PAIRS[pair];
+    for (from, to) in [(old, new), (new, old)] {
+        changes_are_what_gccs_facts_imply(from, to, arch);
+        verdicts_agree(from, to, arch);
+    }
 }
 
 #[test]
-fn v6_1_to_v6_12_i386_verdicts_agree_with_gccs_layouts() {
-    verdicts_agree("i386");
+fn v5_10_v6_1_changes_and_verdicts_agree_with_gcc_both_ways() {
+    pair_agrees_both_ways(0, "x86");
+}
+
+#[test]
+fn v5_10_v6_1_i386_changes_and_verdicts_agree_with_gcc_both_ways() {
+    pair_agrees_both_ways(0, "i386");
+}
+
+#[test]
+fn v6_1_v6_12_changes_and_verdicts_agree_with_gcc_both_ways() {
+    pair_agrees_both_ways(1, "x86");
+}
+
+#[test]
+fn v6_1_v6_12_i386_changes_and_verdicts_agree_with_gcc_both_ways() {
+    pair_agrees_both_ways(1, "i386");
 }
 
 /// v6.1 on i386: ILP32 layouts of the older tag, which the i386 verdicts compare against.
 #[test]
 fn v6_1_i386_facts_equal_gccs() {
     check("6.1", "i386");
+}
+
+/// v5.10, the oldest tag of the pairs (Debian 11's linux-source).
+#[test]
+fn v5_10_facts_equal_gccs() {
+    check("5.10", "x86");
+}
+
+#[test]
+fn v5_10_i386_facts_equal_gccs() {
+    check("5.10", "i386");
 }
 
 /// Every constant gcc computes through `_IOC` (its value changes when `_IOC` is marked), whatever

@@ -1,5 +1,5 @@
-//! The real kernel (v6.1 → v6.12, built by scripts/fetch-kernels.sh): the binary's findings are
-//! pinned as insta snapshots, so any change in them shows up in review. Skipped without the repo,
+//! The real kernel (v6.1 → v6.12 and v5.10 → v6.1, built by scripts/fetch-kernels.sh): the binary's
+//! findings are pinned as insta snapshots, so any change in them shows up in review. Skipped without the repo,
 //! except under CI (`common::kernel_repo`). The full JSON is the contract; the summary beside it
 //! (counts per kind, change and rule) is what a reviewer reads first.
 
@@ -95,6 +95,22 @@ fn diff_v6_1_v6_12_json() {
         insta::assert_snapshot!("real-v6.1-v6.12.summary", summary(&report));
         insta::assert_snapshot!("real-v6.1-v6.12.json", text);
     });
+}
+
+/// The older pair, both ways: its counts per kind, change and rule (the whole JSON of one pair is
+/// pinned above; these pin what the rules make of another pair and of the reverse diff).
+#[test]
+fn diff_v5_10_v6_1_both_ways_summary() {
+    let Some(repo) = common::kernel_repo() else {
+        return;
+    };
+    for (old, new) in [("v5.10", "v6.1"), ("v6.1", "v5.10")] {
+        let args = ["diff", old, new, "--format", "json"];
+        let (_, report) = without_commits(&run(&repo, &args, None, 1));
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("real-{old}-{new}.summary"), summary(&report));
+        });
+    }
 }
 
 #[test]

@@ -87,16 +87,7 @@ impl<'m> TypeNames<'m> {
     }
 
     fn class_at(&self, ty: &str, depth: usize) -> TypeClass {
-        let mut t = ty.trim();
-        loop {
-            let before = t;
-            for qualifier in ["const ", "volatile ", "__volatile__ "] {
-                t = t.strip_prefix(qualifier).unwrap_or(t).trim_start();
-            }
-            if t == before {
-                break;
-            }
-        }
+        let t = unqualified(ty);
         if let Some((element, _)) = t.split_once('[') {
             return TypeClass::Array(Box::new(self.class_at(element, depth)));
         }
@@ -120,6 +111,72 @@ impl<'m> TypeNames<'m> {
             _ => TypeClass::Unknown(t.to_string()),
         }
     }
+
+    /// The size of a scalar, pointer or record type by its spelling, typedefs resolved; None for
+    /// an array or function type, or a name nothing defines.
+    pub fn size_of(&self, ty: &str) -> Option<u64> {
+        self.size_at(ty, 0)
+    }
+
+    fn size_at(&self, ty: &str, depth: usize) -> Option<u64> {
+        let t = unqualified(ty);
+        if t.contains('[') || t.contains('(') {
+            return None;
+        }
+        if t.ends_with('*') {
+            return Some(self.model.arch.pointer_size());
+        }
+        if let Some((size, _, _)) = self.model.arch.builtin(t) {
+            return Some(size);
+        }
+        if t.starts_with("struct ") || t.starts_with("union ") {
+            let name = record_name(t);
+            return self.model.items.iter().find_map(|(k, item)| match &item.facts {
+                Facts::Record { size, .. } if k.parent.is_none() && k.name == name => *size,
+                _ => None,
+            });
+        }
+        match self.typedefs.get(t).or_else(|| self.type_defines.get(t)) {
+            Some(target) if depth < 16 && *target != t => self.size_at(target, depth + 1),
+            _ => None,
+        }
+    }
+}
+
+/// A type's spelling without its qualifiers (`const`, `volatile`).
+fn unqualified(ty: &str) -> &str {
+    let mut t = ty.trim();
+    loop {
+        let before = t;
+        for qualifier in ["const ", "volatile ", "__volatile__ "] {
+            t = t.strip_prefix(qualifier).unwrap_or(t).trim_start();
+        }
+        if t == before {
+            return t;
+        }
+    }
+}
+
+/// A member's type and size at one revision, and that revision's type names.
+pub type Typed<'a, 'm> = (&'a str, Option<u64>, &'a TypeNames<'m>);
+
+/// A trailing array changed between a real flexible array (`T x[]`) and a fake one (`T x[0]`,
+/// `T x[1]`, the length also spelled by a constant: `x[MPI3_NVME_ENCAP_CMD_MAX]`), in either
+/// direction, its element type spelled alike. Both declare elements counted at run time from the
+/// same offset (Documentation/process/deprecated.rst, "Zero-length and one-element arrays"); only
+/// `sizeof` of the record differs, by the one fake element.
+pub fn flex_conversion(old: Typed, new: Typed) -> bool {
+    let real = |ty: &str| unqualified(ty).strip_suffix(" []").map(str::to_string);
+    // `T [n]` of at most one element, by its size: 0, or one element's.
+    let fake = |(ty, size, types): Typed| {
+        let (element, length) = unqualified(ty).rsplit_once(" [")?;
+        let one_dimension = length.ends_with(']') && !length.contains('[');
+        let single = size == Some(0) || size.is_some() && size == types.size_of(element);
+        (one_dimension && single).then(|| element.to_string())
+    };
+    let made_real = real(new.0).is_some() && real(new.0) == fake(old);
+    let made_fake = real(old.0).is_some() && real(old.0) == fake(new);
+    made_real || made_fake
 }
 
 /// How the type of a member changed, its place and size being equal.
@@ -131,6 +188,11 @@ pub fn type_change(
     file: &str,
 ) -> TypeChange {
     compare_classes(old, &old.class(old_ty), new, &new.class(new_ty), file)
+}
+
+/// Whether a record spelling is of an anonymous struct or union (`union <anonymous>`).
+fn is_anonymous(spelling: &str) -> bool {
+    spelling.ends_with("<anonymous>")
 }
 
 fn compare_classes(
@@ -145,8 +207,25 @@ fn compare_classes(
             (Some(x), Some(y)) if x != y => TypeChange::Signedness,
             _ => TypeChange::Respelled,
         },
-        (TypeClass::Array(x), TypeClass::Array(y)) => compare_classes(old, x, new, y, file),
+        (TypeClass::Array(x), TypeClass::Array(y)) => match (&**x, &**y) {
+            // An array element's members are not listed when its type is anonymous: nothing
+            // shows that a tag given to it kept them.
+            (TypeClass::Record(e), TypeClass::Record(f))
+                if e != f && (is_anonymous(e) || is_anonymous(f)) =>
+            {
+                TypeChange::Other
+            }
+            _ => compare_classes(old, x, new, y, file),
+        },
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
+        // An anonymous record type given a tag, or the reverse: its members are judged one by
+        // one under the member's name (`u.x`), as `judge_records` lists them at both sides.
+        (TypeClass::Record(x), TypeClass::Record(y)) if is_anonymous(x) || is_anonymous(y) => {
+            match x.split(' ').next() == y.split(' ').next() {
+                true => TypeChange::Respelled,
+                false => TypeChange::Other,
+            }
+        }
         (TypeClass::Record(x), TypeClass::Record(y)) => {
             let before = record_members(old.model, file, record_name(x));
             let after = record_members(new.model, file, record_name(y));
@@ -243,6 +322,50 @@ pub struct Judgement {
     pub verdict: Verdict,
     /// The byte ranges of the old record's padding and reserved members.
     pub old_reserved: Vec<(u64, u64)>,
+    /// The (flattened) names of the old record's padding and reserved members.
+    pub reserved_names: HashSet<String>,
+    /// Members one side lists under an anonymous record member (`u.x`) and the other reaches
+    /// through the same member given a tagged type (`union u_t u`), at the same place.
+    pub reached_through_tag: HashSet<String>,
+    /// Old members that grew in place (a record member; an array alternative of a union whose
+    /// size stays), what follows them unmoved.
+    pub grown_in_place: HashSet<String>,
+}
+
+/// The members of a record that are padding or reserved space, by name: a padding word alone
+/// (`pad`, `__reserved2`, `u.rsvd`: `is_padding_name`), or after the prefix most of the record's
+/// members share, the record's own naming convention (`qs_pad2` among `qs_*` members, `mem_rsvd`
+/// among `mem_*`, `de_rsv`, `tcm_reserved`). A prefix that only some members share names a field
+/// (`sink_pad` beside `source_pad` and `flags`: a media pad; `nr_unused` beside `nr_dentry`: a
+/// count).
+pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> HashSet<String> {
+    let names: Vec<&String> = names.into_iter().collect();
+    let mut prefixes: HashMap<&str, usize> = HashMap::new();
+    for name in &names {
+        let last = last_part(name);
+        // Every `_`-ended prefix of the name, counted once per member.
+        let mut seen = HashSet::new();
+        for (i, _) in last.match_indices('_').filter(|(i, _)| *i > 0) {
+            if seen.insert(&last[..=i]) {
+                *prefixes.entry(&last[..=i]).or_default() += 1;
+            }
+        }
+    }
+    names
+        .iter()
+        .filter(|name| {
+            let last = last_part(name);
+            is_padding_name(last)
+                || last.rmatch_indices('_').any(|(i, _)| {
+                    i > 0
+                        && is_padding_name(&last[i + 1..])
+                        && prefixes
+                            .get(&last[..=i])
+                            .is_some_and(|n| n * 2 > names.len())
+                })
+        })
+        .map(|name| name.to_string())
+        .collect()
 }
 
 /// Judges every struct and union present under one name in one header at both revisions that
@@ -277,33 +400,47 @@ pub fn judge_records(
                 file: file.to_string(),
             };
             match &model.items.get(&key)?.facts {
-                Facts::Record { size, align, .. } => Some((*size, *align)),
+                Facts::Record { size, align, .. } => {
+                    Some(((*size, *align), *kind == ItemKind::Union))
+                }
                 _ => None,
             }
         })
     };
     let mut out = HashMap::new();
     for (file, name, old_file) in touched {
-        let (Some(before), Some(after)) =
+        let (Some((before, is_union)), Some((after, _))) =
             (record(old, &old_file, &name), record(new, &file, &name))
         else {
             continue;
         };
-        let old_members = record_members(old, &old_file, &name);
-        let new_members = record_members(new, &file, &name);
+        let (mut old_members, mut new_members) = (
+            record_members(old, &old_file, &name),
+            record_members(new, &file, &name),
+        );
+        let reached_old =
+            reach_through_tags(old, &old_file, &mut old_members, &new_members, old_types);
+        let reached_new = reach_through_tags(new, &file, &mut new_members, &old_members, new_types);
+        let reached_through_tag = reached_old
+            .union(&reached_new)
+            .filter(|n| old_members.get(*n) == new_members.get(*n))
+            .cloned()
+            .collect();
         let growth_breaks =
             ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
-        let verdict = judge(
+        let (verdict, grown_in_place) = judge(
             Layouts {
                 old: (before, &old_members, old_types),
                 new: (after, &new_members, new_types),
             },
             &file,
             growth_breaks,
+            is_union,
         );
+        let reserved_names = reserved_members(old_members.keys());
         let old_reserved = old_members
             .iter()
-            .filter(|(n, _)| is_padding_name(last_part(n)))
+            .filter(|(n, _)| reserved_names.contains(*n))
             .filter_map(|(_, m)| Some((m.offset?, m.offset? + m.size?)))
             .collect();
         out.insert(
@@ -311,10 +448,58 @@ pub fn judge_records(
             Judgement {
                 verdict,
                 old_reserved,
+                reserved_names,
+                reached_through_tag,
+                grown_in_place,
             },
         );
     }
     out
+}
+
+/// Adds to `members` the members of each member whose record type has a tag where `other` (the
+/// record at the other revision) lists that member's members itself, as it does for an anonymous
+/// record type (`union { __u32 x; } u` lists `u.x`): `union u_t { __u32 x; } u` reaches the same
+/// `u.x`. Returns the names added.
+fn reach_through_tags(
+    model: &Model,
+    file: &str,
+    members: &mut BTreeMap<String, Member>,
+    other: &BTreeMap<String, Member>,
+    types: &TypeNames,
+) -> HashSet<String> {
+    let mut added = HashSet::new();
+    // Outer members first, so that a tagged member within a tagged member is reached too.
+    let mut queue: Vec<String> = members.keys().cloned().collect();
+    while let Some(name) = queue.pop() {
+        let prefix = format!("{name}.");
+        let listed_here = members.keys().any(|k| k.starts_with(&prefix));
+        let listed_there = other.keys().any(|k| k.starts_with(&prefix));
+        let Some(m) = members.get(&name).filter(|_| listed_there && !listed_here) else {
+            continue;
+        };
+        let (TypeClass::Record(spelling), Some(base)) = (types.class(&m.ty), m.offset) else {
+            continue;
+        };
+        if is_anonymous(&spelling) {
+            continue;
+        }
+        for (child, c) in record_members(model, file, record_name(&spelling)) {
+            let placed = Member {
+                offset: c.offset.map(|o| o + base),
+                bits: c.bits.map(|b| BitField {
+                    bit_offset: b.bit_offset + base * 8,
+                    ..b
+                }),
+                ..c
+            };
+            let full = format!("{prefix}{child}");
+            added.insert(full.clone());
+            queue.push(full.clone());
+            members.insert(full, placed);
+        }
+    }
+    added
 }
 
 /// A record's size and alignment, members and typedefs at one revision.
@@ -334,7 +519,26 @@ pub fn last_part(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
+/// `is_union`: the record is a union (its members are alternatives).
+/// Returns the verdict and the old members that grew in place (a record member, an array
+/// alternative of a union whose size stays).
+fn judge(
+    sides: Layouts,
+    file: &str,
+    growth_breaks: bool,
+    is_union: bool,
+) -> (Verdict, HashSet<String>) {
+    let mut grown = HashSet::new();
+    let verdict = judge_members(sides, file, (growth_breaks, is_union), &mut grown);
+    (verdict, grown)
+}
+
+fn judge_members(
+    sides: Layouts,
+    file: &str,
+    (growth_breaks, is_union): (bool, bool),
+    grown: &mut HashSet<String>,
+) -> Verdict {
     let ((old_size, old_align), old_members, old_types) = sides.old;
     let ((new_size, new_align), new_members, new_types) = sides.new;
     let (Some(old_size), Some(new_size)) = (old_size, new_size) else {
@@ -348,12 +552,24 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
     let aligned_by_growth = new_size > old_size
         && !growth_breaks
         && matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
-    if new_size < old_size || (old_align != new_align && !aligned_by_growth) {
+    // A fake flexible array made real (`x[1]` → `x[]`) shrinks `sizeof` by its one element, not the
+    // bytes exchanged: the elements were always counted at run time, from the same offset. Where
+    // the size is part of the contract (a non-DRM ioctl's number, an array's stride) it breaks.
+    let shrunk_by_flex = !growth_breaks
+        && old_members.iter().any(|(name, m)| {
+            new_members.get(name).is_some_and(|n| {
+                m.offset == n.offset
+                    && m.offset.is_some_and(|o| new_size >= o)
+                    && flex_conversion((&m.ty, m.size, old_types), (&n.ty, n.size, new_types))
+            })
+        });
+    if (new_size < old_size && !shrunk_by_flex) || (old_align != new_align && !aligned_by_growth) {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;
+    let reserved = reserved_members(old_members.keys());
     for (name, m) in old_members {
-        if is_padding_name(last_part(name)) {
+        if reserved.contains(name) {
             continue;
         }
         let Some(n) = new_members.get(name) else {
@@ -364,17 +580,40 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
         }
         let old_class = old_types.class(&m.ty);
         let new_class = new_types.class(&n.ty);
-        // An array made flexible (`x[0]`, `x[1]` → `x[]`) keeps its place; the record's size says
-        // whether anything shrank (flex-array-converted judges the member).
-        let made_flexible = n.ty.ends_with("[]") && matches!(old_class, TypeClass::Array(_));
-        if m.size != n.size && !made_flexible {
-            // A record member may grow in place: what follows it is judged by its own offset.
+        // An array made flexible (`x[0]`, `x[1]` → `x[]`), or fixed again, keeps its place; the
+        // record's size says whether anything shrank (flex-array-converted judges the member).
+        let flexible_on_one_side = (n.ty.ends_with("[]")
+            && matches!(old_class, TypeClass::Array(_)))
+            || (m.ty.ends_with("[]") && matches!(new_class, TypeClass::Array(_)));
+        if m.size != n.size && !flexible_on_one_side {
+            // A record member may grow in place: what follows it is judged by its own offset. So
+            // may an array alternative of a union whose size stays: the bytes it takes were the
+            // union's already, and its elements keep their places.
             let records = matches!(
                 (&old_class, &new_class),
                 (TypeClass::Record(_), TypeClass::Record(_))
             );
-            if records && n.size > m.size {
+            let arrays = match (&old_class, &new_class) {
+                (TypeClass::Array(x), TypeClass::Array(y)) => {
+                    compare_classes(old_types, x, new_types, y, file) != TypeChange::Other
+                }
+                _ => false,
+            };
+            let in_kept_union = match name.rsplit_once('.') {
+                None => is_union && old_size == new_size,
+                Some((container, _)) => {
+                    match (old_members.get(container), new_members.get(container)) {
+                        (Some(a), Some(b)) => {
+                            matches!(old_types.class(&a.ty), TypeClass::Record(r) if r.starts_with("union "))
+                                && (a.offset, a.size) == (b.offset, b.size)
+                        }
+                        _ => false,
+                    }
+                }
+            };
+            if (records || arrays && in_kept_union) && n.size > m.size {
                 grew = true;
+                grown.insert(name.clone());
                 continue;
             }
             return Verdict::Breaks;
@@ -394,7 +633,7 @@ fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Verdict {
     let added = new_members.keys().any(|n| !old_members.contains_key(n));
     let reserved_changed = old_members
         .iter()
-        .any(|(name, m)| is_padding_name(last_part(name)) && new_members.get(name) != Some(m));
+        .any(|(name, m)| reserved.contains(name) && new_members.get(name) != Some(m));
     if added || reserved_changed {
         Verdict::ReservedUsed
     } else {

@@ -196,6 +196,7 @@ impl<'m> Context<'m> {
                 );
             }
         }
+        let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
         let mut flex_only: HashSet<(String, String)> = HashSet::new();
         let mut not_flex: HashSet<(String, String)> = HashSet::new();
         for c in &fields {
@@ -203,14 +204,13 @@ impl<'m> Context<'m> {
             let key = (c.file.clone(), parent.clone());
             let renamed =
                 renamed_fields.contains_key(&(c.file.clone(), parent.clone(), c.name.clone()));
-            if c.change == ChangeKind::Changed && is_flex_conversion(c) {
+            if c.change == ChangeKind::Changed && flex_converted(c, (&old_types, &new_types)) {
                 flex_only.insert(key.clone());
             } else if c.change != ChangeKind::Added && !renamed {
                 not_flex.insert(key);
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
-        let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
         let records = abi::judge_records(changes, old, new, &ioctl_args, (&old_types, &new_types));
         Context {
             values: values::Values::new(old, new),
@@ -225,6 +225,11 @@ impl<'m> Context<'m> {
             old_types,
             new_types,
         }
+    }
+
+    /// A field whose trailing array changed between a fake flexible array and a real one.
+    pub fn is_flex_conversion(&self, c: &Change) -> bool {
+        flex_converted(c, (&self.old_types, &self.new_types))
     }
 
     /// The ABI verdict on a struct or union (for a field: on its record), when both sides have it.
@@ -317,7 +322,7 @@ impl<'m> Context<'m> {
         }
         match (c.change, &c.new) {
             (ChangeKind::Removed | ChangeKind::Changed, _) => {
-                is_padding_name(abi::last_part(&c.name))
+                judgement.reserved_names.contains(&c.name)
             }
             (
                 ChangeKind::Added,
@@ -332,6 +337,32 @@ impl<'m> Context<'m> {
                 .any(|(start, end)| start <= o && o + s <= *end),
             _ => false,
         }
+    }
+
+    /// A field listed at one side only because the other reaches it through a member whose
+    /// anonymous record type was given a tag (or lost it), at the same place.
+    pub fn reached_through_tag(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        c.kind == ItemKind::Field
+            && c.change != ChangeKind::Changed
+            && self
+                .records
+                .get(&(c.file.clone(), parent.clone()))
+                .is_some_and(|j| j.reached_through_tag.contains(&c.name))
+    }
+
+    /// A changed field that grew in place in a record judged grown (`abi::Judgement::grown_in_place`).
+    pub fn grew_in_place(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        c.change == ChangeKind::Changed
+            && self
+                .records
+                .get(&(c.file.clone(), parent.clone()))
+                .is_some_and(|j| j.grown_in_place.contains(&c.name))
     }
 
     /// Whether a uAPI item carries the type or the values of the enum holding enumerator `member`
@@ -428,16 +459,24 @@ fn type_names(ty: &str, name: &str) -> bool {
     })
 }
 
-/// `T x[0]` or `T x[1]` that became `T x[]`.
-pub fn is_flex_conversion(c: &Change) -> bool {
+/// A changed field whose array changed between a fake flexible array and a real one, either way
+/// (`abi::flex_conversion`), at the same offset.
+fn flex_converted(c: &Change, (old, new): (&abi::TypeNames, &abi::TypeNames)) -> bool {
     match (&c.old, &c.new) {
-        (Some(Facts::Field { ty: old, .. }), Some(Facts::Field { ty: new, .. })) => {
-            let new_elem = new.strip_suffix(" []");
-            let old_elem = old
-                .strip_suffix(" [0]")
-                .or_else(|| old.strip_suffix(" [1]"));
-            new_elem.is_some() && new_elem == old_elem
-        }
+        (
+            Some(Facts::Field {
+                ty: a,
+                size: x,
+                offset: o,
+                ..
+            }),
+            Some(Facts::Field {
+                ty: b,
+                size: y,
+                offset: p,
+                ..
+            }),
+        ) => o == p && abi::flex_conversion((a, *x, old), (b, *y, new)),
         _ => false,
     }
 }

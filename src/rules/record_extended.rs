@@ -1,11 +1,11 @@
-use super::abi::{TypeClass, Verdict};
+use super::abi::Verdict;
 use super::{Rule, Severity};
-use crate::change::{ChangeKind, Facts, ItemKind};
+use crate::change::{ChangeKind, ItemKind};
 
 pub static RULE: Rule = Rule {
     id: "record-extended",
     severity: Severity::NeedsUserspace,
-    summary: "a struct or union grew, or a record member grew in place, every old member where it was",
+    summary: "a struct or union grew, or a record member (or a union's array alternative) grew in place, every old member where it was",
     explanation: "Growth that moves no old member is compatible where the size is negotiated (extensible \
 structs passed with their size, `bpf_attr`, `clone_args`; DRM ioctls, see drm-struct-extended) and where a \
 union member grows inside the union's unchanged size. It is not compatible for the argument of a non-DRM \
@@ -17,31 +17,10 @@ Documentation/process/botching-up-ioctls.rst; Documentation/gpu/drm-uapi.rst.",
         if c.change != ChangeKind::Changed || ctx.verdict(c) != Some(Verdict::Grew) {
             return false;
         }
-        match (c.kind, &c.old, &c.new) {
-            (ItemKind::Struct | ItemKind::Union, _, _) => true,
-            // A record member that grew in place, what follows it unmoved.
-            (
-                ItemKind::Field,
-                Some(Facts::Field {
-                    offset: o1,
-                    size: Some(s1),
-                    ty: t1,
-                    bits: None,
-                    ..
-                }),
-                Some(Facts::Field {
-                    offset: o2,
-                    size: Some(s2),
-                    ty: t2,
-                    bits: None,
-                    ..
-                }),
-            ) => {
-                o1 == o2
-                    && s2 > s1
-                    && matches!(ctx.old_types.class(t1), TypeClass::Record(_))
-                    && matches!(ctx.new_types.class(t2), TypeClass::Record(_))
-            }
+        match c.kind {
+            ItemKind::Struct | ItemKind::Union => true,
+            // A member that grew in place, what follows it unmoved.
+            ItemKind::Field => ctx.grew_in_place(c),
             _ => false,
         }
     }),

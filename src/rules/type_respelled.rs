@@ -11,9 +11,14 @@ align alike on the target arch, a nested record renamed with an identical layout
 type class, so neither old binaries nor programs rebuilt against the new header change. The kernel moves uAPI \
 headers to the `__u32` family on purpose (Documentation/process/botching-up-ioctls.rst: use fixed-size \
 types). Judged per arch: where the alignment differs (`__aligned_u64` on i386) the offsets or the record's \
-alignment change and the change is layout-changed instead.",
+alignment change and the change is layout-changed instead. An anonymous struct or union type of a named \
+member given a tag (`union { __u32 x; } u` → `union u_t { __u32 x; } u`), or the reverse, is respelled \
+too: `u.x` is reached and placed as before, and is listed as removed or added only because the tagged \
+type's members are its own.",
     reference: "Documentation/process/botching-up-ioctls.rst",
     matches: Some(|c, ctx| {
-        ctx.field_type_change(c) == Some(TypeChange::Respelled) || ctx.typedef_record_respelled(c)
+        ctx.field_type_change(c) == Some(TypeChange::Respelled)
+            || ctx.reached_through_tag(c)
+            || ctx.typedef_record_respelled(c)
     }),
 };

@@ -98,7 +98,7 @@ impl<'m> Side<'m> {
             parent: None,
             name: String::new(),
         };
-        let mut families: HashMap<&str, (usize, i128)> = HashMap::new();
+        let mut families: HashMap<&str, Vec<i128>> = HashMap::new();
         for (k, item) in self
             .model
             .items
@@ -111,16 +111,23 @@ impl<'m> Side<'m> {
                 continue;
             };
             if k.name != key.name {
-                let entry = families.entry(prefix).or_insert((0, *v));
-                entry.0 += 1;
-                entry.1 = entry.1.max(*v);
+                families.entry(prefix).or_default().push(*v);
             }
         }
         let own = family_prefix(&key.name);
         // A count of a family named otherwise needs two members; the last member's alias, one.
-        families.iter().any(|(prefix, (members, largest))| {
-            *members >= 2 && value == largest + 1
-                || own == Some(*prefix) && (value == *largest || value == largest + 1)
+        // The count may be of the run of numbers the family starts with, a flag beside them
+        // aside (`AUDIT_NR_FILTERS` counts `AUDIT_FILTER_USER` 0 … `_URING_EXIT` 7, not
+        // `AUDIT_FILTER_PREPEND` 0x10).
+        families.iter().any(|(prefix, values)| {
+            let largest = values.iter().copied().max().unwrap_or_default();
+            let smallest = values.iter().copied().min().unwrap_or_default();
+            let counts_run = value - smallest >= 2
+                && value - smallest <= values.len() as i128
+                && (smallest..value).all(|v| values.contains(&v))
+                && !values.contains(&value);
+            values.len() >= 2 && (value == largest + 1 || counts_run)
+                || own == Some(*prefix) && (value == largest || value == largest + 1)
         })
     }
 
@@ -306,7 +313,8 @@ impl<'m> Values<'m> {
     }
 
     /// A set of flags that gained members: the new value holds every old bit, and the define is an
-    /// OR of flags (or named a mask); or its complement, `~(…)` or a reserved mask, lost only bits.
+    /// OR of flags (or named a mask); or its complement, `~(…)` or a reserved mask spelled as a
+    /// number, lost only bits.
     pub fn flags_added(&self, c: &Change) -> bool {
         let Some((old, new)) = values(c) else {
             return false;
@@ -318,8 +326,11 @@ impl<'m> Values<'m> {
         let named = |w: &[&str]| has_word(&words, w);
         let superset = old & !new == 0;
         let subset = new & !old == 0;
+        // Structure first: an OR of flags is a set whatever its name says (`ATTR_UNUSED`, the bits
+        // copied as they are; `BTRFS_BLOCK_GROUP_RESERVED`, the bits kept for the kernel); only a
+        // mask spelled as a number is a complement by its name (`FOO_RESERVED_MASK 0xff00`).
         let complement = text.trim_start_matches('(').starts_with('~')
-            || words.iter().any(|w| super::is_padding_name(w));
+            || !text.contains('|') && words.iter().any(|w| super::is_padding_name(w));
         // A mask spelled as a number: its name says it is one (an implicit enumerator is a count).
         let named_mask = !text.is_empty() && named(&["MASK", "FLAGS"]);
         old != new

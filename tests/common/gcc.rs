@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use uapi_diff::change::{Facts, ItemKind};
-use uapi_diff::model::Model;
+use uapi_diff::model::{ItemKey, Model};
 
 pub fn gcc_available() -> bool {
     Compiler::native(&[]).available()
@@ -114,6 +114,23 @@ impl Compiler {
     fn probe_line(&self, index: usize, p: &Probe) -> String {
         let var = format!("probe_{index} __attribute__((section(\"{PROBE_SECTION}\")))");
         match self.readout {
+            Readout::Run if p.bits_of.is_some() => {
+                let BitsOf { record, width, .. } = p.bits_of.as_ref().expect("a bitfield probe");
+                // The set bits of a record with only this bitfield set to all ones, numbered
+                // from each byte's least significant bit (the host is little-endian): the first
+                // one, or how many are set for a `bitfield-width` probe.
+                let shown = match p.id.starts_with("bitfield-width:") {
+                    true => r#"printf("%s %u\n", ID, n)"#.to_string(),
+                    false => format!(
+                        r#"if (n == {width}) printf("%s %u\n", ID, first); else printf("%s %u({width}-bits-wanted-%u-set)\n", ID, first, n)"#
+                    ),
+                };
+                format!(
+                    "static void probe_{index}(void) {{ union {{ {record} s; unsigned char b[sizeof({record})]; }} u; __builtin_memset(&u, 0, sizeof u); u.s.{} = -1; unsigned first = ~0u, n = 0; for (unsigned i = 0; i < sizeof u.b * 8; i++) if (u.b[i / 8] >> (i % 8) & 1) {{ if (first == ~0u) first = i; n++; }} {}; }}\n",
+                    p.expr,
+                    shown.replace("ID", &format!("\"{}\"", p.id))
+                )
+            }
             Readout::Run => {
                 let (fmt, cast) = if p.signed() {
                     ("%lld", "long long")
@@ -243,8 +260,37 @@ pub fn install_headers(tree: &Path, arch_dir: &str) -> tempfile::TempDir {
     out
 }
 
-/// headers_install.sh removes these with sed.
-fn strip_annotations(text: &[u8]) -> Vec<u8> {
+/// One `make` at a time: the tests share the unpacked trees, and two builds of the same tree's
+/// host tools collide ("Text file busy").
+static MAKE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `make headers_install` of the unpacked tree of a version (`6.12`) for a kernel ARCH (`x86_64`),
+/// cached beside the kernel repo as `installed-<version>-<arch>` (runs the kernel's own build
+/// scripts: the tests do, the tool never does). Returns its `include` dir.
+pub fn installed_kernel_headers(repo: &Path, version: &str, arch: &str) -> PathBuf {
+    let kernels = repo.parent().expect("cache dir").to_path_buf();
+    let out = kernels.join(format!("installed-{version}-{arch}"));
+    let _one_make_at_a_time = MAKE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !out.join("include/linux/types.h").exists() {
+        let src = kernels.join(format!("src/linux-source-{version}"));
+        let status = Command::new("make")
+            .args(["-s", "headers_install"])
+            .arg(format!("ARCH={arch}"))
+            .arg(format!("INSTALL_HDR_PATH={}", out.display()))
+            .current_dir(&src)
+            .status()
+            .expect("run make headers_install");
+        assert!(
+            status.success(),
+            "make headers_install failed in {}",
+            src.display()
+        );
+    }
+    out.join("include")
+}
+
+/// headers_install.sh removes these with sed (`__user`, `__force`, `__iomem`).
+pub fn strip_annotations(text: &[u8]) -> Vec<u8> {
     let mut s = String::from_utf8_lossy(text).into_owned();
     for word in ["__user", "__force", "__iomem"] {
         let mut out = String::with_capacity(s.len());
@@ -433,6 +479,62 @@ pub fn compare_kinds(
     compiler: &Compiler,
     probed: &dyn Fn(ItemKind) -> bool,
 ) -> Comparison {
+    compare_items(model, installed_dir, compiler, &|key| probed(key.kind), &[])
+}
+
+/// A member the model does not list that gcc is asked to place: `member` of `record` (a struct or
+/// union of `file`), a designator C accepts (`u.x`, reached through a member of a tagged type).
+pub struct ExtraMember {
+    pub file: String,
+    pub kind: ItemKind,
+    pub record: String,
+    pub member: String,
+}
+
+/// The members (not bitfields) of records present in both models that `old` lists and `new` does
+/// not, among the fields `wanted` accepts: probed in `new`'s headers, they show whether C still
+/// reaches them there (`u.x` through a member whose anonymous union type was given a tag).
+pub fn missing_members(
+    old: &Model,
+    new: &Model,
+    wanted: &dyn Fn(&ItemKey) -> bool,
+) -> Vec<ExtraMember> {
+    let records: std::collections::BTreeMap<(&str, &str), ItemKind> = new
+        .items
+        .keys()
+        .filter(|k| matches!(k.kind, ItemKind::Struct | ItemKind::Union))
+        .map(|k| ((k.file.as_str(), k.name.as_str()), k.kind))
+        .collect();
+    old.items
+        .iter()
+        .filter(|(k, item)| {
+            k.kind == ItemKind::Field
+                && wanted(k)
+                && matches!(&item.facts, Facts::Field { bits: None, .. })
+                && !new.items.contains_key(*k)
+        })
+        .filter_map(|(k, _)| {
+            let record = k.parent.clone()?;
+            let kind = *records.get(&(k.file.as_str(), record.as_str()))?;
+            Some(ExtraMember {
+                file: k.file.clone(),
+                kind,
+                record,
+                member: k.name.clone(),
+            })
+        })
+        .collect()
+}
+
+/// `compare` over the items `probed` accepts, and the offset, size and class of `extra` members
+/// (observed only: `field:`, `field-size:`, `field-class:` probes, as for the model's members).
+pub fn compare_items(
+    model: &Model,
+    installed_dir: &Path,
+    compiler: &Compiler,
+    probed: &dyn Fn(&ItemKey) -> bool,
+    extra: &[ExtraMember],
+) -> Comparison {
     let mut per_file: BTreeMap<&str, Vec<Probe>> = BTreeMap::new();
     let typedef_named: std::collections::BTreeSet<(&str, &str)> = model
         .items
@@ -469,7 +571,7 @@ pub fn compare_kinds(
         .filter(|k| matches!(k.kind, ItemKind::Define | ItemKind::Ioctl))
         .map(|k| (k.file.as_str(), k.name.as_str()))
         .collect();
-    for (key, item) in model.items.iter().filter(|(k, _)| probed(k.kind)) {
+    for (key, item) in model.items.iter().filter(|(k, _)| probed(k)) {
         // A value computed as an includer sees it is probed in that includer's translation unit.
         let tu = match &item.facts {
             Facts::Value {
@@ -548,6 +650,19 @@ pub fn compare_kinds(
                         None,
                     );
                 }
+                // An array's element size, for the harnesses' own verdicts (a fake flexible array
+                // holds at most one element).
+                if ty.contains('[') {
+                    probes.push(Probe {
+                        id: format!("field-element-size:{parent}.{}", key.name),
+                        expr: format!("sizeof({member}[0])"),
+                        ours: None,
+                        bits_of: None,
+                        file: key.file.clone(),
+                        item: item_id.clone(),
+                        observe_only: true,
+                    });
+                }
                 probes.push(Probe {
                     id: format!("field-class:{parent}.{}", key.name),
                     expr: format!("__builtin_classify_type{member}"),
@@ -563,21 +678,37 @@ pub fn compare_kinds(
                 Facts::Field {
                     bits: Some(bits), ..
                 },
-            ) if compiler.reads_objects() => {
+            ) => {
                 let parent = key.parent.as_deref().unwrap_or_default();
                 let kind = record_kinds
                     .get(&(key.file.as_str(), parent))
                     .copied()
                     .unwrap_or(ItemKind::Struct);
+                let record = type_name(&key.file, kind, parent);
                 push(
                     format!("bitfield:{parent}.{}", key.name),
                     key.name.clone(),
                     Some(i128::from(bits.bit_offset)),
                     Some(BitsOf {
-                        record: type_name(&key.file, kind, parent),
+                        record: record.clone(),
                         width: bits.width,
                     }),
                 );
+                // How many bits gcc gives it, for the harnesses' own verdicts (run probes only).
+                if !compiler.reads_objects() {
+                    probes.push(Probe {
+                        id: format!("bitfield-width:{parent}.{}", key.name),
+                        expr: key.name.clone(),
+                        ours: None,
+                        bits_of: Some(BitsOf {
+                            record,
+                            width: bits.width,
+                        }),
+                        file: key.file.clone(),
+                        item: item_id.clone(),
+                        observe_only: true,
+                    });
+                }
             }
             // An enumerator that a define of the same name shadows cannot be probed by name.
             (ItemKind::Enumerator, _)
@@ -602,6 +733,27 @@ pub fn compare_kinds(
                 None,
             ),
             _ => {}
+        }
+    }
+    for e in extra {
+        let t = type_name(&e.file, e.kind, &e.record);
+        let member = format!("((({t} *)0)->{})", e.member);
+        let item = uapi_diff::change::item_id(ItemKind::Field, Some(&e.record), &e.member);
+        let probes = per_file.entry(e.file.as_str()).or_default();
+        for (what, expr) in [
+            ("field", format!("__builtin_offsetof({t}, {})", e.member)),
+            ("field-size", format!("sizeof{member}")),
+            ("field-class", format!("__builtin_classify_type{member}")),
+        ] {
+            probes.push(Probe {
+                id: format!("{what}:{}.{}", e.record, e.member),
+                expr,
+                ours: None,
+                bits_of: None,
+                file: e.file.clone(),
+                item: item.clone(),
+                observe_only: true,
+            });
         }
     }
     let work = tempfile::tempdir().expect("temp dir");

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod gcc;
+pub mod oracle;
 
 use std::path::{Path, PathBuf};
 use uapi_diff::pipeline::{self, Options};
