@@ -2,11 +2,11 @@
 //! renders it; `pipeline` makes it.
 
 use super::{Change, ChangeKind, ItemKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// One side of a comparison, as shown to the user.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
     /// As the user gave it: a git revision or a directory.
     pub revision: String,
@@ -31,7 +31,7 @@ impl Revision {
 }
 
 /// A note about one revision: something that could not be computed or read.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Note {
     pub revision: String,
     pub file: String,

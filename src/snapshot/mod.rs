@@ -10,6 +10,9 @@
 
 mod facts;
 
+/// How a persistent cache stores facts too (`crate::store`).
+pub(crate) use facts::Tagged as TaggedFacts;
+
 use crate::change::{DiffReport, Note, Revision};
 use crate::change::{Facts, ItemKind};
 use crate::error::Error;
@@ -357,10 +360,7 @@ impl Side {
     /// The side's model: computed from the tree (parsing through `cache`), or read from the file.
     pub fn snapshot(&self, opts: &Options, cache: &ParseCache) -> Result<Snapshot, Error> {
         match self {
-            Side::Tree(tree) => {
-                let (entries, notes) = pipeline::list_headers(tree, opts)?;
-                pipeline::snapshot(tree, &entries, notes, cache, opts)
-            }
+            Side::Tree(tree) => pipeline::revision_snapshot(tree, cache, opts),
             Side::Snapshot(path) => read(path, opts),
         }
     }
