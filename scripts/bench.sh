@@ -13,10 +13,12 @@ runs=${1:-5}
 hruns=${2:-3}
 scripts/install-deps.sh build bench
 repo=${UAPI_DIFF_KERNELS:-$(scripts/fetch-kernels.sh | tail -n 1)}
-cargo build --release --locked --quiet --bin uapi-diff --example parse_baseline
-bin=target/release/uapi-diff
+cargo build --release --locked --quiet --bin uapi-diff --example parse_baseline --example scan_userspace
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The binaries measured are copies: a build during the bench changes nothing in it.
+cp target/release/uapi-diff "$out/parse_baseline" "$out/scan_userspace" "$out/"
+bin=$out/uapi-diff
 # The tool's cache for these runs only (never the user's).
 export UAPI_DIFF_CACHE_DIR=$out/cache
 unset UAPI_DIFF_NO_CACHE
@@ -105,12 +107,12 @@ awk 'BEGIN { for (i = 0; i < 60000; i++) printf "#define BIG_%d (%d << 2)\nstruc
   >"$big/dense/include/uapi/linux/big.h"
 measure "50 MB kernel-doc header (target < 2 s, < 300 MB)" "$runs" "$bin" diff "$big/old" "$big/prose" --format json
 measure "5 MB header, 60k structs + 60k defines (target < 8 s, < 1 GB)" "$runs" "$bin" diff "$big/old" "$big/dense" --format json
-measure "baseline process: read + parse, 1 run" "$runs" target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs 1
+measure "baseline process: read + parse, 1 run" "$runs" "$out/parse_baseline" "$repo" v6.1 v6.12 --runs 1
 floor=$(median_wall)
 echo
 echo "full pair (--no-cache) / baseline process (the parse floor): $(awk -v a="$full" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
-target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" | sed 's/^/baseline parse (uAPI + KMS): /'
-target/release/examples/parse_baseline "$repo" v6.1 v6.12 --runs "$runs" --no-kms | sed 's/^/baseline parse (uAPI only): /'
+"$out/parse_baseline" "$repo" v6.1 v6.12 --runs "$runs" | sed 's/^/baseline parse (uAPI + KMS): /'
+"$out/parse_baseline" "$repo" v6.1 v6.12 --runs "$runs" --no-kms | sed 's/^/baseline parse (uAPI only): /'
 echo "scripts/check-uapi.sh took 165 s on the same pair: $(awk -v f="$full" 'BEGIN {printf "%.0f", 165 / f}')× the median full diff"
 
 # --userspace: the scan of IGT for the v6.1 -> v6.12 checklist's items (target: at most 0.3 s added).
@@ -118,9 +120,8 @@ igt_tar=${UAPI_DIFF_DATA:-../shared/data}/igt-gpu-tools-b3d809d5.tar.xz
 if [ -f "$igt_tar" ]; then
   igt=cache/igt-gpu-tools-b3d809d5
   [ -f "$igt/igt-gpu-tools/meson.build" ] || { mkdir -p "$igt" && tar xJf "$igt_tar" -C "$igt"; }
-  cargo build --release --locked --quiet --example scan_userspace
   echo
-  target/release/examples/scan_userspace "$repo" v6.1 v6.12 "$igt/igt-gpu-tools" --runs "$runs" |
+  "$out/scan_userspace" "$repo" v6.1 v6.12 "$igt/igt-gpu-tools" --runs "$runs" |
     sed 's/^/userspace scan of IGT: /'
 fi
 
