@@ -17,7 +17,7 @@ cargo build --release --locked --quiet --bin uapi-diff --example parse_baseline 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # The binaries measured are copies: a build during the bench changes nothing in it.
-cp target/release/uapi-diff "$out/parse_baseline" "$out/scan_userspace" "$out/"
+cp target/release/uapi-diff target/release/examples/parse_baseline target/release/examples/scan_userspace "$out/"
 bin=$out/uapi-diff
 # The tool's cache for these runs only (never the user's).
 export UAPI_DIFF_CACHE_DIR=$out/cache
