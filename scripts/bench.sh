@@ -75,7 +75,6 @@ before_each="rm -rf $UAPI_DIFF_CACHE_DIR" measure "diff (uAPI + KMS), cold cache
 measure "diff (uAPI + KMS), warm cache" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json
 modes "diff --no-kms" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json --no-kms
 modes "checklist" "$runs" "$bin" checklist v6.1 v6.12 -C "$repo" --format markdown
-modes "diff --all-arches --no-kms" "$runs" "$bin" diff v6.1 v6.12 -C "$repo" --format json --all-arches --no-kms
 # The incremental diff (issue 18): a change costs what it touches. scripts/gen-patched-repo.sh's
 # revisions on v6.12: one patch to one DRM header (target ≤ 0.2 s), three patches (≤ 0.3 s, as
 # commits and as a series mbox), each beside the full computation of the same pair

@@ -55,7 +55,7 @@ pub struct DiffReport {
     pub notes: Vec<Note>,
 }
 
-#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,
@@ -127,7 +127,7 @@ pub fn unfold_removed_headers(changes: &mut Vec<Change>) {
 
 /// An item present at one revision whose counterpart sits in text the other revision's parser
 /// could not read: neither "removed" nor "added", but unknown.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UnparsedItem {
     pub kind: ItemKind,
     pub name: String,

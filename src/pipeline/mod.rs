@@ -619,6 +619,22 @@ pub fn diff_trees_cached(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
+    if let Some(report) = persist::load_report(old, new, opts) {
+        return Ok(report);
+    }
+    let report = compute_diff(old, new, opts, cache)?;
+    persist::save_report(old, new, opts, &report);
+    Ok(report)
+}
+
+/// `diff_trees_cached` without the stored diff: from the stored sides (both stored), incrementally,
+/// or fully (then storing both sides).
+fn compute_diff(
+    old: &Tree,
+    new: &Tree,
+    opts: &Options,
+    cache: &ParseCache,
+) -> Result<DiffReport, Error> {
     if let Some(report) = stored_report(old, new, opts) {
         return Ok(report);
     }

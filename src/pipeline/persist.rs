@@ -1,10 +1,12 @@
-//! What survives between runs: a revision's computed side (its snapshot and its listing), found
-//! again by what determines it whole (the content of its tree, the arch, whether KMS properties
-//! are extracted) so that a run on the same trees reads it instead of computing it. The store
+//! What survives between runs: a revision's computed side (its snapshot and its listing), and the
+//! diff of two of them, found again by what determines them whole (the content of the trees, the
+//! arch, whether KMS properties are extracted) so that a run on the same trees reads them instead
+//! of computing them. The store
 //! itself (`crate::store`, on disk) is installed by the command line; a library user without one
 //! computes everything, as does a side with no content id (a directory).
 
 use super::{layout_label, Listed, Options, Snapshot};
+use crate::change::DiffReport;
 use crate::source::{FileEntry, Tree};
 use std::sync::OnceLock;
 
@@ -29,6 +31,8 @@ pub trait Persist: Send + Sync {
     fn load(&self, key: &str) -> Option<Stored>;
     /// Stores `stored` under `key` and hands it back.
     fn save(&self, key: &str, stored: Stored) -> Stored;
+    fn load_report(&self, key: &str) -> Option<DiffReport>;
+    fn save_report(&self, key: &str, report: &DiffReport);
 }
 
 static INSTALLED: OnceLock<Box<dyn Persist>> = OnceLock::new();
@@ -93,4 +97,21 @@ pub fn save(
         kms_sources: kms_sources.map(<[FileEntry]>::to_vec),
     };
     store.save(&key, stored).snapshot
+}
+
+/// The key of the diff of `old` and `new` (both kernel trees with a content id).
+fn pair_key(old: &Tree, new: &Tree, opts: &Options) -> Option<String> {
+    Some(format!("diff\n{}\n{}", key(old, opts)?, key(new, opts)?))
+}
+
+/// The diff of `old` and `new` as an earlier run stored it.
+pub fn load_report(old: &Tree, new: &Tree, opts: &Options) -> Option<DiffReport> {
+    INSTALLED.get()?.load_report(&pair_key(old, new, opts)?)
+}
+
+/// Stores the diff of `old` and `new`.
+pub fn save_report(old: &Tree, new: &Tree, opts: &Options, report: &DiffReport) {
+    if let (Some(key), Some(store)) = (pair_key(old, new, opts), INSTALLED.get()) {
+        store.save_report(&key, report);
+    }
 }

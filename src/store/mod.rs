@@ -13,6 +13,7 @@
 
 mod record;
 
+use crate::change::DiffReport;
 use crate::pipeline::{Persist, Stored};
 use crate::source::BlobId;
 use std::path::{Path, PathBuf};
@@ -252,6 +253,21 @@ impl Persist for Store {
                 None
             }
         }
+    }
+
+    fn load_report(&self, key: &str) -> Option<DiffReport> {
+        let bytes = self.read(key)?;
+        match record::decode_report(&bytes) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                self.warn(&format!("an entry is not readable by this build ({e})"));
+                None
+            }
+        }
+    }
+
+    fn save_report(&self, key: &str, report: &DiffReport) {
+        self.write(key, &record::encode_report(report));
     }
 
     fn save(&self, key: &str, stored: Stored) -> Stored {
