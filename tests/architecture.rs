@@ -38,7 +38,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The persistent cache: a revision's computed side on disk (facts in the snapshot's form).
     (
         "store",
-        &["arch", "change", "kms", "model", "pipeline", "snapshot", "source"],
+        &[
+            "arch", "change", "kms", "model", "pipeline", "snapshot", "source",
+        ],
     ),
     (
         "history",

@@ -22,7 +22,9 @@ fn run(dir: &Path, args: &[&str], cache: Option<&Path>) -> (Option<i32>, String)
     match cache {
         Some(cache) => cmd.env("UAPI_DIFF_CACHE_DIR", cache),
         // Even if --no-cache were ignored, the user's cache would not be touched.
-        None => cmd.arg("--no-cache").env("UAPI_DIFF_CACHE_DIR", dir.join("unused")),
+        None => cmd
+            .arg("--no-cache")
+            .env("UAPI_DIFF_CACHE_DIR", dir.join("unused")),
     };
     let out = cmd.output().expect("run uapi-diff");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -74,7 +76,10 @@ fn a_tagged_repository_reads_the_same_from_the_cache() {
     ] {
         // Walks and dumps store every revision, a diff its report (and both sides when it
         // computes them whole).
-        assert!(same_cold_warm_and_uncached(dir, args), "{args:?} stored nothing");
+        assert!(
+            same_cold_warm_and_uncached(dir, args),
+            "{args:?} stored nothing"
+        );
     }
 }
 
@@ -88,7 +93,15 @@ fn the_real_pair_a_series_and_a_walk_read_the_same_from_the_cache() {
     // The DRM sources differ: computed whole, both sides stored.
     let stored = same_cold_warm_and_uncached(
         out.path(),
-        &["diff", "v6.1", "v6.12", "-C", kernels_arg, "--format", "json"],
+        &[
+            "diff",
+            "v6.1",
+            "v6.12",
+            "-C",
+            kernels_arg,
+            "--format",
+            "json",
+        ],
     );
     assert!(stored, "the real pair stored nothing");
 
@@ -124,10 +137,7 @@ fn the_real_pair_a_series_and_a_walk_read_the_same_from_the_cache() {
     assert!(stored, "the series stored nothing");
 
     let history = out.path().join("history");
-    make(
-        "gen-history-repo.sh",
-        &[Path::new("2"), &kernels, &history],
-    );
+    make("gen-history-repo.sh", &[Path::new("2"), &kernels, &history]);
     let stored = same_cold_warm_and_uncached(
         out.path(),
         &[

@@ -133,8 +133,10 @@ pub enum Command {
         command: b4::B4Command,
     },
     /// The cache of earlier runs' results (README, "Cache"): its size, or empty it.
-    #[command(after_help = "The cache lives in $UAPI_DIFF_CACHE_DIR, else $XDG_CACHE_HOME/uapi-diff, else
-~/.cache/uapi-diff; it holds at most $UAPI_DIFF_CACHE_MAX_MB megabytes (default 2048).")]
+    #[command(
+        after_help = "The cache lives in $UAPI_DIFF_CACHE_DIR, else $XDG_CACHE_HOME/uapi-diff, else
+~/.cache/uapi-diff; it holds at most $UAPI_DIFF_CACHE_MAX_MB megabytes (default 2048)."
+    )]
     Cache {
         #[command(subcommand)]
         command: cache::CacheCommand,

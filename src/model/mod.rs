@@ -14,8 +14,8 @@ use crate::parse::{
     self, BaseType, EnumDef, Node, ParsedHeader, Record, RecordKind, TypeRef, Typedef,
 };
 use layout::{RecordLayout, Types};
-use serde::{Deserialize, Serialize};
 use scope::{Decl, MacroScope, Preprocessor};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

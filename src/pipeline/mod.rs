@@ -336,7 +336,13 @@ pub fn revision_snapshot(
         true => Some(list_kms_sources(tree)?),
         false => None,
     };
-    Ok(persist::save(tree, opts, &listed, kms_sources.as_deref(), snap))
+    Ok(persist::save(
+        tree,
+        opts,
+        &listed,
+        kms_sources.as_deref(),
+        snap,
+    ))
 }
 
 /// Whether an earlier run stored `tree`'s snapshot (a walk then neither lists nor parses it).

@@ -128,9 +128,7 @@ impl Store {
             }
             Err(cacache::Error::EntryNotFound(..)) => None,
             // Content evicted by another run between the index lookup and the read.
-            Err(cacache::Error::IoError(e, _)) if e.kind() == std::io::ErrorKind::NotFound => {
-                None
-            }
+            Err(cacache::Error::IoError(e, _)) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 self.warn(&format!("an entry cannot be read ({e})"));
                 None
@@ -149,6 +147,14 @@ impl Store {
         }
     }
 
+    /// The entry of `description` decoded, or None (with the warning) when it does not decode.
+    fn decoded<T>(&self, description: &str, decode: fn(&[u8]) -> Result<T, String>) -> Option<T> {
+        let bytes = self.read(description)?;
+        decode(&bytes)
+            .map_err(|e| self.warn(&format!("an entry is not readable by this build ({e})")))
+            .ok()
+    }
+
     fn write(&self, description: &str, bytes: &[u8]) {
         if let Err(e) = put(&self.dir, &Store::key(description), bytes) {
             self.warn(&format!("an entry cannot be written ({e})"));
@@ -159,7 +165,9 @@ impl Store {
 
     /// Every entry's metadata (entries whose index cannot be read are skipped).
     fn entries(&self) -> Vec<cacache::Metadata> {
-        cacache::list_sync(&self.dir).filter_map(Result::ok).collect()
+        cacache::list_sync(&self.dir)
+            .filter_map(Result::ok)
+            .collect()
     }
 
     pub fn stats(&self) -> Stats {
@@ -245,25 +253,11 @@ impl Persist for Store {
     }
 
     fn load(&self, key: &str) -> Option<Stored> {
-        let bytes = self.read(key)?;
-        match record::decode(&bytes) {
-            Ok(stored) => Some(stored),
-            Err(e) => {
-                self.warn(&format!("an entry is not readable by this build ({e})"));
-                None
-            }
-        }
+        self.decoded(key, record::decode)
     }
 
     fn load_report(&self, key: &str) -> Option<DiffReport> {
-        let bytes = self.read(key)?;
-        match record::decode_report(&bytes) {
-            Ok(report) => Some(report),
-            Err(e) => {
-                self.warn(&format!("an entry is not readable by this build ({e})"));
-                None
-            }
-        }
+        self.decoded(key, record::decode_report)
     }
 
     fn save_report(&self, key: &str, report: &DiffReport) {

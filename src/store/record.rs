@@ -203,7 +203,10 @@ mod changes {
         s.collect_seq(changes.iter().map(Out))
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Change>, D::Error> {
-        Ok(Vec::<In>::deserialize(d)?.into_iter().map(|c| c.0).collect())
+        Ok(Vec::<In>::deserialize(d)?
+            .into_iter()
+            .map(|c| c.0)
+            .collect())
     }
 }
 

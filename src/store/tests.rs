@@ -1,8 +1,8 @@
 use super::*;
 use crate::arch::Arch;
+use crate::change::ItemKind;
 use crate::change::{Facts, Revision};
 use crate::model::{Consulted, Item, ItemKey, Model};
-use crate::change::ItemKind;
 use crate::pipeline::Snapshot;
 use crate::source::FileEntry;
 use std::collections::BTreeMap;
@@ -76,11 +76,7 @@ fn stored() -> Stored {
 fn contents(s: &Stored) -> String {
     format!(
         "{:?} {:?} {:?} {:?} {}",
-        s.snapshot.revision,
-        s.snapshot.model.items,
-        s.headers,
-        s.kms_sources,
-        s.listing_notes
+        s.snapshot.revision, s.snapshot.model.items, s.headers, s.kms_sources, s.listing_notes
     )
 }
 
