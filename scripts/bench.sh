@@ -130,7 +130,7 @@ echo
 echo "| history (21 revisions against one pair) | median wall | median user+sys | median peak RSS | runs |"
 echo "|---|---|---|---|---|"
 # shellcheck disable=SC2086
-modes "one pair (r00 r01)" "$hruns" "$bin" history r00 r01 -C "$hrepo"
+measure "one pair (r00 r01), --no-cache" "$hruns" "$bin" history r00 r01 -C "$hrepo" --no-cache
 pair=$(median_wall)
 # shellcheck disable=SC2086
 measure "21 revisions, --no-cache" "$hruns" "$bin" history $revs -C "$hrepo" --no-cache
