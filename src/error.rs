@@ -15,6 +15,9 @@ pub enum Error {
     NoRevisions { copy: String },
     #[error("unknown architecture `{0}` (known: {1})")]
     UnknownArch(String, String),
+    /// The cache of earlier runs cannot be opened or cleared (`uapi-diff cache`).
+    #[error("cache: {0}")]
+    Cache(String),
     #[error("ledger {ledger}: {reason}")]
     Ledger { ledger: String, reason: String },
     /// A policy config (`uapi-diff.toml`) that cannot be read: the message names the file, the

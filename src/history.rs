@@ -81,7 +81,9 @@ pub fn visit(
     let mut done = 0;
     for chunk in sides.chunks(batch) {
         let trees: Vec<&Tree> = chunk.iter().filter_map(Side::tree).collect();
-        for tree in &trees {
+        // The headers of the batch parsed at once (in parallel), but for the revisions an earlier
+        // run stored.
+        for tree in trees.iter().filter(|t| !pipeline::is_stored(t, opts)) {
             let (entries, _) = pipeline::list_headers(tree, opts)?;
             cache.headers(tree, &entries)?;
         }

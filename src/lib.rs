@@ -28,6 +28,7 @@ pub mod rules;
 pub mod series;
 pub mod snapshot;
 pub mod source;
+pub mod store;
 pub mod surface;
 pub mod timeline;
 pub mod ts;

@@ -35,6 +35,13 @@ const LAYERS: &[(&str, &[&str])] = &[
         "snapshot",
         &["change", "error", "kms", "model", "pipeline", "source"],
     ),
+    // The persistent cache: a revision's computed side on disk (facts in the snapshot's form).
+    (
+        "store",
+        &[
+            "arch", "change", "kms", "model", "pipeline", "snapshot", "source",
+        ],
+    ),
     (
         "history",
         &["change", "error", "pipeline", "snapshot", "source"],
@@ -108,6 +115,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rules",
             "series",
             "snapshot",
+            "store",
             "source",
             "timeline",
             "userspace",

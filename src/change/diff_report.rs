@@ -2,11 +2,11 @@
 //! renders it; `pipeline` makes it.
 
 use super::{Change, ChangeKind, ItemKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// One side of a comparison, as shown to the user.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
     /// As the user gave it: a git revision or a directory.
     pub revision: String,
@@ -31,7 +31,7 @@ impl Revision {
 }
 
 /// A note about one revision: something that could not be computed or read.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Note {
     pub revision: String,
     pub file: String,
@@ -55,7 +55,7 @@ pub struct DiffReport {
     pub notes: Vec<Note>,
 }
 
-#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,
@@ -127,7 +127,7 @@ pub fn unfold_removed_headers(changes: &mut Vec<Change>) {
 
 /// An item present at one revision whose counterpart sits in text the other revision's parser
 /// could not read: neither "removed" nor "added", but unknown.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UnparsedItem {
     pub kind: ItemKind,
     pub name: String,

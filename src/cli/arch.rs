@@ -48,8 +48,10 @@ pub(super) fn help() -> String {
     help
 }
 
-/// The pipeline options of `--arch` and `--no-kms`.
+/// The pipeline options of `--arch` and `--no-kms`; the cache of earlier runs installed for the
+/// run unless `--no-cache` (every subcommand computing revisions asks for these first).
 pub(super) fn options(common: &Common) -> Result<Options, Error> {
+    super::cache::install(common);
     let arch = Arch::by_name(&common.arch).ok_or_else(|| {
         Error::UnknownArch(
             common.arch.clone(),

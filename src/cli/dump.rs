@@ -35,14 +35,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     super::check_flags(&common, &[&rev])?;
     let opts = options(&common)?;
     let tree = open(&common, &rev, 0)?;
-    let (entries, notes) = pipeline::list_headers(&tree, &opts)?;
-    let snap = pipeline::snapshot(
-        &tree,
-        &entries,
-        notes,
-        &pipeline::ParseCache::default(),
-        &opts,
-    )?;
+    let snap = pipeline::revision_snapshot(&tree, &pipeline::ParseCache::default(), &opts)?;
     warn(&common, &snap.notes);
     let text = match format {
         DumpFormat::Json => report::dump_json(&snap.revision, &snap.model, &snap.notes),

@@ -6,6 +6,7 @@
 mod arch;
 mod audit;
 mod b4;
+mod cache;
 mod checklist;
 mod diff;
 mod drift;
@@ -57,6 +58,9 @@ pub struct Common {
     /// No notes or warnings on standard error (errors are still reported).
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
+    /// Compute everything: neither read nor write the cache of earlier runs (`uapi-diff cache`).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -128,6 +132,15 @@ pub enum Command {
         #[command(subcommand)]
         command: b4::B4Command,
     },
+    /// The cache of earlier runs' results (README, "Cache"): its size, or empty it.
+    #[command(
+        after_help = "The cache lives in $UAPI_DIFF_CACHE_DIR, else $XDG_CACHE_HOME/uapi-diff, else
+~/.cache/uapi-diff; it holds at most $UAPI_DIFF_CACHE_MAX_MB megabytes (default 2048)."
+    )]
+    Cache {
+        #[command(subcommand)]
+        command: cache::CacheCommand,
+    },
     /// List the classification rules.
     Rules,
     /// Explain one rule: why it matters, the document it comes from, and the policy applied to it.
@@ -193,6 +206,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Drift(args) => drift::run(args),
         Command::Audit(args) => audit::run(args),
         Command::B4 { command } => b4::run(command),
+        Command::Cache { command } => cache::run(command),
         Command::Rules => Ok(rules::list()),
         Command::Explain { rule, config } => {
             let policy = crate::checklist::read_policy(None, config.as_deref(), None)?;

@@ -71,7 +71,7 @@ pub struct PropertyValue {
     pub expr: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Unresolved {
     pub file: String,
     pub line: u32,
@@ -81,7 +81,7 @@ pub struct Unresolved {
 
 /// A driver calling a core helper that creates properties (directly, or through its own wrapper:
 /// the call recorded is the driver's call into core).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Exposure {
     pub owner: String,
     pub helper: String,
@@ -92,7 +92,7 @@ pub struct Exposure {
     pub properties: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KmsModel {
     pub properties: Vec<Property>,
     /// Drivers that call a core helper (or their own wrapper): (driver owner, helper, file, line)

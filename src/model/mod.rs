@@ -15,6 +15,7 @@ use crate::parse::{
 };
 use layout::{RecordLayout, Types};
 use scope::{Decl, MacroScope, Preprocessor};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub struct HeaderSource {
 }
 
 /// An item's identity: the same key at two revisions is the same item.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ItemKey {
     pub file: String,
     pub kind: ItemKind,
@@ -46,7 +47,7 @@ pub struct Item {
 
 /// Text tree-sitter could not parse, with the identifiers in it, so that an item in it is
 /// reported as unparsed rather than as removed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UnparsedRegion {
     pub file: String,
     pub line: u32,
@@ -55,7 +56,7 @@ pub struct UnparsedRegion {
 }
 
 /// Something the model could not do, with its place.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Note {
     pub file: String,
     pub line: u32,
@@ -82,7 +83,7 @@ pub struct Model {
 }
 
 /// One enum's enumerators in the order written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumMembers {
     pub file: String,
     /// The tag, `None` for an anonymous enum.
@@ -92,7 +93,7 @@ pub struct EnumMembers {
 
 /// What headers' items consulted beyond their own translation unit, by header path: an incremental
 /// diff (`pipeline::incremental`) recomputes a header whose items may depend on what changed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Consulted {
     /// Headers with a constant their own translation unit could not evaluate, tried in the scope of
     /// the headers that include them.

@@ -5,8 +5,10 @@
 mod elsewhere;
 mod incremental;
 mod netlink_headers;
+mod persist;
 mod surfaces;
 
+pub use persist::{install as install_store, Persist, Stored};
 pub use surfaces::SurfaceSide;
 
 use crate::arch::Arch;
@@ -58,6 +60,8 @@ pub struct ParseCache {
     kms_parsed: kms::ParsedFiles,
     /// The surfaces' extractions and the texts of the headers they generate.
     surfaces: surfaces::ExtractionCache,
+    /// The header blobs of the revisions read back from the store (`persist`) instead of parsed.
+    stored_headers: Mutex<HashSet<BlobId>>,
 }
 
 impl ParseCache {
@@ -142,9 +146,12 @@ impl ParseCache {
         self.kms_parsed.retain(|id| keep.contains(&BlobId(*id)));
     }
 
-    /// The number of distinct header blobs parsed so far.
+    /// The number of distinct header blobs of the revisions computed so far: parsed, or read back
+    /// with a revision an earlier run stored (as many as a run without the store parses).
     pub fn len(&self) -> usize {
-        self.headers.len()
+        let parsed = self.headers.map.lock().expect("blob map lock");
+        let stored = self.stored_headers.lock().expect("stored headers lock");
+        parsed.len() + stored.iter().filter(|b| !parsed.contains_key(*b)).count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -198,10 +205,6 @@ impl<T: Clone + Send> BlobMap<T> {
             .lock()
             .expect("blob map lock")
             .retain(|b, _| keep(b));
-    }
-
-    fn len(&self) -> usize {
-        self.map.lock().expect("blob map lock").len()
     }
 }
 
@@ -310,6 +313,41 @@ pub fn snapshot(
 ) -> Result<Snapshot, Error> {
     let listed = with_surfaces(tree, (entries.to_vec(), notes), cache, opts)?;
     snapshot_of(tree, &listed.entries, &listed, cache, opts)
+}
+
+/// A revision's whole snapshot: as an earlier run stored it (`persist`), or listed, computed and
+/// stored.
+pub fn revision_snapshot(
+    tree: &Tree,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Snapshot, Error> {
+    if let Some(stored) = persist::load(tree, opts) {
+        let mut counted = cache.stored_headers.lock().expect("stored headers lock");
+        counted.extend(stored.headers.iter().map(|e| e.blob));
+        return Ok(stored.snapshot);
+    }
+    let listed = with_surfaces(tree, list_headers(tree, opts)?, cache, opts)?;
+    let snap = snapshot_of(tree, &listed.entries, &listed, cache, opts)?;
+    if !persist::keeps(tree, opts) {
+        return Ok(snap);
+    }
+    let kms_sources = match opts.kms {
+        true => Some(list_kms_sources(tree)?),
+        false => None,
+    };
+    Ok(persist::save(
+        tree,
+        opts,
+        &listed,
+        kms_sources.as_deref(),
+        snap,
+    ))
+}
+
+/// Whether an earlier run stored `tree`'s snapshot (a walk then neither lists nor parses it).
+pub fn is_stored(tree: &Tree, opts: &Options) -> bool {
+    persist::contains(tree, opts)
 }
 
 /// Builds one revision's model from `entries` (all of its listing's headers or some of them),
@@ -587,6 +625,25 @@ pub fn diff_trees_cached(
     opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
+    if let Some(report) = persist::load_report(old, new, opts) {
+        return Ok(report);
+    }
+    let report = compute_diff(old, new, opts, cache)?;
+    persist::save_report(old, new, opts, &report);
+    Ok(report)
+}
+
+/// `diff_trees_cached` without the stored diff: from the stored sides (both stored), incrementally,
+/// or fully (then storing both sides).
+fn compute_diff(
+    old: &Tree,
+    new: &Tree,
+    opts: &Options,
+    cache: &ParseCache,
+) -> Result<DiffReport, Error> {
+    if let Some(report) = stored_report(old, new, opts) {
+        return Ok(report);
+    }
     let ([old_side, new_side], new_first) = list_pair(old, new, opts, cache)?;
     let kms_sources = match opts.kms {
         true => Some([list_kms_sources(old)?, list_kms_sources(new)?]),
@@ -625,6 +682,14 @@ pub fn diff_trees_cached(
         || snapshot_of(new, &new_side.entries, &new_side, cache, opts),
     );
     let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
+    if persist::keeps(old, opts) && persist::keeps(new, opts) {
+        let [old_sources, new_sources] = match &kms_sources {
+            Some([o, n]) => [Some(&o[..]), Some(&n[..])],
+            None => [None, None],
+        };
+        old_snap = persist::save(old, opts, &old_side, old_sources, old_snap);
+        new_snap = persist::save(new, opts, &new_side, new_sources, new_snap);
+    }
     // A diff reports the notes of the files it covers (as the incremental diff computes them).
     let mut touched = old_side.touched(&new_side);
     if let Some([old_sources, new_sources]) = &kms_sources {
@@ -635,6 +700,24 @@ pub fn diff_trees_cached(
     let mut report = report(&old_snap, &new_snap);
     restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
+}
+
+/// The diff of two kernel trees both stored by an earlier run, as `diff_trees_cached` computes it:
+/// the notes of the files whose blobs differ, and the listings'.
+fn stored_report(old: &Tree, new: &Tree, opts: &Options) -> Option<DiffReport> {
+    if !(persist::contains(old, opts) && persist::contains(new, opts)) {
+        return None;
+    }
+    let mut old = persist::load(old, opts)?;
+    let mut new = persist::load(new, opts)?;
+    let mut touched = incremental::touched(&old.headers, &new.headers);
+    touched.extend(incremental::touched(&old.surface_files, &new.surface_files));
+    if let (Some(o), Some(n)) = (&old.kms_sources, &new.kms_sources) {
+        touched.extend(incremental::touched(o, n));
+    }
+    incremental::retain_notes(&mut old.snapshot, old.listing_notes, &touched);
+    incremental::retain_notes(&mut new.snapshot, new.listing_notes, &touched);
+    Some(report(&old.snapshot, &new.snapshot))
 }
 
 /// The diff of two revisions' snapshots, classified, with both sides' notes.

@@ -16,6 +16,9 @@ mod facts;
 mod property;
 mod read;
 
+/// How a persistent cache stores facts too (`crate::store`).
+pub(crate) use facts::Tagged as TaggedFacts;
+
 use crate::change::{DiffReport, Note};
 use crate::error::Error;
 use crate::kms::Property;
@@ -309,10 +312,7 @@ impl Side {
     /// The side's model: computed from the tree (parsing through `cache`), or read from the file.
     pub fn snapshot(&self, opts: &Options, cache: &ParseCache) -> Result<Snapshot, Error> {
         match self {
-            Side::Tree(tree) => {
-                let (entries, notes) = pipeline::list_headers(tree, opts)?;
-                pipeline::snapshot(tree, &entries, notes, cache, opts)
-            }
+            Side::Tree(tree) => pipeline::revision_snapshot(tree, cache, opts),
             Side::Snapshot(path) => read(path, opts),
         }
     }

@@ -11,6 +11,7 @@
 //! - `error`: what goes wrong, naming the revision and path.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
@@ -45,7 +46,7 @@ pub use select::Selection;
 
 /// A git blob id (SHA-1). For files read from a directory, the id git would give the same bytes
 /// ("blob <len>\0<bytes>" hashed), so identical content dedupes across git and directory sources.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct BlobId(pub [u8; 20]);
 
 impl BlobId {
@@ -82,7 +83,7 @@ impl fmt::Display for BlobId {
 }
 
 /// One listed file: its '/'-separated path relative to the tree root and its content's blob id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub path: String,
     pub blob: BlobId,
@@ -220,6 +221,24 @@ impl Tree {
         match &self.kind {
             Kind::Git(g) => Some(g.tree.to_string()),
             Kind::Dir(_) | Kind::Patched(_) => None,
+        }
+    }
+
+    /// What names this side's content whole, for a cache kept between runs: a git revision's root
+    /// tree id, or a series' base's with the files the series leaves (path and blob id each).
+    /// None for a directory, which has no id short of reading every file.
+    pub fn content_id(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Git(g) => Some(g.tree.to_string()),
+            Kind::Dir(_) => None,
+            Kind::Patched(p) => {
+                let mut id = p.base.content_id()?;
+                for (path, blob) in &p.overlay.files {
+                    let blob = blob.map_or_else(|| "deleted".to_string(), |b| b.to_string());
+                    id.push_str(&format!("\n{path} {blob}"));
+                }
+                Some(id)
+            }
         }
     }
 

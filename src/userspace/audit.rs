@@ -58,8 +58,7 @@ pub fn run(
         Some(old) => pipeline::diff_trees(old, at, opts)?,
         None => {
             // Every item at REV is an item added to an empty uAPI.
-            let (entries, notes) = pipeline::list_headers(at, opts)?;
-            let snap = pipeline::snapshot(at, &entries, notes, &ParseCache::default(), opts)?;
+            let snap = pipeline::revision_snapshot(at, &ParseCache::default(), opts)?;
             let empty = Snapshot {
                 revision: Revision {
                     revision: String::new(),
