@@ -59,6 +59,7 @@ pub(super) fn options(common: &Common) -> Result<Options, Error> {
     Ok(Options {
         arch,
         kms: !common.no_kms,
+        enum_roles: Default::default(),
     })
 }
 

@@ -29,6 +29,9 @@ pub struct Options {
     pub arch: &'static Arch,
     /// Also extract and diff the DRM KMS properties created in drivers/gpu/drm.
     pub kms: bool,
+    /// The enums the policy declares internal or ABI (the config's `[enums]`), for the rules
+    /// judging renumberings.
+    pub enum_roles: rules::EnumRoles,
 }
 
 impl Default for Options {
@@ -36,6 +39,7 @@ impl Default for Options {
         Options {
             arch: Arch::by_name("x86").expect("x86 is a known arch"),
             kms: true,
+            enum_roles: rules::EnumRoles::new(),
         }
     }
 }
@@ -632,18 +636,19 @@ pub fn diff_trees_cached(
     }
     incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
     incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
-    let mut report = report(&old_snap, &new_snap);
+    let mut report = report(&old_snap, &new_snap, &opts.enum_roles);
     restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
 }
 
-/// The diff of two revisions' snapshots, classified, with both sides' notes.
-pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
+/// The diff of two revisions' snapshots, classified (with the enums a policy declares), with both
+/// sides' notes.
+pub fn report(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
     let mut d = diff::diff(&old.model, &new.model);
-    rules::classify_all(&mut d.changes, &old.model, &new.model);
+    rules::classify_all_with(&mut d.changes, &old.model, &new.model, enum_roles);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
         let mut properties = kms::diff(o, n);
-        rules::classify_all(&mut properties, &old.model, &new.model);
+        rules::classify_all_with(&mut properties, &old.model, &new.model, enum_roles);
         d.changes.extend(properties);
     }
     diff::sort_changes(&mut d.changes);
