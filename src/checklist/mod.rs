@@ -558,6 +558,7 @@ mod tests {
             attached_to: vec!["plane".to_string()],
             helper: None,
             object_type: None,
+            conditions: Vec::new(),
         }));
         let core_prop = change(
             ItemKind::Property,

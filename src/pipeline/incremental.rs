@@ -859,7 +859,11 @@ fn changed_constants(
 }
 
 /// Whether one of the (unchanged) DRM sources KMS extraction reads has one of `names` as a word.
-fn named_in(tree: &Tree, sources: &[FileEntry], names: &BTreeSet<String>) -> Result<bool, Error> {
+pub(super) fn named_in(
+    tree: &Tree,
+    sources: &[FileEntry],
+    names: &BTreeSet<String>,
+) -> Result<bool, Error> {
     if names.is_empty() {
         return Ok(false);
     }

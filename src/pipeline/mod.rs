@@ -418,7 +418,27 @@ fn kms_properties(
     let ids: Vec<kms::ContentId> = entries.iter().map(|e| e.blob.0).collect();
     let constants = Constants::of(model);
     let eval = |expr: &str, _file: &str| constants.eval(expr);
-    let properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
+    let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
+    // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
+    let guards = kms::Guards::of(&properties, &files);
+    let defined = defined_anywhere(tree, &files, guards.names(), cache)?;
+    for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
+        notes.push(Note {
+            revision: tree.label().to_string(),
+            file: left.file,
+            line: left.line,
+            message: format!(
+                "{} left out: created only under `{}`, a condition no build meets (constant 0, \
+                 or a name nothing in the tree defines): {}",
+                match left.properties.len() {
+                    1 => "1 KMS property".to_string(),
+                    n => format!("{n} KMS properties"),
+                },
+                left.condition,
+                left.properties.join(", ")
+            ),
+        });
+    }
     notes.extend(properties.unresolved.iter().map(|u| Note {
         revision: tree.label().to_string(),
         file: u.file.clone(),
@@ -429,6 +449,95 @@ fn kms_properties(
         ),
     }));
     Ok(properties)
+}
+
+/// Where KMS extraction looks for a definition of a name a preprocessor condition tests, besides
+/// the DRM sources it reads: the drivers' build flags and the kernel-internal headers they include.
+/// (The generated register headers, `asic_reg/`, hold register offsets only and are not read.)
+pub fn kms_definition_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
+    let (entries, _) = tree.files(&Selection::new(&[
+        "drivers/gpu/drm/**/Makefile",
+        "drivers/gpu/drm/**/Kbuild",
+        "include/drm/**/*.h",
+        "include/linux/**/*.h",
+    ]))?;
+    Ok(entries)
+}
+
+/// Whether what the KMS conditions look up outside the DRM sources (`kms_definition_sources`)
+/// changed between two trees in a way that may change a property's fate: a driver's Makefile
+/// changed, or a header's definitions of a name the DRM sources mention did.
+fn kms_definitions_changed(
+    trees: [&Tree; 2],
+    old_sources: &[FileEntry],
+    cache: &ParseCache,
+) -> Result<bool, Error> {
+    let [old, new] = trees.map(kms_definition_sources);
+    let (old, new) = (old?, new?);
+    let touched = incremental::touched(&old, &new);
+    if touched.is_empty() {
+        return Ok(false);
+    }
+    if touched.iter().any(|p| !p.ends_with(".h")) {
+        return Ok(true);
+    }
+    let defined = |tree: &Tree, entries: Vec<FileEntry>| -> Result<BTreeSet<String>, Error> {
+        let entries: Vec<FileEntry> = entries
+            .into_iter()
+            .filter(|e| touched.contains(&e.path))
+            .collect();
+        Ok(cache
+            .defined_names(tree, &entries)?
+            .iter()
+            .flat_map(|names| names.iter().cloned())
+            .collect())
+    };
+    let (before, after) = (defined(trees[0], old)?, defined(trees[1], new)?);
+    let names: BTreeSet<String> = before.symmetric_difference(&after).cloned().collect();
+    incremental::named_in(trees[0], old_sources, &names)
+}
+
+/// Which of `names` something in the tree defines: a DRM source (`#define`), a driver's
+/// Makefile (`-D`), or a header of include/drm or include/linux (`#define`, or any definition
+/// `elsewhere::defined_names` finds: a name defined in any way counts, to keep a property).
+fn defined_anywhere(
+    tree: &Tree,
+    sources: &[kms::SourceFile],
+    mut names: BTreeSet<String>,
+    cache: &ParseCache,
+) -> Result<BTreeSet<String>, Error> {
+    let mut defined: BTreeSet<String> = names
+        .iter()
+        .filter(|n| sources.par_iter().any(|f| kms::defines(f.path, f.bytes, n)))
+        .cloned()
+        .collect();
+    names.retain(|n| !defined.contains(n));
+    if names.is_empty() {
+        return Ok(defined);
+    }
+    let (makefiles, headers): (Vec<FileEntry>, Vec<FileEntry>) = kms_definition_sources(tree)?
+        .into_iter()
+        .partition(|e| !e.path.ends_with(".h"));
+    let texts = tree.read_all(&makefiles)?;
+    defined.extend(
+        names
+            .iter()
+            .filter(|n| {
+                makefiles
+                    .iter()
+                    .zip(&texts)
+                    .any(|(e, t)| kms::defines(&e.path, t, n))
+            })
+            .cloned(),
+    );
+    names.retain(|n| !defined.contains(n));
+    if names.is_empty() {
+        return Ok(defined);
+    }
+    for header in cache.defined_names(tree, &headers)? {
+        defined.extend(header.iter().filter(|n| names.contains(*n)).cloned());
+    }
+    Ok(defined)
 }
 
 /// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
@@ -597,8 +706,17 @@ pub fn diff_trees_cached(
         false => None,
     };
     let sides = [&old_side, &new_side];
-    if let Some(report) = incremental::diff([old, new], sides, kms_sources.as_ref(), opts, cache)? {
-        return Ok(report);
+    let definitions_changed = match &kms_sources {
+        Some([old_sources, _]) => kms_definitions_changed([old, new], old_sources, cache)?,
+        None => false,
+    };
+    // Changed definitions may change which KMS properties a build compiles: the full diff then.
+    if !definitions_changed {
+        if let Some(report) =
+            incremental::diff([old, new], sides, kms_sources.as_ref(), opts, cache)?
+        {
+            return Ok(report);
+        }
     }
     // One parallel pass over every distinct blob of both revisions: headers are parsed while the
     // KMS sources are read. A side lending headers to a copy is parsed first: the copy's listing
