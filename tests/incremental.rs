@@ -251,12 +251,18 @@ fn a_new_definition_of_a_kms_condition_is_seen_incrementally() {
     );
     for definition in [
         ("include/linux/toy.h", "#define TOY_PRIVATE\n"),
-        ("drivers/gpu/drm/toy/Makefile", "ccflags-y += -DTOY_PRIVATE\n"),
+        (
+            "drivers/gpu/drm/toy/Makefile",
+            "ccflags-y += -DTOY_PRIVATE\n",
+        ),
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         let o = tree(dir.path(), "old", &[BASE, &[source]].concat());
         let n = tree(dir.path(), "new", &[BASE, &[source, definition]].concat());
         let json = same_both_ways(dir.path(), &["diff", &o, &n, "--format", "json"]);
-        assert!(json.contains("\"TOY_PRIVATE_LUT\""), "{definition:?}: {json}");
+        assert!(
+            json.contains("\"TOY_PRIVATE_LUT\""),
+            "{definition:?}: {json}"
+        );
     }
 }
