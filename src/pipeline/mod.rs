@@ -421,7 +421,7 @@ fn kms_properties(
     let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
     // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
     let guards = kms::Guards::of(&properties, &files);
-    let defined = defined_anywhere(tree, &files, guards.names(), cache)?;
+    let defined = defined_anywhere(tree, &files, guards.names())?;
     for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
         notes.push(Note {
             revision: tree.label().to_string(),
@@ -497,14 +497,12 @@ fn kms_definitions_changed(
     incremental::named_in(trees[0], old_sources, &names)
 }
 
-/// Which of `names` something in the tree defines: a DRM source (`#define`), a driver's
-/// Makefile (`-D`), or a header of include/drm or include/linux (`#define`, or any definition
-/// `elsewhere::defined_names` finds: a name defined in any way counts, to keep a property).
+/// Which of `names` something in the tree defines: a DRM source or a header of include/drm or
+/// include/linux (`#define`), or a driver's Makefile (`-D`).
 fn defined_anywhere(
     tree: &Tree,
     sources: &[kms::SourceFile],
     mut names: BTreeSet<String>,
-    cache: &ParseCache,
 ) -> Result<BTreeSet<String>, Error> {
     let mut defined: BTreeSet<String> = names
         .iter()
@@ -515,28 +513,19 @@ fn defined_anywhere(
     if names.is_empty() {
         return Ok(defined);
     }
-    let (makefiles, headers): (Vec<FileEntry>, Vec<FileEntry>) = kms_definition_sources(tree)?
-        .into_iter()
-        .partition(|e| !e.path.ends_with(".h"));
-    let texts = tree.read_all(&makefiles)?;
+    let entries = kms_definition_sources(tree)?;
+    let texts = tree.read_all(&entries)?;
     defined.extend(
         names
             .iter()
             .filter(|n| {
-                makefiles
-                    .iter()
+                entries
+                    .par_iter()
                     .zip(&texts)
                     .any(|(e, t)| kms::defines(&e.path, t, n))
             })
             .cloned(),
     );
-    names.retain(|n| !defined.contains(n));
-    if names.is_empty() {
-        return Ok(defined);
-    }
-    for header in cache.defined_names(tree, &headers)? {
-        defined.extend(header.iter().filter(|n| names.contains(*n)).cloned());
-    }
     Ok(defined)
 }
 
