@@ -95,7 +95,7 @@ pub fn visit(
         for snap in snaps {
             let report = prev
                 .as_ref()
-                .map(|p| pipeline::report(p, &snap, &opts.enum_roles));
+                .map(|p| pipeline::report_with(p, &snap, &opts.enum_roles));
             each(&snap, report.as_ref());
             prev = Some(snap);
         }

@@ -743,14 +743,18 @@ pub fn diff_trees_cached(
     }
     incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
     incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
-    let mut report = report(&old_snap, &new_snap, &opts.enum_roles);
+    let mut report = report_with(&old_snap, &new_snap, &opts.enum_roles);
     restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
 }
 
-/// The diff of two revisions' snapshots, classified (with the enums a policy declares), with both
-/// sides' notes.
-pub fn report(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
+/// The diff of two revisions' snapshots, classified, with both sides' notes.
+pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
+    report_with(old, new, &rules::EnumRoles::new())
+}
+
+/// `report`, with the enums a policy declares internal or ABI (`Options::enum_roles`).
+pub fn report_with(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
     let mut d = diff::diff(&old.model, &new.model);
     rules::classify_all_with(&mut d.changes, &old.model, &new.model, enum_roles);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {

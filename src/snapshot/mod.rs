@@ -393,5 +393,5 @@ pub fn diff(
             reason: e.to_string(),
         })?;
     }
-    Ok(pipeline::report(&o, &n, &opts.enum_roles))
+    Ok(pipeline::report_with(&o, &n, &opts.enum_roles))
 }
