@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pipeline: uapi_diff::pipeline::Options {
             arch: uapi_diff::model::Arch::by_name("x86").ok_or("x86")?,
             kms: true,
+            ..Default::default()
         },
         merged_arches: None,
         ledger: None,

@@ -29,7 +29,11 @@ pub fn diff(
     arches: &[&'static Arch],
     kms: bool,
 ) -> Result<DiffReport, Error> {
-    diff_cached(old, new, arches, kms, &ParseCache::default())
+    let opts = Options {
+        kms,
+        ..Options::default()
+    };
+    diff_cached(old, new, arches, &opts, &ParseCache::default())
 }
 
 /// OLD → NEW for `opts.arch`, or for the `merged` arches, merged (`--all-arches`): the one place
@@ -44,18 +48,18 @@ pub fn diff_sides(
     update: bool,
 ) -> Result<DiffReport, Error> {
     match (merged, old.tree().zip(new.tree())) {
-        (Some(arches), Some((o, n))) => diff_cached(o, n, arches, opts.kms, cache),
+        (Some(arches), Some((o, n))) => diff_cached(o, n, arches, opts, cache),
         (Some(_), None) => Err(Error::SnapshotAllArches),
         (None, _) => snapshot::diff(old, new, opts, cache, update),
     }
 }
 
-/// `diff` with a parse cache the caller keeps.
+/// `diff` with a parse cache the caller keeps, and `opts` but for the arch.
 pub fn diff_cached(
     old: &Tree,
     new: &Tree,
     arches: &[&'static Arch],
-    kms: bool,
+    opts: &Options,
     cache: &ParseCache,
 ) -> Result<DiffReport, Error> {
     let mut changes = ByArch::default();
@@ -66,7 +70,8 @@ pub fn diff_cached(
         // first arch's constants, and their sources dropped once done.
         let opts = Options {
             arch,
-            kms: kms && i == 0,
+            kms: opts.kms && i == 0,
+            ..opts.clone()
         };
         let report = pipeline::diff_trees_cached(old, new, &opts, cache)?;
         if opts.kms {

@@ -95,7 +95,9 @@ pub fn visit(
             cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
         }
         for snap in snaps {
-            let report = prev.as_ref().map(|p| pipeline::report(p, &snap));
+            let report = prev
+                .as_ref()
+                .map(|p| pipeline::report_with(p, &snap, &opts.enum_roles));
             each(&snap, report.as_ref());
             prev = Some(snap);
         }

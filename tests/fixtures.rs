@@ -82,6 +82,7 @@ fn powerpc64_ioctl_numbers_and_big_endian_bitfield() {
         let opts = Options {
             arch: uapi_diff::model::Arch::by_name(arch).unwrap(),
             kms: false,
+            ..Options::default()
         };
         let (entries, notes) = pipeline::list_headers(&tree, &opts).unwrap();
         let snap =

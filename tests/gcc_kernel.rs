@@ -64,7 +64,11 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
             eprintln!("skipping: no {}", compiler.name());
             return None;
         }
-        let opts = Options { arch, kms: false };
+        let opts = Options {
+            arch,
+            kms: false,
+            ..Options::default()
+        };
         let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
         let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
         let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)

@@ -237,3 +237,32 @@ fn headers_in_an_include_cycle_are_the_same_incrementally() {
     let json = fixture(&[a, b, c("1")], &[a, b, c("2")]);
     assert!(json.contains("\"C_VALUE\""), "{json}");
 }
+
+/// A definition that decides whether a build compiles a KMS property's creation, added outside
+/// the DRM sources and the uAPI headers (a kernel-internal header, a driver's Makefile): the
+/// property appears, incrementally as fully.
+#[test]
+fn a_new_definition_of_a_kms_condition_is_seen_incrementally() {
+    let source = (
+        "drivers/gpu/drm/toy/toy.c",
+        "int toy_init(struct drm_device *dev)\n{\n#ifdef TOY_PRIVATE\n\
+         \tdrm_property_create(dev, DRM_MODE_PROP_BLOB, \"TOY_PRIVATE_LUT\", 0);\n#endif\n\
+         \treturn 0;\n}\n",
+    );
+    for definition in [
+        ("include/linux/toy.h", "#define TOY_PRIVATE\n"),
+        (
+            "drivers/gpu/drm/toy/Makefile",
+            "ccflags-y += -DTOY_PRIVATE\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let o = tree(dir.path(), "old", &[BASE, &[source]].concat());
+        let n = tree(dir.path(), "new", &[BASE, &[source, definition]].concat());
+        let json = same_both_ways(dir.path(), &["diff", &o, &n, "--format", "json"]);
+        assert!(
+            json.contains("\"TOY_PRIVATE_LUT\""),
+            "{definition:?}: {json}"
+        );
+    }
+}

@@ -52,6 +52,7 @@ fn options(arch: &str) -> Options {
     Options {
         arch: Arch::by_name(arch).expect("known arch"),
         kms: false,
+        ..Options::default()
     }
 }
 

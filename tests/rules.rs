@@ -152,6 +152,7 @@ fn aligned_u64_respelled_is_judged_by_each_arch_layout() {
         let opts = Options {
             arch: uapi_diff::model::Arch::by_name(arch).unwrap(),
             kms: false,
+            ..Options::default()
         };
         let report = pipeline::diff_trees(&tree(old.path()), &tree(new.path()), &opts).unwrap();
         report
@@ -172,4 +173,54 @@ fn aligned_u64_respelled_is_judged_by_each_arch_layout() {
         assert_eq!(rule_of(arch, "field:spelled.id"), "type-respelled");
         assert_eq!(rule_of(arch, "field:spelled.pair"), "type-respelled");
     }
+}
+
+/// The config's `[enums]` reaches the renumbering judgement: the same insertion is breaking in an
+/// enum declared ABI (though no header carries it) and `renumbered` in one declared internal
+/// (though a record member carries it).
+#[test]
+fn config_enums_decide_the_renumbering_verdict() {
+    let old = common::fixture_tree("rule-renumbered", "old");
+    let new = common::fixture_tree("rule-renumbered", "new");
+    let config = tempfile::NamedTempFile::new().expect("temp file");
+    // The counters' enum is anonymous: its first enumerator names it.
+    std::fs::write(
+        config.path(),
+        "[enums]\nabi = [\"FOO_MIB_NUM\"]\ninternal = [\"enum bar_mode\"]\n",
+    )
+    .expect("write config");
+    let rules_of = |config: Option<&std::path::Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_uapi-diff"));
+        cmd.args(["diff", "--format", "json"])
+            .arg(old.path())
+            .arg(new.path());
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.env("CI", "1").output().expect("uapi-diff runs");
+        assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let rule = |name: &str| -> String {
+            json["changes"]
+                .as_array()
+                .expect("changes")
+                .iter()
+                .find(|c| c["name"] == name && c["kind"] == "enumerator")
+                .map(|c| c["rule"].as_str().expect("rule").to_string())
+                .unwrap_or_else(|| format!("{name}: folded"))
+        };
+        (rule("FOO_MIB_OUTPKTS"), rule("BAR_MODE_ON"))
+    };
+    // By the headers alone: the counters are renumbered (nothing carries them), bar_mode breaks
+    // (struct bar_config's member has its type).
+    let (foo, bar) = rules_of(None);
+    assert_eq!(
+        (foo.as_str(), bar.as_str()),
+        ("renumbered", "value-changed")
+    );
+    let (foo, bar) = rules_of(Some(config.path()));
+    assert_eq!(
+        (foo.as_str(), bar.as_str()),
+        ("value-changed", "renumbered")
+    );
 }

@@ -534,3 +534,69 @@ fn igt_uses_match_a_plain_token_scan() {
         0
     );
 }
+
+/// A new syscall's evidence (Documentation/process/adding-syscalls.rst): its man page in a
+/// man-pages tree, a selftest calling it by number, a libc declaration and wrapper; a copy of the
+/// generated unistd header, another syscall's man page and a page outside `man2` are none.
+#[test]
+fn syscall_evidence_man_page_selftest_and_libc() {
+    let old = common::fixture_tree("rule-syscall-added", "old");
+    let new = common::fixture_tree("rule-syscall-added", "new");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let user = tmp.path().join("user");
+    let files: &[(&str, &str)] = &[
+        ("man-pages/man/man2/frob.2", ".TH frob 2\n.SH NAME\nfrob \\- frobnicate\n"),
+        ("man-pages/man/man2/other.2", ".TH other 2\n"),
+        ("man-pages/man/man7/frob.2", ".TH frob 2\n"),
+        (
+            "linux/tools/testing/selftests/frob/frob_test.c",
+            "#define __NR_frob 451\nTEST(frob_works)\n{\n\tASSERT_EQ(0, syscall(__NR_frob, 0));\n}\n",
+        ),
+        ("libc/include/unistd.h", "int frob(int flags);\n"),
+        (
+            "libc/src/frob.c",
+            "#include <unistd.h>\nint frob(int flags)\n{\n\treturn syscall(SYS_frob, flags);\n}\n",
+        ),
+        ("libc/arch/x86_64/bits/unistd_64.h", "#define __NR_frob 451\n"),
+    ];
+    for (path, text) in files {
+        let file = user.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(file, text).expect("write");
+    }
+    let out = uapi_diff(
+        &[
+            "checklist",
+            old.path().to_str().expect("utf-8"),
+            new.path().to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--userspace",
+            user.to_str().expect("utf-8"),
+            "--area",
+            "other",
+        ],
+        Path::new("."),
+        &tmp.path().join("xdg"),
+    );
+    let cl = json_uses(&out);
+    let uses = &item(&cl, "syscall:frob")["uses"][0];
+    let places: Vec<&str> = uses["first"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .map(|p| p.as_str().expect("a place"))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "libc/include/unistd.h:1",
+            "libc/src/frob.c:2",
+            "libc/src/frob.c:4",
+            "linux/tools/testing/selftests/frob/frob_test.c:4",
+            "man-pages/man/man2/frob.2:1",
+        ],
+        "{uses}"
+    );
+    assert_eq!(uses["count"], 5, "{uses}");
+}

@@ -45,4 +45,8 @@ pub struct PropertyFacts {
     pub helper: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
+    /// The preprocessor conditions the property is created under (`CONFIG_X`: uAPI only in the
+    /// configurations that set it); empty when every build creates it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }

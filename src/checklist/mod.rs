@@ -473,15 +473,20 @@ pub struct Options {
 pub fn run(old: &Side, new: &Side, opts: &Options) -> Result<Checklist, Error> {
     let cache = ParseCache::default();
     let trees = old.tree().zip(new.tree());
+    let policy = read_policy(new.tree(), opts.config.as_deref(), opts.ledger.as_deref())?;
+    let pipeline = crate::pipeline::Options {
+        enum_roles: policy.enum_roles(),
+        ..opts.pipeline.clone()
+    };
     let mut report = crate::all_arches::diff_sides(
         old,
         new,
-        &opts.pipeline,
+        &pipeline,
         opts.merged_arches.as_deref(),
         &cache,
         false,
     )?;
-    read_policy(new.tree(), opts.config.as_deref(), opts.ledger.as_deref())?.apply_to(&mut report);
+    policy.apply_to(&mut report);
     let attribution = match (opts.attribution, trees) {
         (false, _) => Err("not requested (--no-attribution)".to_string()),
         (true, None) => Err("a snapshot file has no history".to_string()),
@@ -673,6 +678,7 @@ mod tests {
             attached_to: vec!["plane".to_string()],
             helper: None,
             object_type: None,
+            conditions: Vec::new(),
         }));
         let core_prop = change(
             ItemKind::Property,

@@ -61,6 +61,7 @@ pub(super) fn options(common: &Common) -> Result<Options, Error> {
     Ok(Options {
         arch,
         kms: !common.no_kms,
+        enum_roles: Default::default(),
     })
 }
 

@@ -115,9 +115,12 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         common,
     } = args;
     super::check_pair_flags(&common, &old, new.as_deref())?;
-    let opts = options(&common)?;
+    let mut opts = options(&common)?;
     let old_side = open_side(&common, &old, 0)?;
     let (new_side, touched) = open_new(&common, &old, new.as_deref(), &series)?;
+    let policy =
+        crate::checklist::read_policy(new_side.tree(), config.as_deref(), ledger.as_deref())?;
+    opts.enum_roles = policy.enum_roles();
     let new = side_label(&new_side);
     let spinner = progress::spinner(format!("diffing {old} → {new}"));
     let merged = arches.merged();
@@ -131,8 +134,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
     );
     spinner.finish_and_clear();
     let mut report = report?;
-    crate::checklist::read_policy(new_side.tree(), config.as_deref(), ledger.as_deref())?
-        .apply_to(&mut report);
+    policy.apply_to(&mut report);
     narrow.apply(&mut report);
     if let Some(touched) = &touched {
         crate::series::retain_touched(&mut report.notes, touched);

@@ -42,6 +42,9 @@ fn render(p: &Property) -> String {
         let vals: Vec<String> = p.values.iter().map(fmt_value).collect();
         s.push_str(&format!(" {{{}}}", vals.join(", ")));
     }
+    if !p.conditions.is_empty() {
+        s.push_str(&format!(" (only when {})", p.conditions.join(" && ")));
+    }
     s
 }
 
@@ -395,6 +398,7 @@ mod tests {
             helper: None,
             object_type: None,
             other_sites: Vec::new(),
+            conditions: Vec::new(),
         }
     }
 

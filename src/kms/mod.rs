@@ -10,6 +10,7 @@
 //! callers) from the tree at hand, parses the driver files that call those helpers (second
 //! prefilter) and records them as exposures. Nothing about helper names is hard-coded.
 
+mod conditions;
 mod diff;
 mod grep;
 mod parse;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::change::area::owner_of;
 pub use crate::change::{PropertyFacts, PropertyKind};
+pub use conditions::{defines, Guards, LeftOut};
 pub use diff::{diff, items, KmsItem};
 pub use grep::literal_names_by_grep;
 
@@ -59,6 +61,11 @@ pub struct Property {
     /// Other places the same (owner, name) is created: `file:line`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_sites: Vec<String>,
+    /// The preprocessor conditions its creation is compiled under, each of which must hold
+    /// (`Guards::apply`): `CONFIG_X` (uAPI only in configurations that set it), `!CONFIG_X`, or
+    /// a condition the tool cannot decide, as written. Empty: every build creates it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, Deserialize)]
@@ -115,6 +122,7 @@ impl Property {
             attached_to: self.attached_to.clone(),
             helper: self.helper.clone(),
             object_type: self.object_type.clone(),
+            conditions: self.conditions.clone(),
         }
     }
 }

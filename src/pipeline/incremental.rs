@@ -518,7 +518,7 @@ pub fn diff(
         for (snap, side) in [(&mut old_snap, sides[0]), (&mut new_snap, sides[1])] {
             retain_notes(snap, side.notes.len(), &touched);
         }
-        let report = super::report(&old_snap, &new_snap);
+        let report = super::report_with(&old_snap, &new_snap, &opts.enum_roles);
         // The rules look up records by name in the whole model (ioctl arguments, array elements,
         // members of nested records): every header that may name a touched record must be there.
         let names = looked_up_by_rules(&report);
@@ -859,7 +859,11 @@ fn changed_constants(
 }
 
 /// Whether one of the (unchanged) DRM sources KMS extraction reads has one of `names` as a word.
-fn named_in(tree: &Tree, sources: &[FileEntry], names: &BTreeSet<String>) -> Result<bool, Error> {
+pub(super) fn named_in(
+    tree: &Tree,
+    sources: &[FileEntry],
+    names: &BTreeSet<String>,
+) -> Result<bool, Error> {
     if names.is_empty() {
         return Ok(false);
     }

@@ -31,6 +31,9 @@ pub struct Options {
     pub arch: &'static Arch,
     /// Also extract and diff the DRM KMS properties created in drivers/gpu/drm.
     pub kms: bool,
+    /// The enums the policy declares internal or ABI (the config's `[enums]`), for the rules
+    /// judging renumberings.
+    pub enum_roles: rules::EnumRoles,
 }
 
 impl Default for Options {
@@ -38,6 +41,7 @@ impl Default for Options {
         Options {
             arch: Arch::by_name("x86").expect("x86 is a known arch"),
             kms: true,
+            enum_roles: rules::EnumRoles::new(),
         }
     }
 }
@@ -452,7 +456,27 @@ fn kms_properties(
     let ids: Vec<kms::ContentId> = entries.iter().map(|e| e.blob.0).collect();
     let constants = Constants::of(model);
     let eval = |expr: &str, _file: &str| constants.eval(expr);
-    let properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
+    let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
+    // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
+    let guards = kms::Guards::of(&properties, &files);
+    let defined = defined_anywhere(tree, &files, guards.names())?;
+    for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
+        notes.push(Note {
+            revision: tree.label().to_string(),
+            file: left.file,
+            line: left.line,
+            message: format!(
+                "{} left out: created only under `{}`, a condition no build meets (constant 0, \
+                 or a name nothing in the tree defines): {}",
+                match left.properties.len() {
+                    1 => "1 KMS property".to_string(),
+                    n => format!("{n} KMS properties"),
+                },
+                left.condition,
+                left.properties.join(", ")
+            ),
+        });
+    }
     notes.extend(properties.unresolved.iter().map(|u| Note {
         revision: tree.label().to_string(),
         file: u.file.clone(),
@@ -463,6 +487,84 @@ fn kms_properties(
         ),
     }));
     Ok(properties)
+}
+
+/// Where KMS extraction looks for a definition of a name a preprocessor condition tests, besides
+/// the DRM sources it reads: the drivers' build flags and the kernel-internal headers they include.
+/// (The generated register headers, `asic_reg/`, hold register offsets only and are not read.)
+pub fn kms_definition_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
+    let (entries, _) = tree.files(&Selection::new(&[
+        "drivers/gpu/drm/**/Makefile",
+        "drivers/gpu/drm/**/Kbuild",
+        "include/drm/**/*.h",
+        "include/linux/**/*.h",
+    ]))?;
+    Ok(entries)
+}
+
+/// Whether what the KMS conditions look up outside the DRM sources (`kms_definition_sources`)
+/// changed between two trees in a way that may change a property's fate: a driver's Makefile
+/// changed, or a header's definitions of a name the DRM sources mention did.
+fn kms_definitions_changed(
+    trees: [&Tree; 2],
+    old_sources: &[FileEntry],
+    cache: &ParseCache,
+) -> Result<bool, Error> {
+    let [old, new] = trees.map(kms_definition_sources);
+    let (old, new) = (old?, new?);
+    let touched = incremental::touched(&old, &new);
+    if touched.is_empty() {
+        return Ok(false);
+    }
+    if touched.iter().any(|p| !p.ends_with(".h")) {
+        return Ok(true);
+    }
+    let defined = |tree: &Tree, entries: Vec<FileEntry>| -> Result<BTreeSet<String>, Error> {
+        let entries: Vec<FileEntry> = entries
+            .into_iter()
+            .filter(|e| touched.contains(&e.path))
+            .collect();
+        Ok(cache
+            .defined_names(tree, &entries)?
+            .iter()
+            .flat_map(|names| names.iter().cloned())
+            .collect())
+    };
+    let (before, after) = (defined(trees[0], old)?, defined(trees[1], new)?);
+    let names: BTreeSet<String> = before.symmetric_difference(&after).cloned().collect();
+    incremental::named_in(trees[0], old_sources, &names)
+}
+
+/// Which of `names` something in the tree defines: a DRM source or a header of include/drm or
+/// include/linux (`#define`), or a driver's Makefile (`-D`).
+fn defined_anywhere(
+    tree: &Tree,
+    sources: &[kms::SourceFile],
+    mut names: BTreeSet<String>,
+) -> Result<BTreeSet<String>, Error> {
+    let mut defined: BTreeSet<String> = names
+        .iter()
+        .filter(|n| sources.par_iter().any(|f| kms::defines(f.path, f.bytes, n)))
+        .cloned()
+        .collect();
+    names.retain(|n| !defined.contains(n));
+    if names.is_empty() {
+        return Ok(defined);
+    }
+    let entries = kms_definition_sources(tree)?;
+    let texts = tree.read_all(&entries)?;
+    defined.extend(
+        names
+            .iter()
+            .filter(|n| {
+                entries
+                    .par_iter()
+                    .zip(&texts)
+                    .any(|(e, t)| kms::defines(&e.path, t, n))
+            })
+            .cloned(),
+    );
+    Ok(defined)
 }
 
 /// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
@@ -650,8 +752,17 @@ fn compute_diff(
         false => None,
     };
     let sides = [&old_side, &new_side];
-    if let Some(report) = incremental::diff([old, new], sides, kms_sources.as_ref(), opts, cache)? {
-        return Ok(report);
+    let definitions_changed = match &kms_sources {
+        Some([old_sources, _]) => kms_definitions_changed([old, new], old_sources, cache)?,
+        None => false,
+    };
+    // Changed definitions may change which KMS properties a build compiles: the full diff then.
+    if !definitions_changed {
+        if let Some(report) =
+            incremental::diff([old, new], sides, kms_sources.as_ref(), opts, cache)?
+        {
+            return Ok(report);
+        }
     }
     // One parallel pass over every distinct blob of both revisions: headers are parsed while the
     // KMS sources are read. A side lending headers to a copy is parsed first: the copy's listing
@@ -697,7 +808,7 @@ fn compute_diff(
     }
     incremental::retain_notes(&mut old_snap, old_side.notes.len(), &touched);
     incremental::retain_notes(&mut new_snap, new_side.notes.len(), &touched);
-    let mut report = report(&old_snap, &new_snap);
+    let mut report = report_with(&old_snap, &new_snap, &opts.enum_roles);
     restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
 }
@@ -722,11 +833,16 @@ fn stored_report(old: &Tree, new: &Tree, opts: &Options) -> Option<DiffReport> {
 
 /// The diff of two revisions' snapshots, classified, with both sides' notes.
 pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
+    report_with(old, new, &rules::EnumRoles::new())
+}
+
+/// `report`, with the enums a policy declares internal or ABI (`Options::enum_roles`).
+pub fn report_with(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
     let mut d = diff::diff(&old.model, &new.model);
-    rules::classify_all(&mut d.changes, &old.model, &new.model);
+    rules::classify_all_with(&mut d.changes, &old.model, &new.model, enum_roles);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
         let mut properties = kms::diff(o, n);
-        rules::classify_all(&mut properties, &old.model, &new.model);
+        rules::classify_all_with(&mut properties, &old.model, &new.model, enum_roles);
         d.changes.extend(properties);
     }
     diff::sort_changes(&mut d.changes);

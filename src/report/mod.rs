@@ -165,6 +165,9 @@ fn property_line(p: &PropertyFacts) -> String {
     if let Some(h) = &p.helper {
         parts.push(format!("via {h}()"));
     }
+    if !p.conditions.is_empty() {
+        parts.push(format!("only when {}", p.conditions.join(" && ")));
+    }
     parts.join(", ")
 }
 

@@ -88,16 +88,10 @@ pub struct Context<'m> {
     pub enum_roles: EnumRoles,
 }
 
-/// What a policy (the config file) declares an enum to be, overriding what the headers show of
-/// its reach: `Internal` enums' renumberings are `renumbered` (check), `Abi` ones' are breaking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EnumRole {
-    Internal,
-    Abi,
-}
-
-/// Enum tag (or, for an anonymous enum, its first enumerator) → its declared role.
-pub type EnumRoles = BTreeMap<String, EnumRole>;
+/// What a policy (the config file's `[enums]`) declares enums to be, overriding what the headers
+/// show of their reach: `Internal` enums' renumberings are `renumbered` (check), `Abi` ones' are
+/// breaking. Enum tag (or, for an anonymous enum, its first enumerator) → its declaration.
+pub type EnumRoles = BTreeMap<String, EnumDeclaration>;
 
 impl<'m> Context<'m> {
     pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
@@ -377,7 +371,7 @@ impl<'m> Context<'m> {
             .or(members.first().map(String::as_str))
             .unwrap_or_default();
         if let Some(role) = self.enum_roles.get(id) {
-            return *role == EnumRole::Abi;
+            return *role == EnumDeclaration::Abi;
         }
         let spelled = tag.map(|t| format!("enum {t}"));
         let names_type = |ty: &str, typedefs: &[String]| {

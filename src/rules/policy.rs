@@ -253,6 +253,14 @@ impl Policy {
         self.enums.get(bare).map(|(d, _)| *d)
     }
 
+    /// Every enum the config declares (`[enums]`), for `classify_all_with`.
+    pub fn enum_roles(&self) -> super::EnumRoles {
+        self.enums
+            .iter()
+            .map(|(name, (d, _))| (name.clone(), *d))
+            .collect()
+    }
+
     /// The severity of a change under this policy (`None`: its rule is off). A rule's
     /// `needs-userspace` becomes `new-uapi` in an area that does not require userspace.
     pub fn severity(&self, change: &Change) -> Option<Severity> {

@@ -349,5 +349,5 @@ pub fn diff(
             reason: e.to_string(),
         })?;
     }
-    Ok(pipeline::report(&o, &n))
+    Ok(pipeline::report_with(&o, &n, &opts.enum_roles))
 }

@@ -48,6 +48,7 @@ pub fn walk(
         let opts = Options {
             arch,
             kms: opts.kms && a == 0,
+            ..opts.clone()
         };
         let mut rev = 0;
         let done_before = a * sides.len();

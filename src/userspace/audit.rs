@@ -73,7 +73,7 @@ pub fn run(
                     .map(|_| crate::kms::extract(&[], &|_: &str, _: &str| None)),
                 notes: Vec::new(),
             };
-            pipeline::report(&empty, &snap)
+            pipeline::report_with(&empty, &snap, &opts.enum_roles)
         }
     };
     let changes: Vec<&Change> = report

@@ -8,7 +8,11 @@
 //! - fields: `.name` or `->name`, in a file that also names the field's struct;
 //! - KMS properties: a string literal that is exactly the property's name; property values: a
 //!   string literal that is exactly the value's name, in a file that also names the property;
-//! - headers: an `#include` of a file with the header's name.
+//! - headers: an `#include` of a file with the header's name;
+//! - syscalls (the duties of Documentation/process/adding-syscalls.rst): the wrapper's name or the
+//!   number's macros `__NR_NAME` and `SYS_NAME` as identifiers (a libc declaration or wrapper,
+//!   `syscall(SYS_NAME, …)`, a selftest under `tools/testing/selftests`: a test file), and a
+//!   man page `man2/NAME.2` (man-pages' layout), which is read only for its name.
 //!
 //! Code is C and C++ (`.c .h .cc .cpp .cxx .hh .hpp .hxx .inl`): that is where ioctls are called.
 //! Build files (meson), Python and documentation name items without using them and are not read.

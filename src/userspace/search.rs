@@ -51,13 +51,13 @@ pub fn list_code_files(root: &Path) -> (Vec<CodeFile>, Vec<String>) {
                         return ignore::WalkState::Continue;
                     }
                 };
-                let is_code = entry.file_type().is_some_and(|t| t.is_file())
-                    && entry
-                        .path()
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| CODE.contains(&e));
-                if !is_code {
+                let is_code = entry
+                    .path()
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| CODE.contains(&e));
+                let read = is_code || man_page(entry.path()).is_some();
+                if !entry.file_type().is_some_and(|t| t.is_file()) || !read {
                     return ignore::WalkState::Continue;
                 }
                 let path = entry.path().to_path_buf();
@@ -88,6 +88,13 @@ pub fn list_code_files(root: &Path) -> (Vec<CodeFile>, Vec<String>) {
     let mut warnings = warnings.into_inner().expect("warnings");
     warnings.sort();
     (files, warnings)
+}
+
+/// The name a section-2 man page documents: `NAME` of `…/man2/NAME.2` (man-pages' layout).
+fn man_page(path: &Path) -> Option<&str> {
+    let parent = path.parent()?.file_name()?.to_str()?;
+    let name = path.file_name()?.to_str()?.strip_suffix(".2")?;
+    (parent == "man2" && !name.is_empty()).then_some(name)
 }
 
 /// What an identifier pattern stands for.
@@ -124,6 +131,8 @@ pub struct Searcher {
     literal_roles: Vec<Vec<Literal>>,
     /// Header file name → queries.
     headers: HashMap<String, Vec<usize>>,
+    /// Syscall name → queries: its man page (`man2/NAME.2`) is a use.
+    man_pages: HashMap<String, Vec<usize>>,
     queries: usize,
     fingerprint: String,
 }
@@ -148,6 +157,7 @@ impl Searcher {
         let mut literal_roles: Vec<Vec<Literal>> = Vec::new();
         let mut member_parent = HashMap::new();
         let mut headers: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut man_pages: HashMap<String, Vec<usize>> = HashMap::new();
         let mut fingerprint = String::new();
         for (q, query) in queries.iter().enumerate() {
             let mut ident = |name: &str, role: Ident| {
@@ -188,6 +198,18 @@ impl Searcher {
                         ident(&query.name, Ident::Name(q));
                     }
                 },
+                ItemKind::Syscall => {
+                    // The wrapper's name, the number's macros (`syscall(__NR_x)`, `SYS_x`), the
+                    // man page.
+                    for name in [
+                        query.name.clone(),
+                        format!("__NR_{}", query.name),
+                        format!("SYS_{}", query.name),
+                    ] {
+                        ident(&name, Ident::Name(q));
+                    }
+                    man_pages.entry(query.name.clone()).or_default().push(q);
+                }
                 _ => {
                     ident(&query.name, Ident::Name(q));
                     if let Some(index) = query.command_index() {
@@ -220,6 +242,7 @@ impl Searcher {
             literals,
             literal_roles,
             headers,
+            man_pages,
             queries: queries.len(),
             fingerprint,
         }
@@ -266,8 +289,16 @@ impl Searcher {
         scanned
     }
 
-    /// The uses in one file (none in a copy of a uAPI header).
+    /// The uses in one file (none in a copy of a uAPI header); a man page is a use of the
+    /// syscall it documents, at its first line.
     pub fn search_file(&self, rel: &str, src: &[u8]) -> FileHits {
+        if let Some(name) = man_page(Path::new(rel)) {
+            let queries = self.man_pages.get(name).into_iter().flatten();
+            return FileHits {
+                places: queries.map(|&q| (q, 1)).collect(),
+                is_test: false,
+            };
+        }
         let Lexed { code, literals } = lex(src);
         let lines = LineIndex::new(src);
         let mut hits = FileHits {

@@ -129,6 +129,7 @@ impl Resolver<'_, '_> {
             helper,
             object_type: s.object_type.clone(),
             other_sites: Vec::new(),
+            conditions: Vec::new(),
         };
         (property, notes)
     }
