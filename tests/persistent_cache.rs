@@ -204,3 +204,22 @@ fn a_directory_that_is_not_a_cache_is_warned_about_once_and_left_alone() {
         .collect();
     assert_eq!(names, ["thesis.tex"]);
 }
+
+/// A stored diff is the diff under the policy it was computed with: a run with another `[enums]`
+/// declaration, on a cache an earlier run filled, judges the renumbering by its own config.
+#[test]
+fn a_stored_diff_is_not_reused_under_another_enum_policy() {
+    let repo = common::tagged_repo(&["rule-renumbered/old", "rule-renumbered/new"]);
+    let dir = repo.path();
+    let config = dir.join("uapi-diff-test.toml");
+    std::fs::write(&config, "[enums]\nabi = [\"FOO_MIB_NUM\"]\n").expect("write config");
+    let config = config.to_str().expect("utf-8 path");
+    let plain = ["diff", "old", "new", "--format", "json"];
+    let with_config = ["diff", "old", "new", "--format", "json", "--config", config];
+    let cache = tempfile::tempdir().expect("temp dir");
+    let without = run(dir, &plain, Some(cache.path()));
+    let warm_with = run(dir, &with_config, Some(cache.path()));
+    let uncached_with = run(dir, &with_config, None);
+    assert_eq!(warm_with, uncached_with, "the stored diff was reused under another [enums]");
+    assert_ne!(without.1, uncached_with.1, "the config changes no verdict: the test proves nothing");
+}

@@ -828,7 +828,7 @@ fn stored_report(old: &Tree, new: &Tree, opts: &Options) -> Option<DiffReport> {
     }
     incremental::retain_notes(&mut old.snapshot, old.listing_notes, &touched);
     incremental::retain_notes(&mut new.snapshot, new.listing_notes, &touched);
-    Some(report(&old.snapshot, &new.snapshot))
+    Some(report_with(&old.snapshot, &new.snapshot, &opts.enum_roles))
 }
 
 /// The diff of two revisions' snapshots, classified, with both sides' notes.

@@ -99,9 +99,15 @@ pub fn save(
     store.save(&key, stored).snapshot
 }
 
-/// The key of the diff of `old` and `new` (both kernel trees with a content id).
+/// The key of the diff of `old` and `new` (both kernel trees with a content id). The verdicts also
+/// depend on the enums the policy declares (`[enums]`), so they are part of it; a side does not
+/// depend on them.
 fn pair_key(old: &Tree, new: &Tree, opts: &Options) -> Option<String> {
-    Some(format!("diff\n{}\n{}", key(old, opts)?, key(new, opts)?))
+    let mut key = format!("diff\n{}\n{}", key(old, opts)?, key(new, opts)?);
+    for (name, role) in &opts.enum_roles {
+        key.push_str(&format!("\nenum {name} {role:?}"));
+    }
+    Some(key)
 }
 
 /// The diff of `old` and `new` as an earlier run stored it.

@@ -26,6 +26,8 @@ pub struct WithoutLine {
     object_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     other_sites: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<String>,
 }
 
 /// A property to write.
