@@ -1048,7 +1048,11 @@ fn build_side(
     before: Option<&uapi_diff::model::Model>,
 ) -> Side {
     let dir = write_tree(src, closure, headers);
-    let opts = Options { arch, kms: false };
+    let opts = Options {
+        arch,
+        kms: false,
+        ..Options::default()
+    };
     let tree = Tree::open(Path::new("."), dir.path().to_str().expect("utf-8 path")).expect("tree");
     let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
     let snap = pipeline::snapshot(&tree, &entries, notes, cache, &opts).expect("model");
