@@ -171,7 +171,12 @@ pub fn flex_conversion(old: Typed, new: Typed) -> bool {
     let fake = |(ty, size, types): Typed| {
         let (element, length) = unqualified(ty).rsplit_once(" [")?;
         let one_dimension = length.ends_with(']') && !length.contains('[');
-        let single = size == Some(0) || size.is_some() && size == types.size_of(element);
+        // A literal length says it; a named one (`[MPI3_NVME_ENCAP_CMD_MAX]`) by the size. (The
+        // size of a typedef is the first header's definition of its name, which for `__u64` on
+        // i386 may be asm-generic/int-l64.h's, a header i386 never includes: the literal first.)
+        let literal = matches!(length.trim_end_matches(']').trim(), "0" | "1");
+        let single =
+            literal || size == Some(0) || size.is_some() && size == types.size_of(element);
         (one_dimension && single).then(|| element.to_string())
     };
     let made_real = real(new.0).is_some() && real(new.0) == fake(old);

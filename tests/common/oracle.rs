@@ -157,7 +157,9 @@ fn reserved_word(word: &str) -> bool {
     let bare = lower
         .trim_matches(|c: char| c == '_' || c.is_ascii_digit())
         .to_string();
-    RESERVED_WORDS.contains(&bare.as_str())
+    // `res` alone may be a result (`io_uring_cqe.res`); with C's reserved `__` prefix it is
+    // reserved space (`can_frame.__res1`).
+    RESERVED_WORDS.contains(&bare.as_str()) || bare == "res" && lower.starts_with("__")
 }
 
 /// Whether `member` (a flattened name, `u.rsvd`) of a record with these members is reserved space.
