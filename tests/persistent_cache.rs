@@ -220,6 +220,12 @@ fn a_stored_diff_is_not_reused_under_another_enum_policy() {
     let without = run(dir, &plain, Some(cache.path()));
     let warm_with = run(dir, &with_config, Some(cache.path()));
     let uncached_with = run(dir, &with_config, None);
-    assert_eq!(warm_with, uncached_with, "the stored diff was reused under another [enums]");
-    assert_ne!(without.1, uncached_with.1, "the config changes no verdict: the test proves nothing");
+    assert_eq!(
+        warm_with, uncached_with,
+        "the stored diff was reused under another [enums]"
+    );
+    assert_ne!(
+        without.1, uncached_with.1,
+        "the config changes no verdict: the test proves nothing"
+    );
 }

@@ -131,10 +131,14 @@ impl<'m> TypeNames<'m> {
         }
         if t.starts_with("struct ") || t.starts_with("union ") {
             let name = record_name(t);
-            return self.model.items.iter().find_map(|(k, item)| match &item.facts {
-                Facts::Record { size, .. } if k.parent.is_none() && k.name == name => *size,
-                _ => None,
-            });
+            return self
+                .model
+                .items
+                .iter()
+                .find_map(|(k, item)| match &item.facts {
+                    Facts::Record { size, .. } if k.parent.is_none() && k.name == name => *size,
+                    _ => None,
+                });
         }
         match self.typedefs.get(t).or_else(|| self.type_defines.get(t)) {
             Some(target) if depth < 16 && *target != t => self.size_at(target, depth + 1),
@@ -175,8 +179,7 @@ pub fn flex_conversion(old: Typed, new: Typed) -> bool {
         // size of a typedef is the first header's definition of its name, which for `__u64` on
         // i386 may be asm-generic/int-l64.h's, a header i386 never includes: the literal first.)
         let literal = matches!(length.trim_end_matches(']').trim(), "0" | "1");
-        let single =
-            literal || size == Some(0) || size.is_some() && size == types.size_of(element);
+        let single = literal || size == Some(0) || size.is_some() && size == types.size_of(element);
         (one_dimension && single).then(|| element.to_string())
     };
     let made_real = real(new.0).is_some() && real(new.0) == fake(old);
