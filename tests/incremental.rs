@@ -47,17 +47,7 @@ fn the_real_pair_and_patches_of_it_are_the_same_incrementally() {
     };
     let out = tempfile::tempdir().expect("temp dir");
     let repo = out.path().join("repo");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-patched-repo.sh");
-    let made = Command::new(script)
-        .arg(&kernels)
-        .arg(&repo)
-        .output()
-        .expect("run scripts/gen-patched-repo.sh");
-    assert!(
-        made.status.success(),
-        "gen-patched-repo.sh: {}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    common::run_script("gen-patched-repo.sh", &[&kernels, &repo]);
     let repo_arg = repo.to_str().expect("utf-8 path");
     let kernels_arg = kernels.to_str().expect("utf-8 path");
     // With KMS, a pair whose DRM sources differ is computed fully; without, incrementally.

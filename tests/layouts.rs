@@ -30,18 +30,7 @@ fn data() -> Option<&'static Data> {
         let repo = common::kernel_repo()?;
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let src = repo.parent().expect("kernel cache").join("src");
-        let out = std::process::Command::new(root.join("scripts/fetch-layouts.sh"))
-            .arg(&src)
-            .arg(root.join("cache/layouts"))
-            .current_dir(root)
-            .output()
-            .expect("run scripts/fetch-layouts.sh");
-        assert!(
-            out.status.success(),
-            "scripts/fetch-layouts.sh: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8(out.stdout).expect("utf-8");
+        let stdout = common::run_script("fetch-layouts.sh", &[&src, &root.join("cache/layouts")]);
         let cache = PathBuf::from(stdout.lines().last().expect("cache dir").trim());
         Some(Data { repo, cache })
     })

@@ -105,20 +105,8 @@ fn the_real_pair_a_series_and_a_walk_read_the_same_from_the_cache() {
     );
     assert!(stored, "the real pair stored nothing");
 
-    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts");
-    let make = |script: &str, args: &[&Path]| {
-        let made = Command::new(scripts.join(script))
-            .args(args)
-            .output()
-            .expect("run a scripts/ generator");
-        assert!(
-            made.status.success(),
-            "{script}: {}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-    };
     let patched = out.path().join("patched");
-    make("gen-patched-repo.sh", &[&kernels, &patched]);
+    common::run_script("gen-patched-repo.sh", &[&kernels, &patched]);
     let patched_arg = patched.to_str().expect("utf-8 path");
     let mbox = patched.join("series.mbox");
     let stored = same_cold_warm_and_uncached(
@@ -137,7 +125,7 @@ fn the_real_pair_a_series_and_a_walk_read_the_same_from_the_cache() {
     assert!(stored, "the series stored nothing");
 
     let history = out.path().join("history");
-    make("gen-history-repo.sh", &[Path::new("2"), &kernels, &history]);
+    common::run_script("gen-history-repo.sh", &[Path::new("2"), &kernels, &history]);
     let stored = same_cold_warm_and_uncached(
         out.path(),
         &[

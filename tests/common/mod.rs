@@ -104,6 +104,23 @@ pub fn kernel_repo() -> Option<PathBuf> {
     None
 }
 
+/// Runs `scripts/NAME` with `args` from the top of the repository, checks it succeeded (its
+/// standard error in the message when not) and returns its standard output.
+pub fn run_script(name: &str, args: &[&Path]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(root.join("scripts").join(name))
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap_or_else(|e| panic!("run scripts/{name}: {e}"));
+    assert!(
+        out.status.success(),
+        "scripts/{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 /// Runs git in `dir` with a neutral, fixed environment (so commit ids are reproducible).
 pub fn git(dir: &Path, args: &[&str], date: &str) -> String {
     let out = std::process::Command::new("git")
