@@ -80,7 +80,7 @@ pub fn group_of(c: &Change) -> GroupKey {
 /// The group of an item: by its KMS `owner` when it has one, else by its file.
 pub fn group_of_item(owner: Option<&str>, file: &str) -> GroupKey {
     match owner {
-        Some("core") => GroupKey::new(Area::DrmCore, None),
+        Some(owner) if is_core(owner) => GroupKey::new(Area::DrmCore, None),
         Some(driver) => GroupKey::new(Area::DrmDriver, Some(driver)),
         None => group_of_path(file),
     }
@@ -109,7 +109,7 @@ pub fn group_of_path(path: &str) -> GroupKey {
     }
     if path.starts_with(DRIVERS_DRM) {
         return match owner_of(path).as_str() {
-            "core" => GroupKey::new(Area::DrmCore, None),
+            owner if is_core(owner) => GroupKey::new(Area::DrmCore, None),
             driver => GroupKey::new(Area::DrmDriver, Some(driver)),
         };
     }
@@ -121,12 +121,20 @@ const VENDOR_DIRS: &[&str] = &["amd", "renesas", "imx", "arm"];
 /// Directories of shared helper code that is part of DRM core rather than a driver.
 const CORE_DIRS: &[&str] = &["display"];
 
+/// The owner of DRM core's files and properties (`owner_of`); every other owner is a driver.
+pub const CORE_OWNER: &str = "core";
+
+/// Whether an owner (as `owner_of` names it) is DRM core rather than a driver.
+pub fn is_core(owner: &str) -> bool {
+    owner == CORE_OWNER
+}
+
 /// `core` or the driver directory for a path in (or relative to) drivers/gpu/drm.
 pub fn owner_of(path: &str) -> String {
     let rest = path.strip_prefix(DRIVERS_DRM).unwrap_or(path);
     let parts: Vec<&str> = rest.split('/').collect();
     if parts.len() <= 1 || CORE_DIRS.contains(&parts[0]) {
-        return "core".to_string();
+        return CORE_OWNER.to_string();
     }
     if parts.len() >= 3 && VENDOR_DIRS.contains(&parts[0]) {
         return format!("{}/{}", parts[0], parts[1]);

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 
 use super::{KmsModel, Property, PropertyValue};
+use crate::change::area::is_core;
 
 fn prop_id(p: &Property) -> String {
     format!("property:{}:{}", p.owner, p.name)
@@ -260,7 +261,7 @@ pub fn diff(old: &KmsModel, new: &KmsModel) -> Vec<Change> {
         new.properties.iter().map(|p| (key(p), p)).collect();
     // Driver owners of each name at the old revision.
     let mut old_drivers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for p in old.properties.iter().filter(|p| p.owner != "core") {
+    for p in old.properties.iter().filter(|p| !is_core(&p.owner)) {
         old_drivers
             .entry(p.name.as_str())
             .or_default()
@@ -278,7 +279,7 @@ pub fn diff(old: &KmsModel, new: &KmsModel) -> Vec<Change> {
         let first = out.len();
         match (o.get(old_key), n.get(k)) {
             (None, Some(np)) => {
-                let adopted = np.owner != "core"
+                let adopted = !is_core(&np.owner)
                     && old_drivers
                         .get(np.name.as_str())
                         .map(|s| s.iter().any(|x| *x != np.owner))

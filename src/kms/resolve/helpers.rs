@@ -8,6 +8,7 @@ use super::super::parse::{Call, Expr, FileFacts};
 use super::super::{Exposure, Property};
 use super::index::Index;
 use super::PRIMITIVES;
+use crate::change::area::is_core;
 
 /// A creation call that is part of the creation API itself: inside one of the primitives, or
 /// in the file defining them with a name that is not a literal (its internal helpers).
@@ -39,7 +40,7 @@ pub(super) fn core_helpers(
     let mut at: HashMap<String, (usize, usize)> = HashMap::new();
     let mut queue: Vec<(usize, usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        if f.owner != "core" {
+        if !is_core(&f.owner) {
             continue;
         }
         for c in &f.calls {
@@ -67,7 +68,7 @@ pub(super) fn core_helpers(
             .map(|v| v.as_slice())
             .unwrap_or(&[])
         {
-            if files[cf].owner != "core" || index.resolve(files, name, cf) != Some((fi, si)) {
+            if !is_core(&files[cf].owner) || index.resolve(files, name, cf) != Some((fi, si)) {
                 continue;
             }
             let Some(cs) = files[cf].calls[ci].scope else {
@@ -132,7 +133,7 @@ pub(super) fn exposures(
     let helper_props = helper_properties(files, index, &helpers, &at, properties);
     let mut exposures = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        if f.owner == "core" {
+        if is_core(&f.owner) {
             continue;
         }
         for c in &f.calls {
@@ -142,7 +143,7 @@ pub(super) fn exposures(
             let Some(target) = index.resolve(files, &c.callee, fi) else {
                 continue;
             };
-            if files[target.0].owner != "core" {
+            if !is_core(&files[target.0].owner) {
                 continue;
             }
             exposures.push(Exposure {
@@ -174,7 +175,7 @@ fn helper_properties(
     properties: &[Property],
 ) -> HashMap<String, BTreeSet<String>> {
     let mut direct: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for p in properties.iter().filter(|p| p.owner == "core") {
+    for p in properties.iter().filter(|p| is_core(&p.owner)) {
         if let Some(h) = &p.helper {
             direct.entry(h.clone()).or_default().insert(p.name.clone());
         }
@@ -196,7 +197,7 @@ fn helper_properties(
             if helpers.contains(&c.callee)
                 && index
                     .resolve(files, &c.callee, fi)
-                    .map(|t| files[t.0].owner == "core")
+                    .map(|t| is_core(&files[t.0].owner))
                     .unwrap_or(false)
             {
                 callees

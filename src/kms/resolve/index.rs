@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::super::parse::{Expr, FileFacts};
 use super::{ADD_ENUM, ATTACH};
+use crate::change::area::is_core;
 
 /// Scopes by name and calls by callee, across the parsed files.
 pub(super) struct Index {
@@ -55,7 +56,7 @@ impl Index {
             })
             .or_else(|| {
                 cands.iter().find(|(fi, si)| {
-                    files[*fi].owner == "core" && !files[*fi].scopes[*si].is_static
+                    is_core(&files[*fi].owner) && !files[*fi].scopes[*si].is_static
                 })
             })
             .copied()

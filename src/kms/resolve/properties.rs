@@ -9,6 +9,7 @@ use super::index::{follow, scope_range, skey};
 use super::instances::Instance;
 use super::sites::{split_flags, Site, Src};
 use super::{parse_int, unresolved_at, Resolver, ATTACH};
+use crate::change::area::is_core;
 
 /// A call whose result holds the property: (file, scope, call position).
 type Holder = (usize, Option<usize>, usize);
@@ -113,7 +114,7 @@ impl Resolver<'_, '_> {
         let helper = inst
             .helper
             .clone()
-            .or_else(|| (owner == "core").then(|| files[s.fi].scope_name(site_scope).to_string()))
+            .or_else(|| is_core(&owner).then(|| files[s.fi].scope_name(site_scope).to_string()))
             .filter(|h| !h.is_empty());
         let property = Property {
             name: inst.name.clone(),
@@ -244,7 +245,7 @@ impl Resolver<'_, '_> {
             }
             for key in &fl.keys {
                 for (o, obj) in attach_by_key.get(key).map(|v| v.as_slice()).unwrap_or(&[]) {
-                    if *o == owner || owner == "core" || *o == ff.owner {
+                    if *o == owner || is_core(&owner) || *o == ff.owner {
                         attached.insert(obj);
                     }
                 }
