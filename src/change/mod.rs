@@ -157,94 +157,150 @@ impl Severity {
     }
 }
 
-/// The facts known about one item at one revision. Serialized untagged: the item's `kind` says
-/// which shape to expect. A fact that could not be computed is `null` and `unresolved` says why.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Facts {
-    Ioctl {
-        number: Option<u64>,
-        dir: Option<String>,
-        #[serde(rename = "type")]
-        ioc_type: Option<u64>,
-        nr: Option<u64>,
-        size: Option<u64>,
-        arg_type: Option<String>,
-        /// `enumerator` when the request number is an enumerator's value (binder); absent for a `#define`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        spelled: Option<String>,
-        /// The header whose translation unit the number was computed in, when not its own (see
-        /// `Value::context`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        context: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        unresolved: Option<String>,
-    },
-    Record {
-        size: Option<u64>,
-        align: Option<u64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        unresolved: Option<String>,
-    },
-    Field {
-        offset: Option<u64>,
-        size: Option<u64>,
-        #[serde(rename = "type")]
-        ty: String,
-        /// Bit offset and width, for bitfields only.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        bits: Option<BitField>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        unresolved: Option<String>,
-    },
-    /// Defines and enumerators: the evaluated integer (when it is one) and the text as written.
-    Value {
-        value: Option<i128>,
-        text: String,
-        /// Why an integer-looking value could not be computed.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        unresolved: Option<String>,
-        /// What the define is when it is no integer constant at all: a string, an initializer, a
-        /// type, an attribute… (`value` is then `null`, and nothing is missing).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        non_integer: Option<NonInteger>,
-        /// A header that is not self-contained is evaluated in another translation unit, whose
-        /// headers this lists in include order (`, `-separated): its includer's (zorro_ids.h uses
-        /// ZORRO_ID from zorro.h, which includes it), or the headers defining what it uses without
-        /// including them, then its own (`include/uapi/linux/sockios.h, include/uapi/linux/kcm.h`).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        context: Option<String>,
-    },
-    Typedef {
-        #[serde(rename = "type")]
-        ty: String,
-        size: Option<u64>,
-    },
-    Enum {
-        size: Option<u64>,
-    },
-    Header {
-        blob: String,
-    },
-    Property(PropertyFacts),
-    PropertyValue {
-        value: Option<i128>,
-    },
-    /// A syscall of an arch: its number as userspace's `__NR_*` has it, the table's ABI column
-    /// (for an arch taking asm-generic/unistd.h, `common` or the `#if` conditions it stands
-    /// under), the entry point and the compat entry point (None when the row names none).
-    Syscall {
-        number: Option<u64>,
-        abi: String,
-        entry: Option<String>,
-        compat_entry: Option<String>,
-        /// The arches (`--arch` names, `ARCHES` order) whose syscalls at this revision do not
-        /// include it. Not part of its meaning: another arch's table changes no syscall here.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        absent_from: Vec<String>,
-    },
-    /// Every netlink spec item (`netlink_*` kinds).
-    Netlink(NetlinkFacts),
+/// An ioctl's direction, as the `_IOC_READ` and `_IOC_WRITE` bits of its number (`_IOC_DIR`) say,
+/// named from userspace's side: `_IOR` reads (the kernel fills the argument), `_IOW` writes.
+/// Serialized as the JSON contract's strings: `none`, `read`, `write`, `read|write`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoctlDir {
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "read")]
+    Read,
+    #[serde(rename = "write")]
+    Write,
+    #[serde(rename = "read|write")]
+    ReadWrite,
+}
+
+impl IoctlDir {
+    /// The direction whose number has these bits set.
+    pub fn from_bits(read: bool, write: bool) -> IoctlDir {
+        match (read, write) {
+            (false, false) => IoctlDir::None,
+            (true, false) => IoctlDir::Read,
+            (false, true) => IoctlDir::Write,
+            (true, true) => IoctlDir::ReadWrite,
+        }
+    }
+
+    /// As the JSON and the text report spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IoctlDir::None => "none",
+            IoctlDir::Read => "read",
+            IoctlDir::Write => "write",
+            IoctlDir::ReadWrite => "read|write",
+        }
+    }
+}
+
+/// Defines `Facts` and, from the same shapes, `TaggedFacts` (serde's `remote` of it): the one
+/// definition of an item's facts. `Facts` serializes untagged (the JSON contract: the item's `kind`
+/// says which shape), which cannot be read back, as its shapes overlap; a snapshot line and the
+/// store write `TaggedFacts`, which names the shape (`{"Record":{"size":16,"align":8}}`), reads
+/// an absent optional field (an older snapshot) as its default and refuses an unknown one.
+macro_rules! facts_and_tagged {
+    ($(#[$meta:meta])* pub enum Facts { $($shapes:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+        #[serde(untagged)]
+        pub enum Facts { $($shapes)* }
+
+        /// `Facts` as a snapshot line and the store write it: tagged by its shape's name.
+        #[derive(Serialize, Deserialize)]
+        #[serde(remote = "Facts", deny_unknown_fields)]
+        pub(crate) enum TaggedFacts { $($shapes)* }
+    };
+}
+
+facts_and_tagged! {
+    /// The facts known about one item at one revision. Serialized untagged: the item's `kind` says
+    /// which shape to expect. A fact that could not be computed is `null` and `unresolved` says why.
+    pub enum Facts {
+        Ioctl {
+            number: Option<u64>,
+            dir: Option<IoctlDir>,
+            #[serde(rename = "type")]
+            ioc_type: Option<u64>,
+            nr: Option<u64>,
+            size: Option<u64>,
+            arg_type: Option<String>,
+            /// `enumerator` when the request number is an enumerator's value (binder); absent for a `#define`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            spelled: Option<String>,
+            /// The header whose translation unit the number was computed in, when not its own (see
+            /// `Value::context`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            unresolved: Option<String>,
+        },
+        Record {
+            size: Option<u64>,
+            align: Option<u64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            unresolved: Option<String>,
+        },
+        Field {
+            offset: Option<u64>,
+            size: Option<u64>,
+            #[serde(rename = "type")]
+            ty: String,
+            /// Bit offset and width, for bitfields only.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            bits: Option<BitField>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            unresolved: Option<String>,
+        },
+        /// Defines and enumerators: the evaluated integer (when it is one) and the text as written.
+        Value {
+            value: Option<i128>,
+            text: String,
+            /// Why an integer-looking value could not be computed.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            unresolved: Option<String>,
+            /// What the define is when it is no integer constant at all: a string, an initializer, a
+            /// type, an attribute… (`value` is then `null`, and nothing is missing).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            non_integer: Option<NonInteger>,
+            /// A header that is not self-contained is evaluated in another translation unit, whose
+            /// headers this lists in include order (`, `-separated): its includer's (zorro_ids.h uses
+            /// ZORRO_ID from zorro.h, which includes it), or the headers defining what it uses without
+            /// including them, then its own (`include/uapi/linux/sockios.h, include/uapi/linux/kcm.h`).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<String>,
+        },
+        Typedef {
+            #[serde(rename = "type")]
+            ty: String,
+            size: Option<u64>,
+        },
+        Enum {
+            size: Option<u64>,
+        },
+        Header {
+            blob: String,
+        },
+        Property(PropertyFacts),
+        PropertyValue {
+            value: Option<i128>,
+        },
+        /// A syscall of an arch: its number as userspace's `__NR_*` has it, the table's ABI column
+        /// (for an arch taking asm-generic/unistd.h, `common` or the `#if` conditions it stands
+        /// under), the entry point and the compat entry point (None when the row names none).
+        Syscall {
+            number: Option<u64>,
+            abi: String,
+            entry: Option<String>,
+            compat_entry: Option<String>,
+            /// The arches (`--arch` names, `ARCHES` order) whose syscalls at this revision do not
+            /// include it. Not part of its meaning: another arch's table changes no syscall here.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            absent_from: Vec<String>,
+        },
+        /// Every netlink spec item (`netlink_*` kinds).
+        Netlink(NetlinkFacts),
+    }
 }
 
 impl Facts {

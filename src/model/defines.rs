@@ -271,27 +271,17 @@ impl Lister<'_, '_, '_, '_> {
         }
     }
 
-    /// `read`, `write`, `read|write` or `none`, from the tree's own `_IOC_READ`/`_IOC_WRITE`.
-    pub(super) fn direction(&self, dir: u64, file: usize) -> String {
+    /// The direction of an ioctl whose `_IOC_DIR` is `dir`, from the tree's own `_IOC_READ` and
+    /// `_IOC_WRITE` (a bit the tree does not define is not set).
+    pub(super) fn direction(&self, dir: u64, file: usize) -> IoctlDir {
         let value = |name: &str| {
             self.types
                 .eval(name, file, &[])
                 .ok()
                 .map(|(v, _)| v.value as u64)
         };
-        let (read, write) = (value("_IOC_READ"), value("_IOC_WRITE"));
-        let mut parts = Vec::new();
-        if read.is_some_and(|r| r != 0 && dir & r == r) {
-            parts.push("read");
-        }
-        if write.is_some_and(|w| w != 0 && dir & w == w) {
-            parts.push("write");
-        }
-        if parts.is_empty() {
-            "none".to_string()
-        } else {
-            parts.join("|")
-        }
+        let set = |bit: Option<u64>| bit.is_some_and(|b| b != 0 && dir & b == b);
+        IoctlDir::from_bits(set(value("_IOC_READ")), set(value("_IOC_WRITE")))
     }
 }
 

@@ -10,7 +10,7 @@ mod scope;
 pub use crate::arch::{self, Arch};
 pub use scope::resolve_in_tree;
 
-use crate::change::{Facts, ItemKind, NonInteger};
+use crate::change::{Facts, IoctlDir, ItemKind, NonInteger};
 use crate::cpp::{self, Cause, CppError, NotInteger, Token};
 use crate::parse::{
     self, BaseType, EnumDef, Node, ParsedHeader, Record, RecordKind, TypeRef, Typedef,

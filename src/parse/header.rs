@@ -13,8 +13,8 @@ use tree_sitter::Node as TsNode;
 mod declarations;
 mod directives;
 
-pub use declarations::normalize_builtin;
 use declarations::is_type_keyword;
+pub use declarations::normalize_builtin;
 use directives::{define_from_text, define_node};
 
 /// Parses one header. Never fails: what tree-sitter could not parse is returned in `unparsed`.

@@ -5,7 +5,7 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, NetlinkFacts, PropertyFacts, Severity};
+use crate::change::{Change, Facts, IoctlDir, NetlinkFacts, PropertyFacts, Severity};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -63,7 +63,7 @@ pub fn facts_line(facts: &Facts) -> String {
             };
             let nr = nr.map_or("?".to_string(), |n| format!("{n:#x}"));
             let mut parts = vec![
-                dir.clone().unwrap_or_else(|| "?".into()),
+                dir.map_or("?", IoctlDir::as_str).to_string(),
                 ty,
                 format!("nr {nr}"),
                 format!("size {}", opt(size)),

@@ -12,12 +12,11 @@
 //! item's; and a last line `end N` counting the lines before it (a truncated file has none).
 //! Format 1 (line numbers inside item and property lines, none of the new sections) is still read.
 
-mod facts;
 mod property;
 mod read;
 
-/// How a persistent cache stores facts too (`crate::store`).
-pub(crate) use facts::Tagged as TaggedFacts;
+/// How a snapshot line stores an item's facts, and a persistent cache too (`crate::store`).
+pub(crate) use crate::change::TaggedFacts;
 
 use crate::change::{DiffReport, Note};
 use crate::error::Error;
@@ -62,7 +61,7 @@ struct ItemLine {
     /// Format 1 only: format 2 keeps line numbers in the `lines` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     line: Option<u32>,
-    #[serde(with = "facts::Tagged")]
+    #[serde(with = "TaggedFacts")]
     facts: crate::change::Facts,
     decl: String,
 }
