@@ -6,8 +6,8 @@
 
 use crate::change::Change;
 use crate::change::DiffReport;
-use crate::checklist::ledger::{Evidence, Ledger};
-use crate::checklist::Finding;
+use crate::evidence::ledger::{Evidence, Ledger};
+use crate::evidence::Finding;
 use crate::junit::{self, Case, Failure};
 use crate::report::facts_transition;
 use std::collections::BTreeSet;
@@ -90,7 +90,7 @@ pub fn check<'r>(report: &'r DiffReport, ledger: Option<&Ledger>, fail_on: FailO
                 .collect();
             for e in found
                 .iter()
-                .filter(|e| e.status == crate::checklist::ledger::Status::AcceptedBreak)
+                .filter(|e| e.status == crate::evidence::ledger::Status::AcceptedBreak)
             {
                 used.insert((e.ledger_id.clone(), e.ledger_line));
             }

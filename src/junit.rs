@@ -2,7 +2,6 @@
 //! reporter): one `<testsuite>` of `<testcase>`s. Written by hand: the subset used is a few
 //! elements and attributes, and escaping is the only subtlety.
 
-use crate::checklist::Checklist;
 use std::fmt::Write;
 
 /// One test case: passing, failing (`failure`) or skipped (`skipped`).
@@ -75,47 +74,6 @@ pub fn render(suite: &str, cases: &[Case]) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
-}
-
-/// `checklist --format junit`: one case per item, failing while it lacks evidence.
-pub fn checklist(cl: &Checklist) -> String {
-    let cases: Vec<Case> = cl
-        .groups
-        .iter()
-        .flat_map(|g| g.items.iter().map(move |i| (g, i)))
-        .map(|(group, item)| Case {
-            classname: group.title.clone(),
-            name: item.id.clone(),
-            file: item.file.clone(),
-            line: item.line,
-            failure: (!item.justified).then(|| Failure {
-                message: item
-                    .missing
-                    .clone()
-                    .unwrap_or_else(|| "no evidence".to_string()),
-                kind: "missing-evidence".to_string(),
-                text: format!(
-                    "{} ({}): {}\n{}",
-                    item.rule, item.reason, item.facts, item.reference
-                ),
-            }),
-            skipped: None,
-            output: item.evidence.as_ref().map(|e| {
-                format!(
-                    "{} ({}:{}) {}",
-                    e.status.as_str(),
-                    cl.ledger.as_deref().unwrap_or_default(),
-                    e.ledger_line,
-                    e.links.join(" ")
-                )
-            }),
-        })
-        .collect();
-    let suite = format!(
-        "uapi-diff checklist {} → {}",
-        cl.old.revision, cl.new.revision
-    );
-    render(&suite, &cases)
 }
 
 /// Text made safe for an XML attribute or element: the five predefined entities, and control

@@ -15,6 +15,7 @@ pub mod copies;
 pub mod cpp;
 mod diff;
 mod error;
+pub mod evidence;
 mod gate;
 mod history;
 mod junit;

@@ -14,6 +14,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The bottom layer: facts, changes, the report's records.
     ("change", &["cpp"]),
     ("arch", &["cpp"]),
+    // The evidence asked of a change: the ledger, commit trailers, findings.
+    ("evidence", &[]),
+    ("junit", &[]),
     ("source", &["arch"]),
     ("error", &["source"]),
     ("parse", &["ts"]),
@@ -24,6 +27,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("diff", &["change", "model"]),
     ("rules", &["change", "model"]),
     ("report", &["change", "model"]),
+    // The CI gate: a diff's verdicts against the accepted breaks of the ledger.
+    ("gate", &["change", "evidence", "junit", "report"]),
     (
         "pipeline",
         &[
@@ -73,6 +78,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "all_arches",
             "change",
             "error",
+            "evidence",
+            "junit",
             "model",
             "parse",
             "pipeline",
@@ -83,14 +90,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "userspace",
         ],
     ),
-    ("junit", &["checklist"]),
-    ("gate", &["change", "checklist", "junit", "report"]),
     (
         "series",
         &[
             "change",
             "checklist",
             "error",
+            "evidence",
             "pipeline",
             "rules",
             "source",

@@ -12,6 +12,7 @@
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::error::Error;
+use crate::evidence::{trailers, Trailer};
 use crate::parse::{BaseType, EnumDef, Node, ParsedHeader, Record};
 use crate::pipeline::ParseCache;
 use crate::source::{self, BlobId, CommitInfo, FileEntry, Selection, Tree};
@@ -19,25 +20,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-
-/// Trailer keys that carry userspace evidence in practice (compared case-insensitively).
-const EVIDENCE_TRAILERS: &[&str] = &[
-    "Link",
-    "Userspace",
-    "Proposed userspace",
-    "Proposed-userspace",
-    "Mesa MR",
-    "libdrm MR",
-    "IGT tests",
-    "IGT",
-    "Acked-by",
-];
-
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
-pub struct Trailer {
-    pub key: String,
-    pub value: String,
-}
 
 /// The commit that introduced an item.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -61,24 +43,6 @@ pub struct Attribution {
     /// Distinct blobs read along the path.
     pub blobs: usize,
     pub by_id: HashMap<String, Introduced>,
-}
-
-pub fn trailers(message: &str) -> Vec<Trailer> {
-    message
-        .lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            let known = EVIDENCE_TRAILERS
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case(key.trim_end()));
-            (known && !key.starts_with(char::is_whitespace) && !value.trim().is_empty()).then(
-                || Trailer {
-                    key: key.trim_end().to_string(),
-                    value: value.trim().to_string(),
-                },
-            )
-        })
-        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -10,22 +10,22 @@
 //! no item are reported as stale.
 
 pub mod attribution;
-pub mod ledger;
 mod maintainers;
 mod render;
 
-pub use render::{github, headline, json, ledger_skeleton, markdown, sarif, text, wrap};
+pub use render::{github, headline, json, junit, ledger_skeleton, markdown, sarif, text, wrap};
 
 use crate::change::area::{self as group, Area, GroupKey};
 use crate::change::{Change, ChangeKind, DiffReport, ItemKind, Revision, Severity};
 use crate::error::Error;
+use crate::evidence::ledger::{self, Evidence, Ledger};
+use crate::evidence::Finding;
 use crate::pipeline::{self, ParseCache};
 use crate::rules::{policy, Policy};
 use crate::snapshot::Side;
 use crate::source::Tree;
 use crate::userspace;
 use attribution::{Attribution, Introduced};
-use ledger::{Evidence, Ledger};
 use maintainers::Maintainers;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,16 +147,6 @@ pub struct Item {
     /// `--userspace` only: the item's uses in each tree (`userspace`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uses: Option<Vec<userspace::Uses>>,
-}
-
-/// Something about a place: a ledger line, or an item's declaration.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Finding {
-    pub file: String,
-    pub line: u32,
-    /// The ledger id or the item id concerned.
-    pub id: String,
-    pub message: String,
 }
 
 /// What the checklist is built from.

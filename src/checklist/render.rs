@@ -3,8 +3,10 @@
 //! file and line in the new tree), and the `ledger init` skeleton. Deterministic: everything is
 //! rendered in the checklist's order.
 
-use super::{Checklist, Finding, Group, Item};
+use super::{Checklist, Group, Item};
 use crate::change::{ChangeKind, Severity};
+use crate::evidence::Finding;
+use crate::junit::{self, Case, Failure};
 use crate::report::{arch_label, arch_scope, section_title, text_diff};
 use serde_json::json;
 
@@ -602,6 +604,47 @@ pub fn github(cl: &Checklist) -> String {
         }
     }
     out
+}
+
+/// `checklist --format junit`: one case per item, failing while it lacks evidence.
+pub fn junit(cl: &Checklist) -> String {
+    let cases: Vec<Case> = cl
+        .groups
+        .iter()
+        .flat_map(|g| g.items.iter().map(move |i| (g, i)))
+        .map(|(group, item)| Case {
+            classname: group.title.clone(),
+            name: item.id.clone(),
+            file: item.file.clone(),
+            line: item.line,
+            failure: (!item.justified).then(|| Failure {
+                message: item
+                    .missing
+                    .clone()
+                    .unwrap_or_else(|| "no evidence".to_string()),
+                kind: "missing-evidence".to_string(),
+                text: format!(
+                    "{} ({}): {}\n{}",
+                    item.rule, item.reason, item.facts, item.reference
+                ),
+            }),
+            skipped: None,
+            output: item.evidence.as_ref().map(|e| {
+                format!(
+                    "{} ({}:{}) {}",
+                    e.status.as_str(),
+                    cl.ledger.as_deref().unwrap_or_default(),
+                    e.ledger_line,
+                    e.links.join(" ")
+                )
+            }),
+        })
+        .collect();
+    let suite = format!(
+        "uapi-diff checklist {} → {}",
+        cl.old.revision, cl.new.revision
+    );
+    junit::render(&suite, &cases)
 }
 
 /// `uapi-diff ledger init`: an entry per item, `status = "todo"`, with its place, the commit that

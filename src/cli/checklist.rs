@@ -90,7 +90,7 @@ pub(super) fn run(args: Args) -> Result<i32, Error> {
         ChecklistFormat::Json => checklist::json(&cl),
         ChecklistFormat::Sarif => checklist::sarif(&cl),
         ChecklistFormat::Github => checklist::github(&cl),
-        ChecklistFormat::Junit => crate::junit::checklist(&cl),
+        ChecklistFormat::Junit => crate::checklist::junit(&cl),
         ChecklistFormat::Mail => {
             let series = patches.as_ref().ok_or_else(mail_needs_series)?;
             crate::series::reply::reply(&cl, series, reviewer().as_deref())

@@ -13,8 +13,8 @@
 
 use super::{apply, parse, Series};
 use crate::change::Change;
-use crate::checklist::attribution::trailers;
 use crate::error::Error;
+use crate::evidence::trailers;
 use crate::pipeline::{self, Options};
 use crate::source::Tree;
 use serde::Serialize;

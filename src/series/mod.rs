@@ -27,7 +27,7 @@ pub fn read_selection() -> Selection {
         "arch/*/include/uapi/**",
         "drivers/gpu/drm/**",
         "MAINTAINERS",
-        crate::checklist::ledger::DEFAULT_PATH,
+        crate::evidence::ledger::DEFAULT_PATH,
     ])
 }
 
