@@ -414,19 +414,35 @@ impl<'m> Context<'m> {
         else {
             return false;
         };
-        let record = |ty: &String| -> Option<(String, String)> {
-            let (keyword, tag) = ty.split_once(' ')?;
+        // The record a typedef names: `struct tag`, an anonymous one (known by the typedef's
+        // name), or through another typedef's name (`typedef guid_t uuid_le;`, guid_t being
+        // `typedef struct { __u8 b[16]; } guid_t;`).
+        fn record(model: &Model, ty: &str, named: &str, depth: u8) -> Option<(String, String)> {
+            let Some((keyword, tag)) = ty.split_once(' ') else {
+                let target = model.items.iter().find_map(|(k, i)| match &i.facts {
+                    Facts::Typedef { ty: target, .. }
+                        if k.kind == ItemKind::Typedef && k.name == ty =>
+                    {
+                        Some(target)
+                    }
+                    _ => None,
+                })?;
+                return (depth < 4).then(|| record(model, target, ty, depth + 1))?;
+            };
             let tag = match tag {
-                "<anonymous>" => c.name.clone(),
+                "<anonymous>" => named.to_string(),
                 t if !t.contains(' ') => t.to_string(),
                 _ => return None,
             };
             matches!(keyword, "struct" | "union").then(|| (keyword.to_string(), tag))
-        };
-        let (Some((k1, r1)), Some((k2, r2))) = (record(t1), record(t2)) else {
+        }
+        let (Some((k1, r1)), Some((k2, r2))) = (
+            record(self.old, t1, &c.name, 0),
+            record(self.new, t2, &c.name, 0),
+        ) else {
             return false;
         };
-        let before = members(self.old, &c.file, &r1);
+        let before = members(self.old, c.moved_from.as_deref().unwrap_or(&c.file), &r1);
         k1 == k2
             && s1.is_some()
             && s1 == s2
