@@ -561,7 +561,8 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
         Class::AnonymousKindFlipped => {
             let i = decls.iter().position(|d| {
                 (d.starts_with("struct {") || d.starts_with("union {"))
-                    && d.rsplit_once('}').is_some_and(|(_, after)| is_ident(after.trim()))
+                    && d.rsplit_once('}')
+                        .is_some_and(|(_, after)| is_ident(after.trim()))
             })?;
             let (kind, rest) = decls[i].split_once(' ').expect("a space");
             let (open, close) = (decls[i].find('{')?, decls[i].rfind('}')?);

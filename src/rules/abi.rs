@@ -533,11 +533,7 @@ pub fn last_part(name: &str) -> &str {
 
 /// Returns the verdict and the old members that grew in place (a record member, an array of the
 /// same elements).
-fn judge(
-    sides: Layouts,
-    file: &str,
-    growth_breaks: bool,
-) -> (Verdict, HashSet<String>) {
+fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> (Verdict, HashSet<String>) {
     let mut grown = HashSet::new();
     let verdict = judge_members(sides, file, growth_breaks, &mut grown);
     (verdict, grown)
@@ -564,9 +560,8 @@ fn judge_members(
     // A new member of wider alignment (a `__be64` alternative over `char handle[8]`) may raise the
     // alignment at the same size: every old member in place (checked below), arrays of the record
     // keep their stride, and what holds it is judged on its own.
-    let aligned_by_new_member = new_size == old_size
-        && raised
-        && new_members.keys().any(|n| !old_members.contains_key(n));
+    let aligned_by_new_member =
+        new_size == old_size && raised && new_members.keys().any(|n| !old_members.contains_key(n));
     // A fake flexible array made real (`x[1]` → `x[]`) shrinks `sizeof` by its one element, not the
     // bytes exchanged: the elements were always counted at run time, from the same offset. Where
     // the size is part of the contract (a non-DRM ioctl's number, an array's stride) it breaks.
@@ -578,7 +573,9 @@ fn judge_members(
                     && flex_conversion((&m.ty, m.size, old_types), (&n.ty, n.size, new_types))
             })
         });
-    if (new_size < old_size && !shrunk_by_flex) || (old_align != new_align && !aligned_by_growth && !aligned_by_new_member) {
+    if (new_size < old_size && !shrunk_by_flex)
+        || (old_align != new_align && !aligned_by_growth && !aligned_by_new_member)
+    {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;
@@ -608,9 +605,10 @@ fn judge_members(
                 (&old_class, &new_class),
                 (TypeClass::Record(_), TypeClass::Record(_))
             );
+            // One dimension only: a row of `x[2][4]` → `x[2][8]` grows and the next row moves.
             let element = |ty: &str, types: &TypeNames| {
-                let (element, _) = ty.split_once('[')?;
-                types.size_of(element)
+                let (element, bounds) = ty.split_once('[')?;
+                (!bounds.contains('[')).then(|| types.size_of(element))?
             };
             let arrays = match (&old_class, &new_class) {
                 (TypeClass::Array(x), TypeClass::Array(y)) => {

@@ -248,9 +248,7 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
                 // A flexible array on either side (`x[0]` ↔ `x[]`): it keeps its place, and the
                 // record's size says whether anything shrank.
                 (None, _) | (_, None) => None,
-                (Some(x), Some(y)) if y > x && records.contains(&&*m.class) => {
-                    None
-                }
+                (Some(x), Some(y)) if y > x && records.contains(&&*m.class) => None,
                 // An array of the same elements grown: its old elements keep their places.
                 (Some(x), Some(y))
                     if y > x
