@@ -7,7 +7,9 @@
 //! appending a member, inserting one mid-record, swapping two, consuming reserved space from its
 //! front, back or middle, narrowing a reserved bitfield for a new one, respelling a member's
 //! typedef, naming an anonymous record type, flipping a member's signedness, growing a union, making a
-//! fake flexible array real or the reverse, adding a flag to a mask, turning defines into an enum. A record is carried by nothing, by a non-DRM
+//! fake flexible array real or the reverse, adding a flag to a mask, turning defines into an enum,
+//! making a member's anonymous struct type a union or the reverse, growing an array member by one
+//! element. A record is carried by nothing, by a non-DRM
 //! ioctl or by a DRM ioctl, in turn. gcc compiles both sides (one translation unit per original
 //! header, holding all its mutations) and gives every layout and value; `common::oracle` derives the
 //! true verdict from gcc's facts alone; uapi-diff diffs the two trees; the test asserts that the
@@ -83,6 +85,16 @@ enum Class {
     MaskFlagAdded,
     /// A run of defines turned into an enum with the same values.
     DefinesToEnum,
+    /// The anonymous struct type of a named member made a union, or the reverse (`struct { __u64
+    /// gfn; } shared_info` → `union { … } shared_info`), or a struct wrapped as a union's
+    /// alternative beside a new one (`union { struct { … }; __u8 mut_alt; } m`, kvm_xen_hvm_attr's
+    /// and hl_cs_in's pattern), in turn: its members, listed at both sides, keep their places or
+    /// move.
+    AnonymousKindFlipped,
+    /// An array member of a struct with a literal bound of at least two grown by one element
+    /// (`__u64 mask[2]` → `mask[3]`): at the end its old elements keep their places; elsewhere
+    /// the members after it move.
+    ArrayGrown,
 }
 
 const CLASSES: &[Class] = &[
@@ -102,6 +114,8 @@ const CLASSES: &[Class] = &[
     Class::FlexMadeFake,
     Class::MaskFlagAdded,
     Class::DefinesToEnum,
+    Class::AnonymousKindFlipped,
+    Class::ArrayGrown,
 ];
 
 /// What carries a mutated record besides itself.
@@ -543,6 +557,38 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
             })?;
             let (kind, rest) = decls[i].split_once(' ').expect("a space");
             decls[i] = format!("{kind} mut{id}_tag {rest}");
+        }
+        Class::AnonymousKindFlipped => {
+            let i = decls.iter().position(|d| {
+                (d.starts_with("struct {") || d.starts_with("union {"))
+                    && d.rsplit_once('}')
+                        .is_some_and(|(_, after)| is_ident(after.trim()))
+            })?;
+            let (kind, rest) = decls[i].split_once(' ').expect("a space");
+            let (open, close) = (decls[i].find('{')?, decls[i].rfind('}')?);
+            decls[i] = match (kind, id % 2) {
+                // Wrapped as an alternative of a union beside a new one (`hl_cs_in`'s and
+                // `kvm_xen_hvm_attr`'s pattern): every member keeps its place.
+                ("struct", 0) => format!(
+                    "union {{ struct {}; __u8 mut_alt; }}{}",
+                    &decls[i][open..=close],
+                    &decls[i][close + 1..]
+                ),
+                ("struct", _) => format!("union {rest}"),
+                _ => format!("struct {rest}"),
+            };
+        }
+        Class::ArrayGrown => {
+            if rec.kind != "struct" {
+                return None;
+            }
+            let (i, s) = decls.iter().enumerate().rev().find_map(|(i, d)| {
+                let s = simple(d).filter(|s| s.bits.is_none())?;
+                let count: u64 = s.bound?.parse().ok()?;
+                (count >= 2).then_some((i, (s.ty.to_string(), s.name.to_string(), count)))
+            })?;
+            let (ty, name, count) = s;
+            decls[i] = format!("{ty} {name}[{}]", count + 1);
         }
         Class::SignednessFlipped => {
             let names = member_names(body);

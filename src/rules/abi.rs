@@ -226,6 +226,13 @@ fn compare_classes(
             _ => compare_classes(old, x, new, y, file),
         },
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
+        // Anonymous at both sides: its members are listed under the member's name (`u.x`) and
+        // judged one by one, so a struct made a union or the reverse is judged by them (a
+        // one-member struct made a union with an alternative beside it keeps that member in place;
+        // a second member of a struct made a union moves). Nothing names the type itself.
+        (TypeClass::Record(x), TypeClass::Record(y)) if is_anonymous(x) && is_anonymous(y) => {
+            TypeChange::Respelled
+        }
         // An anonymous record type given a tag, or the reverse: its members are judged one by
         // one under the member's name (`u.x`), as `judge_records` lists them at both sides.
         (TypeClass::Record(x), TypeClass::Record(y)) if is_anonymous(x) || is_anonymous(y) => {
@@ -335,8 +342,8 @@ pub struct Judgement {
     /// Members one side lists under an anonymous record member (`u.x`) and the other reaches
     /// through the same member given a tagged type (`union u_t u`), at the same place.
     pub reached_through_tag: HashSet<String>,
-    /// Old members that grew in place (a record member; an array alternative of a union whose
-    /// size stays), what follows them unmoved.
+    /// Old members that grew in place (a record member; an array of the same elements), what
+    /// follows them judged by its own places.
     pub grown_in_place: HashSet<String>,
 }
 
@@ -408,16 +415,14 @@ pub fn judge_records(
                 file: file.to_string(),
             };
             match &model.items.get(&key)?.facts {
-                Facts::Record { size, align, .. } => {
-                    Some(((*size, *align), *kind == ItemKind::Union))
-                }
+                Facts::Record { size, align, .. } => Some((*size, *align)),
                 _ => None,
             }
         })
     };
     let mut out = HashMap::new();
     for (file, name, old_file) in touched {
-        let (Some((before, is_union)), Some((after, _))) =
+        let (Some(before), Some(after)) =
             (record(old, &old_file, &name), record(new, &file, &name))
         else {
             continue;
@@ -443,7 +448,6 @@ pub fn judge_records(
             },
             &file,
             growth_breaks,
-            is_union,
         );
         let reserved_names = reserved_members(old_members.keys());
         let old_reserved = old_members
@@ -527,24 +531,18 @@ pub fn last_part(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-/// `is_union`: the record is a union (its members are alternatives).
-/// Returns the verdict and the old members that grew in place (a record member, an array
-/// alternative of a union whose size stays).
-fn judge(
-    sides: Layouts,
-    file: &str,
-    growth_breaks: bool,
-    is_union: bool,
-) -> (Verdict, HashSet<String>) {
+/// Returns the verdict and the old members that grew in place (a record member, an array of the
+/// same elements).
+fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> (Verdict, HashSet<String>) {
     let mut grown = HashSet::new();
-    let verdict = judge_members(sides, file, (growth_breaks, is_union), &mut grown);
+    let verdict = judge_members(sides, file, growth_breaks, &mut grown);
     (verdict, grown)
 }
 
 fn judge_members(
     sides: Layouts,
     file: &str,
-    (growth_breaks, is_union): (bool, bool),
+    growth_breaks: bool,
     grown: &mut HashSet<String>,
 ) -> Verdict {
     let ((old_size, old_align), old_members, old_types) = sides.old;
@@ -557,9 +555,13 @@ fn judge_members(
     // own (its members after this one move); an array element's growth breaks anyway. So an
     // alignment raised by members appended at the end (4 → 8 by a `__u64`) is part of compatible
     // growth; any other change of alignment breaks.
-    let aligned_by_growth = new_size > old_size
-        && !growth_breaks
-        && matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
+    let raised = matches!((old_align, new_align), (Some(a), Some(b)) if b > a);
+    let aligned_by_growth = new_size > old_size && !growth_breaks && raised;
+    // A new member of wider alignment (a `__be64` alternative over `char handle[8]`) may raise the
+    // alignment at the same size: every old member in place (checked below), arrays of the record
+    // keep their stride, and what holds it is judged on its own.
+    let aligned_by_new_member =
+        new_size == old_size && raised && new_members.keys().any(|n| !old_members.contains_key(n));
     // A fake flexible array made real (`x[1]` → `x[]`) shrinks `sizeof` by its one element, not the
     // bytes exchanged: the elements were always counted at run time, from the same offset. Where
     // the size is part of the contract (a non-DRM ioctl's number, an array's stride) it breaks.
@@ -571,7 +573,9 @@ fn judge_members(
                     && flex_conversion((&m.ty, m.size, old_types), (&n.ty, n.size, new_types))
             })
         });
-    if (new_size < old_size && !shrunk_by_flex) || (old_align != new_align && !aligned_by_growth) {
+    if (new_size < old_size && !shrunk_by_flex)
+        || (old_align != new_align && !aligned_by_growth && !aligned_by_new_member)
+    {
         return Verdict::Breaks;
     }
     let mut grew = new_size > old_size;
@@ -595,31 +599,26 @@ fn judge_members(
             || (m.ty.ends_with("[]") && matches!(new_class, TypeClass::Array(_)));
         if m.size != n.size && !flexible_on_one_side {
             // A record member may grow in place: what follows it is judged by its own offset. So
-            // may an array alternative of a union whose size stays: the bytes it takes were the
-            // union's already, and its elements keep their places.
+            // may an array of the same elements (`__u64 mask[2]` → `mask[4]`, a union's array
+            // alternative): its old elements keep their places, as appended members would.
             let records = matches!(
                 (&old_class, &new_class),
                 (TypeClass::Record(_), TypeClass::Record(_))
             );
+            // One dimension only: a row of `x[2][4]` → `x[2][8]` grows and the next row moves.
+            let element = |ty: &str, types: &TypeNames| {
+                let (element, bounds) = ty.split_once('[')?;
+                (!bounds.contains('[')).then(|| types.size_of(element))?
+            };
             let arrays = match (&old_class, &new_class) {
                 (TypeClass::Array(x), TypeClass::Array(y)) => {
                     compare_classes(old_types, x, new_types, y, file) != TypeChange::Other
+                        && element(&m.ty, old_types).is_some()
+                        && element(&m.ty, old_types) == element(&n.ty, new_types)
                 }
                 _ => false,
             };
-            let in_kept_union = match name.rsplit_once('.') {
-                None => is_union && old_size == new_size,
-                Some((container, _)) => {
-                    match (old_members.get(container), new_members.get(container)) {
-                        (Some(a), Some(b)) => {
-                            matches!(old_types.class(&a.ty), TypeClass::Record(r) if r.starts_with("union "))
-                                && (a.offset, a.size) == (b.offset, b.size)
-                        }
-                        _ => false,
-                    }
-                }
-            };
-            if (records || arrays && in_kept_union) && n.size > m.size {
+            if (records || arrays) && n.size > m.size {
                 grew = true;
                 grown.insert(name.clone());
                 continue;

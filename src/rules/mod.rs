@@ -414,19 +414,35 @@ impl<'m> Context<'m> {
         else {
             return false;
         };
-        let record = |ty: &String| -> Option<(String, String)> {
-            let (keyword, tag) = ty.split_once(' ')?;
+        // The record a typedef names: `struct tag`, an anonymous one (known by the typedef's
+        // name), or through another typedef's name (`typedef guid_t uuid_le;`, guid_t being
+        // `typedef struct { __u8 b[16]; } guid_t;`).
+        fn record(model: &Model, ty: &str, named: &str, depth: u8) -> Option<(String, String)> {
+            let Some((keyword, tag)) = ty.split_once(' ') else {
+                let target = model.items.iter().find_map(|(k, i)| match &i.facts {
+                    Facts::Typedef { ty: target, .. }
+                        if k.kind == ItemKind::Typedef && k.name == ty =>
+                    {
+                        Some(target)
+                    }
+                    _ => None,
+                })?;
+                return (depth < 4).then(|| record(model, target, ty, depth + 1))?;
+            };
             let tag = match tag {
-                "<anonymous>" => c.name.clone(),
+                "<anonymous>" => named.to_string(),
                 t if !t.contains(' ') => t.to_string(),
                 _ => return None,
             };
             matches!(keyword, "struct" | "union").then(|| (keyword.to_string(), tag))
-        };
-        let (Some((k1, r1)), Some((k2, r2))) = (record(t1), record(t2)) else {
+        }
+        let (Some((k1, r1)), Some((k2, r2))) = (
+            record(self.old, t1, &c.name, 0),
+            record(self.new, t2, &c.name, 0),
+        ) else {
             return false;
         };
-        let before = members(self.old, &c.file, &r1);
+        let before = members(self.old, c.moved_from.as_deref().unwrap_or(&c.file), &r1);
         k1 == k2
             && s1.is_some()
             && s1 == s2
@@ -477,7 +493,11 @@ fn flex_converted(c: &Change, (old, new): (&abi::TypeNames, &abi::TypeNames)) ->
 
 /// Names the kernel uses for padding and reserved space: `pad`, `padding`, `reserved`, `resv`, `rsv`,
 /// `rsvd`, `unused`, `spare`, `mbz` (must be zero), with or without underscores around them and digits
-/// after (`__reserved2`, `pad_1`, `rsvd8`), and `__res` (`can_frame.__res1`). A word that only starts like one (`paddr`) is no padding.
+/// after (`__reserved2`, `pad_1`, `rsvd8`) or the field's place in hex (efa-abi.h: "reserved fields as
+/// arrays of __u8 named reserved_XXX where XXX is the hex bit offset", `reserved_d0`; fsverity's
+/// `__reserved_0x04`), and with C's reserved `__` prefix `__res` (`can_frame.__res1`) and `__align`
+/// (sed-opal.h's fillers). A word that only starts like one (`paddr`) is no padding; `res` (a result,
+/// `io_uring_cqe.res`) and `align` (an alignment asked for, `snd_codec_desc.align`) alone name fields.
 pub fn is_padding_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let mut n = lower.as_str();
@@ -486,12 +506,19 @@ pub fn is_padding_name(name: &str) -> bool {
             .trim_matches('_')
             .trim_end_matches(|c: char| c.is_ascii_digit());
     }
+    let hex_place = |place: &str| {
+        let digits = place.strip_prefix("0x").unwrap_or(place);
+        digits.chars().all(|c| c.is_ascii_hexdigit())
+    };
+    let word = match n.rsplit_once('_') {
+        Some((word, place)) if hex_place(place) => word.trim_end_matches('_'),
+        _ => n,
+    };
     [
         "pad", "padding", "reserved", "resv", "rsv", "rsvd", "unused", "spare", "mbz",
     ]
-    .contains(&n)
-        // `res` alone may be a result (io_uring_cqe.res); with the kernel's `__` it is reserved.
-        || n == "res" && lower.starts_with("__")
+    .contains(&word)
+        || matches!(word, "res" | "align") && lower.starts_with("__")
 }
 
 pub struct Rule {

@@ -5,20 +5,24 @@
 //! - a record BREAKS when an old member that is not reserved space is gone, moved (byte or bit
 //!   offset), resized (size or bit width) or of another type class (`__builtin_classify_type`: an
 //!   integer stays an integer, a record a record…), except a record member that grew in place, an
-//!   array alternative that grew inside a union whose size stays, and an array made flexible or
-//!   fixed (`x[0]` ↔ `x[]`); when the record shrank (other than by a fake flexible array made
-//!   real, `x[1]` → `x[]`: its elements were always counted at run time from the same offset) or
-//!   changed alignment (other than raised by compatible growth: a record copied by its size
-//!   matters only to what holds it); or when it
+//!   array of the same elements that grew (its old elements keep their places), an array made
+//!   flexible or fixed (`x[0]` ↔ `x[]`), and a member of anonymous record type made a union from a
+//!   struct or the reverse (its own members, listed at both sides, are judged); when the record
+//!   shrank (other than by a fake flexible array made real, `x[1]` → `x[]`: its elements were
+//!   always counted at run time from the same offset) or changed alignment (other than raised by
+//!   compatible growth, or by a new member at the same size: a record copied by its size matters
+//!   only to what holds it, and its arrays keep their stride); or when it
 //!   grew where its size is part of the contract (`growth_breaks`: the argument of a non-DRM ioctl,
 //!   whose request number encodes the size; an array element, whose successors move);
 //! - otherwise it GREW (larger, or a record member grew), USED RESERVED space (new members, or
 //!   reserved members changed, within the same size), or is UNCHANGED.
 //!
 //! Reserved space is named so by the header: a member whose name is a padding word (`pad`,
-//! `reserved`, `rsvd`, `unused`, `spare`, `mbz`… with underscores and digits around it), alone or
-//! after the prefix that most members of its record share (`qs_pad2` among `qs_*` members,
-//! `mem_rsvd` among `mem_*`): a prefix on its own (`sink_pad` beside `source_pad`) names a field.
+//! `reserved`, `rsvd`, `unused`, `spare`, `mbz`… with underscores and digits around it, or
+//! followed by its place in hex: `reserved_d0`; `__res` and `__align` with C's reserved prefix),
+//! alone or after the prefix that most members of its record share (`qs_pad2` among `qs_*`
+//! members, `mem_rsvd` among `mem_*`): a prefix on its own (`sink_pad` beside `source_pad`)
+//! names a field.
 
 use std::collections::BTreeMap;
 
@@ -157,9 +161,18 @@ fn reserved_word(word: &str) -> bool {
     let bare = lower
         .trim_matches(|c: char| c == '_' || c.is_ascii_digit())
         .to_string();
-    // `res` alone may be a result (`io_uring_cqe.res`); with C's reserved `__` prefix it is
-    // reserved space (`can_frame.__res1`).
-    RESERVED_WORDS.contains(&bare.as_str()) || bare == "res" && lower.starts_with("__")
+    // `res` alone may be a result (`io_uring_cqe.res`), `align` an alignment asked for
+    // (`snd_codec_desc.align`); with C's reserved `__` prefix they are reserved space
+    // (`can_frame.__res1`, sed-opal.h's `__align[5]`).
+    RESERVED_WORDS.contains(&bare.as_str())
+        || ["res", "align"].contains(&bare.as_str()) && lower.starts_with("__")
+}
+
+/// Whether `place` is a field's place written in hex (`d0`, `0x04`), as efa-abi.h names its
+/// reserved fields: "reserved_XXX where XXX is the hex bit offset".
+fn hex_place(place: &str) -> bool {
+    let digits = place.strip_prefix("0x").unwrap_or(place);
+    !place.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether `member` (a flattened name, `u.rsvd`) of a record with these members is reserved space.
@@ -172,6 +185,10 @@ pub fn is_reserved(member: &str, members: &[&str]) -> bool {
     let Some((prefix, word)) = last.rsplit_once('_') else {
         return false;
     };
+    // `reserved_d0`, `__reserved_0x04`: a reserved word and its place.
+    if hex_place(word) && reserved_word(prefix) {
+        return true;
+    }
     let prefix = prefix.trim_end_matches('_');
     if prefix.is_empty() || !reserved_word(word) {
         return false;
@@ -184,24 +201,19 @@ pub fn is_reserved(member: &str, members: &[&str]) -> bool {
     sharing * 2 > members.len()
 }
 
-/// Whether a member is an alternative of a union whose size did not change: of the record itself
-/// when it is a union, or of the union member it is flattened under (`u.x` of `union {…} u`).
-fn in_unchanged_union(name: &str, old: &GccRecord, new: &GccRecord) -> bool {
-    match name.rsplit_once('.') {
-        None => old.is_union && old.size == new.size,
-        Some((container, _)) => match (old.members.get(container), new.members.get(container)) {
-            (Some(a), Some(b)) => a.class == UNION_CLASS && a == b,
-            _ => false,
-        },
-    }
-}
-
 /// The old members that are not reserved space and that the new layout lost, moved, resized or
 /// retyped (a record member grown in place, an alternative grown inside a union of unchanged size,
 /// an array made flexible aside), with what happened.
 pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'static str> {
     let names: Vec<&str> = old.members.keys().map(String::as_str).collect();
     let mut out = BTreeMap::new();
+    // Whether a record lists members under this one's name: its type is anonymous, and its
+    // members are judged one by one (a struct made a union keeps a member in place or moves it).
+    let listed = |r: &GccRecord, name: &str| {
+        let prefix = format!("{name}.");
+        r.members.keys().any(|k| k.starts_with(&prefix))
+    };
+    let records = [RECORD_CLASS, UNION_CLASS];
     for (name, m) in &old.members {
         if is_reserved(name, &names) {
             continue;
@@ -211,7 +223,14 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
             continue;
         };
         let what = match (&m.place, &n.place) {
-            _ if m.class != n.class => Some("retyped"),
+            _ if m.class != n.class
+                && !(records.contains(&&*m.class)
+                    && records.contains(&&*n.class)
+                    && listed(old, name)
+                    && listed(new, name)) =>
+            {
+                Some("retyped")
+            }
             (
                 Place::Bits {
                     offset: a,
@@ -229,11 +248,13 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
                 // A flexible array on either side (`x[0]` ↔ `x[]`): it keeps its place, and the
                 // record's size says whether anything shrank.
                 (None, _) | (_, None) => None,
-                (Some(x), Some(y)) if y > x && [RECORD_CLASS, UNION_CLASS].contains(&&*m.class) => {
-                    None
-                }
+                (Some(x), Some(y)) if y > x && records.contains(&&*m.class) => None,
+                // An array of the same elements grown: its old elements keep their places.
                 (Some(x), Some(y))
-                    if y > x && m.class == ARRAY_CLASS && in_unchanged_union(name, old, new) =>
+                    if y > x
+                        && m.class == ARRAY_CLASS
+                        && m.element.is_some()
+                        && m.element == n.element =>
                 {
                     None
                 }
@@ -282,8 +303,11 @@ pub fn verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerd
     // A record copied by its negotiated size: its alignment matters only to what holds it, judged
     // on its own; so an alignment raised by compatible growth is part of that growth.
     let aligned_by_growth = new.size > old.size && !growth_breaks && new.align > old.align;
+    // A new member of wider alignment raising it at the same size: arrays keep their stride.
+    let added = new.members.keys().any(|n| !old.members.contains_key(n));
+    let aligned_by_new_member = new.size == old.size && new.align > old.align && added;
     if (new.size < old.size && !(shrunk_by_flex(old, new) && !growth_breaks))
-        || (new.align != old.align && !aligned_by_growth)
+        || (new.align != old.align && !aligned_by_growth && !aligned_by_new_member)
         || !broken_members(old, new).is_empty()
     {
         return GccVerdict::Breaks;
@@ -301,7 +325,6 @@ pub fn verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerd
         return GccVerdict::Grew;
     }
     let names: Vec<&str> = old.members.keys().map(String::as_str).collect();
-    let added = new.members.keys().any(|n| !old.members.contains_key(n));
     let reserved_changed = old
         .members
         .iter()
