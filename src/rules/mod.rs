@@ -10,6 +10,7 @@ mod bound_grew;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
 mod enum_size_changed;
+mod fallback_shadowed;
 mod flags_added;
 mod flex_array_converted;
 mod hint_drm_driver_nr;
@@ -563,6 +564,7 @@ pub static CATALOG: &[&Rule] = &[
     &flags_added::RULE,
     &version_bumped::RULE,
     &renumbered::RULE,
+    &fallback_shadowed::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
     &removed::RULE,

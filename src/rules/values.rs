@@ -520,6 +520,28 @@ impl<'m> Values<'m> {
             }
     }
 
+    /// A define of an asm-generic header that this arch's own `asm/` header of the same name
+    /// defines too, with the same value at both revisions (`__BITS_PER_LONG`: x86's
+    /// asm/bitsperlong.h defines 64, then includes asm-generic/bitsperlong.h, whose `#ifndef`
+    /// fallback went from 32 to `(__CHAR_BIT__ * __SIZEOF_LONG__)`). Programs on this arch read
+    /// the arch's definition, which did not change.
+    pub fn fallback_shadowed(&self, c: &Change) -> bool {
+        let Some(base) = c.file.strip_prefix("include/uapi/asm-generic/") else {
+            return false;
+        };
+        let arch_header = format!("/include/uapi/asm/{base}");
+        let arch_value = |side: &Side| -> Option<i128> {
+            let keys = side.by_name.get(c.name.as_str())?;
+            let key = keys
+                .iter()
+                .find(|k| k.file.starts_with("arch/") && k.file.ends_with(&arch_header))?;
+            side.value(&key.file, &c.name)
+        };
+        c.kind == ItemKind::Define
+            && c.moved_from.is_none()
+            && arch_value(&self.old).is_some_and(|v| Some(v) == arch_value(&self.new))
+    }
+
     /// The tag of the enum holding enumerator `name` of `file` at the new revision, and its members.
     pub fn enum_members(&self, file: &str, name: &str) -> Option<(Option<&'m str>, &'m [String])> {
         let (i, _) = self.new.position.get(&(file, name))?;
