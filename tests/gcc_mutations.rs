@@ -1188,6 +1188,28 @@ struct Tally {
     ioctl_disagreements: Vec<String>,
 }
 
+impl Tally {
+    /// Counts gcc's verdict on a mutation's constants and records a disagreement when
+    /// uapi-diff's breaking entries on them (`ours`) say otherwise (`what`: the mutation and
+    /// gcc's word on it).
+    fn judge_values(
+        &mut self,
+        verdict: String,
+        truth_breaks: bool,
+        ours: Vec<String>,
+        what: impl FnOnce() -> String,
+    ) {
+        *self.verdicts.entry(verdict).or_default() += 1;
+        if truth_breaks == ours.is_empty() {
+            self.disagreements.push(format!(
+                "{}, uapi-diff reports breaking [{}]",
+                what(),
+                ours.join(", ")
+            ));
+        }
+    }
+}
+
 /// The ids of the breaking changes in one mutation header, by the record, or name prefix, they
 /// belong to.
 fn breaking_in<'r>(report: &'r DiffReport, file: &str) -> Vec<&'r Change> {
@@ -1376,19 +1398,22 @@ fn run(arch_name: &'static str) {
                 tally.compiled += 1;
                 // A mask whose new bits hold all the old ones is a set that gained members.
                 let truth_breaks = n & o != o;
-                *tally
-                    .verdicts
-                    .entry(format!("breaks={truth_breaks} grew={}", n != o))
-                    .or_default() += 1;
-                let ours = breaking_values();
-                if truth_breaks == ours.is_empty() {
-                    tally.disagreements.push(format!(
-                        "{label}: {}: {o:#x} → {n:#x}: gcc's values {}, uapi-diff reports breaking [{}]",
-                        m.renamed(&d.name),
-                        if truth_breaks { "break" } else { "do not break" },
-                        ours.join(", ")
-                    ));
-                }
+                tally.judge_values(
+                    format!("breaks={truth_breaks} grew={}", n != o),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {}: {o:#x} → {n:#x}: gcc's values {}",
+                            m.renamed(&d.name),
+                            if truth_breaks {
+                                "break"
+                            } else {
+                                "do not break"
+                            },
+                        )
+                    },
+                );
             }
             Subject::Counted(run) => {
                 let value = |side: &Side, name: &str| -> Option<i128> {
@@ -1417,19 +1442,18 @@ fn run(arch_name: &'static str) {
                 let largest = |v: &[i128]| v.iter().copied().max().unwrap_or_default();
                 let counts = c1 == largest(&olds) + 1 && c2 == largest(&news).max(a) + 1;
                 let truth_breaks = olds != news || !counts;
-                *tally
-                    .verdicts
-                    .entry(format!("breaks={truth_breaks}"))
-                    .or_default() += 1;
-                let ours = breaking_values();
-                if truth_breaks == ours.is_empty() {
-                    tally.disagreements.push(format!(
-                        "{label}: {count} {c1} → {c2} over {} defines: gcc's values {}, uapi-diff reports breaking [{}]",
-                        names.len(),
-                        if truth_breaks { "break" } else { "only grew" },
-                        ours.join(", ")
-                    ));
-                }
+                tally.judge_values(
+                    format!("breaks={truth_breaks}"),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {count} {c1} → {c2} over {} defines: gcc's values {}",
+                            names.len(),
+                            if truth_breaks { "break" } else { "only grew" },
+                        )
+                    },
+                );
             }
             Subject::Run(run) => {
                 // Enumerators are found by name, whatever their (anonymous) enum is called.
@@ -1449,19 +1473,18 @@ fn run(arch_name: &'static str) {
                     .iter()
                     .zip(&olds)
                     .any(|(n, o)| value_of(&new, n) != *o);
-                *tally
-                    .verdicts
-                    .entry(format!("breaks={truth_breaks}"))
-                    .or_default() += 1;
-                let ours = breaking_values();
-                if truth_breaks == ours.is_empty() {
-                    tally.disagreements.push(format!(
-                        "{label}: {} defines → enumerators: gcc's values {}, uapi-diff reports breaking [{}]",
-                        names.len(),
-                        if truth_breaks { "break" } else { "are equal" },
-                        ours.join(", ")
-                    ));
-                }
+                tally.judge_values(
+                    format!("breaks={truth_breaks}"),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {} defines → enumerators: gcc's values {}",
+                            names.len(),
+                            if truth_breaks { "break" } else { "are equal" },
+                        )
+                    },
+                );
             }
         }
     }
