@@ -9,7 +9,8 @@
 //! typedef, naming an anonymous record type, flipping a member's signedness, growing a union, making a
 //! fake flexible array real or the reverse, adding a flag to a mask, turning defines into an enum,
 //! making a member's anonymous struct type a union or the reverse, growing an array member by one
-//! element. A record is carried by nothing, by a non-DRM
+//! element, appending a member to a run of defines that a count follows. A record is carried by
+//! nothing, by a non-DRM
 //! ioctl or by a DRM ioctl, in turn. gcc compiles both sides (one translation unit per original
 //! header, holding all its mutations) and gives every layout and value; `common::oracle` derives the
 //! true verdict from gcc's facts alone; uapi-diff diffs the two trees; the test asserts that the
@@ -95,6 +96,10 @@ enum Class {
     /// (`__u64 mask[2]` → `mask[3]`): at the end its old elements keep their places; elsewhere
     /// the members after it move.
     ArrayGrown,
+    /// A run of defines counted by a define one past its largest (`NR_LDISCS`, `AUDIT_NR_FILTERS`),
+    /// as `MUT7_NR_FOO` or `MUT7_FOO_COUNT`: a member appended and the count bumped with it; in
+    /// every other mutation the first member's value changes too (a break the count must not hide).
+    RunCounted,
 }
 
 const CLASSES: &[Class] = &[
@@ -116,6 +121,7 @@ const CLASSES: &[Class] = &[
     Class::DefinesToEnum,
     Class::AnonymousKindFlipped,
     Class::ArrayGrown,
+    Class::RunCounted,
 ];
 
 /// What carries a mutated record besides itself.
@@ -647,7 +653,10 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
             }
             decls[n - 1] = format!("{} {}[{to}]", s.ty, s.name);
         }
-        Class::MaskFlagAdded | Class::DefinesToEnum | Class::BitfieldNarrowed => return None,
+        Class::MaskFlagAdded
+        | Class::DefinesToEnum
+        | Class::RunCounted
+        | Class::BitfieldNarrowed => return None,
     }
     Some(body_of(&decls))
 }
@@ -756,6 +765,15 @@ fn is_integer_literal(v: &str) -> bool {
         )
 }
 
+/// An integer literal's value (`0x10`, `7U`).
+fn literal_value(v: &str) -> Option<i128> {
+    let v = v.trim_end_matches(['U', 'u', 'L', 'l']);
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => i128::from_str_radix(hex, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
 /// Runs of at least 3 consecutive defines of integer literals sharing a prefix up to their last
 /// `_` (`FOO_A 1`, `FOO_B 2`, `FOO_C 4`).
 fn define_runs(defines: &[Define]) -> Vec<Vec<Define>> {
@@ -794,6 +812,7 @@ enum Subject {
     },
     Mask(Define),
     Run(Vec<Define>),
+    Counted(Vec<Define>),
 }
 
 #[derive(Clone, Debug)]
@@ -808,8 +827,22 @@ impl Mutation {
         match &self.subject {
             Subject::Record { record, .. } => &record.header,
             Subject::Mask(d) => &d.header,
-            Subject::Run(run) => &run[0].header,
+            Subject::Run(run) | Subject::Counted(run) => &run[0].header,
         }
+    }
+
+    /// The count of a `Counted` run (`MUT7_NR_FOO`, `MUT7_FOO_COUNT`) and the member appended.
+    fn count_names(&self, run: &[Define]) -> (String, String) {
+        let stem = run[0].name.rsplit_once('_').map_or("", |(p, _)| p);
+        let count = if self.id % 4 < 2 {
+            format!("NR_{stem}")
+        } else {
+            format!("{stem}_COUNT")
+        };
+        (
+            self.renamed(&count),
+            self.renamed(&format!("{stem}_APPENDED")),
+        )
     }
 
     /// The tree path of the mutation header this mutation is written to.
@@ -879,6 +912,31 @@ impl Mutation {
                     (true, None) => format!("#define {name} ({})\n", d.value),
                 }
             }
+            Subject::Counted(run) => {
+                let values: Vec<i128> =
+                    run.iter().filter_map(|d| literal_value(&d.value)).collect();
+                let largest = values.iter().copied().max().unwrap_or_default();
+                let (count, appended) = self.count_names(run);
+                let mut out = String::new();
+                for (i, d) in run.iter().enumerate() {
+                    // The changed member loses its bits (no mask could have gained them).
+                    let value = match (new, i, self.id % 2, literal_value(&d.value)) {
+                        (true, 0, 1, Some(0)) => format!("{:#x}", largest + 5),
+                        (true, 0, 1, _) => "0".to_string(),
+                        _ => d.value.clone(),
+                    };
+                    out.push_str(&format!("#define {} {value}\n", self.renamed(&d.name)));
+                }
+                match new {
+                    false => out.push_str(&format!("#define {count} {:#x}\n", largest + 1)),
+                    true => out.push_str(&format!(
+                        "#define {appended} {:#x}\n#define {count} {:#x}\n",
+                        largest + 1,
+                        largest + 2
+                    )),
+                }
+                out
+            }
             Subject::Run(run) => match new {
                 false => run
                     .iter()
@@ -946,6 +1004,20 @@ fn sample(headers: &BTreeMap<String, String>) -> Vec<Mutation> {
                 .iter()
                 .flat_map(|d| define_runs(d))
                 .map(|run| Subject::Run(run.into_iter().take(8).collect()))
+                .collect(),
+            // Octal literals aside (`literal_value` reads decimal and hex).
+            Class::RunCounted => defines
+                .iter()
+                .flat_map(|d| define_runs(d))
+                .filter(|run| {
+                    run.iter().all(|d| {
+                        literal_value(&d.value).is_some()
+                            && !(d.value.starts_with('0')
+                                && d.value.len() > 1
+                                && !d.value[1..].starts_with(['x', 'X']))
+                    })
+                })
+                .map(|run| Subject::Counted(run.into_iter().take(8).collect()))
                 .collect(),
             // Few structs still end in a fake flexible array: those that end in a real one are
             // sampled as they were before the conversion.
@@ -1162,6 +1234,28 @@ struct Tally {
     ioctl_disagreements: Vec<String>,
 }
 
+impl Tally {
+    /// Counts gcc's verdict on a mutation's constants and records a disagreement when
+    /// uapi-diff's breaking entries on them (`ours`) say otherwise (`what`: the mutation and
+    /// gcc's word on it).
+    fn judge_values(
+        &mut self,
+        verdict: String,
+        truth_breaks: bool,
+        ours: Vec<String>,
+        what: impl FnOnce() -> String,
+    ) {
+        *self.verdicts.entry(verdict).or_default() += 1;
+        if truth_breaks == ours.is_empty() {
+            self.disagreements.push(format!(
+                "{}, uapi-diff reports breaking [{}]",
+                what(),
+                ours.join(", ")
+            ));
+        }
+    }
+}
+
 /// The ids of the breaking changes in one mutation header, by the record, or name prefix, they
 /// belong to.
 fn breaking_in<'r>(report: &'r DiffReport, file: &str) -> Vec<&'r Change> {
@@ -1350,19 +1444,62 @@ fn run(arch_name: &'static str) {
                 tally.compiled += 1;
                 // A mask whose new bits hold all the old ones is a set that gained members.
                 let truth_breaks = n & o != o;
-                *tally
-                    .verdicts
-                    .entry(format!("breaks={truth_breaks} grew={}", n != o))
-                    .or_default() += 1;
-                let ours = breaking_values();
-                if truth_breaks == ours.is_empty() {
-                    tally.disagreements.push(format!(
-                        "{label}: {}: {o:#x} → {n:#x}: gcc's values {}, uapi-diff reports breaking [{}]",
-                        m.renamed(&d.name),
-                        if truth_breaks { "break" } else { "do not break" },
-                        ours.join(", ")
-                    ));
-                }
+                tally.judge_values(
+                    format!("breaks={truth_breaks} grew={}", n != o),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {}: {o:#x} → {n:#x}: gcc's values {}",
+                            m.renamed(&d.name),
+                            if truth_breaks {
+                                "break"
+                            } else {
+                                "do not break"
+                            },
+                        )
+                    },
+                );
+            }
+            Subject::Counted(run) => {
+                let value = |side: &Side, name: &str| -> Option<i128> {
+                    side.cmp
+                        .gcc_values
+                        .get(&(file.clone(), format!("define:{name}")))?
+                        .parse()
+                        .ok()
+                };
+                let (count, appended) = m.count_names(run);
+                let names: Vec<String> = run.iter().map(|d| m.renamed(&d.name)).collect();
+                let olds: Option<Vec<i128>> = names.iter().map(|n| value(&old, n)).collect();
+                let news: Option<Vec<i128>> = names.iter().map(|n| value(&new, n)).collect();
+                let (Some(olds), Some(news), Some(c1), Some(c2), Some(a)) = (
+                    olds,
+                    news,
+                    value(&old, &count),
+                    value(&new, &count),
+                    value(&new, &appended),
+                ) else {
+                    continue;
+                };
+                tally.compiled += 1;
+                // gcc's values: a member that changed breaks; a count that is one past the
+                // largest member at both sides only grew with its family.
+                let largest = |v: &[i128]| v.iter().copied().max().unwrap_or_default();
+                let counts = c1 == largest(&olds) + 1 && c2 == largest(&news).max(a) + 1;
+                let truth_breaks = olds != news || !counts;
+                tally.judge_values(
+                    format!("breaks={truth_breaks}"),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {count} {c1} → {c2} over {} defines: gcc's values {}",
+                            names.len(),
+                            if truth_breaks { "break" } else { "only grew" },
+                        )
+                    },
+                );
             }
             Subject::Run(run) => {
                 // Enumerators are found by name, whatever their (anonymous) enum is called.
@@ -1382,19 +1519,18 @@ fn run(arch_name: &'static str) {
                     .iter()
                     .zip(&olds)
                     .any(|(n, o)| value_of(&new, n) != *o);
-                *tally
-                    .verdicts
-                    .entry(format!("breaks={truth_breaks}"))
-                    .or_default() += 1;
-                let ours = breaking_values();
-                if truth_breaks == ours.is_empty() {
-                    tally.disagreements.push(format!(
-                        "{label}: {} defines → enumerators: gcc's values {}, uapi-diff reports breaking [{}]",
-                        names.len(),
-                        if truth_breaks { "break" } else { "are equal" },
-                        ours.join(", ")
-                    ));
-                }
+                tally.judge_values(
+                    format!("breaks={truth_breaks}"),
+                    truth_breaks,
+                    breaking_values(),
+                    || {
+                        format!(
+                            "{label}: {} defines → enumerators: gcc's values {}",
+                            names.len(),
+                            if truth_breaks { "break" } else { "are equal" },
+                        )
+                    },
+                );
             }
         }
     }

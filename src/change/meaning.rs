@@ -1,7 +1,7 @@
 //! When two revisions' facts of one item mean the same thing to userspace: the diff reports a
 //! change only then, and rules pair a removal with an addition (a move) by it.
 
-use super::Facts;
+use super::{Facts, NonInteger};
 
 /// A define's text as `make headers_install` leaves it, token by token: `__user`, `__force` and
 /// `__iomem` stripped, `inline`, `volatile` and `asm` respelled as gcc's `__inline__`… (a compiler
@@ -26,6 +26,18 @@ fn as_installed(text: &str) -> Vec<String> {
 pub fn same_meaning(a: &Facts, b: &Facts) -> bool {
     match (a, b) {
         (Facts::Value { value: Some(x), .. }, Facts::Value { value: Some(y), .. }) => x == y,
+        // Both expand to nothing, however spelled (`#define __bitwise __bitwise__` → `#define
+        // __bitwise`, where `__bitwise__` is empty).
+        (
+            Facts::Value {
+                non_integer: Some(NonInteger::Empty),
+                ..
+            },
+            Facts::Value {
+                non_integer: Some(NonInteger::Empty),
+                ..
+            },
+        ) => true,
         (Facts::Value { text: x, .. }, Facts::Value { text: y, .. }) => {
             x == y || as_installed(x) == as_installed(y)
         }

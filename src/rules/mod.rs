@@ -9,6 +9,8 @@ mod added;
 mod bound_grew;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
+mod enum_size_changed;
+mod fallback_shadowed;
 mod flags_added;
 mod flex_array_converted;
 mod hint_drm_driver_nr;
@@ -25,6 +27,7 @@ mod ioctl_struct_changed;
 mod kernel_only_type;
 mod kms;
 mod layout_changed;
+mod list_extended;
 mod moved;
 mod moved_to_arch;
 mod netlink;
@@ -402,6 +405,18 @@ impl<'m> Context<'m> {
         })
     }
 
+    /// Whether a uAPI item carries the type of enum `tag` of `file` (`enum_carried`, by its
+    /// first enumerator at the new revision; an enum with none there counts as carried).
+    pub fn enum_type_carried(&self, file: &str, tag: &str) -> bool {
+        let first = self
+            .new
+            .enums
+            .iter()
+            .find(|e| e.file == file && e.tag.as_deref() == Some(tag))
+            .and_then(|e| e.members.first());
+        first.is_none_or(|m| self.enum_carried(file, m))
+    }
+
     /// A typedef of a record whose tag changed (`struct dynamic` → an anonymous struct named by
     /// the typedef) while the record kept its size and every member's name, offset and size.
     pub fn typedef_record_respelled(&self, c: &Change) -> bool {
@@ -569,11 +584,14 @@ pub static CATALOG: &[&Rule] = &[
     &ioctl_number_changed::RULE,
     &ioctl_added::RULE,
     &record_extended::RULE,
+    &enum_size_changed::RULE,
     &layout_changed::RULE,
     &bound_grew::RULE,
+    &list_extended::RULE,
     &flags_added::RULE,
     &version_bumped::RULE,
     &renumbered::RULE,
+    &fallback_shadowed::RULE,
     &value_changed::RULE,
     &typedef_changed::RULE,
     &removed::RULE,

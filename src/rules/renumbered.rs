@@ -4,9 +4,10 @@ use crate::change::{ChangeKind, ItemKind};
 pub static RULE: Rule = Rule {
     id: "renumbered",
     severity: Severity::Check,
-    summary: "enumerators renumbered by an insertion, in an enum no uAPI item carries: one entry per enum; check",
-    explanation: "Members were inserted (or removed) before these enumerators, so their implicit values \
-moved, and the members both revisions have kept their order. No record member, ioctl argument or array \
+    summary: "enumerators renumbered by an insertion (or a move), in an enum no uAPI item carries: one entry per enum; check",
+    explanation: "Members were inserted (or removed) before these enumerators, or the enumerator itself \
+moved within its enum (`IPSTATS_MIB_OUTPKTS`, whose place `IPSTATS_MIB_OUTREQUESTS` took), so their \
+implicit values moved. No record member, ioctl argument or array \
 in the headers carries the enum's type or values (such an enum's renumbering is `value-changed`, \
 breaking), so the headers cannot show that these values leave the kernel: an enum indexing kernel \
 statistics that /proc prints by name changes nothing for userspace, one indexing an array exported \

@@ -4,7 +4,7 @@
 //! (`flags_added`, `bound_grew`, `version_bumped`, `renumbered`) ask this module; what none of them
 //! claims stays `value-changed`, breaking.
 
-use crate::change::{Change, ChangeKind, Facts, ItemKind};
+use crate::change::{Change, ChangeKind, Facts, ItemKind, NonInteger};
 use crate::model::{Item, ItemKey, Model};
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +20,8 @@ pub struct Side<'m> {
     /// Name → the defines and enumerators of that name, in key order.
     by_name: HashMap<&'m str, Vec<&'m ItemKey>>,
     typedefs: HashSet<&'m str>,
+    /// Names that are the whole length of a record member's array (`__u64 [HL_…_SIZE]`).
+    array_lengths: HashSet<&'m str>,
 }
 
 impl<'m> Side<'m> {
@@ -34,7 +36,14 @@ impl<'m> Side<'m> {
         }
         let mut by_name: HashMap<&str, Vec<&ItemKey>> = HashMap::new();
         let mut typedefs = HashSet::new();
-        for k in model.items.keys() {
+        let mut array_lengths = HashSet::new();
+        for (k, item) in &model.items {
+            if let Facts::Field { ty, .. } = &item.facts {
+                array_lengths.extend(ty.split('[').skip(1).filter_map(|dim| {
+                    let name = dim.split(']').next()?.trim();
+                    (identifiers(name) == [name]).then_some(name)
+                }));
+            }
             match k.kind {
                 ItemKind::Define | ItemKind::Enumerator => {
                     by_name.entry(k.name.as_str()).or_default().push(k)
@@ -50,6 +59,7 @@ impl<'m> Side<'m> {
             position,
             by_name,
             typedefs,
+            array_lengths,
         }
     }
 
@@ -84,14 +94,93 @@ impl<'m> Side<'m> {
         Some((&self.model.enums[*i].members, *p))
     }
 
-    /// A define equal to the largest of the other defines of its header named like it (its name
-    /// but the last word: `BTF_KIND_MAX` = `BTF_KIND_DATASEC`, the last of `BTF_KIND_*`), or one past
-    /// the largest of such a family, named like it or not (`__NR_syscalls`, the count of `__NR_*`;
-    /// `AUDIT_NR_FILTERS`, of `AUDIT_FILTER_*`; `NR_LDISCS`, of `N_*`).
-    fn tops_family(&self, key: &ItemKey, value: Option<i128>) -> bool {
+    /// The families of defines of `key`'s header that `key` is a bound of, by name prefix: it is
+    /// equal to the last of a family it is named after, or one past it (`BTF_KIND_MAX` =
+    /// `BTF_KIND_DATASEC`, the last of `BTF_KIND_*`; `V4L2_CID_LASTP1`, one past the user
+    /// controls; `NSIGSEGV`, the last of `SEGV_*`), or one past the last of a family named
+    /// otherwise (`__NR_syscalls`, the count of `__NR_*`; `AUDIT_NR_FILTERS`, of `AUDIT_FILTER_*`).
+    /// The last of a family is its largest value or the top of its longest run of consecutive
+    /// values, a flag beside the run aside (`AUDIT_FILTER_PREPEND` 0x10, `SETUP_INDIRECT` 1 << 31).
+    /// A name must confirm it (`confirmed`: a bound's word or the kernel's `__`), or be a number
+    /// of the family (`NSIGSEGV` of `SEGV_*`: a word of `N…` ending in the family's last word).
+    fn counted_families(
+        &self,
+        key: &ItemKey,
+        value: Option<i128>,
+        confirmed: bool,
+    ) -> Vec<&'m str> {
         let Some(value) = value else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = self
+            .families(key)
+            .into_iter()
+            .filter(|(prefix, values)| {
+                // Named like it: its name but the last word (`V4L2_CID_` of `V4L2_CID_LASTP1`).
+                let own = family_prefixes(&key.name).last() == Some(*prefix);
+                let stem = family_stem(prefix);
+                // A number of it, in the kernel's spelling: `NSIGSEGV`, the number of `SEGV_*`.
+                let names_stem = !key.name.starts_with(prefix)
+                    && stem.len() >= 3
+                    && words(&key.name).iter().any(|w| {
+                        w.len() > stem.len()
+                            && w.starts_with('N')
+                            && w.ends_with(&stem.to_ascii_uppercase())
+                    });
+                let has = |v: i128| values.contains(&v);
+                let largest = values.iter().copied().max();
+                if names_stem || own && confirmed {
+                    // The end of a run of the family, or one past it.
+                    let ends_run = has(value) && has(value - 1) && !has(value + 1);
+                    let past_run = !has(value) && has(value - 1) && has(value - 2);
+                    largest.is_some_and(|m| value == m || value == m + 1) || ends_run || past_run
+                } else {
+                    // A count of a family named otherwise: one past its largest or its longest run.
+                    confirmed
+                        && values.len() >= 2
+                        && !has(value)
+                        && (largest == Some(value - 1) || run_top(values) == Some(value - 1))
+                }
+            })
+            .map(|(prefix, _)| prefix)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether define `name` of `file` ends a run of a family it belongs to: the two values
+    /// below its own are the family's, the one above is not (`SETUP_JAILHOUSE` 6 of `SETUP_*`
+    /// 0 … 6, beside `SETUP_INDIRECT` 1 << 31).
+    fn ends_family(&self, file: &str, name: &str) -> bool {
+        let Some((key, item)) = self.item(file, name) else {
             return false;
         };
+        let Facts::Value { value: Some(v), .. } = item.facts else {
+            return false;
+        };
+        key.kind == ItemKind::Define
+            && self.families(key).iter().any(|(prefix, values)| {
+                name.starts_with(prefix)
+                    && values.contains(&(v - 1))
+                    && values.contains(&(v - 2))
+                    && !values.contains(&(v + 1))
+            })
+    }
+
+    /// Whether `value` lies above every member of family `prefix` of `key`'s header (a limit:
+    /// `NR_LDISCS` 30 with `N_*` up to 27).
+    fn above_family(&self, key: &ItemKey, value: Option<i128>, prefix: &str) -> bool {
+        let families = self.families(key);
+        match (value, families.get(prefix)) {
+            (Some(v), Some(values)) if values.len() >= 2 => values.iter().all(|m| *m < v),
+            _ => false,
+        }
+    }
+
+    /// The defines of `key`'s header with an integer value, by every prefix of their names that
+    /// ends in `_` (`AUDIT_FILTER_URING_EXIT` is of `AUDIT_`, `AUDIT_FILTER_` and
+    /// `AUDIT_FILTER_URING_`), `key` itself left out.
+    fn families(&self, key: &ItemKey) -> HashMap<&'m str, Vec<i128>> {
         let first = ItemKey {
             file: key.file.clone(),
             kind: ItemKind::Define,
@@ -105,30 +194,17 @@ impl<'m> Side<'m> {
             .range(first..)
             .take_while(|(k, _)| k.file == key.file && k.kind == ItemKind::Define)
         {
-            let (Some(prefix), Facts::Value { value: Some(v), .. }) =
-                (family_prefix(&k.name), &item.facts)
-            else {
+            let Facts::Value { value: Some(v), .. } = &item.facts else {
                 continue;
             };
-            if k.name != key.name {
+            if k.name == key.name {
+                continue;
+            }
+            for prefix in family_prefixes(&k.name) {
                 families.entry(prefix).or_default().push(*v);
             }
         }
-        let own = family_prefix(&key.name);
-        // A count of a family named otherwise needs two members; the last member's alias, one.
-        // The count may be of the run of numbers the family starts with, a flag beside them
-        // aside (`AUDIT_NR_FILTERS` counts `AUDIT_FILTER_USER` 0 … `_URING_EXIT` 7, not
-        // `AUDIT_FILTER_PREPEND` 0x10).
-        families.iter().any(|(prefix, values)| {
-            let largest = values.iter().copied().max().unwrap_or_default();
-            let smallest = values.iter().copied().min().unwrap_or_default();
-            let counts_run = value - smallest >= 2
-                && value - smallest <= values.len() as i128
-                && (smallest..value).all(|v| values.contains(&v))
-                && !values.contains(&value);
-            values.len() >= 2 && (value == largest + 1 || counts_run)
-                || own == Some(*prefix) && (value == largest || value == largest + 1)
-        })
+        families
     }
 
     /// Whether the side knows the order of enumerators at all (a snapshot file does not).
@@ -156,9 +232,62 @@ impl<'m> Values<'m> {
         let Some((old, new)) = values(c) else {
             return false;
         };
-        new > old
+        let sizes_member = |side: &Side| side.array_lengths.contains(c.name.as_str());
+        if new > old
+            && c.kind == ItemKind::Define
+            && sizes_member(&self.old)
+            && sizes_member(&self.new)
+        {
+            // The length of a record member's array: the record's own entry judges its layout.
+            return true;
+        }
+        if new <= old {
+            return false;
+        }
+        if c.kind == ItemKind::Define && self.counts_family(c) {
+            return true;
+        }
+        self.is_bound(&self.new, &c.file, &c.name, 0)
             && self.is_bound(&self.old, old_file(c), &c.name, 0)
-            && self.is_bound(&self.new, &c.file, &c.name, 0)
+    }
+
+    /// A define that counts (or tops) the same family at both revisions, the family having
+    /// changed (`__NR_syscalls` 451 → 463, one past `__NR_*`'s largest; `NSIGSEGV` 9 → 10, the
+    /// last `SEGV_*`), or that counts a family at the new revision and lay above every member of
+    /// it at the old one (`NR_LDISCS` 30 → 31, `N_*` up to 27, then to 30): a limit the family
+    /// grew into. The same family at both sides, and its change, rule out a number that counts
+    /// some other family by chance.
+    fn counts_family(&self, c: &Change) -> bool {
+        let (Some((new_key, new_item)), Some((old_key, old_item))) = (
+            self.new.item(&c.file, &c.name),
+            self.old.item(old_file(c), &c.name),
+        ) else {
+            return false;
+        };
+        let value = |item: &Item| match item.facts {
+            Facts::Value { value, .. } => value,
+            _ => None,
+        };
+        let confirmed = bound_word(&c.name) || c.name.starts_with("__");
+        let (old_families, new_families) = (self.old.families(old_key), self.new.families(new_key));
+        let counted_old = self
+            .old
+            .counted_families(old_key, value(old_item), confirmed);
+        new_key.kind == ItemKind::Define
+            && old_key.kind == ItemKind::Define
+            && self
+                .new
+                .counted_families(new_key, value(new_item), confirmed)
+                .into_iter()
+                .any(|prefix| {
+                    let mut before = old_families.get(prefix).cloned().unwrap_or_default();
+                    let mut after = new_families.get(prefix).cloned().unwrap_or_default();
+                    before.sort_unstable();
+                    after.sort_unstable();
+                    before != after
+                        && (counted_old.contains(&prefix)
+                            || self.old.above_family(old_key, value(old_item), prefix))
+                })
     }
 
     /// Whether the structure decides if `c` is a bound: an enumerator whose enum's order is known,
@@ -192,9 +321,11 @@ impl<'m> Values<'m> {
         let confirmed = bound_word(name) || name.starts_with("__");
         match key.kind {
             ItemKind::Define => {
-                // A count or a last member of the defines named like it (`__NR_syscalls`,
-                // `#define BTF_KIND_MAX BTF_KIND_DATASEC`).
-                if confirmed && side.tops_family(key, *value) {
+                // A count or a last member of a family of defines (`__NR_syscalls`,
+                // `#define BTF_KIND_MAX BTF_KIND_DATASEC`, `NSIGSEGV`).
+                // Only as part of another constant: `bound_grew` judges a family's count itself,
+                // at both revisions at once (`counts_family`).
+                if depth > 0 && !side.counted_families(key, *value, confirmed).is_empty() {
                     return true;
                 }
             }
@@ -225,16 +356,18 @@ impl<'m> Values<'m> {
         if identifiers(text).is_empty() {
             return false;
         }
-        self.derived(side, &key.file, text, depth)
+        self.derived(side, &key.file, text, depth, confirmed)
     }
 
     /// A text computed from at least one bound and otherwise from constants with the same value at
-    /// both revisions (and type names, in casts).
-    fn derived(&self, side: &Side, file: &str, text: &str, depth: usize) -> bool {
+    /// both revisions (and type names, in casts). Where the name is a bound's (`confirmed`), the
+    /// last member of a family counts as a bound (`SETUP_TYPE_MAX (SETUP_INDIRECT |
+    /// SETUP_JAILHOUSE)`, the last `SETUP_*` type beside a flag).
+    fn derived(&self, side: &Side, file: &str, text: &str, depth: usize, confirmed: bool) -> bool {
         let names = identifiers(text);
         let mut any_bound = false;
         for n in names {
-            if self.is_bound(side, file, n, depth + 1) {
+            if self.is_bound(side, file, n, depth + 1) || confirmed && side.ends_family(file, n) {
                 any_bound = true;
             } else if side.is_type(n) {
                 continue;
@@ -338,8 +471,9 @@ impl<'m> Values<'m> {
                 || subset && complement)
     }
 
-    /// Enumerators renumbered by an insertion or a removal before them: implicit values at both
-    /// revisions, the members both revisions have in the same order, and other members before it.
+    /// Enumerators renumbered by a change of their enum's order before them: an insertion, a
+    /// removal, or the member itself moved (`IPSTATS_MIB_OUTPKTS`, 5 → 37: `IPSTATS_MIB_OUTREQUESTS`
+    /// took its place and it went to the end); implicit values at both revisions.
     pub fn renumbered(&self, c: &Change) -> Option<EnumId> {
         if c.kind != ItemKind::Enumerator || c.change != ChangeKind::Changed {
             return None;
@@ -352,15 +486,60 @@ impl<'m> Values<'m> {
         }
         let (old_members, old_pos) = self.old.enum_of(old_file(c), &c.name)?;
         let (new_members, new_pos) = self.new.enum_of(&c.file, &c.name)?;
-        let common = |a: &[String], b: &[String]| -> Vec<String> {
-            a.iter().filter(|m| b.contains(m)).cloned().collect()
-        };
-        let in_order = common(old_members, new_members) == common(new_members, old_members);
-        let before_changed = old_members[..old_pos] != new_members[..new_pos];
-        (in_order && before_changed).then(|| EnumId {
+        (old_members[..old_pos] != new_members[..new_pos]).then(|| EnumId {
             file: c.file.clone(),
             first: new_members.first().cloned().unwrap_or_default(),
         })
+    }
+
+    /// An initializer list (a table the header spells for userspace: `{ [ELS_LS_RJT] = "LS_RJT",
+    /// … }`, `{ SVM_EXIT_READ_CR0, "read_cr0" }, …`) that only gained entries: every old entry is
+    /// still there, and where the entries are not keyed (`[index] = …` or `{ key, … }`), where it
+    /// was (the old list is the new one's beginning).
+    pub fn list_extended(&self, c: &Change) -> bool {
+        let list = |f: &Option<Facts>| match f {
+            Some(Facts::Value {
+                text,
+                non_integer: Some(NonInteger::Initializer),
+                ..
+            }) => Some(list_entries(text)),
+            _ => None,
+        };
+        let (Some(old), Some(new)) = (list(&c.old), list(&c.new)) else {
+            return false;
+        };
+        let keyed = old
+            .iter()
+            .chain(&new)
+            .all(|e| e.starts_with('[') || e.starts_with('{'));
+        new.len() > old.len()
+            && if keyed {
+                old.iter().all(|e| new.contains(e))
+            } else {
+                new.starts_with(&old)
+            }
+    }
+
+    /// A define of an asm-generic header that this arch's own `asm/` header of the same name
+    /// defines too, with the same value at both revisions (`__BITS_PER_LONG`: x86's
+    /// asm/bitsperlong.h defines 64, then includes asm-generic/bitsperlong.h, whose `#ifndef`
+    /// fallback went from 32 to `(__CHAR_BIT__ * __SIZEOF_LONG__)`). Programs on this arch read
+    /// the arch's definition, which did not change.
+    pub fn fallback_shadowed(&self, c: &Change) -> bool {
+        let Some(base) = c.file.strip_prefix("include/uapi/asm-generic/") else {
+            return false;
+        };
+        let arch_header = format!("/include/uapi/asm/{base}");
+        let arch_value = |side: &Side| -> Option<i128> {
+            let keys = side.by_name.get(c.name.as_str())?;
+            let key = keys
+                .iter()
+                .find(|k| k.file.starts_with("arch/") && k.file.ends_with(&arch_header))?;
+            side.value(&key.file, &c.name)
+        };
+        c.kind == ItemKind::Define
+            && c.moved_from.is_none()
+            && arch_value(&self.old).is_some_and(|v| Some(v) == arch_value(&self.new))
     }
 
     /// The tag of the enum holding enumerator `name` of `file` at the new revision, and its members.
@@ -378,11 +557,41 @@ pub struct EnumId {
     pub first: String,
 }
 
-/// A name without its last word: `__NR_syscalls` → `__NR_`, `BTF_KIND_MAX` → `BTF_KIND_`.
-fn family_prefix(name: &str) -> Option<&str> {
+/// Every prefix of a name that ends in `_` after a word: `__NR_io_setup` → `__NR_`, `__NR_io_`;
+/// `AUDIT_FILTER_URING_EXIT` → `AUDIT_`, `AUDIT_FILTER_`, `AUDIT_FILTER_URING_`.
+fn family_prefixes(name: &str) -> impl Iterator<Item = &str> {
     let start = name.len() - name.trim_start_matches('_').len();
-    let end = name[start..].rfind('_')? + start + 1;
-    (end > start + 1).then(|| &name[..end])
+    name[start..]
+        .match_indices('_')
+        .map(move |(at, _)| start + at + 1)
+        .filter(move |&end| end > start + 1 && name.as_bytes()[end - 2] != b'_')
+        .map(move |end| &name[..end])
+}
+
+/// A family prefix's last word: `SEGV_` → `SEGV`, `AUDIT_FILTER_` → `FILTER`.
+fn family_stem(prefix: &str) -> &str {
+    let word = prefix.trim_end_matches('_');
+    word.rsplit('_').next().unwrap_or(word)
+}
+
+/// The top of the longest run of consecutive values (the larger top of two as long), if a run
+/// is two values long at least: 7 for `AUDIT_FILTER_*` 0 … 7 beside `AUDIT_FILTER_PREPEND` 0x10.
+fn run_top(values: &[i128]) -> Option<i128> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let (mut best, mut best_len, mut len) = (None, 1, 0);
+    for (i, v) in sorted.iter().enumerate() {
+        len = if i > 0 && sorted[i - 1] + 1 == *v {
+            len + 1
+        } else {
+            1
+        };
+        if len >= 2 && len >= best_len {
+            (best, best_len) = (Some(*v), len);
+        }
+    }
+    best
 }
 
 /// The header a change's item was in at the old revision (another one when it moved).
@@ -402,9 +611,14 @@ fn values(c: &Change) -> Option<(i128, i128)> {
 
 /// The words a bound's name holds (`__NL80211_ATTR_AFTER_LAST`, `__ETHTOOL_A_RINGS_CNT`,
 /// `NUM_NL80211_BANDS`, `__ETHTOOL_LINK_MODE_MASK_NBITS`): confirmation only, next to the structure.
+/// A bound's word may carry the kernel's "plus one" (`V4L2_CID_LASTP1`).
 pub fn bound_word(name: &str) -> bool {
+    let words: Vec<String> = words(name)
+        .into_iter()
+        .map(|w| w.strip_suffix("P1").map(str::to_string).unwrap_or(w))
+        .collect();
     has_word(
-        &words(name),
+        &words,
         &[
             "MAX", "CNT", "COUNT", "NUM", "NR", "LAST", "END", "NBITS", "LIMIT",
         ],
@@ -451,6 +665,50 @@ pub fn identifiers(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// The entries of an initializer list, outer braces around the whole list removed, each with
+/// its blanks outside literals dropped (`{ A, "a b" }` → `{A,"a b"}`).
+fn list_entries(text: &str) -> Vec<String> {
+    let mut entries = Vec::new();
+    let (mut entry, mut depth, mut quote) = (String::new(), 0i32, None);
+    let mut chars = text.chars();
+    while let Some(ch) = chars.next() {
+        if let Some(q) = quote {
+            entry.push(ch);
+            if ch == '\\' {
+                entry.extend(chars.next());
+            } else if ch == q {
+                quote = None;
+            }
+            continue;
+        }
+        match ch {
+            '"' | '\'' => quote = Some(ch),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                entries.push(std::mem::take(&mut entry));
+                continue;
+            }
+            c if c.is_whitespace() => continue,
+            _ => {}
+        }
+        entry.push(ch);
+    }
+    entries.push(entry);
+    entries.retain(|e| !e.is_empty());
+    match entries.as_slice() {
+        [whole]
+            if whole.starts_with('{')
+                && whole.ends_with('}')
+                && balanced(&whole[1..whole.len() - 1]) =>
+        {
+            let inner = whole[1..whole.len() - 1].to_string();
+            list_entries(&inner)
+        }
+        _ => entries,
+    }
 }
 
 /// `F(a, b, c)` (in parentheses or not) → `F` and its top-level arguments.
@@ -533,16 +791,42 @@ mod tests {
     }
 
     #[test]
-    fn families_share_the_first_word() {
-        assert_eq!(family_prefix("__NR_syscalls"), Some("__NR_"));
-        assert_eq!(family_prefix("BTF_KIND_MAX"), Some("BTF_KIND_"));
-        assert_eq!(family_prefix("NSIGSEGV"), None);
+    fn families_are_every_prefix_of_a_name() {
+        let all = |n| family_prefixes(n).collect::<Vec<_>>();
+        assert_eq!(all("__NR_syscalls"), ["__NR_"]);
+        assert_eq!(
+            all("AUDIT_FILTER_URING_EXIT"),
+            ["AUDIT_", "AUDIT_FILTER_", "AUDIT_FILTER_URING_"]
+        );
+        assert!(all("NSIGSEGV").is_empty());
+        assert_eq!(family_stem("SEGV_"), "SEGV");
+        assert_eq!(family_stem("AUDIT_FILTER_"), "FILTER");
+    }
+
+    #[test]
+    fn list_entries_split_at_the_top_level() {
+        assert_eq!(
+            list_entries("{ [A] = \"a, b\", [B] = \"b\", }"),
+            ["[A]=\"a, b\"", "[B]=\"b\""]
+        );
+        assert_eq!(
+            list_entries("{ A, \"a\" }, { B, \"b\" }"),
+            ["{A,\"a\"}", "{B,\"b\"}"]
+        );
+    }
+
+    #[test]
+    fn runs_end_at_their_top() {
+        assert_eq!(run_top(&[0, 1, 2, 3, 16, 5, 5]), Some(3));
+        assert_eq!(run_top(&[1, 2, 10, 11]), Some(11));
+        assert_eq!(run_top(&[1, 3]), None);
     }
 
     #[test]
     fn bound_words_are_whole_words() {
         assert!(bound_word("__ETHTOOL_A_RINGS_CNT"));
         assert!(bound_word("NUM_NL80211_BANDS"));
+        assert!(bound_word("V4L2_CID_LASTP1"));
         assert!(!bound_word("IORING_MAXIMUM"));
         assert!(!bound_word("NFT_META_IIFTYPE"));
     }
