@@ -10,6 +10,7 @@
 
 use super::incremental::{include_lines, HeaderText};
 use crate::arch::Arch;
+use crate::error::Error;
 use crate::model;
 use crate::source::{FileEntry, Selection, Tree};
 use std::collections::{BTreeSet, HashMap};
@@ -22,7 +23,7 @@ const MANDATORY: &str = "include/uapi/asm-generic/Kbuild";
 /// The asm-generic headers the `asm/` wrappers of a kernel tree's build include, as paths; None
 /// when the tree does not say (no `include/uapi/asm-generic/Kbuild`: a tree before v5.1, or a
 /// directory of headers alone), and then every asm-generic header counts as used.
-pub(super) fn wrapped(tree: &Tree, arch: &Arch) -> Result<Option<BTreeSet<String>>, crate::Error> {
+pub(super) fn wrapped(tree: &Tree, arch: &Arch) -> Result<Option<BTreeSet<String>>, Error> {
     let arch_kbuild = format!("arch/{}/include/uapi/asm/Kbuild", arch.dir());
     let (files, _) = tree.files(&Selection::new(&[MANDATORY, arch_kbuild.as_str()]))?;
     if !files.iter().any(|f| f.path == MANDATORY) {
