@@ -84,6 +84,12 @@ pub struct Model {
     /// `arch/*/include/uapi` and asm-generic's (where a definition may sit behind a condition
     /// this arch does not meet). Filled by the pipeline for a kernel tree; empty otherwise.
     pub elsewhere: BTreeMap<String, BTreeSet<String>>,
+    /// The headers a program including `<linux/types.h>` reads at this arch, its `#if`s taken as
+    /// the preprocessor takes them (mips' and powerpc's `asm/types.h` pick `int-ll64.h` or
+    /// `int-l64.h` by the ABI; x86's `asm/posix_types.h` one of three): a typedef looked up by
+    /// name is the arch's definition there before any other (`typedefs`). Empty for a snapshot
+    /// file, whose lookups take the first definition in path order.
+    pub types_headers: BTreeSet<String>,
 }
 
 /// One enum's enumerators in the order written.
@@ -108,6 +114,16 @@ pub struct Consulted {
 }
 
 impl Model {
+    /// Every typedef item, for lookups by name that take the first: those of `types_headers`
+    /// first, then the others, each group in path order.
+    pub fn typedefs(&self) -> impl Iterator<Item = (&ItemKey, &Item)> {
+        let typedefs = || self.items.iter().filter(|(k, _)| k.kind == ItemKind::Typedef);
+        let seen = |k: &ItemKey| self.types_headers.contains(&k.file);
+        typedefs()
+            .filter(move |(k, _)| seen(k))
+            .chain(typedefs().filter(move |(k, _)| !seen(k)))
+    }
+
     /// The fields of one record of one header, by name: a range of `items`, which sort by file,
     /// kind, parent and name (the rules ask for many records; a scan of every item each is slow).
     pub fn fields_of<'m>(
@@ -129,6 +145,9 @@ impl Model {
 
 /// A declaration with the `#pragma pack(N)` in force where it stands.
 type PackedDecl<'p> = (Decl<'p>, Option<u64>);
+
+/// The header every uAPI program reads its fixed-width types through.
+const TYPES_HEADER: &str = "include/uapi/linux/types.h";
 
 /// Where the libc prelude (`libc.h`) stands among a revision's headers: no tree path looks like it.
 pub const LIBC_PRELUDE: &str = "<libc>";
@@ -166,6 +185,16 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         .chain([libc_prelude()])
         .collect();
     let pp = Preprocessor::run(arch, &paths, &parsed);
+    let types_headers: BTreeSet<String> = match paths.iter().position(|p| p == TYPES_HEADER) {
+        Some(types) => {
+            let closure = &pp.units[types].as_ref().expect("all units built").closure;
+            (0..headers.len())
+                .filter(|&f| f == types || closure.contains(f))
+                .map(|f| paths[f].clone())
+                .collect()
+        }
+        None => BTreeSet::new(),
+    };
 
     // Definitions the walk expanded (member macros, attributes behind macros) are parsed again;
     // the result stands for the original text and keeps its lines.
@@ -311,6 +340,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
         consulted: consulted.into_inner(),
         enums,
         elsewhere: BTreeMap::new(),
+        types_headers,
     }
 }
 

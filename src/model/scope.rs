@@ -126,6 +126,8 @@ pub struct Preprocessor<'a> {
     /// The libc prelude's index (`model::LIBC_PRELUDE`), when the revision's headers include it.
     pub libc: Option<usize>,
     in_progress: Vec<bool>,
+    /// Per asm-generic header, the arch's own `asm/` header it is walked behind (`walk_behind_arch`).
+    behind: Vec<Option<usize>>,
 }
 
 /// The libc headers uAPI headers include that the libc prelude stands for.
@@ -168,6 +170,7 @@ impl<'a> Preprocessor<'a> {
             predefined,
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
+            behind: vec![None; paths.len()],
         };
         // An arch's <asm/ioctl.h> defines its own `_IOC_*` widths, then includes asm-generic's,
         // whose defaults are `#ifndef`-guarded. Built first, asm-generic/ioctl.h gets that
@@ -180,7 +183,42 @@ impl<'a> Preprocessor<'a> {
             pp.unit(i, 0);
         }
         pp.close_includes();
+        pp.walk_behind_arch();
+        pp.close_includes();
         pp
+    }
+
+    /// The general case of asm-generic/ioctl.h's: an arch's `asm/X.h` defines what it needs, then
+    /// includes `asm-generic/X.h`, whose `#ifndef`-guarded defaults give way (x86's
+    /// asm/bitsperlong.h defines `__BITS_PER_LONG` 64 first). A program reaches the generic header
+    /// through the arch's, so each asm-generic header the arch's own header includes (directly or
+    /// not) is walked again with that header as its prelude, as gcc sees it: its guarded defaults
+    /// are then the arch's, and what it defines is what the arch's includer leaves. Done once every
+    /// unit is built, so the result does not depend on which header reached it first.
+    fn walk_behind_arch(&mut self) {
+        for generic in 0..self.paths.len() {
+            let Some(name) = self.paths[generic].strip_prefix("include/uapi/asm-generic/") else {
+                continue;
+            };
+            let Some(own) = self.resolve_include(generic, &format!("asm/{name}"), false) else {
+                continue;
+            };
+            let includes_it = self.units[own]
+                .as_ref()
+                .is_some_and(|u| u.closure.contains(generic));
+            if own == generic || !includes_it {
+                continue;
+            }
+            if let Some(unit) = self.units[generic].take() {
+                for name in unit.macros.keys() {
+                    if let Some(files) = self.macro_index.get_mut(name) {
+                        files.retain(|&f| f != generic);
+                    }
+                }
+            }
+            self.behind[generic] = Some(own);
+            self.unit(generic, 0);
+        }
     }
 
     /// Makes every closure transitive. A unit built while one of its includes was itself still
@@ -286,6 +324,9 @@ impl<'a> Preprocessor<'a> {
                 self.unit(prelude, depth + 1);
                 self.include(&mut walk, prelude);
             }
+        }
+        if let Some(own) = self.behind[file] {
+            self.include(&mut walk, own);
         }
         let parsed = self.parsed[file];
         self.walk(&parsed.nodes, &mut walk);

@@ -90,14 +90,18 @@ impl<'e> Graph<'e> {
             .zip(&texts)
             .enumerate()
             .map(|(i, (e, text))| {
-                // The implicit prelude every unit gets first (`scope::Preprocessor::unit`).
-                let prelude = IncludeLine {
-                    target: "asm/ioctl.h".to_string(),
-                    quoted: false,
-                    conditional: false,
-                };
-                [prelude]
+                // The implicit prelude every unit gets first (`scope::Preprocessor::unit`), and
+                // the arch's own header an asm-generic one is walked behind.
+                let own_asm = e.path.strip_prefix("include/uapi/asm-generic/");
+                let prelude = ["asm/ioctl.h".to_string()]
                     .into_iter()
+                    .chain(own_asm.map(|name| format!("asm/{name}")))
+                    .map(|target| IncludeLine {
+                        target,
+                        quoted: false,
+                        conditional: false,
+                    });
+                prelude
                     .chain(include_lines(&text.bytes))
                     .filter_map(|l| {
                         let resolve = |p: &str| index.get(p).copied();
@@ -344,15 +348,15 @@ impl<'e> Graph<'e> {
 }
 
 /// One `#include` line of a header's text.
-struct IncludeLine {
-    target: String,
-    quoted: bool,
+pub(super) struct IncludeLine {
+    pub(super) target: String,
+    pub(super) quoted: bool,
     /// Inside an `#if` other than the include guard: it may not be live.
     conditional: bool,
 }
 
 /// The `#include` lines of a header's text, in order.
-fn include_lines(text: &[u8]) -> Vec<IncludeLine> {
+pub(super) fn include_lines(text: &[u8]) -> Vec<IncludeLine> {
     let name = |r: &[u8]| -> String {
         let len = r
             .iter()
@@ -443,6 +447,10 @@ impl HeaderText {
         words.sort_unstable();
         words.dedup();
         HeaderText { bytes, words }
+    }
+
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of

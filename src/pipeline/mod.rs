@@ -6,6 +6,7 @@ mod elsewhere;
 mod incremental;
 mod netlink_headers;
 mod persist;
+mod reach;
 mod surfaces;
 
 pub use persist::{install as install_store, Persist, Stored};
@@ -297,6 +298,18 @@ fn with_surfaces(
     if layout_label(tree).is_none() {
         surfaces = surfaces::extract(tree, opts.arch, cache)?;
         surfaces::add_generated(tree, &mut entries, &mut surfaces);
+    }
+    // The side keeps only the asm-generic headers the arch uses (`reach`). An installed tree has
+    // its `asm/` wrappers as files; a copy may hold asm-generic headers without any `asm/`.
+    let wrapped = match Layout::of(tree).map(|l| l.kind) {
+        Ok(LayoutKind::Tree) => reach::wrapped(tree, opts.arch)?,
+        Ok(LayoutKind::Installed | LayoutKind::Multiarch) => Some(BTreeSet::new()),
+        _ => None,
+    };
+    if let Some(wrapped) = wrapped {
+        let texts = cache.header_texts(tree, &entries)?;
+        let unused = reach::unused_generic(opts.arch, &entries, &texts, &wrapped);
+        entries.retain(|e| !unused.contains(&e.path));
     }
     Ok(Listed {
         entries,

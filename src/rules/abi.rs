@@ -53,11 +53,15 @@ impl<'m> TypeNames<'m> {
     pub fn new(model: &'m Model) -> Self {
         let mut typedefs = HashMap::new();
         let mut type_defines = HashMap::new();
+        // The arch's definition a program sees first (`Model::typedefs`), whichever header the
+        // path order puts first.
+        for (key, item) in model.typedefs() {
+            if let Facts::Typedef { ty, .. } = &item.facts {
+                typedefs.entry(key.name.as_str()).or_insert(ty.as_str());
+            }
+        }
         for (key, item) in &model.items {
             match (key.kind, &item.facts) {
-                (ItemKind::Typedef, Facts::Typedef { ty, .. }) => {
-                    typedefs.entry(key.name.as_str()).or_insert(ty.as_str());
-                }
                 (
                     ItemKind::Define,
                     Facts::Value {
@@ -176,8 +180,7 @@ pub fn flex_conversion(old: Typed, new: Typed) -> bool {
         let (element, length) = unqualified(ty).rsplit_once(" [")?;
         let one_dimension = length.ends_with(']') && !length.contains('[');
         // A literal length says it; a named one (`[MPI3_NVME_ENCAP_CMD_MAX]`) by the size. (The
-        // size of a typedef is the first header's definition of its name, which for `__u64` on
-        // i386 may be asm-generic/int-l64.h's, a header i386 never includes: the literal first.)
+        // size of a typedef is the arch's definition of its name, `Model::typedefs`.)
         let literal = matches!(length.trim_end_matches(']').trim(), "0" | "1");
         let single = literal || size == Some(0) || size.is_some() && size == types.size_of(element);
         (one_dimension && single).then(|| element.to_string())

@@ -82,6 +82,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
         consulted: Default::default(),
         enums: read.enums,
         elsewhere: read.elsewhere,
+        types_headers: Default::default(),
     };
     let kms = header.kms.then(|| KmsModel {
         properties: read.properties,

@@ -38,6 +38,7 @@ struct ModelRecord {
     consulted: Consulted,
     enums: Vec<EnumMembers>,
     elsewhere: BTreeMap<String, BTreeSet<String>>,
+    types_headers: BTreeSet<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,6 +87,7 @@ pub fn encode(stored: Stored) -> (Vec<u8>, Stored) {
             consulted: model.consulted,
             enums: model.enums,
             elsewhere: model.elsewhere,
+            types_headers: model.types_headers,
         },
         kms,
         notes,
@@ -128,6 +130,7 @@ fn stored_of(record: Record, arch: &'static Arch) -> Stored {
         consulted: m.consulted,
         enums: m.enums,
         elsewhere: m.elsewhere,
+        types_headers: m.types_headers,
     };
     Stored {
         snapshot: Snapshot {

@@ -57,6 +57,7 @@ fn stored() -> Stored {
                 consulted: Consulted::default(),
                 enums: Vec::new(),
                 elsewhere: BTreeMap::new(),
+                types_headers: Default::default(),
             },
             kms: None,
             notes: Vec::new(),

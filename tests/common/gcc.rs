@@ -808,9 +808,15 @@ fn probe_header(
     compiler: &Compiler,
 ) -> Comparison {
     let mut result = Comparison::default();
+    // An asm-generic header is read behind the arch's <asm/X.h>, as a program reads it and as the
+    // model preprocesses it: the arch's header defines first what the generic one leaves to it
+    // (x86's ARCH_PACK_COMPAT_STATFS64 before asm-generic/statfs.h).
     let includes: String = file
         .split(", ")
-        .map(|path| format!("#include <{}>\n", include_name(path)))
+        .map(|path| match path.strip_prefix("include/uapi/asm-generic/") {
+            Some(name) => format!("#include <asm/{name}>\n#include <{}>\n", include_name(path)),
+            None => format!("#include <{}>\n", include_name(path)),
+        })
         .collect();
     let stem: String = file
         .chars()
