@@ -427,10 +427,12 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
 
 /// A header's text, and the identifiers in it (what `Graph::mentioning` asks, each time for
 /// other names), as sorted hashes: two names with one hash only make a header count as naming
-/// both, which models more than needed but never misses one.
+/// both, which models more than needed but never misses one. A header pasting tokens (`##`)
+/// counts as naming every name: a name its macros build (`LENT_##n`) is no word of its text.
 pub struct HeaderText {
     bytes: Vec<u8>,
     words: Vec<u64>,
+    pastes: bool,
 }
 
 impl HeaderText {
@@ -442,12 +444,20 @@ impl HeaderText {
             .collect();
         words.sort_unstable();
         words.dedup();
-        HeaderText { bytes, words }
+        let pastes = bytes.windows(2).any(|w| w == b"##");
+        HeaderText {
+            bytes,
+            words,
+            pastes,
+        }
     }
 
     /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of
-    /// identifier bytes), or has the hash of one.
+    /// identifier bytes), or has the hash of one, or may be built by pasting tokens.
     fn has_word(&self, names: &[u64]) -> bool {
+        if self.pastes && !names.is_empty() {
+            return true;
+        }
         let (few, many) = match names.len() < self.words.len() {
             true => (names, &self.words[..]),
             false => (&self.words[..], names),
@@ -932,6 +942,17 @@ mod tests {
         assert!(!mentions(text, &names));
         names.push("__u32");
         assert!(mentions(text, &names));
+    }
+
+    /// A header pasting tokens may name what its macros build (`LENT_##n` names `LENT_VALUE`):
+    /// it counts as naming every name (tests/incremental.rs has the diff this changes).
+    #[test]
+    fn a_header_pasting_tokens_names_every_name() {
+        let pasting = "#define GET(n) LENT_##n\n#define USE (GET(VALUE) + 1)\n";
+        assert!(mentions(pasting, &["LENT_VALUE"]));
+        assert!(mentions(pasting, &["ANYTHING"]));
+        assert!(!mentions(pasting, &[]));
+        assert!(!mentions("#define STR(n) #n\n", &["LENT_VALUE"]));
     }
 
     /// What `has_word` finds with a leftmost-longest search: a name that is a prefix of another
