@@ -12,7 +12,8 @@
 //!   (`Model::consulted.definers`: a global lookup, so a new definer anywhere matters).
 //!
 //! `#include` lines are read from the text (every branch, so a superset of the live includes);
-//! which headers may define or use a name is read as the headers whose text has it as a word. Both
+//! which headers may define or use a name is read as the headers whose text has it as a word, or
+//! that paste tokens (`##`: a name their macros build is no word of their text). Both
 //! sides are then modelled restricted to what the affected headers need, and the rules (which look
 //! up typedefs, ioctl arguments and records by name over the whole model) see, beside the affected
 //! headers, the headers that mention the records the changes touch. `UAPI_DIFF_FULL=1` computes
