@@ -187,6 +187,43 @@ fn a_new_definer_of_a_borrowed_name_recomputes_the_borrower() {
 }
 
 #[test]
+fn a_name_built_by_pasting_tokens_recomputes_its_user() {
+    // user.h names LENT_VALUE only through `LENT_##n`: no word of its text. lender.h (which user.h
+    // borrows it from) changes its value, so USER_VAL changes too (a break the diff must report).
+    // Unrelated headers keep the affected ones under half of the tree (no hand-over to the full
+    // computation).
+    let user = (
+        "include/uapi/linux/user.h",
+        "#define GET(n) LENT_##n\n#define USER_VAL (GET(VALUE) + 1)\n",
+    );
+    let fillers: Vec<(String, String)> = (0..8)
+        .map(|i| {
+            (
+                format!("include/uapi/linux/filler{i}.h"),
+                format!(
+                    "#define FILLER_{i} {i}\nstruct filler_{i} {{ int a[{}]; }};\n",
+                    i + 1
+                ),
+            )
+        })
+        .collect();
+    let fillers: Vec<(&str, &str)> = fillers
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let side = |value: &'static str| {
+        let mut files = vec![user, ("include/uapi/linux/lender.h", value)];
+        files.extend(&fillers);
+        files
+    };
+    let json = fixture(
+        &side("#define LENT_VALUE 3\n"),
+        &side("#define LENT_VALUE 4\n"),
+    );
+    assert!(json.contains("\"id\": \"define:USER_VAL\""), "{json}");
+}
+
+#[test]
 fn an_arch_header_taking_over_asm_recomputes_its_users() {
     let user = (
         "include/uapi/linux/user.h",

@@ -12,7 +12,8 @@
 //!   (`Model::consulted.definers`: a global lookup, so a new definer anywhere matters).
 //!
 //! `#include` lines are read from the text (every branch, so a superset of the live includes);
-//! which headers may define or use a name is read as the headers whose text has it as a word. Both
+//! which headers may define or use a name is read as the headers whose text has it as a word, or
+//! that paste tokens (`##`: a name their macros build is no word of their text). Both
 //! sides are then modelled restricted to what the affected headers need, and the rules (which look
 //! up typedefs, ioctl arguments and records by name over the whole model) see, beside the affected
 //! headers, the headers that mention the records the changes touch. `UAPI_DIFF_FULL=1` computes
@@ -431,10 +432,12 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
 
 /// A header's text, and the identifiers in it (what `Graph::mentioning` asks, each time for
 /// other names), as sorted hashes: two names with one hash only make a header count as naming
-/// both, which models more than needed but never misses one.
+/// both, which models more than needed but never misses one. A header pasting tokens (`##`)
+/// counts as naming every name: a name its macros build (`LENT_##n`) is no word of its text.
 pub struct HeaderText {
     bytes: Vec<u8>,
     words: Vec<u64>,
+    pastes: bool,
 }
 
 impl HeaderText {
@@ -446,7 +449,12 @@ impl HeaderText {
             .collect();
         words.sort_unstable();
         words.dedup();
-        HeaderText { bytes, words }
+        let pastes = bytes.windows(2).any(|w| w == b"##");
+        HeaderText {
+            bytes,
+            words,
+            pastes,
+        }
     }
 
     pub(super) fn bytes(&self) -> &[u8] {
@@ -454,8 +462,11 @@ impl HeaderText {
     }
 
     /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of
-    /// identifier bytes), or has the hash of one.
+    /// identifier bytes), or has the hash of one, or may be built by pasting tokens.
     fn has_word(&self, names: &[u64]) -> bool {
+        if self.pastes && !names.is_empty() {
+            return true;
+        }
         let (few, many) = match names.len() < self.words.len() {
             true => (names, &self.words[..]),
             false => (&self.words[..], names),
@@ -940,6 +951,17 @@ mod tests {
         assert!(!mentions(text, &names));
         names.push("__u32");
         assert!(mentions(text, &names));
+    }
+
+    /// A header pasting tokens may name what its macros build (`LENT_##n` names `LENT_VALUE`):
+    /// it counts as naming every name (tests/incremental.rs has the diff this changes).
+    #[test]
+    fn a_header_pasting_tokens_names_every_name() {
+        let pasting = "#define GET(n) LENT_##n\n#define USE (GET(VALUE) + 1)\n";
+        assert!(mentions(pasting, &["LENT_VALUE"]));
+        assert!(mentions(pasting, &["ANYTHING"]));
+        assert!(!mentions(pasting, &[]));
+        assert!(!mentions("#define STR(n) #n\n", &["LENT_VALUE"]));
     }
 
     /// What `has_word` finds with a leftmost-longest search: a name that is a prefix of another
