@@ -411,10 +411,10 @@ const MAX_IMPL_LINES: usize = 400;
 /// named by its file and its header (`src/x.rs: impl Foo`). Everything else meets the limits with
 /// no exemption, and an entry back under its limit fails until it is removed.
 const SIZE_DEBT: &[(&str, usize)] = &[
-    // Edited by other work this session; split next.
-    ("src/pipeline/incremental.rs", 948),
-    ("src/pipeline/mod.rs", 870),
-    ("src/rules/mod.rs", 815),
+    // To split by responsibility next (#23): the incremental diff's graph and its restriction, and
+    // the pipeline's listing, snapshot and diff stages.
+    ("src/pipeline/incremental.rs", 928),
+    ("src/pipeline/mod.rs", 836),
 ];
 
 /// Each `impl` block of the code (as `non_test_code` gives it): its header (`impl Foo`, up to the

@@ -93,6 +93,10 @@ pub struct Types<'p, 'a> {
     /// While a header's items are evaluated again with headers it uses without including them
     /// (`Model::build`'s second pass): that header, and those headers with their includes.
     borrowed: RefCell<Option<(usize, FileSet)>>,
+    /// How many typedef names (or macros used as types) are being resolved inside each other: a
+    /// cycle of them (headers of other libraries, under conditions the model takes both ways of)
+    /// ends as an unresolved fact, not as a stack overflow.
+    named_depth: std::cell::Cell<u32>,
 }
 
 /// A record kind as a cause names it.

@@ -117,7 +117,11 @@ impl Model {
     /// Every typedef item, for lookups by name that take the first: those of `types_headers`
     /// first, then the others, each group in path order.
     pub fn typedefs(&self) -> impl Iterator<Item = (&ItemKey, &Item)> {
-        let typedefs = || self.items.iter().filter(|(k, _)| k.kind == ItemKind::Typedef);
+        let typedefs = || {
+            self.items
+                .iter()
+                .filter(|(k, _)| k.kind == ItemKind::Typedef)
+        };
         let seen = |k: &ItemKey| self.types_headers.contains(&k.file);
         typedefs()
             .filter(move |(k, _)| seen(k))

@@ -2,6 +2,7 @@
 //! whatever revision they belong to (`ParseCache`), in parallel; each revision's model is then
 //! built on its own thread.
 
+mod blob_map;
 mod elsewhere;
 mod incremental;
 mod netlink_headers;
@@ -23,6 +24,7 @@ use crate::parse::{self, ParsedHeader};
 use crate::rules;
 use crate::source::layout::{Layout, LayoutKind};
 use crate::source::{BlobId, FileEntry, Selection, Tree};
+use blob_map::BlobMap;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -161,55 +163,6 @@ impl ParseCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Values made from blobs, by blob id.
-struct BlobMap<T> {
-    map: Mutex<HashMap<BlobId, T>>,
-}
-
-impl<T> Default for BlobMap<T> {
-    fn default() -> Self {
-        BlobMap {
-            map: Mutex::default(),
-        }
-    }
-}
-
-impl<T: Clone + Send> BlobMap<T> {
-    /// Reads the entries' blobs not seen yet (each once, in parallel, through `read_all`), makes
-    /// their values, and returns the values of all entries in order.
-    fn get_or_make(
-        &self,
-        read_all: impl FnOnce(&[FileEntry]) -> Result<Vec<Vec<u8>>, Error>,
-        entries: &[FileEntry],
-        make: impl Fn(Vec<u8>) -> T + Sync + Send,
-    ) -> Result<Vec<T>, Error> {
-        let missing: Vec<FileEntry> = {
-            let done = self.map.lock().expect("blob map lock");
-            let mut seen = HashSet::new();
-            entries
-                .iter()
-                .filter(|e| !done.contains_key(&e.blob) && seen.insert(e.blob))
-                .cloned()
-                .collect()
-        };
-        let made: Vec<(BlobId, T)> = read_all(&missing)?
-            .into_par_iter()
-            .zip(missing.par_iter())
-            .map(|(bytes, e)| (e.blob, make(bytes)))
-            .collect();
-        let mut done = self.map.lock().expect("blob map lock");
-        done.extend(made);
-        Ok(entries.iter().map(|e| done[&e.blob].clone()).collect())
-    }
-
-    fn retain(&self, keep: impl Fn(&BlobId) -> bool) {
-        self.map
-            .lock()
-            .expect("blob map lock")
-            .retain(|b, _| keep(b));
     }
 }
 

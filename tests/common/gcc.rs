@@ -813,10 +813,12 @@ fn probe_header(
     // (x86's ARCH_PACK_COMPAT_STATFS64 before asm-generic/statfs.h).
     let includes: String = file
         .split(", ")
-        .map(|path| match path.strip_prefix("include/uapi/asm-generic/") {
-            Some(name) => format!("#include <asm/{name}>\n#include <{}>\n", include_name(path)),
-            None => format!("#include <{}>\n", include_name(path)),
-        })
+        .map(
+            |path| match path.strip_prefix("include/uapi/asm-generic/") {
+                Some(name) => format!("#include <asm/{name}>\n#include <{}>\n", include_name(path)),
+                None => format!("#include <{}>\n", include_name(path)),
+            },
+        )
         .collect();
     let stem: String = file
         .chars()

@@ -101,6 +101,7 @@ impl<'p, 'a> Types<'p, 'a> {
             packs: HashMap::new(),
             pack: None,
             borrowed: RefCell::default(),
+            named_depth: Default::default(),
         };
         for (file, list) in decls.iter().enumerate() {
             for &(decl, pack) in list {

@@ -123,6 +123,22 @@ impl<'p, 'a> Types<'p, 'a> {
     /// A typedef name, or a macro used as a type (`__aligned_u64`), or a libc name tree-sitter
     /// calls a type.
     pub(super) fn named_layout(&self, name: &str, file: usize) -> Result<TypeLayout, Reason> {
+        /// Far deeper than any chain of typedefs a header writes.
+        const MAX_NAMED_DEPTH: u32 = 64;
+        let depth = self.named_depth.get();
+        if depth >= MAX_NAMED_DEPTH {
+            return Err(format!(
+                "type `{name}` is defined through itself (a cycle of typedefs or macros used as types)"
+            )
+            .into());
+        }
+        self.named_depth.set(depth + 1);
+        let layout = self.named_layout_once(name, file);
+        self.named_depth.set(depth);
+        layout
+    }
+
+    fn named_layout_once(&self, name: &str, file: usize) -> Result<TypeLayout, Reason> {
         if let Some((f, td)) = self.visible(self.typedefs.get(name), file) {
             let mut layout = self.type_layout(&td.ty, f)?;
             if let Some(a) = &td.attrs.aligned {
