@@ -462,6 +462,23 @@ fn old_equal_to_new_is_no_change() {
 }
 
 #[test]
+fn a_cycle_of_typedefs_is_unresolved_not_a_crash() {
+    // Headers of other libraries (EGL's, under /usr/include) define a type through itself once the
+    // model takes every branch of their `#if`s: the layout recursed until the stack overflowed.
+    let cycle = b"#include <linux/types.h>\ntypedef cyc_b_t cyc_a_t;\ntypedef cyc_a_t cyc_b_t;\n\
+struct cyc { cyc_a_t x; __u32 y; };\n";
+    let td = repo(&[], &[("include/uapi/test/cycle.h", cycle)]);
+    let r = diff_json(td.path());
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(has(&json(&r), "added", "struct", "cyc"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("is defined through itself"),
+        "no unresolved reason: {}",
+        r.stdout
+    );
+}
+
+#[test]
 fn non_utf8_bytes_warn_with_revision_file_and_line() {
     let bad = b"#define BAD_A 1\n/* caf\xe9 \xff */\n#define BAD_B 2\nstruct bad { int x; };\n";
     let td = repo(
