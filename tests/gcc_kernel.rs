@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use uapi_diff::change::{ChangeKind, DiffReport, ItemKind};
 use uapi_diff::model::{arch::ARCHES, Arch};
-use uapi_diff::pipeline::{self, Options, ParseCache};
-use uapi_diff::source::Tree;
+use uapi_diff::pipeline::{self, Options};
 
 /// The `make headers_install` ARCH and the gcc for an arch: x86 and i386 are compiled and run by
 /// the host's gcc (`-m32` for i386), other targets by Debian's cross gcc for the arch's triplet
@@ -43,15 +42,8 @@ struct Harnessed {
 /// The harness on one tag for one arch, run once per test binary: the facts-equal tests and the
 /// changes test share it. None without the kernel cache or (outside CI) the arch's gcc.
 fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harnessed> {
-    type Cell = std::sync::OnceLock<Option<Harnessed>>;
-    static CELLS: std::sync::Mutex<BTreeMap<(&str, &str), &'static Cell>> =
-        std::sync::Mutex::new(BTreeMap::new());
-    let cell: &'static Cell = CELLS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry((version, arch))
-        .or_insert_with(|| Box::leak(Box::default()));
-    cell.get_or_init(|| {
+    static CELLS: common::PerTag<Harnessed> = std::sync::Mutex::new(BTreeMap::new());
+    common::once_per_tag(&CELLS, version, arch, || {
         let repo = common::kernel_repo()?;
         let arch = Arch::by_name(arch).expect("known arch");
         let (make_arch, compiler) = compiler_for(arch);
@@ -69,10 +61,7 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
             kms: false,
             ..Options::default()
         };
-        let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
-        let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
-        let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)
-            .expect("model");
+        let snap = common::tag_snapshot(&repo, version, &opts);
         let installed = gcc::installed_kernel_headers(&repo, version, make_arch);
         let cmp = gcc::compare(&snap.model, &installed, &compiler);
         Some(Harnessed {
@@ -81,7 +70,6 @@ fn harnessed(version: &'static str, arch: &'static str) -> Option<&'static Harne
             cmp,
         })
     })
-    .as_ref()
 }
 
 /// `arch`: uapi-diff's `--arch`.

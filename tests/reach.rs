@@ -10,35 +10,22 @@ mod common;
 use std::collections::BTreeMap;
 use uapi_diff::change::{Facts, ItemKind};
 use uapi_diff::model::{Arch, Model};
-use uapi_diff::pipeline::{self, Options, ParseCache};
-use uapi_diff::source::Tree;
+use uapi_diff::pipeline::Options;
 
 const VERSIONS: &[&str] = &["5.10", "6.1", "6.12"];
 
 /// A tag's model for an arch, built once per test binary (None without the kernel cache).
 fn model(version: &'static str, arch: &'static str) -> Option<&'static Model> {
-    type Cell = std::sync::OnceLock<Option<Model>>;
-    static CELLS: std::sync::Mutex<BTreeMap<(&str, &str), &'static Cell>> =
-        std::sync::Mutex::new(BTreeMap::new());
-    let cell: &'static Cell = CELLS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry((version, arch))
-        .or_insert_with(|| Box::leak(Box::default()));
-    cell.get_or_init(|| {
+    static CELLS: common::PerTag<Model> = std::sync::Mutex::new(BTreeMap::new());
+    common::once_per_tag(&CELLS, version, arch, || {
         let repo = common::kernel_repo()?;
         let opts = Options {
             arch: Arch::by_name(arch).expect("known arch"),
             kms: false,
             ..Options::default()
         };
-        let tree = Tree::open(&repo, &format!("v{version}")).expect("tag exists");
-        let (entries, notes) = pipeline::list_headers(&tree, &opts).expect("headers");
-        let snap = pipeline::snapshot(&tree, &entries, notes, &ParseCache::default(), &opts)
-            .expect("model");
-        Some(snap.model)
+        Some(common::tag_snapshot(&repo, version, &opts).model)
     })
-    .as_ref()
 }
 
 /// The defines and ioctls named `name`: (file, value).

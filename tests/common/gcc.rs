@@ -713,6 +713,11 @@ pub fn compare_items(
             // An enumerator that a define of the same name shadows cannot be probed by name.
             (ItemKind::Enumerator, _)
                 if defines.contains(&(key.file.as_str(), key.name.as_str())) => {}
+            // A define of asm-generic/X.h that the arch's own asm/X.h, which includes it, defines
+            // again (`#undef` and redefined: mips' SI_TIMER, powerpc's EDEADLOCK): behind <asm/X.h>
+            // gcc sees the arch's value, which the arch header's own item is compared with.
+            (ItemKind::Define | ItemKind::Ioctl, _)
+                if redefined_by_arch(key, &defines, model.arch.dir()) => {}
             (
                 ItemKind::Define | ItemKind::Enumerator,
                 Facts::Value {
@@ -815,8 +820,12 @@ fn probe_header(
         .split(", ")
         .map(
             |path| match path.strip_prefix("include/uapi/asm-generic/") {
-                Some(name) => format!("#include <asm/{name}>\n#include <{}>\n", include_name(path)),
-                None => format!("#include <{}>\n", include_name(path)),
+                // Only where the arch has an asm/X.h: asm-generic/errno-base.h has none (it is
+                // read through asm-generic/errno.h).
+                Some(name) if installed.join("asm").join(name).is_file() => {
+                    format!("#include <asm/{name}>\n#include <{}>\n", include_name(path))
+                }
+                _ => format!("#include <{}>\n", include_name(path)),
             },
         )
         .collect();
@@ -957,4 +966,19 @@ fn probe_header(
         }
     }
     result
+}
+
+/// Whether `key`, a define of `include/uapi/asm-generic/X.h`, is defined too by the arch's own
+/// `arch/<dir>/include/uapi/asm/X.h`.
+fn redefined_by_arch(
+    key: &ItemKey,
+    defines: &std::collections::BTreeSet<(&str, &str)>,
+    arch_dir: &str,
+) -> bool {
+    key.file
+        .strip_prefix("include/uapi/asm-generic/")
+        .is_some_and(|name| {
+            let own = format!("arch/{arch_dir}/include/uapi/asm/{name}");
+            defines.contains(&(own.as_str(), key.name.as_str()))
+        })
 }

@@ -231,3 +231,41 @@ pub fn igt_tree() -> Option<PathBuf> {
     std::fs::rename(&partial, &dest).expect("rename into place");
     Some(dest.join("igt-gpu-tools"))
 }
+
+/// Values made once per (kernel version, arch) and kept for the test binary's lifetime, so the
+/// tests that share a tag's model build it once.
+pub type PerTag<T> = std::sync::Mutex<
+    std::collections::BTreeMap<
+        (&'static str, &'static str),
+        &'static std::sync::OnceLock<Option<T>>,
+    >,
+>;
+
+/// The value of `cells` for `(version, arch)`, made by `make` the first time it is asked for.
+pub fn once_per_tag<T: Send + Sync>(
+    cells: &'static PerTag<T>,
+    version: &'static str,
+    arch: &'static str,
+    make: impl FnOnce() -> Option<T>,
+) -> Option<&'static T> {
+    let cell: &'static std::sync::OnceLock<Option<T>> = cells
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry((version, arch))
+        .or_insert_with(|| Box::leak(Box::default()));
+    cell.get_or_init(make).as_ref()
+}
+
+/// Tag `v{version}` of the kernel repository modelled for `opts` (KMS as `opts` says).
+pub fn tag_snapshot(repo: &Path, version: &str, opts: &Options) -> pipeline::Snapshot {
+    let tree = Tree::open(repo, &format!("v{version}")).expect("tag exists");
+    let (entries, notes) = pipeline::list_headers(&tree, opts).expect("headers");
+    pipeline::snapshot(
+        &tree,
+        &entries,
+        notes,
+        &pipeline::ParseCache::default(),
+        opts,
+    )
+    .expect("model")
+}
