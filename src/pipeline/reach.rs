@@ -29,10 +29,6 @@ pub(super) fn wrapped(tree: &Tree, arch: &Arch) -> Result<Option<BTreeSet<String
     if !files.iter().any(|f| f.path == MANDATORY) {
         return Ok(None);
     }
-    if !files.iter().any(|f| f.path == arch_kbuild) {
-        // The arch is not in this tree (ia64 after v6.7): no build writes its wrappers.
-        return Ok(Some(BTreeSet::new()));
-    }
     let mut names = BTreeSet::new();
     for bytes in tree.read_all(&files)? {
         names.extend(kbuild_headers(&String::from_utf8_lossy(&bytes)));
@@ -100,12 +96,7 @@ pub(super) fn unused_generic(
             let resolve = |p: &str| index.get(p).copied();
             let target =
                 model::resolve_in_tree(arch, &entries[i].path, &line.target, line.quoted, resolve);
-            // `<asm/X.h>` stands for asm-generic/X.h only through a wrapper, a root already: an
-            // arch with neither its own asm/X.h nor a wrapper has no asm/X.h.
-            let fallback = !line.quoted
-                && line.target.starts_with("asm/")
-                && target.is_some_and(|j| entries[j].path.starts_with(GENERIC));
-            if let Some(j) = target.filter(|&j| !used[j] && !fallback) {
+            if let Some(j) = target.filter(|&j| !used[j]) {
                 used[j] = true;
                 stack.push(j);
             }
