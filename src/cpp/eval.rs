@@ -242,15 +242,7 @@ impl<'a> Ev<'a> {
                 "(" => {
                     if !self.pp {
                         if let Some((res, close)) = self.try_type(self.pos, true) {
-                            let toks = self.toks;
-                            let ty = toks.get(self.pos + 1..close).unwrap_or_default();
-                            self.pos = close + 1;
-                            if self.peek_punct("{") {
-                                return Err(not_integer(
-                                    NotInteger::CompoundLiteral,
-                                    format!("compound literal of type `{}`", tokens_to_string(ty)),
-                                ));
-                            }
+                            let ty = self.past_type_name(close)?;
                             let ti = res.map_err(unresolved)?;
                             ops.push(Op::Cast {
                                 ti,

@@ -23,6 +23,21 @@ impl<'a> Ev<'a> {
         self.sem.type_name(inner).map(|r| (r, close))
     }
 
+    /// Steps past a parenthesized type name ending at `close`; a brace after it makes it a
+    /// compound literal, which is no integer constant (a cast and `sizeof` read it alike). Returns
+    /// the type name's tokens.
+    pub(super) fn past_type_name(&mut self, close: usize) -> Result<&'a [Token], CppError> {
+        let ty = self.toks.get(self.pos + 1..close).unwrap_or_default();
+        self.pos = close + 1;
+        if self.peek_punct("{") {
+            return Err(not_integer(
+                NotInteger::CompoundLiteral,
+                format!("compound literal of type `{}`", tokens_to_string(ty)),
+            ));
+        }
+        Ok(ty)
+    }
+
     pub(super) fn size_value(&self, ev: bool, n: u64, op: &str) -> Result<V, CppError> {
         let k = IntKind::size_t(self.dm);
         let v = i128::from(n);
@@ -48,14 +63,7 @@ impl<'a> Ev<'a> {
         self.bump();
         if self.peek_punct("(") {
             if let Some((res, close)) = self.try_type(self.pos, false) {
-                let ty = toks.get(self.pos + 1..close).unwrap_or_default();
-                self.pos = close + 1;
-                if self.peek_punct("{") {
-                    return Err(not_integer(
-                        NotInteger::CompoundLiteral,
-                        format!("compound literal of type `{}`", tokens_to_string(ty)),
-                    ));
-                }
+                self.past_type_name(close)?;
                 return match res {
                     Ok(ti) => self
                         .size_value(ev, if is_size { ti.size } else { ti.align }, op)
