@@ -84,8 +84,7 @@ pub fn visit(
         // The headers of the batch parsed at once (in parallel), but for the revisions an earlier
         // run stored.
         for tree in trees.iter().filter(|t| !pipeline::is_stored(t, opts)) {
-            let (entries, _) = pipeline::list_headers(tree, opts)?;
-            cache.headers(tree, &entries)?;
+            cache.headers(tree, &pipeline::used_headers(tree, cache, opts)?)?;
         }
         let snaps = chunk
             .par_iter()

@@ -315,6 +315,16 @@ pub fn revision_snapshot(
     ))
 }
 
+/// The headers a revision's snapshot parses: its listing, with the headers its surfaces generate,
+/// less the asm-generic headers the arch does not use (a walk parses a batch of them ahead).
+pub fn used_headers(
+    tree: &Tree,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Vec<FileEntry>, Error> {
+    Ok(with_surfaces(tree, list_headers(tree, opts)?, cache, opts)?.entries)
+}
+
 /// Whether an earlier run stored `tree`'s snapshot (a walk then neither lists nor parses it).
 pub fn is_stored(tree: &Tree, opts: &Options) -> bool {
     persist::contains(tree, opts)
