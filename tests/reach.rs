@@ -116,6 +116,28 @@ fn arches_that_include_asm_generic_unistd_keep_it() {
     }
 }
 
+/// An arch the tree no longer has (ia64, removed in v6.7) has no `asm/` headers, so no
+/// asm-generic header through them: `<asm/unistd.h>` is no header of its at v6.12, and `__NR_openat` is gone rather
+/// than asm-generic's 56 (which `--all-arches` v6.1 → v6.12 showed as ia64's 1281 changed to 56).
+#[test]
+fn an_arch_the_tree_no_longer_has_reaches_no_asm_generic_header() {
+    let Some(v6_1) = model("6.1", "ia64") else {
+        return;
+    };
+    assert_eq!(
+        defined(v6_1, "__NR_openat"),
+        [("arch/ia64/include/uapi/asm/unistd_64.h", Some(1281))]
+    );
+    let v6_12 = model("6.12", "ia64").expect("the cache is there");
+    assert_eq!(defined(v6_12, "__NR_openat"), []);
+    // asm-generic headers a generic header names itself stay (linux/memfd.h includes
+    // <asm-generic/hugetlb_encode.h>); those only `<asm/X.h>` would reach do not.
+    assert_eq!(
+        files_with(v6_12, "include/uapi/asm-generic/"),
+        ["include/uapi/asm-generic/hugetlb_encode.h"]
+    );
+}
+
 /// A typedef looked up by name (`rules`' `TypeNames`, the incremental diff's rule lookups) is the
 /// arch's definition, the one a program including <linux/types.h> sees, whichever header the path
 /// order puts first: `__u64` is int-l64.h's `unsigned long` on 64-bit powerpc and int-ll64.h's

@@ -231,7 +231,7 @@ pub fn list_in_layout(
             file: arch_dir,
             line: 0,
             message: format!(
-                "no headers for --arch {} at this revision: <asm/…> resolves to asm-generic only",
+                "no headers for --arch {} at this revision: the tree has no such arch, so no <asm/…> header (what needs one is unresolved)",
                 opts.arch.name
             ),
         });
@@ -254,14 +254,16 @@ fn with_surfaces(
     }
     // The side keeps only the asm-generic headers the arch uses (`reach`). An installed tree has
     // its `asm/` wrappers as files; a copy may hold asm-generic headers without any `asm/`.
-    let wrapped = match Layout::of(tree).map(|l| l.kind) {
+    let kind = Layout::of(tree).map(|l| l.kind);
+    let wrapped = match kind {
         Ok(LayoutKind::Tree) => reach::wrapped(tree, opts.arch)?,
         Ok(LayoutKind::Installed | LayoutKind::Multiarch) => Some(BTreeSet::new()),
         _ => None,
     };
     if let Some(wrapped) = wrapped {
         let texts = cache.header_texts(tree, &entries)?;
-        let unused = reach::unused_generic(opts.arch, &entries, &texts, &wrapped);
+        let wrappers_only = matches!(kind, Ok(LayoutKind::Tree));
+        let unused = reach::unused_generic(opts.arch, &entries, &texts, &wrapped, wrappers_only);
         entries.retain(|e| !unused.contains(&e.path));
     }
     Ok(Listed {

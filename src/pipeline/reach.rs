@@ -29,6 +29,10 @@ pub(super) fn wrapped(tree: &Tree, arch: &Arch) -> Result<Option<BTreeSet<String
     if !files.iter().any(|f| f.path == MANDATORY) {
         return Ok(None);
     }
+    if !files.iter().any(|f| f.path == arch_kbuild) {
+        // The arch is not in this tree (ia64 since v6.7): no build writes its wrappers.
+        return Ok(Some(BTreeSet::new()));
+    }
     let mut names = BTreeSet::new();
     for bytes in tree.read_all(&files)? {
         names.extend(kbuild_headers(&String::from_utf8_lossy(&bytes)));
@@ -60,12 +64,17 @@ fn kbuild_headers(text: &str) -> Vec<String> {
 /// The asm-generic headers among `entries` that nothing the arch's programs include reaches:
 /// roots are every other header, and the asm-generic headers in `wrapped` the arch does not
 /// replace with its own `asm/` header; edges are `#include` lines (every branch, as the incremental
-/// diff reads them), resolved as the build resolves them for `arch`.
+/// diff reads them), resolved as the build resolves them for `arch`. With `wrappers_only` (a
+/// kernel tree, whose Kbuild files name every wrapper), `<asm/X.h>` reaches asm-generic/X.h only
+/// through a wrapper, a root already: an arch with neither its own asm/X.h nor a wrapper has no
+/// asm/X.h. An installed tree's wrappers are files of its own, and a copy's are unknown: there the
+/// model's fallback from `<asm/X.h>` to asm-generic/X.h is an edge too.
 pub(super) fn unused_generic(
     arch: &Arch,
     entries: &[FileEntry],
     texts: &[Arc<HeaderText>],
     wrapped: &BTreeSet<String>,
+    wrappers_only: bool,
 ) -> BTreeSet<String> {
     let index: HashMap<&str, usize> = entries
         .iter()
@@ -96,7 +105,11 @@ pub(super) fn unused_generic(
             let resolve = |p: &str| index.get(p).copied();
             let target =
                 model::resolve_in_tree(arch, &entries[i].path, &line.target, line.quoted, resolve);
-            if let Some(j) = target.filter(|&j| !used[j]) {
+            let fallback = wrappers_only
+                && !line.quoted
+                && line.target.starts_with("asm/")
+                && target.is_some_and(|j| entries[j].path.starts_with(GENERIC));
+            if let Some(j) = target.filter(|&j| !used[j] && !fallback) {
                 used[j] = true;
                 stack.push(j);
             }
@@ -166,7 +179,7 @@ mod tests {
             .map(|n| format!("{GENERIC}{n}"))
             .collect();
         let arch = Arch::by_name("x86").unwrap();
-        let unused = unused_generic(arch, &entries, &texts, &wrapped);
+        let unused = unused_generic(arch, &entries, &texts, &wrapped, true);
         // ioctls.h: the arch's own asm/ioctls.h replaces the wrapper and does not include it;
         // int-l64.h: nothing includes it.
         assert_eq!(
