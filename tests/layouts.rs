@@ -37,6 +37,73 @@ fn data() -> Option<&'static Data> {
     .as_ref()
 }
 
+/// A distribution's /usr/include holds other libraries' headers beside the kernel's: against a
+/// kernel tree, a directory the tree does not have is uAPI only when its headers build on the
+/// uAPI (include some of it) and include nothing but the uAPI, the C library and their own. The
+/// others are left out, each named once in a note, whichever side the tree is on, and the
+/// kernel's headers compare as they do without them. A uAPI directory newer than the tree stays
+/// (regulator/ in `installed_headers_diff_is_the_tree_diff_item_by_item`; `newuapi/` here).
+#[test]
+fn other_libraries_beside_installed_headers_are_left_out() {
+    let Some(data) = data() else { return };
+    let mixed = tempfile::tempdir().expect("temp dir");
+    common::copy_dir(&data.cache.join("libc-dev/usr/include"), mixed.path());
+    for (dir, text) in [
+        // Its own library's headers, and nothing of the kernel's.
+        (
+            "glib-2.0",
+            "#include <stddef.h>\n#include <glib/gtypes.h>\nstruct _GList { int d; };\n",
+        ),
+        // The kernel's and a header outside the uAPI.
+        (
+            "EGL",
+            "#include <linux/types.h>\n#include <KHR/khrplatform.h>\n#define EGL_V 1\n",
+        ),
+        // The kernel's and EGL's, which is no uAPI.
+        (
+            "EGL-ext",
+            "#include <linux/types.h>\n#include <EGL/lib.h>\n#define EGL_EXT 1\n",
+        ),
+        // The kernel's and the C library's: uAPI.
+        (
+            "newuapi",
+            "#include <linux/types.h>\n#include <stdint.h>\nstruct newuapi_arg { __u32 x; };\n",
+        ),
+    ] {
+        std::fs::create_dir_all(mixed.path().join(dir)).expect("mkdir");
+        std::fs::write(mixed.path().join(dir).join("lib.h"), text).expect("write");
+    }
+    let mixed_spec = mixed.path().display().to_string();
+    let open_mixed = || Tree::open(&data.repo, &mixed_spec).expect("open");
+    let tree = open(data, "v6.1");
+    let plain = diff(data, "v6.1", "libc-dev/usr/include", "x86");
+    let got = pipeline::diff_trees(&tree, &open_mixed(), &options("x86")).expect("diff");
+    let new_dir = |c: &Change| c.file.starts_with("include/uapi/newuapi/");
+    let keys = |r: &DiffReport| {
+        r.changes
+            .iter()
+            .filter(|c| !new_dir(c))
+            .map(key)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&got), keys(&plain));
+    assert!(got
+        .changes
+        .iter()
+        .any(|c| new_dir(c) && c.name == "newuapi_arg" && c.change == ChangeKind::Added));
+    let left_out: Vec<&str> = got
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("left out"))
+        .map(|n| n.file.as_str())
+        .collect();
+    assert_eq!(left_out, ["EGL", "EGL-ext", "glib-2.0"]);
+    // The tree as the new side: the same headers left out.
+    let reversed = pipeline::diff_trees(&open_mixed(), &tree, &options("x86")).expect("diff");
+    let plain_reversed = diff(data, "libc-dev/usr/include", "v6.1", "x86");
+    assert_eq!(keys(&reversed), keys(&plain_reversed));
+}
+
 fn options(arch: &str) -> Options {
     Options {
         arch: Arch::by_name(arch).expect("known arch"),

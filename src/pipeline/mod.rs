@@ -636,11 +636,18 @@ pub fn list_pair(
     let mut layouts = [Layout::of(old)?, Layout::of(new)?];
     let is_copy = |l: &Layout| l.kind == LayoutKind::Copy;
     let lender_first = is_copy(&layouts[0]) && !is_copy(&layouts[1]);
-    let order = if lender_first { [1, 0] } else { [0, 1] };
+    // A side placed by the kernel tree's listing (`Layout::place_like`) is listed after it.
+    let is_tree = |l: &Layout| l.kind == LayoutKind::Tree;
+    let tree_first = !is_tree(&layouts[0]) && is_tree(&layouts[1]);
+    let order = if lender_first || tree_first {
+        [1, 0]
+    } else {
+        [0, 1]
+    };
     let mut listed: [Option<Listed>; 2] = [None, None];
     for i in order {
         if let Some(other) = &listed[1 - i] {
-            layouts[i].place_like(&other.entries);
+            layouts[i].place_like(&other.entries, is_tree(&layouts[1 - i]));
         }
         let headers = list_in_layout(trees[i], &layouts[i], opts)?;
         listed[i] = Some(with_surfaces(trees[i], headers, cache, opts)?);

@@ -18,7 +18,7 @@
 
 use super::{FileEntry, SourceError, SourceWarning, Tree};
 use crate::arch::Arch;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -98,6 +98,9 @@ pub struct Layout {
     pub triplets: Vec<String>,
     /// `copy`: the kernel path of a top-level header, by file name (see [`Layout::place_like`]).
     places: BTreeMap<String, String>,
+    /// `installed`, `multiarch`: the directories of `include/uapi/` the kernel side of the
+    /// comparison has (see [`Layout::place_like`]); None without a kernel side.
+    uapi_dirs: Option<BTreeSet<String>>,
 }
 
 /// Where an installed tree's headers may start, relative to the directory given.
@@ -110,6 +113,7 @@ impl Layout {
             root: root.to_string(),
             triplets: Vec::new(),
             places: BTreeMap::new(),
+            uapi_dirs: None,
         }
     }
 
@@ -128,10 +132,20 @@ impl Layout {
         detect(tree.location(), tree.label(), forced)
     }
 
-    /// Places a copy's top-level headers where `kernel` (the other side's listing) has a header of
-    /// the same name, when it has exactly one under `include/uapi/` (`sync_file.h` is
-    /// `include/uapi/linux/sync_file.h`).
-    pub fn place_like(&mut self, kernel: &[FileEntry]) {
+    /// Places a side's headers by `kernel`, the other side's listing. A copy's top-level headers go where `kernel` has a header of the same name, when it
+    /// has exactly one under `include/uapi/` (`sync_file.h` is `include/uapi/linux/sync_file.h`).
+    /// Against a kernel tree (`kernel_is_tree`), an installed side leaves out the directories of
+    /// other libraries (`other_libraries`): a distribution's /usr/include holds glib's, EGL's…
+    /// beside the kernel's; each directory left out is named in a note.
+    pub fn place_like(&mut self, kernel: &[FileEntry], kernel_is_tree: bool) {
+        if kernel_is_tree && matches!(self.kind, LayoutKind::Installed | LayoutKind::Multiarch) {
+            let dirs = kernel
+                .iter()
+                .filter_map(|e| e.path.strip_prefix("include/uapi/")?.split_once('/'))
+                .map(|(dir, _)| dir.to_string())
+                .collect();
+            self.uapi_dirs = Some(dirs);
+        }
         if self.kind != LayoutKind::Copy {
             return;
         }
@@ -206,8 +220,24 @@ impl Layout {
             LayoutKind::Multiarch => Some(self.triplet_for(arch, tree.label())?),
             _ => None,
         };
-        let (files, warnings) =
+        let (mut files, mut warnings) =
             tree.files_mapped(&|path: &str| self.kernel_path(path, arch, triplet))?;
+        if let Some(kernel_dirs) = &self.uapi_dirs {
+            for dir in other_libraries(tree, &files, kernel_dirs)? {
+                let prefix = format!("include/uapi/{dir}/");
+                files.retain(|f| !f.path.starts_with(&prefix));
+                warnings.push(SourceWarning {
+                    revision: tree.label().to_string(),
+                    path: match self.root.as_str() {
+                        "" => dir,
+                        root => format!("{root}/{dir}"),
+                    },
+                    message: "another library's headers, no uAPI: the kernel side has no such \
+                              directory, and they include headers outside the uAPI; left out"
+                        .to_string(),
+                });
+            }
+        }
         if files.is_empty() {
             return Err(LayoutError::NoHeader {
                 dir: tree.label().to_string(),
@@ -217,6 +247,95 @@ impl Layout {
         }
         Ok((files, warnings))
     }
+}
+
+/// The directories of an installed side's `include/uapi/` that hold another library's headers:
+/// not among `kernel_dirs` (the kernel side's), and including, through `#include <…>`, a header
+/// outside the uAPI set and the C library's, or none of the uAPI's. The kernel's installed headers
+/// include only each other and a few C library headers: a uAPI directory newer than the kernel
+/// side (regulator/ in v6.12 against v6.1: `<linux/types.h>`, `<stdint.h>`) stays, while glib's,
+/// EGL's or NSS's headers include their own library's (`<glib/…>`, `<KHR/…>`) or nothing of the
+/// kernel's. A library built on the uAPI alone (iproute2's headers) stays, as uAPI it is not.
+fn other_libraries(
+    tree: &Tree,
+    files: &[FileEntry],
+    kernel_dirs: &BTreeSet<String>,
+) -> Result<Vec<String>, SourceError> {
+    let top = |path: &str| -> Option<String> {
+        let (dir, _) = path.strip_prefix("include/uapi/")?.split_once('/')?;
+        Some(dir.to_string())
+    };
+    let candidates: Vec<FileEntry> = files
+        .iter()
+        .filter(|f| top(&f.path).is_some_and(|d| !kernel_dirs.contains(&d)))
+        .cloned()
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut includes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (file, text) in candidates.iter().zip(tree.read_all(&candidates)?) {
+        let targets = includes
+            .entry(top(&file.path).unwrap_or_default())
+            .or_default();
+        targets.extend(angle_includes(&String::from_utf8_lossy(&text)));
+    }
+    let present: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let arch_asm: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| Some(&f.path[f.path.find("/include/uapi/asm/")? + 14..]))
+        .collect();
+    // Grown from the kernel side's directories: a directory joins when every header it includes
+    // is the C library's, its own or the uAPI's, and it includes the uAPI's (it builds on it).
+    let mut uapi: BTreeSet<String> = kernel_dirs.clone();
+    loop {
+        let in_uapi = |target: &str, own: &str| {
+            if target.starts_with("asm/") {
+                return arch_asm.contains(target);
+            }
+            let path = format!("include/uapi/{target}");
+            present.contains(path.as_str())
+                && top(&path).is_some_and(|d| d != own && uapi.contains(&d))
+        };
+        let joining: Vec<String> = includes
+            .iter()
+            .filter(|(dir, targets)| {
+                let own = |t: &str| t.split_once('/').is_some_and(|(d, _)| d == dir.as_str());
+                !uapi.contains(*dir)
+                    && targets.iter().any(|t| in_uapi(t, dir))
+                    && targets
+                        .iter()
+                        .all(|t| c_library_header(t) || own(t) || in_uapi(t, dir))
+            })
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        if joining.is_empty() {
+            return Ok(includes.into_keys().filter(|d| !uapi.contains(d)).collect());
+        }
+        uapi.extend(joining);
+    }
+}
+
+/// Whether `#include <target>` names a C library header, as uAPI headers include some
+/// (`<stdint.h>`, `<sys/ioctl.h>`, `<netinet/in.h>`): a top-level header or one of POSIX's
+/// directories.
+fn c_library_header(target: &str) -> bool {
+    match target.split_once('/') {
+        None => true,
+        Some((dir, _)) => matches!(dir, "sys" | "netinet" | "arpa" | "net"),
+    }
+}
+
+/// The targets of a header's `#include <…>` lines.
+fn angle_includes(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines().filter_map(|line| {
+        let rest = line.trim_start().strip_prefix('#')?.trim_start();
+        let target = rest
+            .strip_prefix("include")?
+            .trim_start()
+            .strip_prefix('<')?;
+        Some(target.split('>').next()?.trim().to_string())
+    })
 }
 
 /// What listing a side in its layout can fail with.
@@ -440,12 +559,15 @@ mod tests {
             path: path.into(),
             blob: crate::source::BlobId::of_bytes(b""),
         };
-        copy.place_like(&[
-            kernel("include/uapi/linux/sync_file.h"),
-            kernel("include/uapi/drm/drm.h"),
-            kernel("include/uapi/linux/types.h"),
-            kernel("include/uapi/asm-generic/types.h"),
-        ]);
+        copy.place_like(
+            &[
+                kernel("include/uapi/linux/sync_file.h"),
+                kernel("include/uapi/drm/drm.h"),
+                kernel("include/uapi/linux/types.h"),
+                kernel("include/uapi/asm-generic/types.h"),
+            ],
+            true,
+        );
         assert_eq!(
             at(&copy, "sync_file.h", None).as_deref(),
             Some("include/uapi/linux/sync_file.h")

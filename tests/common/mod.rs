@@ -25,7 +25,7 @@ pub fn cases() -> Vec<String> {
     cases
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("readable fixture dir") {
         let entry = entry.expect("dir entry");
         let target = to.join(entry.file_name());
