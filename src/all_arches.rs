@@ -3,7 +3,9 @@
 //! properties are extracted once per revision, and only one arch's models are alive at a time. An
 //! entry equal on several arches is reported once with the arches it holds for; an item whose
 //! facts differ by arch (a struct's size under ILP32 and LP64) has one entry per group of arches
-//! with equal facts.
+//! with equal facts. An arch only one revision has (ia64 until v6.7, loongarch since 5.19) is
+//! not compared: a note says so (its headers' items would all read as removed, or as unresolved where a generic
+//! header needs its `asm/`).
 
 use crate::arch::{Arch, ARCHES};
 use crate::change::{Change, ChangeKind, ItemKind};
@@ -11,7 +13,7 @@ use crate::change::{DiffReport, Note, Revision, Summary};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache};
 use crate::snapshot::{self, Side};
-use crate::source::Tree;
+use crate::source::{Selection, Tree};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The `arch` of both sides of an all-arches report (`DiffReport::arches` lists them).
@@ -65,6 +67,37 @@ pub fn diff_cached(
     let mut changes = ByArch::default();
     let mut unparsed = ByArch::default();
     let mut notes = ByArch::default();
+    let mut missing = Vec::new();
+    for arch in arches {
+        let has = [has_arch(old, arch)?, has_arch(new, arch)?];
+        if has[0] == has[1] {
+            continue;
+        }
+        for (tree, has) in [old, new].into_iter().zip(has) {
+            if !has {
+                missing.push(Note {
+                    revision: tree.label().to_string(),
+                    file: format!("arch/{}/include/uapi", arch.dir()),
+                    line: 0,
+                    message: format!(
+                        "{}: the arch is not in this tree (added or removed in this range; the \
+                         other revision has it): not compared; `--arch {}` diffs it alone",
+                        arch.name, arch.name
+                    ),
+                });
+            }
+        }
+    }
+    let compared: Vec<&'static Arch> = arches
+        .iter()
+        .filter(|a| {
+            !missing
+                .iter()
+                .any(|n| n.message.starts_with(&format!("{}:", a.name)))
+        })
+        .copied()
+        .collect();
+    let arches = &compared[..];
     for (i, arch) in arches.iter().enumerate() {
         // KMS properties come from driver sources, not from an arch's headers: extracted with the
         // first arch's constants, and their sources dropped once done.
@@ -129,6 +162,7 @@ pub fn diff_cached(
             note
         })
         .collect();
+    notes.extend(missing);
     // Netlink specs are read once for all arches (`Surface::per_arch`): said once, not per entry.
     if changes.iter().any(|c| c.kind.is_netlink()) {
         notes.insert(Note {
@@ -155,6 +189,17 @@ they hold for every arch diffed"
         unparsed,
         notes: notes.into_iter().collect(),
     })
+}
+
+/// Whether a kernel tree has `arch`'s uAPI headers. Another layout's `asm/` is the arch asked
+/// for.
+fn has_arch(tree: &Tree, arch: &Arch) -> Result<bool, Error> {
+    if pipeline::layout_label(tree).is_some() {
+        return Ok(true);
+    }
+    let dir = format!("arch/{}/include/uapi/**/*.h", arch.dir());
+    let (files, _) = tree.files(&Selection::new(&[dir.as_str()]))?;
+    Ok(!files.is_empty())
 }
 
 fn names(arches: &[&str]) -> Vec<String> {
