@@ -160,6 +160,35 @@ fn notes_of_some_arches_name_them() {
     assert!(lost.starts_with("on x86: "), "{lost}");
 }
 
+/// An arch only one revision has (ia64, gone in v6.7) is not compared: its items would all read as
+/// removed, many of them because generic headers need its missing `asm/` (an ioctl's `_IOC`). A
+/// note on the revision lacking it says so; the other arches are diffed as ever.
+#[test]
+fn an_arch_one_revision_lacks_is_named_not_compared() {
+    let Some(repo) = common::kernel_repo() else {
+        return;
+    };
+    let (old, new) = (
+        Tree::open(&repo, "v6.1").expect("v6.1"),
+        Tree::open(&repo, "v6.12").expect("v6.12"),
+    );
+    let arches = ["x86", "ia64"].map(|name| Arch::by_name(name).expect("known arch"));
+    let report = uapi_diff::all_arches::diff(&old, &new, &arches, false).expect("diff");
+    assert_eq!(report.arches, Some(vec!["x86".to_string()]));
+    let missing: Vec<(&str, &str)> = report
+        .notes
+        .iter()
+        .filter(|n| n.message.starts_with("ia64: the arch is not in this tree"))
+        .map(|n| (n.revision.as_str(), n.file.as_str()))
+        .collect();
+    assert_eq!(missing, [("v6.12", "arch/ia64/include/uapi")]);
+    assert!(report
+        .changes
+        .iter()
+        .all(|c| c.arches.as_ref().is_some_and(|a| a == &["x86"])));
+    assert!(report.summary.breaking < 300, "{:?}", report.summary);
+}
+
 /// A removed header is one entry after the merge too: its items, merged arch by arch, folded under
 /// it, each with the arches it held for; a removal from a header that stays is its own entry.
 #[test]
