@@ -5,17 +5,19 @@
 mod blob_map;
 mod elsewhere;
 mod incremental;
+mod kms_sources;
 mod netlink_headers;
 mod persist;
 mod reach;
 mod surfaces;
 
+pub use kms_sources::{kms_definition_sources, list_kms_sources};
+use kms_sources::{kms_definitions_changed, kms_properties};
 pub use persist::{install as install_store, Persist, Stored};
 pub use surfaces::SurfaceSide;
 
 use crate::arch::Arch;
-use crate::change::{DiffReport, Facts, Note, Revision, Summary};
-use crate::cpp;
+use crate::change::{DiffReport, Note, Revision, Summary};
 use crate::diff;
 use crate::error::Error;
 use crate::kms::{self, KmsModel};
@@ -25,8 +27,7 @@ use crate::rules;
 use crate::source::layout::{Layout, LayoutKind};
 use crate::source::{BlobId, FileEntry, Selection, Tree};
 use blob_map::BlobMap;
-use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
@@ -398,203 +399,6 @@ fn snapshot_of(
         kms,
         notes,
     })
-}
-
-/// The DRM sources a revision's KMS extraction reads: drivers/gpu/drm/**/*.{c,h} that
-/// `kms::wanted` keeps.
-pub fn list_kms_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
-    let (entries, _) = tree.files(&Selection::new(&[
-        "drivers/gpu/drm/**/*.c",
-        "drivers/gpu/drm/**/*.h",
-    ]))?;
-    Ok(entries
-        .into_iter()
-        .filter(|e| kms::wanted(&e.path))
-        .collect())
-}
-
-/// The KMS properties of a revision. Range bounds and enum values are evaluated against the
-/// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
-fn kms_properties(
-    tree: &Tree,
-    model: &Model,
-    cache: &ParseCache,
-    notes: &mut Vec<Note>,
-) -> Result<KmsModel, Error> {
-    let entries = list_kms_sources(tree)?;
-    let bytes = cache.kms_sources(tree, &entries)?;
-    let files: Vec<kms::SourceFile> = entries
-        .iter()
-        .zip(&bytes)
-        .map(|(e, b)| kms::SourceFile {
-            path: &e.path,
-            bytes: b,
-        })
-        .collect();
-    let ids: Vec<kms::ContentId> = entries.iter().map(|e| e.blob.0).collect();
-    let constants = Constants::of(model);
-    let eval = |expr: &str, _file: &str| constants.eval(expr);
-    let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
-    // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
-    let guards = kms::Guards::of(&properties, &files);
-    let defined = defined_anywhere(tree, &files, guards.names())?;
-    for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
-        notes.push(Note {
-            revision: tree.label().to_string(),
-            file: left.file,
-            line: left.line,
-            message: format!(
-                "{} left out: created only under `{}`, a condition no build meets (constant 0, \
-                 or a name nothing in the tree defines): {}",
-                match left.properties.len() {
-                    1 => "1 KMS property".to_string(),
-                    n => format!("{n} KMS properties"),
-                },
-                left.condition,
-                left.properties.join(", ")
-            ),
-        });
-    }
-    notes.extend(properties.unresolved.iter().map(|u| Note {
-        revision: tree.label().to_string(),
-        file: u.file.clone(),
-        line: u.line,
-        message: format!(
-            "KMS property in {}() not resolved: {}",
-            u.function, u.reason
-        ),
-    }));
-    Ok(properties)
-}
-
-/// Where KMS extraction looks for a definition of a name a preprocessor condition tests, besides
-/// the DRM sources it reads: the drivers' build flags and the kernel-internal headers they include.
-/// (The generated register headers, `asic_reg/`, hold register offsets only and are not read.)
-pub fn kms_definition_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
-    let (entries, _) = tree.files(&Selection::new(&[
-        "drivers/gpu/drm/**/Makefile",
-        "drivers/gpu/drm/**/Kbuild",
-        "include/drm/**/*.h",
-        "include/linux/**/*.h",
-    ]))?;
-    Ok(entries)
-}
-
-/// Whether what the KMS conditions look up outside the DRM sources (`kms_definition_sources`)
-/// changed between two trees in a way that may change a property's fate: a driver's Makefile
-/// changed, or a header's definitions of a name the DRM sources mention did.
-fn kms_definitions_changed(
-    trees: [&Tree; 2],
-    old_sources: &[FileEntry],
-    cache: &ParseCache,
-) -> Result<bool, Error> {
-    let [old, new] = trees.map(kms_definition_sources);
-    let (old, new) = (old?, new?);
-    let touched = incremental::touched(&old, &new);
-    if touched.is_empty() {
-        return Ok(false);
-    }
-    if touched.iter().any(|p| !p.ends_with(".h")) {
-        return Ok(true);
-    }
-    let defined = |tree: &Tree, entries: Vec<FileEntry>| -> Result<BTreeSet<String>, Error> {
-        let entries: Vec<FileEntry> = entries
-            .into_iter()
-            .filter(|e| touched.contains(&e.path))
-            .collect();
-        Ok(cache
-            .defined_names(tree, &entries)?
-            .iter()
-            .flat_map(|names| names.iter().cloned())
-            .collect())
-    };
-    let (before, after) = (defined(trees[0], old)?, defined(trees[1], new)?);
-    let names: BTreeSet<String> = before.symmetric_difference(&after).cloned().collect();
-    incremental::named_in(trees[0], old_sources, &names)
-}
-
-/// Which of `names` something in the tree defines: a DRM source or a header of include/drm or
-/// include/linux (`#define`), or a driver's Makefile (`-D`).
-fn defined_anywhere(
-    tree: &Tree,
-    sources: &[kms::SourceFile],
-    mut names: BTreeSet<String>,
-) -> Result<BTreeSet<String>, Error> {
-    let mut defined: BTreeSet<String> = names
-        .iter()
-        .filter(|n| sources.par_iter().any(|f| kms::defines(f.path, f.bytes, n)))
-        .cloned()
-        .collect();
-    names.retain(|n| !defined.contains(n));
-    if names.is_empty() {
-        return Ok(defined);
-    }
-    let entries = kms_definition_sources(tree)?;
-    let texts = tree.read_all(&entries)?;
-    defined.extend(
-        names
-            .iter()
-            .filter(|n| {
-                entries
-                    .par_iter()
-                    .zip(&texts)
-                    .any(|(e, t)| kms::defines(&e.path, t, n))
-            })
-            .cloned(),
-    );
-    Ok(defined)
-}
-
-/// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
-struct Constants {
-    values: HashMap<String, cpp::Value>,
-    data_model: cpp::DataModel,
-}
-
-impl Constants {
-    fn of(model: &Model) -> Constants {
-        let mut values = HashMap::new();
-        for (key, item) in &model.items {
-            let value = match &item.facts {
-                Facts::Value { value: Some(v), .. } => *v,
-                Facts::Ioctl {
-                    number: Some(n), ..
-                } => *n as i128,
-                _ => continue,
-            };
-            let kind = if i64::try_from(value).is_ok() {
-                cpp::IntKind::LongLong
-            } else {
-                cpp::IntKind::ULongLong
-            };
-            values
-                .entry(key.name.clone())
-                .or_insert(cpp::Value { value, kind });
-        }
-        Constants {
-            values,
-            data_model: model.arch.data_model,
-        }
-    }
-
-    fn eval(&self, expr: &str) -> Option<i128> {
-        let tokens = cpp::tokenize(expr).ok()?;
-        cpp::eval(&tokens, cpp::Mode::Constant, self)
-            .ok()
-            .map(|v| v.value)
-    }
-}
-
-impl cpp::Semantics for Constants {
-    fn data_model(&self) -> cpp::DataModel {
-        self.data_model
-    }
-    fn identifier(&self, name: &str) -> Option<cpp::Value> {
-        self.values.get(name).copied()
-    }
-    fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
-        None
-    }
 }
 
 /// One side of a diff, listed.
