@@ -224,6 +224,45 @@ fn a_name_built_by_pasting_tokens_recomputes_its_user() {
 }
 
 #[test]
+fn an_unaffected_header_is_evaluated_with_its_includers() {
+    // A case of the incremental diff's second assumption (#26 pt 5; a case, not a proof): a
+    // header outside the affected set that an affected one includes (record.h) is modelled with
+    // the includers the affected set holds, where the full computation has them all. record.h's
+    // array is sized by LEN, which only its includers define, each its own: a_len.h (first in
+    // path order) 32, ioctl_user.h 24. Only ioctl_user.h changes (its ioctl's number); the
+    // ioctl's facts (today: unresolved both ways, as a record's layout is its own header's) and
+    // every other output must be the full computation's. Fillers keep the affected headers under
+    // half of the tree (no hand-over to the full computation).
+    let record = (
+        "include/uapi/linux/record.h",
+        "#ifndef RECORD_H\n#define RECORD_H\nstruct rec { char b[LEN]; };\n#endif\n",
+    );
+    let other_includer = (
+        "include/uapi/linux/a_len.h",
+        "#define LEN 32\n#include <linux/record.h>\n",
+    );
+    let ioctl = |text: &'static str| ("include/uapi/linux/ioctl_user.h", text);
+    let fillers: Vec<(String, String)> = (0..8)
+        .map(|i| {
+            (
+                format!("include/uapi/linux/filler{i}.h"),
+                format!("#define FILLER_{i} {i}\n"),
+            )
+        })
+        .collect();
+    let side = |text: &'static str| {
+        let mut files = vec![record, other_includer, ioctl(text)];
+        files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        files
+    };
+    let json = fixture(
+        &side("#define LEN 24\n#include <linux/record.h>\n#define REC_IOCTL _IOW('r', 1, struct rec)\n"),
+        &side("#define LEN 24\n#include <linux/record.h>\n#define REC_IOCTL _IOW('r', 2, struct rec)\n"),
+    );
+    assert!(json.contains("\"id\": \"ioctl:REC_IOCTL\""), "{json}");
+}
+
+#[test]
 fn an_arch_header_taking_over_asm_recomputes_its_users() {
     let user = (
         "include/uapi/linux/user.h",
