@@ -186,6 +186,22 @@ fn a_new_definer_of_a_borrowed_name_recomputes_the_borrower() {
     assert!(json.contains("ioctl:BORROWER_IOCTL: computed at"), "{json}");
 }
 
+/// Eight headers no change touches: added to a fixture, they keep its affected headers under half
+/// of its tree, so the incremental computation runs (no hand-over to the full one).
+fn fillers() -> Vec<(String, String)> {
+    (0..8)
+        .map(|i| {
+            (
+                format!("include/uapi/linux/filler{i}.h"),
+                format!(
+                    "#define FILLER_{i} {i}\nstruct filler_{i} {{ int a[{}]; }};\n",
+                    i + 1
+                ),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_name_built_by_pasting_tokens_recomputes_its_user() {
     // user.h names LENT_VALUE only through `LENT_##n`: no word of its text. lender.h (which user.h
@@ -196,24 +212,10 @@ fn a_name_built_by_pasting_tokens_recomputes_its_user() {
         "include/uapi/linux/user.h",
         "#define GET(n) LENT_##n\n#define USER_VAL (GET(VALUE) + 1)\n",
     );
-    let fillers: Vec<(String, String)> = (0..8)
-        .map(|i| {
-            (
-                format!("include/uapi/linux/filler{i}.h"),
-                format!(
-                    "#define FILLER_{i} {i}\nstruct filler_{i} {{ int a[{}]; }};\n",
-                    i + 1
-                ),
-            )
-        })
-        .collect();
-    let fillers: Vec<(&str, &str)> = fillers
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
+    let fillers = fillers();
     let side = |value: &'static str| {
         let mut files = vec![user, ("include/uapi/linux/lender.h", value)];
-        files.extend(&fillers);
+        files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
         files
     };
     let json = fixture(
@@ -242,14 +244,7 @@ fn an_unaffected_header_is_evaluated_with_its_includers() {
         "#define LEN 32\n#include <linux/record.h>\n",
     );
     let ioctl = |text: &'static str| ("include/uapi/linux/ioctl_user.h", text);
-    let fillers: Vec<(String, String)> = (0..8)
-        .map(|i| {
-            (
-                format!("include/uapi/linux/filler{i}.h"),
-                format!("#define FILLER_{i} {i}\n"),
-            )
-        })
-        .collect();
+    let fillers = fillers();
     let side = |text: &'static str| {
         let mut files = vec![record, other_includer, ioctl(text)];
         files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
