@@ -412,7 +412,7 @@ const MAX_IMPL_LINES: usize = 400;
 /// no exemption, and an entry back under its limit fails until it is removed.
 const SIZE_DEBT: &[(&str, usize)] = &[
     // To split by responsibility next (#23): the incremental diff's graph and its restriction.
-    ("src/pipeline/incremental.rs", 928),
+    ("src/pipeline/incremental.rs", 858),
 ];
 
 /// Each `impl` block of the code (as `non_test_code` gives it): its header (`impl Foo`, up to the

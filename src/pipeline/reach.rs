@@ -8,10 +8,11 @@
 //! `#include <asm-generic/X.h>`. An asm-generic header no such root reaches through `#include`
 //! lines is not the arch's: the side leaves it out (docs/scope.md, "Headers an arch does not use").
 
-use super::incremental::{include_lines, HeaderText};
+use super::incremental::HeaderText;
 use crate::arch::Arch;
 use crate::error::Error;
 use crate::model;
+use crate::source::includes::include_lines;
 use crate::source::{FileEntry, Selection, Tree};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

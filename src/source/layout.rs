@@ -16,6 +16,7 @@
 //!   A top-level header is placed where the kernel side of the comparison has a header of that name
 //!   ([`Layout::place_like`]), otherwise in `include/uapi/drm/`.
 
+use super::includes::include_lines;
 use super::{FileEntry, SourceError, SourceWarning, Tree};
 use crate::arch::Arch;
 use std::collections::{BTreeMap, BTreeSet};
@@ -278,12 +279,19 @@ fn other_libraries(
         let targets = includes
             .entry(top(&file.path).unwrap_or_default())
             .or_default();
-        targets.extend(angle_includes(&String::from_utf8_lossy(&text)));
+        targets.extend(
+            include_lines(&text)
+                .into_iter()
+                .filter(|line| !line.quoted)
+                .map(|line| line.target),
+        );
     }
     let present: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    // `asm/X.h` as the side has it: `arch/<dir>/include/uapi/asm/X.h` (`kernel_path`).
     let arch_asm: BTreeSet<&str> = files
         .iter()
-        .filter_map(|f| Some(&f.path[f.path.find("/include/uapi/asm/")? + 14..]))
+        .filter(|f| f.path.starts_with("arch/"))
+        .filter_map(|f| f.path.split_once("/include/uapi/").map(|(_, asm)| asm))
         .collect();
     // Grown from the kernel side's directories: a directory joins when every header it includes
     // is the C library's, its own or the uAPI's, and it includes the uAPI's (it builds on it).
@@ -324,18 +332,6 @@ fn c_library_header(target: &str) -> bool {
         None => true,
         Some((dir, _)) => matches!(dir, "sys" | "netinet" | "arpa" | "net"),
     }
-}
-
-/// The targets of a header's `#include <…>` lines.
-fn angle_includes(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.lines().filter_map(|line| {
-        let rest = line.trim_start().strip_prefix('#')?.trim_start();
-        let target = rest
-            .strip_prefix("include")?
-            .trim_start()
-            .strip_prefix('<')?;
-        Some(target.split('>').next()?.trim().to_string())
-    })
 }
 
 /// What listing a side in its layout can fail with.

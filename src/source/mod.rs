@@ -22,6 +22,7 @@ mod dir;
 mod error;
 mod git;
 mod history;
+pub mod includes;
 pub mod layout;
 mod links;
 mod overlay;
