@@ -67,36 +67,29 @@ pub fn diff_cached(
     let mut changes = ByArch::default();
     let mut unparsed = ByArch::default();
     let mut notes = ByArch::default();
+    // An arch only one revision has is named on the other, not compared.
     let mut missing = Vec::new();
-    for arch in arches {
-        let has = [has_arch(old, arch)?, has_arch(new, arch)?];
-        if has[0] == has[1] {
-            continue;
-        }
-        for (tree, has) in [old, new].into_iter().zip(has) {
-            if !has {
-                missing.push(Note {
-                    revision: tree.label().to_string(),
-                    file: format!("arch/{}/include/uapi", arch.dir()),
-                    line: 0,
-                    message: format!(
-                        "{}: the arch is not in this tree (added or removed in this range; the \
-                         other revision has it): not compared; `--arch {}` diffs it alone",
-                        arch.name, arch.name
-                    ),
-                });
+    let mut compared = Vec::new();
+    for &arch in arches {
+        let lacking = match (has_arch(old, arch)?, has_arch(new, arch)?) {
+            (true, false) => new,
+            (false, true) => old,
+            _ => {
+                compared.push(arch);
+                continue;
             }
-        }
+        };
+        missing.push(Note {
+            revision: lacking.label().to_string(),
+            file: format!("arch/{}/include/uapi", arch.dir()),
+            line: 0,
+            message: format!(
+                "{}: the arch is not in this tree (added or removed in this range; the other \
+                 revision has it): not compared; `--arch {}` diffs it alone",
+                arch.name, arch.name
+            ),
+        });
     }
-    let compared: Vec<&'static Arch> = arches
-        .iter()
-        .filter(|a| {
-            !missing
-                .iter()
-                .any(|n| n.message.starts_with(&format!("{}:", a.name)))
-        })
-        .copied()
-        .collect();
     let arches = &compared[..];
     for (i, arch) in arches.iter().enumerate() {
         // KMS properties come from driver sources, not from an arch's headers: extracted with the
