@@ -116,6 +116,12 @@ impl Op<'_> {
         matches!(self, Op::Unary { .. } | Op::Cast { .. } | Op::Sizeof { .. })
     }
 
+    /// An operator an operand completes, up to a `?` or `(`: what `:`, `,`, `)` and the end of
+    /// the expression reduce.
+    fn completes_operand(&self) -> bool {
+        self.is_unary() || self.is_binary(0) || matches!(self, Op::TernColon { .. })
+    }
+
     /// A binary operator binding at least as tightly as `prec` (left associativity).
     fn is_binary(&self, prec: u8) -> bool {
         matches!(self, Op::Binary { prec: p, .. } if *p >= prec)
@@ -206,9 +212,7 @@ impl<'a> Ev<'a> {
             let Some(t) = self.peek() else { break };
             expect_operand = self.operator(t, &mut ops, &mut vals)?;
         }
-        self.reduce_while(&mut ops, &mut vals, |o| {
-            o.is_unary() || o.is_binary(0) || matches!(o, Op::TernColon { .. })
-        })?;
+        self.reduce_while(&mut ops, &mut vals, Op::completes_operand)?;
         match ops.last() {
             Some(Op::Paren { .. }) => {
                 return Err(CppError::Syntax("expected `)` at end of expression".into()))
@@ -367,9 +371,7 @@ impl<'a> Ev<'a> {
             }
             ":" => {
                 self.bump();
-                self.reduce_while(ops, vals, |o| {
-                    o.is_unary() || o.is_binary(0) || matches!(o, Op::TernColon { .. })
-                })?;
+                self.reduce_while(ops, vals, Op::completes_operand)?;
                 match ops.pop() {
                     Some(Op::TernQ { ev, cond }) => ops.push(Op::TernColon { ev, cond }),
                     _ => return Err(CppError::Syntax("unexpected `:`".into())),
@@ -378,17 +380,13 @@ impl<'a> Ev<'a> {
             }
             "," => {
                 self.bump();
-                self.reduce_while(ops, vals, |o| {
-                    o.is_unary() || o.is_binary(0) || matches!(o, Op::TernColon { .. })
-                })?;
+                self.reduce_while(ops, vals, Op::completes_operand)?;
                 // The comma operator's value is its right operand.
                 pop(vals)?;
                 expect_operand = true;
             }
             ")" => {
-                self.reduce_while(ops, vals, |o| {
-                    o.is_unary() || o.is_binary(0) || matches!(o, Op::TernColon { .. })
-                })?;
+                self.reduce_while(ops, vals, Op::completes_operand)?;
                 match ops.pop() {
                     Some(Op::Paren { .. }) => self.bump(),
                     Some(Op::TernQ { .. }) => {
