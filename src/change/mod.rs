@@ -269,6 +269,12 @@ facts_and_tagged! {
             /// including them, then its own (`include/uapi/linux/sockios.h, include/uapi/linux/kcm.h`).
             #[serde(default, skip_serializing_if = "Option::is_none")]
             context: Option<String>,
+            /// The kernel configuration symbols (`CONFIG_*`) whose `#if` chooses this definition
+            /// among others (`AT_VECTOR_SIZE_ARCH` under `defined(CONFIG_IA32_EMULATION) ||
+            /// !defined(CONFIG_X86_64)`): userspace never defines them, so the value it sees is one
+            /// branch of a choice each kernel's build makes. Sorted; absent when none.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            configured: Vec<String>,
         },
         Typedef {
             #[serde(rename = "type")]

@@ -51,13 +51,19 @@ impl Lister<'_, '_, '_, '_> {
                     unresolved: None,
                     non_integer: Some(NonInteger::Empty),
                     context: None,
+                    configured: Vec::new(),
                 };
                 self.put(ItemKind::Define, None, &d.name, d.span.line, facts, decl);
                 continue;
             }
             // Evaluated through its name, as code that uses it sees it: `#define X (X - 1)` after an
             // enumerator X is one less than the enumerator, not two.
-            let constant = self.constant(&d.name, text);
+            let mut constant = self.constant(&d.name, text);
+            if let (Facts::Value { configured, .. }, Some(symbols)) =
+                (&mut constant.1, unit.configured.get(&d.name))
+            {
+                configured.clone_from(symbols);
+            }
             self.put_constant(constant, &d.name, d.span.line, decl);
         }
     }
@@ -110,6 +116,7 @@ impl Lister<'_, '_, '_, '_> {
                         unresolved: None,
                         non_integer: None,
                         context,
+                        configured: Vec::new(),
                     },
                     None,
                 ),
@@ -124,6 +131,7 @@ impl Lister<'_, '_, '_, '_> {
                             unresolved: non_integer.is_none().then(|| e.to_string()),
                             non_integer,
                             context: None,
+                            configured: Vec::new(),
                         },
                         cause,
                     )

@@ -225,6 +225,7 @@ impl Lister<'_, '_, '_, '_> {
                 Ok(v) => Facts::Value {
                     non_integer: None,
                     context: None,
+                    configured: Vec::new(),
                     value: Some(v.value),
                     text,
                     unresolved: None,
@@ -232,6 +233,7 @@ impl Lister<'_, '_, '_, '_> {
                 Err(reason) => Facts::Value {
                     non_integer: None,
                     context: None,
+                    configured: Vec::new(),
                     value: None,
                     text,
                     unresolved: Some(reason.to_string()),

@@ -5,7 +5,7 @@
 
 use super::arch::Arch;
 use crate::cpp::{self, MacroDef, MacroTable};
-use crate::parse::{Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
+use crate::parse::{Branch, Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -70,6 +70,9 @@ pub struct Unit<'a> {
     pub expansions: Vec<(usize, Result<String, String>)>,
     /// `#if` conditions that could not be evaluated (taken as false), with line and reason.
     pub bad_conditions: Vec<(u32, String)>,
+    /// Live defines chosen by kernel configuration (`Walk::configured`): name → the `CONFIG_*`
+    /// symbols of the `#if` chains around their last definition, sorted.
+    pub configured: HashMap<String, Vec<String>>,
 }
 
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
@@ -315,6 +318,7 @@ impl<'a> Preprocessor<'a> {
             undefined: HashSet::new(),
             depth,
             pack: Vec::new(),
+            configured: Vec::new(),
         };
         // Programs that issue ioctls include <sys/ioctl.h>, which brings in <asm/ioctl.h>; many uAPI
         // headers rely on that and use _IOW() without including it. It is an implicit prelude here,
@@ -365,6 +369,14 @@ impl<'a> Preprocessor<'a> {
                             w.unit.macros.insert(d.name.clone(), def);
                             if d.params.is_none() {
                                 w.unit.defines.push(d);
+                                if w.configured.is_empty() {
+                                    w.unit.configured.remove(&d.name);
+                                } else {
+                                    let mut symbols = w.configured.clone();
+                                    symbols.sort();
+                                    symbols.dedup();
+                                    w.unit.configured.insert(d.name.clone(), symbols);
+                                }
                             }
                         }
                         Err(e) => w
@@ -390,11 +402,15 @@ impl<'a> Preprocessor<'a> {
                     }
                 }
                 Node::Conditional(branches) => {
-                    for branch in branches {
-                        if self.branch_taken(&branch.condition, branch.line, w) {
-                            self.walk(&branch.nodes, w);
-                            break;
-                        }
+                    let taken = branches
+                        .iter()
+                        .position(|b| self.branch_taken(&b.condition, b.line, w));
+                    if let Some(taken) = taken {
+                        let outer = w.configured.len();
+                        let chosen_by = self.configuration_choice(branches, taken, w);
+                        w.configured.extend(chosen_by);
+                        self.walk(&branches[taken].nodes, w);
+                        w.configured.truncate(outer);
                     }
                 }
                 Node::Pragma { text, line } => self.pragma(text, *line, w),
@@ -489,6 +505,41 @@ impl<'a> Preprocessor<'a> {
         }
     }
 
+    /// The kernel configuration symbols (`CONFIG_*`) that choose among `branches` when the branch
+    /// userspace takes (`taken`, none of them defined, as headers_install leaves them) is not the
+    /// one every configuration takes: `#if defined(CONFIG_IA32_EMULATION) ||
+    /// !defined(CONFIG_X86_64)`, whose `AT_VECTOR_SIZE_ARCH` is the kernel's count for the build,
+    /// not a fact of the interface. Empty when the chain tests none, or when every combination of
+    /// them takes the same branch (`defined(__KERNEL__) && defined(CONFIG_CPU_V7M)`).
+    fn configuration_choice(&self, branches: &[Branch], taken: usize, w: &Walk<'a>) -> Vec<String> {
+        let mut symbols: Vec<&str> = branches
+            .iter()
+            .flat_map(|b| config_symbols(&b.condition))
+            .collect();
+        symbols.sort_unstable();
+        symbols.dedup();
+        let chosen = symbols.is_empty()
+            || symbols.len() > MAX_CONFIG_SYMBOLS
+            || (1u32..1 << symbols.len()).any(|set| {
+                let defined: HashMap<String, MacroDef> = (symbols.iter().enumerate())
+                    .filter(|(k, _)| set >> k & 1 == 1)
+                    .filter_map(|(_, s)| Some((s.to_string(), MacroDef::object(s, "1").ok()?)))
+                    .collect();
+                let table = Configured {
+                    defined,
+                    base: self.walk_scope(w),
+                };
+                let choice = branches.iter().position(|b| {
+                    condition_holds(&b.condition, &table, self.arch.data_model).unwrap_or(false)
+                });
+                choice != Some(taken)
+            });
+        if symbols.is_empty() || !chosen {
+            return Vec::new();
+        }
+        symbols.into_iter().map(str::to_string).collect()
+    }
+
     fn branch_taken(&self, condition: &Condition, line: u32, w: &mut Walk<'a>) -> bool {
         let scope = self.walk_scope(w);
         match condition_holds(condition, &scope, self.arch.data_model) {
@@ -508,6 +559,37 @@ struct Walk<'a> {
     depth: usize,
     /// The `#pragma pack` stack; the last entry is in force (`None`: natural alignment).
     pack: Vec<Option<u64>>,
+    /// The `CONFIG_*` symbols of the `#if` chains around the point walked that choose what
+    /// userspace sees (`Preprocessor::configuration_choice`).
+    configured: Vec<String>,
+}
+
+/// More `CONFIG_*` symbols than this in one `#if` chain are taken to choose without trying each
+/// combination of them (2^n evaluations).
+const MAX_CONFIG_SYMBOLS: usize = 6;
+
+/// The `CONFIG_*` names a condition tests.
+fn config_symbols(condition: &Condition) -> Vec<&str> {
+    let text = match condition {
+        Condition::If(expr) => expr.as_str(),
+        Condition::Ifdef(name) | Condition::Ifndef(name) => name.as_str(),
+        Condition::Else => "",
+    };
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("CONFIG_"))
+        .collect()
+}
+
+/// A header's macros with some kernel configuration symbols defined, as a kernel build sees them.
+struct Configured<'s, 'a> {
+    defined: HashMap<String, MacroDef>,
+    base: MacroScope<'s, 'a>,
+}
+
+impl MacroTable for Configured<'_, '_> {
+    fn get(&self, name: &str) -> Option<&MacroDef> {
+        self.defined.get(name).or_else(|| self.base.get(name))
+    }
 }
 
 /// Evaluates a record or enum body's own `#if` branches (fields and enumerators inside
@@ -599,7 +681,7 @@ pub fn expand_definition(text: &str, scope: &MacroScope, arch: &Arch) -> Result<
 /// Whether a branch is live; `Err` with the reason when its `#if` cannot be evaluated.
 fn condition_holds(
     condition: &Condition,
-    scope: &MacroScope,
+    scope: &dyn MacroTable,
     model: cpp::DataModel,
 ) -> Result<bool, String> {
     match condition {

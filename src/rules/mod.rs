@@ -7,6 +7,7 @@
 mod abi;
 mod added;
 mod bound_grew;
+mod config_dependent;
 mod drm_ioctl_extended;
 mod drm_struct_extended;
 mod enum_size_changed;
@@ -572,6 +573,7 @@ pub static CATALOG: &[&Rule] = &[
     &kernel_only_type::IN_NEW_HEADER,
     &respelled::RULE,
     &unresolved::RULE,
+    &config_dependent::RULE,
     &ioctl_respelled::RULE,
     &sentinel_moved::RULE,
     &flex_array_converted::RULE,
