@@ -407,7 +407,9 @@ impl<'a> Preprocessor<'a> {
                         .position(|b| self.branch_taken(&b.condition, b.line, w));
                     if let Some(taken) = taken {
                         let outer = w.configured.len();
-                        let chosen_by = self.configuration_choice(branches, taken, w);
+                        let scope = self.walk_scope(w);
+                        let chosen_by =
+                            configuration_choice(branches, taken, &scope, self.arch.data_model);
                         w.configured.extend(chosen_by);
                         self.walk(&branches[taken].nodes, w);
                         w.configured.truncate(outer);
@@ -505,41 +507,6 @@ impl<'a> Preprocessor<'a> {
         }
     }
 
-    /// The kernel configuration symbols (`CONFIG_*`) that choose among `branches` when the branch
-    /// userspace takes (`taken`, none of them defined, as headers_install leaves them) is not the
-    /// one every configuration takes: `#if defined(CONFIG_IA32_EMULATION) ||
-    /// !defined(CONFIG_X86_64)`, whose `AT_VECTOR_SIZE_ARCH` is the kernel's count for the build,
-    /// not a fact of the interface. Empty when the chain tests none, or when every combination of
-    /// them takes the same branch (`defined(__KERNEL__) && defined(CONFIG_CPU_V7M)`).
-    fn configuration_choice(&self, branches: &[Branch], taken: usize, w: &Walk<'a>) -> Vec<String> {
-        let mut symbols: Vec<&str> = branches
-            .iter()
-            .flat_map(|b| config_symbols(&b.condition))
-            .collect();
-        symbols.sort_unstable();
-        symbols.dedup();
-        let chosen = symbols.is_empty()
-            || symbols.len() > MAX_CONFIG_SYMBOLS
-            || (1u32..1 << symbols.len()).any(|set| {
-                let defined: HashMap<String, MacroDef> = (symbols.iter().enumerate())
-                    .filter(|(k, _)| set >> k & 1 == 1)
-                    .filter_map(|(_, s)| Some((s.to_string(), MacroDef::object(s, "1").ok()?)))
-                    .collect();
-                let table = Configured {
-                    defined,
-                    base: self.walk_scope(w),
-                };
-                let choice = branches.iter().position(|b| {
-                    condition_holds(&b.condition, &table, self.arch.data_model).unwrap_or(false)
-                });
-                choice != Some(taken)
-            });
-        if symbols.is_empty() || !chosen {
-            return Vec::new();
-        }
-        symbols.into_iter().map(str::to_string).collect()
-    }
-
     fn branch_taken(&self, condition: &Condition, line: u32, w: &mut Walk<'a>) -> bool {
         let scope = self.walk_scope(w);
         match condition_holds(condition, &scope, self.arch.data_model) {
@@ -560,8 +527,50 @@ struct Walk<'a> {
     /// The `#pragma pack` stack; the last entry is in force (`None`: natural alignment).
     pack: Vec<Option<u64>>,
     /// The `CONFIG_*` symbols of the `#if` chains around the point walked that choose what
-    /// userspace sees (`Preprocessor::configuration_choice`).
+    /// userspace sees (`configuration_choice`).
     configured: Vec<String>,
+}
+
+/// The kernel configuration symbols (`CONFIG_*`) that choose among `branches` when the branch
+/// userspace takes (`taken`, none of them defined, as headers_install leaves them) is not the
+/// one every configuration takes: `#if defined(CONFIG_IA32_EMULATION) ||
+/// !defined(CONFIG_X86_64)`, whose `AT_VECTOR_SIZE_ARCH` is the kernel's count for the build,
+/// not a fact of the interface. Empty when the chain tests none, or when every combination of
+/// them takes the same branch (`defined(__KERNEL__) && defined(CONFIG_CPU_V7M)`).
+fn configuration_choice(
+    branches: &[Branch],
+    taken: usize,
+    scope: &MacroScope,
+    model: cpp::DataModel,
+) -> Vec<String> {
+    let mut symbols: Vec<&str> = branches
+        .iter()
+        .flat_map(|b| config_symbols(&b.condition))
+        .collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    if symbols.is_empty() {
+        return Vec::new();
+    }
+    let chosen = symbols.len() > MAX_CONFIG_SYMBOLS
+        || (1u32..1 << symbols.len()).any(|set| {
+            let defined: HashMap<String, MacroDef> = (symbols.iter().enumerate())
+                .filter(|(k, _)| set >> k & 1 == 1)
+                .filter_map(|(_, s)| Some((s.to_string(), MacroDef::object(s, "1").ok()?)))
+                .collect();
+            let table = Configured {
+                defined,
+                base: scope,
+            };
+            let choice = branches
+                .iter()
+                .position(|b| condition_holds(&b.condition, &table, model).unwrap_or(false));
+            choice != Some(taken)
+        });
+    match chosen {
+        true => symbols.into_iter().map(str::to_string).collect(),
+        false => Vec::new(),
+    }
 }
 
 /// More `CONFIG_*` symbols than this in one `#if` chain are taken to choose without trying each
@@ -581,12 +590,12 @@ fn config_symbols(condition: &Condition) -> Vec<&str> {
 }
 
 /// A header's macros with some kernel configuration symbols defined, as a kernel build sees them.
-struct Configured<'s, 'a> {
+struct Configured<'s> {
     defined: HashMap<String, MacroDef>,
-    base: MacroScope<'s, 'a>,
+    base: &'s dyn MacroTable,
 }
 
-impl MacroTable for Configured<'_, '_> {
+impl MacroTable for Configured<'_> {
     fn get(&self, name: &str) -> Option<&MacroDef> {
         self.defined.get(name).or_else(|| self.base.get(name))
     }

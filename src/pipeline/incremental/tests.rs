@@ -1,3 +1,4 @@
+use super::graph::word_hash;
 use super::*;
 
 fn mentions(text: &str, names: &[&str]) -> bool {
