@@ -226,6 +226,36 @@ fn a_name_built_by_pasting_tokens_recomputes_its_user() {
 }
 
 #[test]
+fn a_name_pasted_from_its_users_tokens_recomputes_its_user() {
+    // pasting.h's `__PASTE(X,Y) X##Y` pastes whatever its users pass: user.h builds LENT_VALUE
+    // from its words LENT_ and VALUE, and borrows it from lender.h, whose value changes. A header
+    // that includes pasting.h without those tokens (other.h) cannot build it.
+    let pasting = (
+        "include/uapi/linux/pasting.h",
+        "#define __PASTE(X,Y) X##Y\n",
+    );
+    let user = (
+        "include/uapi/linux/user.h",
+        "#include <linux/pasting.h>\n#define USER_VAL (__PASTE(LENT_, VALUE) + 1)\n",
+    );
+    let other = (
+        "include/uapi/linux/other.h",
+        "#include <linux/pasting.h>\n#define OTHER_VAL __PASTE(1, UL)\n",
+    );
+    let fillers = fillers();
+    let side = |value: &'static str| {
+        let mut files = vec![pasting, user, other, ("include/uapi/linux/lender.h", value)];
+        files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        files
+    };
+    let json = fixture(
+        &side("#define LENT_VALUE 3\n"),
+        &side("#define LENT_VALUE 4\n"),
+    );
+    assert!(json.contains("\"id\": \"define:USER_VAL\""), "{json}");
+}
+
+#[test]
 fn an_unaffected_header_is_evaluated_with_its_includers() {
     // A case of the incremental diff's second assumption (#26 pt 5; a case, not a proof): a
     // header outside the affected set that an affected one includes (record.h) is modelled with

@@ -156,9 +156,12 @@ const TYPES_HEADER: &str = "include/uapi/linux/types.h";
 /// Where the libc prelude (`libc.h`) stands among a revision's headers: no tree path looks like it.
 pub const LIBC_PRELUDE: &str = "<libc>";
 
+/// The text of the libc prelude: what a program's C library defines before the uAPI headers.
+pub const LIBC_PRELUDE_TEXT: &[u8] = include_bytes!("libc.h");
+
 fn libc_prelude() -> &'static ParsedHeader {
     static PRELUDE: std::sync::OnceLock<ParsedHeader> = std::sync::OnceLock::new();
-    PRELUDE.get_or_init(|| parse::parse_header(include_bytes!("libc.h")))
+    PRELUDE.get_or_init(|| parse::parse_header(LIBC_PRELUDE_TEXT))
 }
 
 /// The typedefs of the libc prelude (`u_int32_t`, `pid_t`…): name → type as displayed.

@@ -13,7 +13,7 @@
 //!
 //! `#include` lines are read from the text (every branch, so a superset of the live includes);
 //! which headers may define or use a name is read as the headers whose text has it as a word, or
-//! that paste tokens (`##`: a name their macros build is no word of their text). Both
+//! that may build it by pasting tokens (`##`: `incremental/paste.rs`). Both
 //! sides are then modelled restricted to what the affected headers need, and the rules (which look
 //! up typedefs, ioctl arguments and records by name over the whole model) see, beside the affected
 //! headers, the headers that mention the records the changes touch. `UAPI_DIFF_FULL=1` computes
@@ -29,6 +29,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod graph;
+mod paste;
 pub use graph::HeaderText;
 use graph::{is_word_byte, Graph};
 
@@ -315,7 +316,8 @@ fn affected_models<T>(
 
 /// The headers whose translation unit may differ between the two revisions: the changed ones and
 /// those that include them (as each revision resolves `#include`), and every header that reaches
-/// an include cycle the text does not show entered the same way at both revisions.
+/// an include cycle the text does not show entered the same way at both revisions, when the walk
+/// that enters it may have changed.
 fn unit_changed(graphs: &[Graph; 2], changed: &BTreeSet<String>) -> BTreeSet<String> {
     let mut set = changed.clone();
     loop {
@@ -325,12 +327,26 @@ fn unit_changed(graphs: &[Graph; 2], changed: &BTreeSet<String>) -> BTreeSet<Str
             set.extend(g.paths(&reaching));
             for (c, cycle) in g.cycles.iter().enumerate() {
                 let path = |i: usize| g.entries[i].path.as_str();
+                let Some((first, reaching_cycle)) = g.first_reaching(c) else {
+                    continue;
+                };
+                // The build enters a cycle from the first header reaching it, walking that
+                // header's includes: while it is the same header at both revisions and what
+                // decides its walk is the same (`Graph::walk_signature`), the cycle is entered the
+                // same way, whether the text shows how or not.
+                let signature = g.walk_signature(first);
+                let same_walk = graphs.iter().all(|o| {
+                    o.cycle_entered_from(path(cycle[0])).is_some_and(|f| {
+                        o.entries[f].path == path(first) && o.walk_signature(f) == signature
+                    })
+                });
+                if same_walk {
+                    continue;
+                }
                 let entry = g.entry(c).map(|(f, e)| (path(f), path(e)));
                 if graphs.iter().all(|o| o.entered_as(path(cycle[0]), entry)) {
                     continue;
                 }
-                let mut reaching_cycle = vec![false; g.entries.len()];
-                g.reach(cycle, &g.includers, &mut reaching_cycle);
                 set.extend(g.paths(&reaching_cycle));
             }
         }

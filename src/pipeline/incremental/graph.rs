@@ -1,13 +1,14 @@
 //! One revision's headers as text, for the incremental diff: the `#include` graph (every branch
 //! taken) and the words each text holds, which say where a name may be used.
 
+use super::paste::{self, Paste, WordHashed};
 use crate::arch::Arch;
 use crate::model;
 use crate::source::includes::{all_directives, include_lines, IncludeLine};
 use crate::source::FileEntry;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 const GENERIC_IOCTL: &str = "include/uapi/asm-generic/ioctl.h";
 
@@ -24,6 +25,11 @@ pub(super) struct Graph<'e> {
     /// Per header, the include cycle (strongly connected component of two or more) it is in.
     pub(super) cycle: Vec<Option<usize>>,
     pub(super) cycles: Vec<Vec<usize>>,
+    /// The tokens every translation unit has besides its headers' texts: the libc prelude's and
+    /// the arch's predefined macros' (`word_hash`es).
+    pub(super) ambient: HashSet<u64, WordHashed>,
+    /// Every word of every text, with the texts holding it, when a pasted name is looked for.
+    pub(super) word_holders: OnceLock<HashMap<u64, Vec<usize>, WordHashed>>,
 }
 
 impl<'e> Graph<'e> {
@@ -88,6 +94,8 @@ impl<'e> Graph<'e> {
             includers,
             cycle: vec![None; entries.len()],
             cycles: Vec::new(),
+            ambient: ambient_words(arch),
+            word_holders: OnceLock::new(),
         };
         g.find_cycles();
         g
@@ -151,10 +159,7 @@ impl<'e> Graph<'e> {
     /// through a conditional `#include`.
     pub(super) fn entry(&self, c: usize) -> Option<(usize, usize)> {
         let n = self.entries.len();
-        let mut reaching = vec![false; n];
-        self.reach(&self.cycles[c], &self.includers, &mut reaching);
-        let generic = self.index.get(GENERIC_IOCTL).copied();
-        let first = generic.into_iter().chain(0..n).find(|&i| reaching[i])?;
+        let (first, reaching) = self.first_reaching(c)?;
         if self.cycle[first] == Some(c) {
             return Some((first, first));
         }
@@ -180,6 +185,75 @@ impl<'e> Graph<'e> {
             stack.push((t, 0));
         }
         None
+    }
+
+    /// The first header in build order that reaches include cycle `c` (the unit build walks from
+    /// it into the cycle), and every header that reaches the cycle.
+    pub(super) fn first_reaching(&self, c: usize) -> Option<(usize, Vec<bool>)> {
+        let mut reaching = vec![false; self.entries.len()];
+        self.reach(&self.cycles[c], &self.includers, &mut reaching);
+        let generic = self.index.get(GENERIC_IOCTL).copied();
+        let first = (generic.into_iter().chain(0..self.entries.len())).find(|&i| reaching[i])?;
+        Some((first, reaching))
+    }
+
+    /// What decides how the unit build walks from `first` into the include cycles it reaches: for
+    /// every header `first` reaches (by path), its resolved includes and its preprocessor lines,
+    /// less the `#define`s and `#undef`s of names that no condition among those headers tests. A
+    /// header's unit is built from its own lines and its includes' units, so headers `first` does
+    /// not reach play no part.
+    pub(super) fn walk_signature(&self, first: usize) -> BTreeMap<&str, Vec<Vec<u8>>> {
+        let mut walked = vec![false; self.entries.len()];
+        self.reach(&[first], &self.includes, &mut walked);
+        let directives: Vec<(usize, Vec<Vec<u8>>)> = (0..walked.len())
+            .filter(|&i| walked[i])
+            .map(|i| {
+                let lines = paste::logical_lines(&self.texts[i].bytes);
+                let directives = lines
+                    .into_iter()
+                    .filter(|l| l.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'#'));
+                (i, directives.collect())
+            })
+            .collect();
+        let word = |line: &[u8]| -> Vec<u8> {
+            let rest = line
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace() || **b == b'#');
+            rest.take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect()
+        };
+        let tested: HashSet<&[u8]> = (directives.iter())
+            .flat_map(|(_, lines)| lines)
+            .filter(|l| matches!(&word(l)[..], b"if" | b"ifdef" | b"ifndef" | b"elif"))
+            .flat_map(|l| l.split(|b| !is_word_byte(*b)))
+            .collect();
+        directives
+            .iter()
+            .map(|(i, lines)| {
+                let i = *i;
+                let includes = self.lines[i].iter().map(|&(j, conditional)| {
+                    let mut line = self.entries[j].path.as_bytes().to_vec();
+                    line.push(u8::from(conditional));
+                    line
+                });
+                let kept = lines.iter().filter(|l| match &word(l)[..] {
+                    b"define" | b"undef" => {
+                        let mut words = l.split(|b| !is_word_byte(*b)).filter(|w| !w.is_empty());
+                        words.nth(1).is_some_and(|n| tested.contains(n))
+                    }
+                    _ => true,
+                });
+                let signature = includes.chain(kept.cloned()).collect();
+                (self.entries[i].path.as_str(), signature)
+            })
+            .collect()
+    }
+
+    /// The first header in build order reaching the include cycle that holds `member`.
+    pub(super) fn cycle_entered_from(&self, member: &str) -> Option<usize> {
+        let c = self.index.get(member).and_then(|&i| self.cycle[i])?;
+        self.first_reaching(c).map(|(first, _)| first)
     }
 
     /// Whether the cycle containing `member` at this side is entered as `entry` (paths) says.
@@ -230,8 +304,8 @@ impl<'e> Graph<'e> {
 
     /// The headers that modelling `roots` exactly needs: what they include; the arch's `asm/`
     /// header beside each asm-generic one (`Types::definer` asks whether the arch replaces it);
-    /// and, for an include cycle among them, the header through which the build enters it (every
-    /// header that reaches it when the text does not decide which).
+    /// and, for an include cycle among them, the first header in build order that reaches it (the
+    /// build enters the cycle from there).
     pub(super) fn needed(&self, arch: &Arch, roots: &BTreeSet<String>) -> Vec<bool> {
         let mut set = vec![false; self.entries.len()];
         let mut pending = self.indices(roots);
@@ -246,15 +320,11 @@ impl<'e> Graph<'e> {
                     });
                     pending.extend(own.filter(|&j| !set[j]));
                 }
-                if let Some(c) = self.cycle[i] {
-                    match self.entry(c) {
-                        Some((first, _)) => pending.extend(Some(first).filter(|&j| !set[j])),
-                        None => {
-                            let mut reaching = vec![false; self.entries.len()];
-                            self.reach(&self.cycles[c], &self.includers, &mut reaching);
-                            pending.extend((0..reaching.len()).filter(|&j| reaching[j] && !set[j]));
-                        }
-                    }
+                // The build enters a cycle from the first header (in build order) that reaches
+                // it: with that header and what it includes modelled, it is the first of those
+                // modelled too, and walks in the same way, whichever member its text enters.
+                if let Some((first, _)) = self.cycle[i].and_then(|c| self.first_reaching(c)) {
+                    pending.extend(Some(first).filter(|&j| !set[j]));
                 }
             }
         }
@@ -271,7 +341,9 @@ impl<'e> Graph<'e> {
             .sum()
     }
 
-    /// The headers whose text has one of `names` as a whole word.
+    /// The headers whose text has one of `names` as a whole word, or that may build one by pasting
+    /// tokens (`paste`): a header whose chain with a literal operand matches it, and a header whose
+    /// translation unit holds a chain of parameters only and every token of a split of the name.
     pub(super) fn mentioning(&self, names: &BTreeSet<String>) -> BTreeSet<String> {
         if names.is_empty() {
             return BTreeSet::new();
@@ -281,13 +353,24 @@ impl<'e> Graph<'e> {
         if !names.iter().all(|n| is_identifier(n.as_bytes())) {
             return self.entries.iter().map(|e| e.path.clone()).collect();
         }
-        let mut names: Vec<u64> = names.iter().map(|n| word_hash(n.as_bytes())).collect();
-        names.sort_unstable();
-        self.texts
-            .par_iter()
-            .enumerate()
-            .filter(|(_, text)| text.has_word(&names))
-            .map(|(i, _)| self.entries[i].path.clone())
+        let mut hashes: Vec<u64> = names.iter().map(|n| word_hash(n.as_bytes())).collect();
+        hashes.sort_unstable();
+        let mut found: Vec<usize> = (0..self.texts.len())
+            .into_par_iter()
+            .filter(|&i| {
+                let text = &self.texts[i];
+                text.has_word(&hashes)
+                    || (text.pastes.iter()).any(|p| {
+                        names
+                            .iter()
+                            .any(|n| paste::literal_chain_builds(p, n.as_bytes()))
+                    })
+            })
+            .collect();
+        found.extend(self.pasting_parameters(names));
+        found
+            .iter()
+            .map(|&i| self.entries[i].path.clone())
             .collect()
     }
 
@@ -310,26 +393,26 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// A header's text, and the identifiers in it (what `Graph::mentioning` asks, each time for
-/// other names), as sorted hashes: two names with one hash only make a header count as naming
-/// both, which models more than needed but never misses one. A header pasting tokens (`##`)
-/// counts as naming every name: a name its macros build (`LENT_##n`) is no word of its text.
+/// A header's text, and the words in it (identifiers and numbers: what `Graph::mentioning` asks,
+/// each time for other names), as sorted hashes: two names with one hash only make a header count
+/// as naming both, which models more than needed but never misses one. With the `##` chains of its
+/// macros, which build names that are no word of any text (`paste`).
 pub struct HeaderText {
     bytes: Vec<u8>,
-    words: Vec<u64>,
-    pastes: bool,
+    pub(super) words: Vec<u64>,
+    pub(super) pastes: Vec<Paste>,
 }
 
 impl HeaderText {
     pub fn new(bytes: Vec<u8>) -> HeaderText {
         let mut words: Vec<u64> = bytes
             .split(|b| !is_word_byte(*b))
-            .filter(|w| is_identifier(w))
+            .filter(|w| !w.is_empty())
             .map(word_hash)
             .collect();
         words.sort_unstable();
         words.dedup();
-        let pastes = bytes.windows(2).any(|w| w == b"##");
+        let pastes = paste::pastes(&bytes);
         HeaderText {
             bytes,
             words,
@@ -342,11 +425,8 @@ impl HeaderText {
     }
 
     /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of
-    /// identifier bytes), or has the hash of one, or may be built by pasting tokens.
+    /// identifier bytes), or has the hash of one.
     pub(super) fn has_word(&self, names: &[u64]) -> bool {
-        if self.pastes && !names.is_empty() {
-            return true;
-        }
         let (few, many) = match names.len() < self.words.len() {
             true => (names, &self.words[..]),
             false => (&self.words[..], names),
@@ -355,11 +435,30 @@ impl HeaderText {
     }
 }
 
+/// The words of the libc prelude and of the arch's predefined macros (names and bodies).
+fn ambient_words(arch: &Arch) -> HashSet<u64, WordHashed> {
+    let predefined = arch
+        .predefined_macros()
+        .flat_map(|(name, body)| [name, body]);
+    let texts = predefined
+        .map(str::as_bytes)
+        .chain([model::LIBC_PRELUDE_TEXT]);
+    texts
+        .flat_map(|t| t.split(|b| !is_word_byte(*b)))
+        .filter(|w| !w.is_empty())
+        .map(word_hash)
+        .collect()
+}
+
 /// FNV-1a.
 pub(super) fn word_hash(word: &[u8]) -> u64 {
-    word.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    word.iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| hash_step(h, *b))
+}
+
+/// `word_hash` of a word one byte longer.
+pub(super) fn hash_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
 pub(super) fn is_word_byte(b: u8) -> bool {

@@ -26,15 +26,49 @@ fn header_text_words_are_whole_identifiers() {
     assert!(mentions(text, &names));
 }
 
-/// A header pasting tokens may name what its macros build (`LENT_##n` names `LENT_VALUE`):
-/// it counts as naming every name (tests/incremental.rs has the diff this changes).
+/// The `##` chains of a header's macros: literal operands as written, parameters (and what is no
+/// word) as `None`; continued lines joined, comments and strings no chain.
 #[test]
-fn a_header_pasting_tokens_names_every_name() {
-    let pasting = "#define GET(n) LENT_##n\n#define USE (GET(VALUE) + 1)\n";
-    assert!(mentions(pasting, &["LENT_VALUE"]));
-    assert!(mentions(pasting, &["ANYTHING"]));
-    assert!(!mentions(pasting, &[]));
-    assert!(!mentions("#define STR(n) #n\n", &["LENT_VALUE"]));
+fn pasting_chains_are_read_from_macro_bodies() {
+    let text = b"#define GET(n) LENT_##n\n#define __AC(X,Y) (X##Y)\n\
+#  define  TRI(a, ...) PRE_ ## a \\\n   ## _POST /* ## */ ## __VA_ARGS__\n\
+#define OBJ(x) x /* a comment\n spanning lines */ ## MID\n#define STR \"##\"\n";
+    let lit = |s: &str| Some(s.as_bytes().to_vec());
+    assert_eq!(
+        paste::pastes(text),
+        vec![
+            vec![lit("LENT_"), None],
+            vec![None, None],
+            vec![lit("PRE_"), None, lit("_POST"), None],
+            vec![None, lit("MID")],
+        ]
+    );
+    assert!(paste::pastes(b"#define STR(n) #n\n").is_empty());
+}
+
+/// A chain with a literal operand builds what matches it, a parameter standing for any text; a
+/// chain of parameters only builds what splits into two or more tokens its users hold.
+#[test]
+fn pasted_names_match_their_chains() {
+    let get = &paste::pastes(b"#define GET(n) LENT_##n\n")[0];
+    assert!(paste::literal_chain_builds(get, b"LENT_VALUE"));
+    assert!(!paste::literal_chain_builds(get, b"OTHER_VALUE"));
+    let ac = &paste::pastes(b"#define __AC(X,Y) (X##Y)\n")[0];
+    assert!(!paste::literal_chain_builds(ac, b"ANYTHING"));
+    let tokens: Vec<u64> = ["drm_cmd", "2", "UL", "1"]
+        .map(|t| word_hash(t.as_bytes()))
+        .into();
+    let is_token = |h: u64| tokens.contains(&h);
+    assert!(!paste::splits(b"drm_cmd2", is_token).is_empty());
+    assert!(!paste::splits(b"1UL", is_token).is_empty());
+    // One token alone is no paste (the text holding it names it), nor a split with a piece no
+    // unit holds.
+    assert!(paste::splits(b"drm_cmd", is_token).is_empty());
+    assert!(paste::splits(b"drm_cmd3", is_token).is_empty());
+    // The pieces on a split: the name's ranges, each a token.
+    let pieces = paste::splits(b"drm_cmd2UL", is_token);
+    let ranges: Vec<(usize, usize)> = pieces.iter().map(|&(i, j, _)| (i, j)).collect();
+    assert_eq!(ranges, [(0, 7), (7, 8), (8, 10)]);
 }
 
 /// What `has_word` finds with a leftmost-longest search: a name that is a prefix of another
