@@ -288,8 +288,12 @@ fn affected_models<T>(
             if defined == defining_names {
                 break;
             }
+            // The headers mentioning the names seen before are in already (the texts do not
+            // change): only the new names are looked for.
+            let new_names: BTreeSet<String> =
+                defined.difference(&defining_names).cloned().collect();
             for g in &graphs {
-                let users = g.includers_of(&g.mentioning(&defined));
+                let users = g.includers_of(&g.mentioning(&new_names));
                 for h in g.paths(&users) {
                     borrowers.insert(h.clone());
                     grew |= affected.insert(h);
@@ -306,9 +310,10 @@ fn affected_models<T>(
             return Ok(Some(result));
         }
         modelled = Some((needed, snaps));
+        let new_names: BTreeSet<String> = names.difference(&rule_names).cloned().collect();
         rule_names.extend(names);
         for (s, g) in graphs.iter().enumerate() {
-            let users = g.includers_of(&g.mentioning(&rule_names));
+            let users = g.includers_of(&g.mentioning(&new_names));
             extra[s].extend(g.paths(&users));
         }
     }
