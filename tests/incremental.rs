@@ -212,17 +212,23 @@ fn a_name_built_by_pasting_tokens_recomputes_its_user() {
         "include/uapi/linux/user.h",
         "#define GET(n) LENT_##n\n#define USER_VAL (GET(VALUE) + 1)\n",
     );
+    let json = lender_changes(&[user]);
+    assert!(json.contains("\"id\": \"define:USER_VAL\""), "{json}");
+}
+
+/// The diff of `files` beside lender.h, whose `LENT_VALUE` goes from 3 to 4, and the fillers.
+fn lender_changes(files: &[(&str, &str)]) -> String {
     let fillers = fillers();
     let side = |value: &'static str| {
-        let mut files = vec![user, ("include/uapi/linux/lender.h", value)];
-        files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-        files
+        let mut side = files.to_vec();
+        side.push(("include/uapi/linux/lender.h", value));
+        side.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        side
     };
-    let json = fixture(
+    fixture(
         &side("#define LENT_VALUE 3\n"),
         &side("#define LENT_VALUE 4\n"),
-    );
-    assert!(json.contains("\"id\": \"define:USER_VAL\""), "{json}");
+    )
 }
 
 #[test]
@@ -242,16 +248,7 @@ fn a_name_pasted_from_its_users_tokens_recomputes_its_user() {
         "include/uapi/linux/other.h",
         "#include <linux/pasting.h>\n#define OTHER_VAL __PASTE(1, UL)\n",
     );
-    let fillers = fillers();
-    let side = |value: &'static str| {
-        let mut files = vec![pasting, user, other, ("include/uapi/linux/lender.h", value)];
-        files.extend(fillers.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-        files
-    };
-    let json = fixture(
-        &side("#define LENT_VALUE 3\n"),
-        &side("#define LENT_VALUE 4\n"),
-    );
+    let json = lender_changes(&[pasting, user, other]);
     assert!(json.contains("\"id\": \"define:USER_VAL\""), "{json}");
 }
 

@@ -321,20 +321,25 @@ impl Frame {
     }
 }
 
-/// The source with comments blanked (line breaks kept), so that a directive is a line whose first
-/// non-blank byte is `#`.
-fn without_comments(bytes: &[u8]) -> Vec<u8> {
+/// The source with comments blanked, so that a directive is a line whose first non-blank byte is
+/// `#`: each comment byte a blank and its line breaks kept (lines keep their numbers), or, as the
+/// preprocessor reads it, each comment one blank (a directive goes on past a comment spanning
+/// lines).
+pub fn without_comments(bytes: &[u8], keep_line_breaks: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
         if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
             let end = memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-            out.extend(
-                bytes[i..end]
-                    .iter()
-                    .map(|&b| if b == b'\n' { b'\n' } else { b' ' }),
-            );
+            match keep_line_breaks {
+                true => out.extend(
+                    bytes[i..end]
+                        .iter()
+                        .map(|&b| if b == b'\n' { b'\n' } else { b' ' }),
+                ),
+                false => out.push(b' '),
+            }
             i = end;
         } else if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
             let end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |e| i + e);
@@ -364,7 +369,7 @@ fn branches_at(bytes: &[u8], lines: &[u32]) -> BTreeMap<u32, Vec<Branch>> {
     wanted.dedup();
     let mut wanted = wanted.into_iter().peekable();
     let mut out = BTreeMap::new();
-    let clean = without_comments(bytes);
+    let clean = without_comments(bytes, true);
     let text = String::from_utf8_lossy(&clean);
     let mut stack: Vec<Frame> = Vec::new();
     let mut physical = text.split('\n').enumerate();

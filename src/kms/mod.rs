@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::change::area::owner_of;
 pub use crate::change::{PropertyFacts, PropertyKind};
-pub use conditions::{defines, Guards, LeftOut};
+pub use conditions::{defines, without_comments, Guards, LeftOut};
 pub use diff::{diff, items, KmsItem};
 pub use grep::literal_names_by_grep;
 

@@ -247,56 +247,21 @@ fn reachable(n: usize, ranges: &[Piece]) -> Vec<bool> {
     at
 }
 
-/// The text's logical lines: a line ending in `\` continues on the next; a comment is one blank
-/// (one spanning lines continues the line, as the preprocessor reads it).
+/// The text's logical lines: comments blanked as the preprocessor reads them, and a line ending in
+/// `\` continued on the next.
 pub(super) fn logical_lines(text: &[u8]) -> Vec<Vec<u8>> {
+    let clean = crate::kms::without_comments(text, false);
     let mut lines = Vec::new();
     let mut line = Vec::new();
-    let mut in_comment = false;
     let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if in_comment {
-            if text[i..].starts_with(b"*/") {
-                in_comment = false;
+    while i < clean.len() {
+        match clean[i] {
+            b'\\' if clean.get(i + 1) == Some(&b'\n') => {
                 line.push(b' ');
-                i += 2;
-                continue;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' || b == b'\'' {
-            // A literal whole: `/*` in a string opens no comment.
-            let mut j = i + 1;
-            while j < text.len() && text[j] != b && text[j] != b'\n' {
-                j += if text[j] == b'\\' { 2 } else { 1 };
-            }
-            let end = (j + 1).min(text.len());
-            line.extend_from_slice(&text[i..end]);
-            i = end;
-            continue;
-        }
-        if text[i..].starts_with(b"/*") {
-            in_comment = true;
-            i += 2;
-            continue;
-        }
-        if text[i..].starts_with(b"//") {
-            while i < text.len() && text[i] != b'\n' {
                 i += 1;
             }
-            continue;
-        }
-        if b == b'\\' && text.get(i + 1) == Some(&b'\n') {
-            line.push(b' ');
-            i += 2;
-            continue;
-        }
-        if b == b'\n' {
-            lines.push(std::mem::take(&mut line));
-        } else {
-            line.push(b);
+            b'\n' => lines.push(std::mem::take(&mut line)),
+            b => line.push(b),
         }
         i += 1;
     }
