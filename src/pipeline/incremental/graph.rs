@@ -199,7 +199,8 @@ impl<'e> Graph<'e> {
 
     /// What decides how the unit build walks from `first` into the include cycles it reaches: for
     /// every header `first` reaches (by path), its resolved includes and its preprocessor lines,
-    /// less the `#define`s and `#undef`s of names that no condition among those headers tests. A
+    /// less the `#define`s and `#undef`s of names that no condition or `#include` among those
+    /// headers tests, directly or through the definitions of the names they test. A
     /// header's unit is built from its own lines and its includes' units, so headers `first` does
     /// not reach play no part.
     pub(super) fn walk_signature(&self, first: usize) -> BTreeMap<&str, Vec<Vec<u8>>> {
@@ -223,11 +224,29 @@ impl<'e> Graph<'e> {
                 .copied()
                 .collect()
         };
-        let tested: HashSet<&[u8]> = (directives.iter())
-            .flat_map(|(_, lines)| lines)
-            .filter(|l| matches!(&word(l)[..], b"if" | b"ifdef" | b"ifndef" | b"elif"))
-            .flat_map(|l| l.split(|b| !is_word_byte(*b)))
+        // The names a condition or an `#include` line tests, and (to a fixed point) the names
+        // the definitions of those use: `#if FOO` with `#define FOO BAR` tests BAR too.
+        let all_lines = || directives.iter().flat_map(|(_, lines)| lines);
+
+        let mut tested: HashSet<&[u8]> = all_lines()
+            .filter(|l| {
+                let w = word(l);
+                matches!(&w[..], b"if" | b"ifdef" | b"ifndef" | b"elif" | b"include")
+            })
+            .flat_map(|l| words(l))
             .collect();
+        loop {
+            let before = tested.len();
+            for l in all_lines().filter(|l| matches!(&word(l)[..], b"define" | b"undef")) {
+                let w = words(l);
+                if w.get(1).is_some_and(|n| tested.contains(n)) {
+                    tested.extend(w);
+                }
+            }
+            if tested.len() == before {
+                break;
+            }
+        }
         directives
             .iter()
             .map(|(i, lines)| {
@@ -238,10 +257,7 @@ impl<'e> Graph<'e> {
                     line
                 });
                 let kept = lines.iter().filter(|l| match &word(l)[..] {
-                    b"define" | b"undef" => {
-                        let mut words = l.split(|b| !is_word_byte(*b)).filter(|w| !w.is_empty());
-                        words.nth(1).is_some_and(|n| tested.contains(n))
-                    }
+                    b"define" | b"undef" => words(l).get(1).is_some_and(|n| tested.contains(n)),
                     _ => true,
                 });
                 let signature = includes.chain(kept.cloned()).collect();
@@ -405,17 +421,13 @@ pub struct HeaderText {
 
 impl HeaderText {
     pub fn new(bytes: Vec<u8>) -> HeaderText {
-        let mut words: Vec<u64> = bytes
-            .split(|b| !is_word_byte(*b))
-            .filter(|w| !w.is_empty())
-            .map(word_hash)
-            .collect();
-        words.sort_unstable();
-        words.dedup();
+        let mut hashes: Vec<u64> = words(&bytes).into_iter().map(word_hash).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
         let pastes = paste::pastes(&bytes);
         HeaderText {
             bytes,
-            words,
+            words: hashes,
             pastes,
         }
     }
@@ -435,6 +447,13 @@ impl HeaderText {
     }
 }
 
+/// The words (identifiers and numbers) of a line, in order.
+fn words(line: &[u8]) -> Vec<&[u8]> {
+    line.split(|b| !is_word_byte(*b))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The words of the libc prelude and of the arch's predefined macros (names and bodies).
 fn ambient_words(arch: &Arch) -> HashSet<u64, WordHashed> {
     let predefined = arch
@@ -443,11 +462,7 @@ fn ambient_words(arch: &Arch) -> HashSet<u64, WordHashed> {
     let texts = predefined
         .map(str::as_bytes)
         .chain([model::LIBC_PRELUDE_TEXT]);
-    texts
-        .flat_map(|t| t.split(|b| !is_word_byte(*b)))
-        .filter(|w| !w.is_empty())
-        .map(word_hash)
-        .collect()
+    texts.flat_map(words).map(word_hash).collect()
 }
 
 /// FNV-1a.
