@@ -321,44 +321,48 @@ fn affected_models<T>(
 
 /// The headers whose translation unit may differ between the two revisions: the changed ones and
 /// those that include them (as each revision resolves `#include`), and every header that reaches
-/// an include cycle the text does not show entered the same way at both revisions, when the walk
-/// that enters it may have changed.
+/// an include cycle the build enters differently at the two revisions (`entered_differently`).
 fn unit_changed(graphs: &[Graph; 2], changed: &BTreeSet<String>) -> BTreeSet<String> {
     let mut set = changed.clone();
+    set.extend(entered_differently(&graphs[0], &graphs[1]));
+    set.extend(entered_differently(&graphs[1], &graphs[0]));
     loop {
         let before = set.len();
         for g in graphs {
             let reaching = g.includers_of(&set);
             set.extend(g.paths(&reaching));
-            for (c, cycle) in g.cycles.iter().enumerate() {
-                let path = |i: usize| g.entries[i].path.as_str();
-                let Some((first, reaching_cycle)) = g.first_reaching(c) else {
-                    continue;
-                };
-                // The build enters a cycle from the first header reaching it, walking that
-                // header's includes: while it is the same header at both revisions and what
-                // decides its walk is the same (`Graph::walk_signature`), the cycle is entered the
-                // same way, whether the text shows how or not.
-                let signature = g.walk_signature(first);
-                let same_walk = graphs.iter().all(|o| {
-                    o.cycle_entered_from(path(cycle[0])).is_some_and(|f| {
-                        o.entries[f].path == path(first) && o.walk_signature(f) == signature
-                    })
-                });
-                if same_walk {
-                    continue;
-                }
-                let entry = g.entry(c).map(|(f, e)| (path(f), path(e)));
-                if graphs.iter().all(|o| o.entered_as(path(cycle[0]), entry)) {
-                    continue;
-                }
-                set.extend(g.paths(&reaching_cycle));
-            }
         }
         if set.len() == before {
             return set;
         }
     }
+}
+
+/// The headers of `g` that reach an include cycle the build may enter otherwise in `other`, the
+/// other revision's graph. The build enters a cycle from the first header reaching it, walking
+/// that header's includes: while it is the same header at both revisions and what decides its
+/// walk is the same (`Graph::walk_signature`), the cycle is entered the same way, whether the text
+/// shows how or not; failing that, the same way when the text shows it (`Graph::entry`). This
+/// depends on the texts alone, not on what changed.
+fn entered_differently(g: &Graph, other: &Graph) -> Vec<String> {
+    let mut out = Vec::new();
+    for (c, cycle) in g.cycles.iter().enumerate() {
+        let path = |i: usize| g.entries[i].path.as_str();
+        let Some((first, reaching_cycle)) = g.first_reaching(c) else {
+            continue;
+        };
+        let same_walk = other.cycle_entered_from(path(cycle[0])).is_some_and(|f| {
+            other.entries[f].path == path(first)
+                && other.walk_signature(f) == g.walk_signature(first)
+        });
+        if same_walk
+            || other.entered_as(path(cycle[0]), g.entry(c).map(|(f, e)| (path(f), path(e))))
+        {
+            continue;
+        }
+        out.extend(g.paths(&reaching_cycle));
+    }
+    out
 }
 
 /// Both revisions modelled on the headers each needs, in parallel.
