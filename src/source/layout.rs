@@ -140,11 +140,7 @@ impl Layout {
     /// beside the kernel's; each directory left out is named in a note.
     pub fn place_like(&mut self, kernel: &[FileEntry], kernel_is_tree: bool) {
         if kernel_is_tree && matches!(self.kind, LayoutKind::Installed | LayoutKind::Multiarch) {
-            let dirs = kernel
-                .iter()
-                .filter_map(|e| e.path.strip_prefix("include/uapi/")?.split_once('/'))
-                .map(|(dir, _)| dir.to_string())
-                .collect();
+            let dirs = kernel.iter().filter_map(|e| uapi_dir(&e.path)).collect();
             self.uapi_dirs = Some(dirs);
         }
         if self.kind != LayoutKind::Copy {
@@ -250,6 +246,12 @@ impl Layout {
     }
 }
 
+/// The directory of `include/uapi/` a header path is in (`linux` for `include/uapi/linux/x.h`).
+fn uapi_dir(path: &str) -> Option<String> {
+    let (dir, _) = path.strip_prefix("include/uapi/")?.split_once('/')?;
+    Some(dir.to_string())
+}
+
 /// The directories of an installed side's `include/uapi/` that hold another library's headers:
 /// not among `kernel_dirs` (the kernel side's), and including, through `#include <…>`, a header
 /// outside the uAPI set and the C library's, or none of the uAPI's. The kernel's installed headers
@@ -262,13 +264,9 @@ fn other_libraries(
     files: &[FileEntry],
     kernel_dirs: &BTreeSet<String>,
 ) -> Result<Vec<String>, SourceError> {
-    let top = |path: &str| -> Option<String> {
-        let (dir, _) = path.strip_prefix("include/uapi/")?.split_once('/')?;
-        Some(dir.to_string())
-    };
     let candidates: Vec<FileEntry> = files
         .iter()
-        .filter(|f| top(&f.path).is_some_and(|d| !kernel_dirs.contains(&d)))
+        .filter(|f| uapi_dir(&f.path).is_some_and(|d| !kernel_dirs.contains(&d)))
         .cloned()
         .collect();
     if candidates.is_empty() {
@@ -277,7 +275,7 @@ fn other_libraries(
     let mut includes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (file, text) in candidates.iter().zip(tree.read_all(&candidates)?) {
         let targets = includes
-            .entry(top(&file.path).unwrap_or_default())
+            .entry(uapi_dir(&file.path).unwrap_or_default())
             .or_default();
         targets.extend(
             include_lines(&text)
@@ -303,7 +301,7 @@ fn other_libraries(
             }
             let path = format!("include/uapi/{target}");
             present.contains(path.as_str())
-                && top(&path).is_some_and(|d| d != own && uapi.contains(&d))
+                && uapi_dir(&path).is_some_and(|d| d != own && uapi.contains(&d))
         };
         let joining: Vec<String> = includes
             .iter()
