@@ -2,8 +2,8 @@
 //! renders it; `pipeline` makes it.
 
 use super::{Change, ChangeKind, ItemKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 
 /// One side of a comparison, as shown to the user.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Summary {
 /// (`Change::items`): the header is the finding, and one entry for it, not hundreds. The changes
 /// keep their order; so do the folded items.
 pub fn fold_removed_headers(changes: &mut Vec<Change>) {
-    let removed: HashSet<String> = changes
+    let removed: FxHashSet<String> = changes
         .iter()
         .filter(|c| c.kind == ItemKind::Header && c.change == ChangeKind::Removed)
         .map(|c| c.file.clone())
@@ -99,7 +99,7 @@ pub fn fold_removed_headers(changes: &mut Vec<Change>) {
         c.kind != ItemKind::Header && c.change == ChangeKind::Removed && removed.contains(&c.file)
     });
     *changes = kept;
-    let mut items: HashMap<String, Vec<Change>> = HashMap::new();
+    let mut items: FxHashMap<String, Vec<Change>> = FxHashMap::default();
     for c in folded {
         items.entry(c.file.clone()).or_default().push(c);
     }

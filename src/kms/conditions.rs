@@ -10,7 +10,8 @@
 //! `include/linux`, the `-D` flags of the drivers' Makefiles); `names` says what it must look up
 //! and `defines` finds one name in one file.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use memchr::memmem;
 
@@ -504,7 +505,7 @@ impl Guards {
         for (file, line) in all.iter().flatten() {
             lines.entry(file.as_str()).or_default().push(*line);
         }
-        let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path, f)).collect();
+        let by_path: FxHashMap<&str, &SourceFile> = files.iter().map(|f| (f.path, f)).collect();
         let branches: BTreeMap<&str, BTreeMap<u32, Vec<Branch>>> = lines
             .iter()
             .filter_map(|(file, lines)| Some((*file, branches_at(by_path.get(file)?.bytes, lines))))

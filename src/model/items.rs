@@ -15,7 +15,7 @@ pub(super) struct Lister<'l, 't, 'p, 'a> {
     pub(super) items: &'l mut BTreeMap<ItemKey, Item>,
     /// Why the facts of an item put by `put_constant` are unresolved, typed (its facts say it in
     /// words): what `borrow_missing_definitions` looks for in other headers.
-    pub(super) causes: &'l mut HashMap<ItemKey, Cause>,
+    pub(super) causes: &'l mut FxHashMap<ItemKey, Cause>,
     pub(super) enums: &'l mut Vec<EnumMembers>,
 }
 

@@ -8,8 +8,8 @@ use super::scope::{live_members, Decl, FileSet, MacroScope, Preprocessor};
 use crate::change::BitField;
 use crate::cpp::{self, Cause, CppError, IntKind, Reason, Tag, Token, TokenKind, TypeInfo, Value};
 use crate::parse::{BaseType, Derived, EnumDef, Field, Node, Record, RecordKind, TypeRef, Typedef};
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 mod constants;
@@ -71,7 +71,7 @@ enum Memo<T> {
     Done(T),
 }
 
-type Candidates<'p, T> = HashMap<&'p str, Vec<(usize, &'p T)>>;
+type Candidates<'p, T> = FxHashMap<&'p str, Vec<(usize, &'p T)>>;
 
 /// All type and constant facts of one revision, computed on demand and memoized.
 pub struct Types<'p, 'a> {
@@ -79,17 +79,17 @@ pub struct Types<'p, 'a> {
     pub arch: &'static Arch,
     /// Live declarations per file, with macro-expanded replacements applied.
     pub decls: Vec<Vec<Decl<'p>>>,
-    records: HashMap<(RecordKind, &'p str), Vec<(usize, &'p Record)>>,
+    records: FxHashMap<(RecordKind, &'p str), Vec<(usize, &'p Record)>>,
     typedefs: Candidates<'p, Typedef>,
     enum_tags: Candidates<'p, EnumDef>,
     /// Enumerator name → (file, enum).
     enumerators: Candidates<'p, EnumDef>,
-    record_memo: RefCell<HashMap<usize, Memo<RecordResult>>>,
+    record_memo: RefCell<FxHashMap<usize, Memo<RecordResult>>>,
     /// Records defined under `#pragma pack(N)`: their members' alignment is capped at N.
-    packs: HashMap<usize, u64>,
+    packs: FxHashMap<usize, u64>,
     /// The pack in force while indexing a declaration.
     pack: Option<u64>,
-    enum_memo: RefCell<HashMap<usize, Memo<Rc<EnumValues>>>>,
+    enum_memo: RefCell<FxHashMap<usize, Memo<Rc<EnumValues>>>>,
     /// While a header's items are evaluated again with headers it uses without including them
     /// (`Model::build`'s second pass): that header, and those headers with their includes.
     borrowed: RefCell<Option<(usize, FileSet)>>,

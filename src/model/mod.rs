@@ -16,10 +16,11 @@ use crate::parse::{
     self, BaseType, EnumDef, Node, ParsedHeader, Record, RecordKind, TypeRef, Typedef,
 };
 use layout::{RecordLayout, Types};
+use rustc_hash::FxHashMap;
 use scope::{Decl, MacroScope, Preprocessor};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use items::Lister;
@@ -278,7 +279,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
     }
     let mut items = BTreeMap::new();
     let consulted = RefCell::new(Consulted::default());
-    let mut causes = HashMap::new();
+    let mut causes = FxHashMap::default();
     let mut enums = Vec::new();
     for (file, header) in headers.iter().enumerate() {
         let mut lister = Lister {
@@ -364,7 +365,7 @@ fn borrow_missing_definitions(
     consulted: &RefCell<Consulted>,
     headers: &[HeaderSource],
     items: &mut BTreeMap<ItemKey, Item>,
-    causes: &HashMap<ItemKey, Cause>,
+    causes: &FxHashMap<ItemKey, Cause>,
 ) {
     // (header, item, its define's text, why it is unresolved)
     let retry: Vec<(usize, ItemKey, String, Cause)> = items
@@ -380,7 +381,7 @@ fn borrow_missing_definitions(
         })
         .collect();
     for (file, key, text, cause) in retry {
-        let (mut scratch, mut scratch_causes) = (BTreeMap::new(), HashMap::new());
+        let (mut scratch, mut scratch_causes) = (BTreeMap::new(), FxHashMap::default());
         let mut scratch_enums = Vec::new();
         let lister = Lister {
             enums: &mut scratch_enums,
@@ -463,7 +464,7 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
     fn visit(
         node: &mut Node,
         place: &mut dyn FnMut(&str) -> u32,
-        written: &HashMap<String, String>,
+        written: &FxHashMap<String, String>,
     ) {
         match node {
             Node::Record(r) => {
@@ -501,7 +502,7 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
     fn visit_type(
         ty: &mut TypeRef,
         place: &mut dyn FnMut(&str) -> u32,
-        written: &HashMap<String, String>,
+        written: &FxHashMap<String, String>,
     ) {
         match &mut ty.base {
             BaseType::Record { def: Some(r), .. } => {
@@ -518,11 +519,11 @@ fn restore_lines(node: &mut Node, original: &str, first_line: u32) {
 
 /// `NAME = value` pairs of the enum bodies in a definition's source text, values as written (the
 /// tokens up to the next `,` or `}` outside parentheses).
-fn written_enumerator_values(original: &str) -> HashMap<String, String> {
+fn written_enumerator_values(original: &str) -> FxHashMap<String, String> {
     let Ok(tokens) = cpp::tokenize(original) else {
-        return HashMap::new();
+        return FxHashMap::default();
     };
-    let mut out = HashMap::new();
+    let mut out = FxHashMap::default();
     let mut i = 0;
     while i < tokens.len() {
         let starts_pair = tokens[i].kind == cpp::TokenKind::Ident

@@ -6,8 +6,8 @@
 use super::arch::Arch;
 use crate::cpp::{self, MacroDef, MacroTable};
 use crate::parse::{Branch, Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// A set of file indices, as a bitset (a revision has ~1300 headers).
 #[derive(Clone, Debug, Default)]
@@ -59,7 +59,7 @@ pub struct Unit<'a> {
     /// Files it includes directly (live `#include`s that resolve), and the implicit prelude.
     pub includes: Vec<usize>,
     /// Its own macros as they stand at the end of the file.
-    pub macros: HashMap<String, MacroDef>,
+    pub macros: FxHashMap<String, MacroDef>,
     /// Its live object-like defines, in order (a redefinition replaces the earlier entry).
     pub defines: Vec<&'a Define>,
     pub decls: Vec<Decl<'a>>,
@@ -72,20 +72,20 @@ pub struct Unit<'a> {
     pub bad_conditions: Vec<(u32, String)>,
     /// Live defines chosen by kernel configuration (`Walk::configured`): name → the `CONFIG_*`
     /// symbols of the `#if` chains around their last definition, sorted.
-    pub configured: HashMap<String, Vec<String>>,
+    pub configured: FxHashMap<String, Vec<String>>,
 }
 
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
 /// target's predefined macros, then (when evaluating items, never in `#if`) libc's.
 pub struct MacroScope<'s, 'a> {
-    pub own: &'s HashMap<String, MacroDef>,
+    pub own: &'s FxHashMap<String, MacroDef>,
     pub closure: Cow<'s, FileSet>,
-    pub undefined: Option<&'s HashSet<String>>,
-    pub index: &'s HashMap<String, Vec<usize>>,
+    pub undefined: Option<&'s FxHashSet<String>>,
+    pub index: &'s FxHashMap<String, Vec<usize>>,
     pub units: &'s [Option<Unit<'a>>],
-    pub predefined: &'s HashMap<String, MacroDef>,
+    pub predefined: &'s FxHashMap<String, MacroDef>,
     /// The libc prelude's macros (`offsetof`, `INT_MAX`), for a header that uses them unincluded.
-    pub libc: Option<&'s HashMap<String, MacroDef>>,
+    pub libc: Option<&'s FxHashMap<String, MacroDef>>,
 }
 
 impl MacroTable for MacroScope<'_, '_> {
@@ -121,11 +121,11 @@ pub struct Preprocessor<'a> {
     pub arch: &'static Arch,
     pub paths: &'a [String],
     pub parsed: &'a [&'a ParsedHeader],
-    path_index: HashMap<&'a str, usize>,
+    path_index: FxHashMap<&'a str, usize>,
     pub units: Vec<Option<Unit<'a>>>,
     /// Macro name → files that define it, in file order.
-    pub macro_index: HashMap<String, Vec<usize>>,
-    pub predefined: HashMap<String, MacroDef>,
+    pub macro_index: FxHashMap<String, Vec<usize>>,
+    pub predefined: FxHashMap<String, MacroDef>,
     /// The libc prelude's index (`model::LIBC_PRELUDE`), when the revision's headers include it.
     pub libc: Option<usize>,
     in_progress: Vec<bool>,
@@ -169,7 +169,7 @@ impl<'a> Preprocessor<'a> {
                 .map(|(i, p)| (p.as_str(), i))
                 .collect(),
             units: (0..paths.len()).map(|_| None).collect(),
-            macro_index: HashMap::new(),
+            macro_index: FxHashMap::default(),
             predefined,
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
@@ -315,7 +315,7 @@ impl<'a> Preprocessor<'a> {
         let mut walk = Walk {
             file,
             unit: Unit::default(),
-            undefined: HashSet::new(),
+            undefined: FxHashSet::default(),
             depth,
             pack: Vec::new(),
             configured: Vec::new(),
@@ -336,7 +336,7 @@ impl<'a> Preprocessor<'a> {
         self.walk(&parsed.nodes, &mut walk);
         let Walk { mut unit, .. } = walk;
         // Keep only the last definition of each live define.
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         unit.defines.reverse();
         unit.defines
             .retain(|d| unit.macros.contains_key(&d.name) && seen.insert(d.name.as_str()));
@@ -522,7 +522,7 @@ impl<'a> Preprocessor<'a> {
 struct Walk<'a> {
     file: usize,
     unit: Unit<'a>,
-    undefined: HashSet<String>,
+    undefined: FxHashSet<String>,
     depth: usize,
     /// The `#pragma pack` stack; the last entry is in force (`None`: natural alignment).
     pack: Vec<Option<u64>>,
@@ -554,7 +554,7 @@ fn configuration_choice(
     }
     let chosen = symbols.len() > MAX_CONFIG_SYMBOLS
         || (1u32..1 << symbols.len()).any(|set| {
-            let defined: HashMap<String, MacroDef> = (symbols.iter().enumerate())
+            let defined: FxHashMap<String, MacroDef> = (symbols.iter().enumerate())
                 .filter(|(k, _)| set >> k & 1 == 1)
                 .filter_map(|(_, s)| Some((s.to_string(), MacroDef::object(s, "1").ok()?)))
                 .collect();
@@ -591,7 +591,7 @@ fn config_symbols(condition: &Condition) -> Vec<&str> {
 
 /// A header's macros with some kernel configuration symbols defined, as a kernel build sees them.
 struct Configured<'s> {
-    defined: HashMap<String, MacroDef>,
+    defined: FxHashMap<String, MacroDef>,
     base: &'s dyn MacroTable,
 }
 

@@ -10,7 +10,8 @@
 use super::is_padding_name;
 use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind, NonInteger};
 use crate::model::{Item, ItemKey, Model};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// What a member's type is to the ABI, typedefs resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,16 +44,16 @@ pub enum TypeChange {
 /// A revision's typedefs, to resolve a type's spelling to its class.
 pub struct TypeNames<'m> {
     model: &'m Model,
-    typedefs: HashMap<&'m str, &'m str>,
+    typedefs: FxHashMap<&'m str, &'m str>,
     /// Defines that name a type (`#define __aligned_u64 __u64 __attribute__((aligned(8)))`), the
     /// type without its attributes (alignment is judged by the layout, not the name).
-    type_defines: HashMap<&'m str, &'m str>,
+    type_defines: FxHashMap<&'m str, &'m str>,
 }
 
 impl<'m> TypeNames<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let mut typedefs = HashMap::new();
-        let mut type_defines = HashMap::new();
+        let mut typedefs = FxHashMap::default();
+        let mut type_defines = FxHashMap::default();
         // The arch's definition a program sees first (`Model::typedefs`), whichever header the
         // path order puts first.
         for (key, item) in model.typedefs() {
@@ -341,13 +342,13 @@ pub struct Judgement {
     /// The byte ranges of the old record's padding and reserved members.
     pub old_reserved: Vec<(u64, u64)>,
     /// The (flattened) names of the old record's padding and reserved members.
-    pub reserved_names: HashSet<String>,
+    pub reserved_names: FxHashSet<String>,
     /// Members one side lists under an anonymous record member (`u.x`) and the other reaches
     /// through the same member given a tagged type (`union u_t u`), at the same place.
-    pub reached_through_tag: HashSet<String>,
+    pub reached_through_tag: FxHashSet<String>,
     /// Old members that grew in place (a record member; an array of the same elements), what
     /// follows them judged by its own places.
-    pub grown_in_place: HashSet<String>,
+    pub grown_in_place: FxHashSet<String>,
 }
 
 /// The members of a record that are padding or reserved space, by name: a padding word alone
@@ -356,13 +357,13 @@ pub struct Judgement {
 /// among `mem_*`, `de_rsv`, `tcm_reserved`). A prefix that only some members share names a field
 /// (`sink_pad` beside `source_pad` and `flags`: a media pad; `nr_unused` beside `nr_dentry`: a
 /// count).
-pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> HashSet<String> {
+pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> FxHashSet<String> {
     let names: Vec<&String> = names.into_iter().collect();
-    let mut prefixes: HashMap<&str, usize> = HashMap::new();
+    let mut prefixes: FxHashMap<&str, usize> = FxHashMap::default();
     for name in &names {
         let last = last_part(name);
         // Every `_`-ended prefix of the name, counted once per member.
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         for (i, _) in last.match_indices('_').filter(|(i, _)| *i > 0) {
             if seen.insert(&last[..=i]) {
                 *prefixes.entry(&last[..=i]).or_default() += 1;
@@ -393,12 +394,12 @@ pub fn judge_records(
     changes: &[Change],
     old: &Model,
     new: &Model,
-    ioctl_args: &HashMap<String, bool>,
+    ioctl_args: &FxHashMap<String, bool>,
     (old_types, new_types): (&TypeNames, &TypeNames),
-) -> HashMap<(String, String), Judgement> {
+) -> FxHashMap<(String, String), Judgement> {
     let array_elements = array_element_records(new, new_types);
     // (file, record, the file it was in at the old revision: another one when it moved).
-    let touched: HashSet<(String, String, String)> = changes
+    let touched: FxHashSet<(String, String, String)> = changes
         .iter()
         .filter_map(|c| match c.kind {
             ItemKind::Struct | ItemKind::Union if c.change == ChangeKind::Changed => {
@@ -423,7 +424,7 @@ pub fn judge_records(
             }
         })
     };
-    let mut out = HashMap::new();
+    let mut out = FxHashMap::default();
     for (file, name, old_file) in touched {
         let (Some(before), Some(after)) =
             (record(old, &old_file, &name), record(new, &file, &name))
@@ -482,8 +483,8 @@ fn reach_through_tags(
     members: &mut BTreeMap<String, Member>,
     other: &BTreeMap<String, Member>,
     types: &TypeNames,
-) -> HashSet<String> {
-    let mut added = HashSet::new();
+) -> FxHashSet<String> {
+    let mut added = FxHashSet::default();
     // Outer members first, so that a tagged member within a tagged member is reached too.
     let mut queue: Vec<String> = members.keys().cloned().collect();
     while let Some(name) = queue.pop() {
@@ -536,8 +537,8 @@ pub fn last_part(name: &str) -> &str {
 
 /// Returns the verdict and the old members that grew in place (a record member, an array of the
 /// same elements).
-fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> (Verdict, HashSet<String>) {
-    let mut grown = HashSet::new();
+fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> (Verdict, FxHashSet<String>) {
+    let mut grown = FxHashSet::default();
     let verdict = judge_members(sides, file, growth_breaks, &mut grown);
     (verdict, grown)
 }
@@ -546,7 +547,7 @@ fn judge_members(
     sides: Layouts,
     file: &str,
     growth_breaks: bool,
-    grown: &mut HashSet<String>,
+    grown: &mut FxHashSet<String>,
 ) -> Verdict {
     let ((old_size, old_align), old_members, old_types) = sides.old;
     let ((new_size, new_align), new_members, new_types) = sides.new;
@@ -652,7 +653,7 @@ fn judge_members(
 }
 
 /// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`).
-fn array_element_records(model: &Model, types: &TypeNames) -> HashSet<String> {
+fn array_element_records(model: &Model, types: &TypeNames) -> FxHashSet<String> {
     model
         .items
         .values()

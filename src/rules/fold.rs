@@ -5,7 +5,8 @@
 use super::{is_padding_name, renumbered, values, Context};
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
-use std::collections::{BTreeMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 
 /// A define removed and an enumerator of the same name added (or the reverse), in one header or
 /// two, become one change of the new spelling with the old facts and `old_kind`; where the header
@@ -20,7 +21,7 @@ pub(super) fn fold_respellings(changes: &mut Vec<Change>) {
         }
     }
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    let mut taken = HashSet::new();
+    let mut taken = FxHashSet::default();
     for (r, c) in changes.iter().enumerate() {
         if c.change != ChangeKind::Removed || !constant(c) {
             continue;
@@ -86,7 +87,7 @@ pub(super) fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new
 /// removal's facts and declaration; `old_kind` where the kind differs (a respelling), `moved_from`
 /// and `moved_to` where the header does.
 fn merge_halves(changes: &mut Vec<Change>, pairs: Vec<(usize, usize)>) {
-    let mut drop = HashSet::new();
+    let mut drop = FxHashSet::default();
     for (r, a) in pairs {
         let removed = changes[r].clone();
         let merged = &mut changes[a];
@@ -106,7 +107,7 @@ fn merge_halves(changes: &mut Vec<Change>, pairs: Vec<(usize, usize)>) {
 }
 
 /// Removes the changes at these indices, keeping the others' order.
-fn remove_indices(changes: &mut Vec<Change>, drop: &HashSet<usize>) {
+fn remove_indices(changes: &mut Vec<Change>, drop: &FxHashSet<usize>) {
     let mut index = 0;
     changes.retain(|_| {
         index += 1;
@@ -125,7 +126,7 @@ pub(super) fn fold_renumbered(changes: &mut Vec<Change>, ctx: &Context) {
             }
         }
     }
-    let mut drop = HashSet::new();
+    let mut drop = FxHashSet::default();
     for list in groups.values() {
         let position = |i: &usize| {
             let c = &changes[*i];

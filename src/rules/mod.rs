@@ -66,7 +66,8 @@ pub use policy::{EnumDeclaration, Policy};
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
 use crate::model::Model;
 use fold::{members, same_members, Member};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// What a rule sees besides the change itself: both models, and facts about the whole diff that
 /// no single change shows (moves, renames, which structs ioctls take).
@@ -74,17 +75,17 @@ pub struct Context<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
     /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
-    pub ioctl_args: HashMap<String, bool>,
+    pub ioctl_args: FxHashMap<String, bool>,
     /// (kind, parent, name) of items removed from one header and added to another with the same facts
     /// → (the header it left, the header it went to).
-    pub moved: HashMap<(ItemKind, Option<String>, String), (String, String)>,
+    pub moved: FxHashMap<(ItemKind, Option<String>, String), (String, String)>,
     /// (file, struct, field) → the field it replaced or was replaced by: a removed and an added field of
     /// one struct at the same offset and size.
-    pub renamed_fields: HashMap<(String, String, String), String>,
+    pub renamed_fields: FxHashMap<(String, String, String), String>,
     /// (file, struct) whose changed fields are all fake flexible arrays made real (`x[0]`, `x[1]` → `x[]`).
-    pub flex_only: HashSet<(String, String)>,
+    pub flex_only: FxHashSet<(String, String)>,
     /// (file, record) → its ABI judgement from both layouts, for records present at both sides.
-    pub records: HashMap<(String, String), abi::Judgement>,
+    pub records: FxHashMap<(String, String), abi::Judgement>,
     pub old_types: abi::TypeNames<'m>,
     pub new_types: abi::TypeNames<'m>,
     /// Both revisions' values and enums, for the value rules.
@@ -100,7 +101,7 @@ pub type EnumRoles = BTreeMap<String, EnumDeclaration>;
 
 impl<'m> Context<'m> {
     pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
-        let mut ioctl_args: HashMap<String, bool> = HashMap::new();
+        let mut ioctl_args: FxHashMap<String, bool> = FxHashMap::default();
         for model in [old, new] {
             for (key, item) in &model.items {
                 if let (
@@ -121,8 +122,9 @@ impl<'m> Context<'m> {
                 }
             }
         }
-        let mut moved = HashMap::new();
-        let mut by_identity: HashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> = HashMap::new();
+        let mut moved = FxHashMap::default();
+        let mut by_identity: FxHashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> =
+            FxHashMap::default();
         for c in changes.iter().filter(|c| c.change != ChangeKind::Changed) {
             by_identity
                 .entry((c.kind, c.parent.as_deref(), c.name.as_str()))
@@ -171,7 +173,7 @@ impl<'m> Context<'m> {
             ) => Some((*o, *s)),
             _ => None,
         };
-        let mut renamed_fields = HashMap::new();
+        let mut renamed_fields = FxHashMap::default();
         let fields: Vec<&Change> = changes
             .iter()
             .filter(|c| c.kind == ItemKind::Field)
@@ -196,8 +198,8 @@ impl<'m> Context<'m> {
             }
         }
         let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
-        let mut flex_only: HashSet<(String, String)> = HashSet::new();
-        let mut not_flex: HashSet<(String, String)> = HashSet::new();
+        let mut flex_only: FxHashSet<(String, String)> = FxHashSet::default();
+        let mut not_flex: FxHashSet<(String, String)> = FxHashSet::default();
         for c in &fields {
             let Some(parent) = &c.parent else { continue };
             let key = (c.file.clone(), parent.clone());

@@ -6,7 +6,7 @@
 
 use crate::change::{Change, ChangeKind, Facts, ItemKind, NonInteger};
 use crate::model::{Item, ItemKey, Model};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Recursion through defines naming defines (`RTM_NR_FAMILIES` → `RTM_NR_MSGTYPES` → `RTM_MAX` →
 /// `__RTM_MAX`) stops here; deeper chains are not judged as bounds.
@@ -16,17 +16,17 @@ const MAX_DEPTH: usize = 6;
 pub struct Side<'m> {
     model: &'m Model,
     /// (file, enumerator) → (index in `model.enums`, position in its enum).
-    position: HashMap<(&'m str, &'m str), (usize, usize)>,
+    position: FxHashMap<(&'m str, &'m str), (usize, usize)>,
     /// Name → the defines and enumerators of that name, in key order.
-    by_name: HashMap<&'m str, Vec<&'m ItemKey>>,
-    typedefs: HashSet<&'m str>,
+    by_name: FxHashMap<&'m str, Vec<&'m ItemKey>>,
+    typedefs: FxHashSet<&'m str>,
     /// Names that are the whole length of a record member's array (`__u64 [HL_…_SIZE]`).
-    array_lengths: HashSet<&'m str>,
+    array_lengths: FxHashSet<&'m str>,
 }
 
 impl<'m> Side<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let mut position = HashMap::new();
+        let mut position = FxHashMap::default();
         for (i, e) in model.enums.iter().enumerate() {
             for (p, m) in e.members.iter().enumerate() {
                 position
@@ -34,9 +34,9 @@ impl<'m> Side<'m> {
                     .or_insert((i, p));
             }
         }
-        let mut by_name: HashMap<&str, Vec<&ItemKey>> = HashMap::new();
-        let mut typedefs = HashSet::new();
-        let mut array_lengths = HashSet::new();
+        let mut by_name: FxHashMap<&str, Vec<&ItemKey>> = FxHashMap::default();
+        let mut typedefs = FxHashSet::default();
+        let mut array_lengths = FxHashSet::default();
         for (k, item) in &model.items {
             if let Facts::Field { ty, .. } = &item.facts {
                 array_lengths.extend(ty.split('[').skip(1).filter_map(|dim| {
@@ -180,14 +180,14 @@ impl<'m> Side<'m> {
     /// The defines of `key`'s header with an integer value, by every prefix of their names that
     /// ends in `_` (`AUDIT_FILTER_URING_EXIT` is of `AUDIT_`, `AUDIT_FILTER_` and
     /// `AUDIT_FILTER_URING_`), `key` itself left out.
-    fn families(&self, key: &ItemKey) -> HashMap<&'m str, Vec<i128>> {
+    fn families(&self, key: &ItemKey) -> FxHashMap<&'m str, Vec<i128>> {
         let first = ItemKey {
             file: key.file.clone(),
             kind: ItemKind::Define,
             parent: None,
             name: String::new(),
         };
-        let mut families: HashMap<&str, Vec<i128>> = HashMap::new();
+        let mut families: FxHashMap<&str, Vec<i128>> = FxHashMap::default();
         for (k, item) in self
             .model
             .items

@@ -1,20 +1,20 @@
 use super::super::macros::MacroDef;
 use super::super::types::{builtin_type, BasicSemantics};
 use super::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use IntKind::*;
 
-type Table = HashMap<String, MacroDef>;
+type Table = FxHashMap<String, MacroDef>;
 
 struct TestSem {
     dm: DataModel,
-    enums: HashMap<String, Value>,
+    enums: FxHashMap<String, Value>,
     unsigned_char: bool,
 }
 
 impl TestSem {
     fn new(dm: DataModel) -> TestSem {
-        let mut enums = HashMap::new();
+        let mut enums = FxHashMap::default();
         enums.insert("ENUM_SEVEN".to_string(), Value::int(7));
         enums.insert(
             "BIG_ENUM".to_string(),

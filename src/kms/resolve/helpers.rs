@@ -2,7 +2,8 @@
 //! functions), the driver functions that take a property's name as a parameter, and the drivers
 //! that call the helpers (exposures). Derived from the tree at hand; no helper name is hard-coded.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
 
 use super::super::parse::{Call, Expr, FileFacts};
 use super::super::{Exposure, Property};
@@ -35,9 +36,9 @@ const EXPORTED_HOPS: usize = 1;
 pub(super) fn core_helpers(
     files: &[FileFacts],
     index: &Index,
-) -> (BTreeSet<String>, HashMap<String, (usize, usize)>) {
+) -> (BTreeSet<String>, FxHashMap<String, (usize, usize)>) {
     let mut helpers: BTreeSet<String> = BTreeSet::new();
-    let mut at: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut at: FxHashMap<String, (usize, usize)> = FxHashMap::default();
     let mut queue: Vec<(usize, usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         if !is_core(&f.owner) {
@@ -171,10 +172,10 @@ fn helper_properties(
     files: &[FileFacts],
     index: &Index,
     helpers: &BTreeSet<String>,
-    at: &HashMap<String, (usize, usize)>,
+    at: &FxHashMap<String, (usize, usize)>,
     properties: &[Property],
-) -> HashMap<String, BTreeSet<String>> {
-    let mut direct: HashMap<String, BTreeSet<String>> = HashMap::new();
+) -> FxHashMap<String, BTreeSet<String>> {
+    let mut direct: FxHashMap<String, BTreeSet<String>> = FxHashMap::default();
     for p in properties.iter().filter(|p| is_core(&p.owner)) {
         if let Some(h) = &p.helper {
             direct.entry(h.clone()).or_default().insert(p.name.clone());
@@ -189,7 +190,7 @@ fn helper_properties(
         }
     }
     // Calls between helpers.
-    let mut callees: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut callees: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
     for h in helpers {
         let Some(&(fi, si)) = at.get(h) else { continue };
         let f = &files[fi];
@@ -207,9 +208,9 @@ fn helper_properties(
             }
         }
     }
-    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut out: FxHashMap<String, BTreeSet<String>> = FxHashMap::default();
     for h in helpers {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut stack = vec![h.as_str()];
         let mut names = BTreeSet::new();
         while let Some(x) = stack.pop() {

@@ -1,7 +1,7 @@
 //! Lookups across the parsed files: the scope a call reaches, a file's calls and assignments in one
 //! scope, and what becomes of a call's result.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::super::parse::{Expr, FileFacts};
 use super::{ADD_ENUM, ATTACH};
@@ -9,14 +9,14 @@ use crate::change::area::is_core;
 
 /// Scopes by name and calls by callee, across the parsed files.
 pub(super) struct Index {
-    scopes_by_name: HashMap<String, Vec<(usize, usize)>>,
-    pub(super) calls_by_callee: HashMap<String, Vec<(usize, usize)>>,
+    scopes_by_name: FxHashMap<String, Vec<(usize, usize)>>,
+    pub(super) calls_by_callee: FxHashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Index {
     pub(super) fn build(files: &[FileFacts]) -> Index {
-        let mut scopes_by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-        let mut calls_by_callee: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut scopes_by_name: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
+        let mut calls_by_callee: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
         for (fi, f) in files.iter().enumerate() {
             for (si, s) in f.scopes.iter().enumerate() {
                 scopes_by_name

@@ -1,7 +1,8 @@
 //! Properties: each instance's facts (values supplied by callers, attachments and added enum
 //! values wherever the property's pointer goes, type, flags, range), merged per (owner, name).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::parse::{Expr, FileFacts};
 use super::super::{Property, PropertyKind, PropertyValue, Unresolved};
@@ -16,10 +17,10 @@ type Holder = (usize, Option<usize>, usize);
 
 /// Attach calls by the field that holds the property (read directly, or through a local variable
 /// set from it), for attachments in other functions: field → (attaching owner, object).
-pub(super) type AttachByKey<'f> = HashMap<String, Vec<(&'f str, &'static str)>>;
+pub(super) type AttachByKey<'f> = FxHashMap<String, Vec<(&'f str, &'static str)>>;
 
 pub(super) fn attachments_by_key<'f>(files: &'f [FileFacts]) -> AttachByKey<'f> {
-    let mut attach_by_key: AttachByKey = HashMap::new();
+    let mut attach_by_key: AttachByKey = FxHashMap::default();
     for f in files {
         for c in &f.calls {
             if c.callee != ATTACH {
@@ -312,7 +313,7 @@ fn merge(mut list: Vec<Property>) -> Option<Property> {
     let mut all_flags: BTreeSet<String> = p.flags.iter().cloned().collect();
     let mut common: BTreeSet<String> = all_flags.clone();
     let mut attached: BTreeSet<String> = p.attached_to.iter().cloned().collect();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     seen.insert(if p.function.is_empty() {
         format!("{}:{}", p.file, p.line)
     } else {

@@ -3,7 +3,8 @@
 //! the helpers and wrappers found so far, and last the files holding enum tables named but not
 //! found. Parsing runs in parallel; resolution sees the files in path order.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use memchr::memmem;
@@ -64,7 +65,7 @@ pub(crate) fn extract(
 /// places that call them (the functions around the calls), until nothing new turns up.
 fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
     let drm = memmem::Finder::new(b"drm");
-    let mut searched: HashSet<String> = HashSet::new();
+    let mut searched: FxHashSet<String> = FxHashSet::default();
     for _ in 0..MAX_ROUNDS {
         let facts = parsed.take();
         let index = Index::build(&facts);
@@ -83,7 +84,7 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
         if new_helpers.is_empty() && new_wrappers.is_empty() {
             break;
         }
-        let with_drm: HashSet<Vec<u8>> = new_helpers
+        let with_drm: FxHashSet<Vec<u8>> = new_helpers
             .iter()
             .filter(|h| h.contains("drm"))
             .map(|h| h.as_bytes().to_vec())
@@ -179,7 +180,7 @@ type ParseKey = (String, ContentId, Option<Regions>);
 /// the first's parse (which runs no parallel work, so the wait cannot deadlock the thread pool).
 #[derive(Default)]
 pub struct ParsedFiles {
-    map: Mutex<HashMap<ParseKey, Arc<OnceLock<FileFacts>>>>,
+    map: Mutex<FxHashMap<ParseKey, Arc<OnceLock<FileFacts>>>>,
 }
 
 impl ParsedFiles {
@@ -308,7 +309,7 @@ fn is_ident(b: u8) -> bool {
 fn mentions(
     bytes: &[u8],
     drm: &memmem::Finder,
-    names: &HashSet<Vec<u8>>,
+    names: &FxHashSet<Vec<u8>>,
     others: &[memmem::Finder],
 ) -> Vec<usize> {
     let mut out = Vec::new();

@@ -175,7 +175,7 @@ impl<'p, 'a> Types<'p, 'a> {
         let scope = self.macros(file);
         let mut live = Vec::new();
         live_members(&e.members, &scope, self.arch.data_model, &mut live);
-        let mut local: HashMap<String, Value> = HashMap::new();
+        let mut local: FxHashMap<String, Value> = FxHashMap::default();
         let mut next: Result<i128, Reason> = Ok(0);
         let mut enumerators = Vec::new();
         for node in live {
@@ -288,7 +288,7 @@ pub(super) struct FileSemantics<'t, 'p, 'a> {
     types: &'t Types<'p, 'a>,
     file: usize,
     /// Earlier enumerators of the enum being evaluated.
-    local: Option<&'t HashMap<String, Value>>,
+    local: Option<&'t FxHashMap<String, Value>>,
 }
 
 impl cpp::Semantics for FileSemantics<'_, '_, '_> {
