@@ -26,22 +26,21 @@ pub struct Lost {
 
 pub fn diff(old: &Model, new: &Model) -> Diff {
     let mut out = Diff::default();
-    let keys: BTreeSet<&ItemKey> = old.items.keys().chain(new.items.keys()).collect();
     // Fields of a struct that is itself added or removed are implied by it, not listed again.
-    let records_gone_or_new: BTreeSet<(&str, &str)> = keys
-        .iter()
-        .filter(|k| matches!(k.kind, ItemKind::Struct | ItemKind::Union))
-        .filter(|k| old.items.contains_key(**k) != new.items.contains_key(**k))
-        .map(|k| (k.file.as_str(), k.name.as_str()))
+    let records_gone_or_new: BTreeSet<(&str, &str)> = side_by_side(&old.items, &new.items)
+        .filter(|(k, o, n)| {
+            matches!(k.kind, ItemKind::Struct | ItemKind::Union) && o.is_some() != n.is_some()
+        })
+        .map(|(k, _, _)| (k.file.as_str(), k.name.as_str()))
         .collect();
-    for key in keys {
+    for (key, o, n) in side_by_side(&old.items, &new.items) {
         if key.kind == ItemKind::Field {
             let parent = key.parent.as_deref().unwrap_or_default();
             if records_gone_or_new.contains(&(key.file.as_str(), parent)) {
                 continue;
             }
         }
-        match (old.items.get(key), new.items.get(key)) {
+        match (o, n) {
             (Some(o), None) => match unparsed_in(new, key) {
                 Some(line) => out.unparsed.push(unparsed_item(key, new, line)),
                 None => out
@@ -74,6 +73,32 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
     pair_enum_renames(&mut out.changes);
     out.unparsed.sort();
     out
+}
+
+/// Every key of either side in key order, with its item at each side: one pass over both sorted
+/// maps (a lookup per key in each was a tenth of a `history` step).
+fn side_by_side<'m>(
+    old: &'m BTreeMap<ItemKey, Item>,
+    new: &'m BTreeMap<ItemKey, Item>,
+) -> impl Iterator<Item = (&'m ItemKey, Option<&'m Item>, Option<&'m Item>)> {
+    let (mut old, mut new) = (old.iter().peekable(), new.iter().peekable());
+    std::iter::from_fn(move || {
+        let order = match (old.peek(), new.peek()) {
+            (Some((o, _)), Some((n, _))) => o.cmp(n),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => return None,
+        };
+        Some(match order {
+            std::cmp::Ordering::Less => old.next().map(|(k, o)| (k, Some(o), None))?,
+            std::cmp::Ordering::Greater => new.next().map(|(k, n)| (k, None, Some(n)))?,
+            std::cmp::Ordering::Equal => {
+                let (k, o) = old.next()?;
+                let (_, n) = new.next()?;
+                (k, Some(o), Some(n))
+            }
+        })
+    })
 }
 
 /// An enumerator whose enum got a name or another one (io_uring's, cn_proc's) is the same constant
