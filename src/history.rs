@@ -1,7 +1,7 @@
 //! `uapi-diff history REV...`: a walk over many revisions, each diffed with the one before.
 //! Every blob is parsed once for the whole walk (one `ParseCache`), so the cost grows with the
-//! distinct blobs rather than with revisions × files; revisions are modelled in parallel, a
-//! batch of one per thread at a time, so memory stays a few revisions' worth.
+//! distinct blobs rather than with revisions × files; revisions are modelled (and then diffed) in
+//! parallel, a batch of one per thread at a time, so memory stays a few revisions' worth.
 
 use crate::change::ChangeKind;
 use crate::change::{DiffReport, Revision, Summary};
@@ -93,10 +93,19 @@ pub fn visit(
         if let (true, Some(last)) = (opts.kms, trees.last()) {
             cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
         }
-        for snap in snaps {
-            let report = prev
-                .as_ref()
-                .map(|p| pipeline::report_with(p, &snap, &opts.enum_roles));
+        // The batch's steps are diffed in parallel too: each needs only its two snapshots.
+        let reports: Vec<Option<DiffReport>> = (0..snaps.len())
+            .into_par_iter()
+            .map(|i| {
+                let before = if i == 0 {
+                    prev.as_ref()
+                } else {
+                    snaps.get(i - 1)
+                };
+                before.map(|p| pipeline::report_with(p, &snaps[i], &opts.enum_roles))
+            })
+            .collect();
+        for (snap, report) in snaps.into_iter().zip(reports) {
             each(&snap, report.as_ref());
             prev = Some(snap);
         }
