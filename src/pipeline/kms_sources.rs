@@ -10,7 +10,8 @@ use crate::kms::{self, KmsModel};
 use crate::model::Model;
 use crate::source::{FileEntry, Selection, Tree};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 
 /// The DRM sources a revision's KMS extraction reads: drivers/gpu/drm/**/*.{c,h} that
 /// `kms::wanted` keeps.
@@ -158,14 +159,14 @@ fn defined_anywhere(
 }
 
 /// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
-struct Constants {
-    values: HashMap<String, cpp::Value>,
+struct Constants<'m> {
+    values: FxHashMap<&'m str, cpp::Value>,
     data_model: cpp::DataModel,
 }
 
-impl Constants {
-    fn of(model: &Model) -> Constants {
-        let mut values = HashMap::new();
+impl<'m> Constants<'m> {
+    fn of(model: &'m Model) -> Constants<'m> {
+        let mut values = FxHashMap::default();
         for (key, item) in &model.items {
             let value = match &item.facts {
                 Facts::Value { value: Some(v), .. } => *v,
@@ -180,7 +181,7 @@ impl Constants {
                 cpp::IntKind::ULongLong
             };
             values
-                .entry(key.name.clone())
+                .entry(key.name.as_str())
                 .or_insert(cpp::Value { value, kind });
         }
         Constants {
@@ -197,7 +198,7 @@ impl Constants {
     }
 }
 
-impl cpp::Semantics for Constants {
+impl cpp::Semantics for Constants<'_> {
     fn data_model(&self) -> cpp::DataModel {
         self.data_model
     }
