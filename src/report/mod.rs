@@ -5,7 +5,9 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, IoctlDir, NetlinkFacts, PropertyFacts, Severity};
+use crate::change::{
+    Change, ChangeKind, Facts, IoctlDir, ItemKind, NetlinkFacts, PropertyFacts, Severity,
+};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -430,7 +432,8 @@ pub fn dump_text(model: &Model) -> String {
 
 /// What an entry says besides its rule: where it moved (`moved to <header>` / `moved from
 /// <header>` for a move's two halves, `moved from A to B` for one entry), the spelling it had
-/// (`was a define`), and how many changes are folded under it.
+/// (`was a define`), and how many changes are folded under it (a removed alias: the target it
+/// named, `with its alias target __X`).
 fn entry_note(c: &Change) -> Option<String> {
     let mut parts = Vec::new();
     match (&c.moved_to, &c.moved_from) {
@@ -444,7 +447,12 @@ fn entry_note(c: &Change) -> Option<String> {
     }
     if !c.items.is_empty() {
         let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
-        parts.push(format!("and {} more: {}", names.len(), names.join(", ")));
+        // A removed alias carries the removed helper it named (`rules::fold`): one name, not more.
+        let alias = c.kind != ItemKind::Header && c.change == ChangeKind::Removed;
+        parts.push(match alias {
+            true => format!("with its alias target {}", names.join(", ")),
+            false => format!("and {} more: {}", names.len(), names.join(", ")),
+        });
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }

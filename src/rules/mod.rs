@@ -687,6 +687,7 @@ pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, ro
             .collect();
     }
     fold::fold_renumbered(changes, &ctx);
+    fold::fold_alias_targets(changes, old);
 }
 
 /// The severity of a change under the default policy (`Policy::default`), with `breaking` and
