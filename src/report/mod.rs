@@ -254,10 +254,12 @@ pub fn facts_transition(c: &Change) -> String {
         (Some(f), None) | (None, Some(f)) => facts_line(f),
         (None, None) => String::new(),
     };
-    let folded = match c.items.len() {
-        0 => return facts,
-        1 => "1 item removed with it".to_string(),
-        n => format!("{n} items removed with it"),
+    // A removed header's items are removals; the other folds (a renumbered enum's enumerators, a
+    // removed alias's target) are named by the entry's note (`entry_note`).
+    let folded = match (c.kind, c.items.len()) {
+        (ItemKind::Header, 1) => "1 item removed with it".to_string(),
+        (ItemKind::Header, n) if n > 1 => format!("{n} items removed with it"),
+        _ => return facts,
     };
     match facts.is_empty() {
         true => folded,
