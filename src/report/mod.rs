@@ -5,7 +5,9 @@ mod json;
 mod markdown;
 mod text;
 
-use crate::change::{Change, Facts, IoctlDir, NetlinkFacts, PropertyFacts, Severity};
+use crate::change::{
+    Change, ChangeKind, Facts, IoctlDir, ItemKind, NetlinkFacts, PropertyFacts, Severity,
+};
 use crate::model::Model;
 use serde::Serialize;
 
@@ -252,10 +254,12 @@ pub fn facts_transition(c: &Change) -> String {
         (Some(f), None) | (None, Some(f)) => facts_line(f),
         (None, None) => String::new(),
     };
-    let folded = match c.items.len() {
-        0 => return facts,
-        1 => "1 item removed with it".to_string(),
-        n => format!("{n} items removed with it"),
+    // A removed header's items are removals; the other folds (a renumbered enum's enumerators, a
+    // removed alias's target) are named by the entry's note (`entry_note`).
+    let folded = match (c.kind, c.items.len()) {
+        (ItemKind::Header, 1) => "1 item removed with it".to_string(),
+        (ItemKind::Header, n) if n > 1 => format!("{n} items removed with it"),
+        _ => return facts,
     };
     match facts.is_empty() {
         true => folded,
@@ -430,7 +434,8 @@ pub fn dump_text(model: &Model) -> String {
 
 /// What an entry says besides its rule: where it moved (`moved to <header>` / `moved from
 /// <header>` for a move's two halves, `moved from A to B` for one entry), the spelling it had
-/// (`was a define`), and how many changes are folded under it.
+/// (`was a define`), and how many changes are folded under it (a removed alias: the target it
+/// named, `with its alias target __X`).
 fn entry_note(c: &Change) -> Option<String> {
     let mut parts = Vec::new();
     match (&c.moved_to, &c.moved_from) {
@@ -444,7 +449,12 @@ fn entry_note(c: &Change) -> Option<String> {
     }
     if !c.items.is_empty() {
         let names: Vec<&str> = c.items.iter().map(|i| i.name.as_str()).collect();
-        parts.push(format!("and {} more: {}", names.len(), names.join(", ")));
+        // A removed alias carries the removed helper it named (`rules::fold`): one name, not more.
+        let alias = c.kind != ItemKind::Header && c.change == ChangeKind::Removed;
+        parts.push(match alias {
+            true => format!("with its alias target {}", names.join(", ")),
+            false => format!("and {} more: {}", names.len(), names.join(", ")),
+        });
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }

@@ -349,6 +349,12 @@ pub struct Judgement {
     /// Old members that grew in place (a record member; an array of the same elements), what
     /// follows them judged by its own places.
     pub grown_in_place: FxHashSet<String>,
+    /// A `Breaks` verdict that another entry of the diff shows: the record's own (its size or
+    /// alignment changed) or that of an old member that is not reserved space (removed or
+    /// changed). Reserved members never decide the verdict, so a reserved member reshaped in a
+    /// breaking record is not the evidence of its break; false where no such entry is in the diff
+    /// or the verdict rests on sizes not computed.
+    pub break_shown: bool,
 }
 
 /// The members of a record that are padding or reserved space, by name: a padding word alone
@@ -445,7 +451,11 @@ pub fn judge_records(
             .collect();
         let growth_breaks =
             ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
-        let (verdict, grown_in_place) = judge(
+        let Found {
+            verdict,
+            grown: grown_in_place,
+            break_shown,
+        } = judge(
             Layouts {
                 old: (before, &old_members, old_types),
                 new: (after, &new_members, new_types),
@@ -454,6 +464,22 @@ pub fn judge_records(
             growth_breaks,
         );
         let reserved_names = reserved_members(old_members.keys());
+        // The entry that shows the break: the record's own, or a member's that is not reserved.
+        let shown = |c: &&Change| {
+            c.file == file
+                && match c.kind {
+                    ItemKind::Struct | ItemKind::Union => {
+                        c.change == ChangeKind::Changed && c.name == name
+                    }
+                    ItemKind::Field => {
+                        c.change != ChangeKind::Added
+                            && c.parent.as_deref() == Some(name.as_str())
+                            && !reserved_names.contains(&c.name)
+                    }
+                    _ => false,
+                }
+        };
+        let break_shown = break_shown && changes.iter().any(|c| shown(&c));
         let old_reserved = old_members
             .iter()
             .filter(|(n, _)| reserved_names.contains(*n))
@@ -467,6 +493,7 @@ pub fn judge_records(
                 reserved_names,
                 reached_through_tag,
                 grown_in_place,
+                break_shown,
             },
         );
     }
@@ -535,12 +562,27 @@ pub fn last_part(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
 }
 
-/// Returns the verdict and the old members that grew in place (a record member, an array of the
-/// same elements).
-fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> (Verdict, FxHashSet<String>) {
+/// What `judge` finds of a record: its verdict, the old members that grew in place (a record
+/// member, an array of the same elements), and whether a break shows in another entry than a
+/// reserved member's (`Judgement::break_shown`).
+struct Found {
+    verdict: Verdict,
+    grown: FxHashSet<String>,
+    break_shown: bool,
+}
+
+fn judge(sides: Layouts, file: &str, growth_breaks: bool) -> Found {
     let mut grown = FxHashSet::default();
+    // Every verdict but the one on sizes not computed is decided by the record's size or
+    // alignment, which the record's own entry shows, or by a member that is not reserved space
+    // (`judge_members` skips those), which its own entry shows.
+    let sized = sides.old.0 .0.is_some() && sides.new.0 .0.is_some();
     let verdict = judge_members(sides, file, growth_breaks, &mut grown);
-    (verdict, grown)
+    Found {
+        verdict,
+        grown,
+        break_shown: verdict == Verdict::Breaks && sized,
+    }
 }
 
 fn judge_members(

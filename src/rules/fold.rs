@@ -1,10 +1,10 @@
 //! The folds `classify_all_with` makes around the rules: a define and an enumerator of one name made
 //! one respelling, a record moved and changed made one entry, the enumerators of a renumbered enum
-//! made one entry.
+//! made one entry, a removed pure alias and the removed helper it names made one entry.
 
 use super::{is_padding_name, renumbered, values, Context};
 use crate::change::{Change, ChangeKind, Facts, ItemKind};
-use crate::model::Model;
+use crate::model::{ItemKey, Model};
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 
@@ -184,4 +184,133 @@ pub(super) fn members<'m>(model: &'m Model, file: &str, record: &str) -> Vec<Mem
             _ => (k.name.as_str(), None, None, None),
         })
         .collect()
+}
+
+/// A removed `#define Y X` (a define or an ioctl) whose whole body is the name of another removed
+/// define or ioctl X of the same header, X in the implementation's namespace (`__`, C11 7.1.3)
+/// and named by nothing else at the old revision but Y, is one entry: Y's, with X's removal
+/// under it (`items`). X existed only as Y's expansion (`#define KVM_ASSIGN_IRQ
+/// __KVM_DEPRECATED_VM_R_0x70`, both gone in v6.12), so the reader meets one break per name a
+/// program spells. Both must have the same rule; a header removed whole carries both anyway.
+/// A public target (`#define KVM_STATS_UNIT_MAX KVM_STATS_UNIT_BOOLEAN`: a bound naming the
+/// last member) is a name of its own and keeps its entry; a `__FOO_MAX` sentinel is read through
+/// an expression (`FOO_MAX (__FOO_MAX - 1)`), never a pure alias's whole body.
+pub(super) fn fold_alias_targets(changes: &mut Vec<Change>, old: &Model) {
+    let defined = |c: &Change| matches!(c.kind, ItemKind::Define | ItemKind::Ioctl);
+    let removed_headers: FxHashSet<&str> = changes
+        .iter()
+        .filter(|c| c.kind == ItemKind::Header && c.change == ChangeKind::Removed)
+        .map(|c| c.file.as_str())
+        .collect();
+    let removed: BTreeMap<(&str, &str), usize> = changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.change == ChangeKind::Removed && defined(c) && c.parent.is_none())
+        .map(|(i, c)| ((c.file.as_str(), c.name.as_str()), i))
+        .collect();
+    // Target name → (the alias's index, the target's index).
+    let mut candidates: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+    for (&(file, name), &y) in &removed {
+        if removed_headers.contains(file) {
+            continue;
+        }
+        let Some(target) = changes[y]
+            .old_decl
+            .as_deref()
+            .and_then(|d| pure_alias(d, name))
+        else {
+            continue;
+        };
+        let Some(&x) = removed.get(&(file, target.as_str())) else {
+            continue;
+        };
+        if target.starts_with("__") && target != name && changes[x].rule == changes[y].rule {
+            candidates
+                .entry(changes[x].name.as_str())
+                .or_default()
+                .push((y, x));
+        }
+    }
+    if candidates.is_empty() {
+        return;
+    }
+    // Every item of the old revision whose declaration names a target, the target aside.
+    let mut users: BTreeMap<&str, Vec<&ItemKey>> = BTreeMap::new();
+    for (key, item) in &old.items {
+        for word in values::identifiers(&item.decl) {
+            if let Some((target, _)) = candidates.get_key_value(word) {
+                let itself = key.name == *target && key.parent.is_none();
+                if !itself && users.get(target).is_none_or(|u| u.last() != Some(&key)) {
+                    users.entry(target).or_default().push(key);
+                }
+            }
+        }
+    }
+    let mut drop = FxHashSet::default();
+    let mut folds = Vec::new();
+    for (target, pairs) in &candidates {
+        let [(y, x)] = pairs.as_slice() else { continue };
+        let alias = &changes[*y];
+        let only_alias = users.get(target).is_some_and(|u| {
+            matches!(u.as_slice(), [k] if k.name == alias.name && k.file == alias.file && k.kind == alias.kind)
+        });
+        if only_alias {
+            folds.push((*y, *x));
+            drop.insert(*x);
+        }
+    }
+    for (y, x) in folds {
+        let target = changes[x].clone();
+        changes[y].items.push(target);
+    }
+    remove_indices(changes, &drop);
+}
+
+/// The identifier a `#define NAME IDENT` declaration's whole body is (comments and spacing
+/// aside); None for a function-like macro or any other body.
+fn pure_alias(decl: &str, name: &str) -> Option<String> {
+    let text = crate::model::normalized(decl);
+    let rest = text
+        .strip_prefix('#')?
+        .trim_start()
+        .strip_prefix("define")?;
+    let body = rest.trim_start().strip_prefix(name)?;
+    if !body.starts_with(' ') {
+        return None;
+    }
+    let body = body.trim();
+    let ident = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    ident(body).then(|| body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pure_alias;
+
+    #[test]
+    fn a_pure_alias_is_one_name_as_the_whole_body() {
+        let alias = |d: &str, n: &str| pure_alias(d, n);
+        assert_eq!(
+            alias(
+                "#define KVM_ASSIGN_IRQ __KVM_DEPRECATED_VM_R_0x70",
+                "KVM_ASSIGN_IRQ"
+            )
+            .as_deref(),
+            Some("__KVM_DEPRECATED_VM_R_0x70")
+        );
+        assert_eq!(
+            alias("#define  FOO\t__FOO /* old */", "FOO").as_deref(),
+            Some("__FOO")
+        );
+        // An expression, a function-like macro, a number, a name that only starts like it.
+        assert_eq!(alias("#define FOO_MAX (__FOO_MAX - 1)", "FOO_MAX"), None);
+        assert_eq!(alias("#define FOO(x) __FOO", "FOO"), None);
+        assert_eq!(alias("#define FOO 3", "FOO"), None);
+        assert_eq!(alias("#define FOOBAR __FOO", "FOO"), None);
+    }
 }

@@ -48,6 +48,7 @@ pub mod policy;
 mod record_extended;
 mod removed;
 mod renumbered;
+mod reserved_field_reshaped;
 mod reserved_field_used;
 mod respelled;
 mod sentinel_moved;
@@ -340,6 +341,21 @@ impl<'m> Context<'m> {
         }
     }
 
+    /// A changed reserved or padding member (by the record's naming rules, `reserved_members`)
+    /// of a record judged breaking by what another entry of the diff shows
+    /// (`abi::Judgement::break_shown`): its new shape only follows the space around it.
+    pub fn reserved_reshaped(&self, c: &Change) -> bool {
+        let Some(parent) = &c.parent else {
+            return false;
+        };
+        c.kind == ItemKind::Field
+            && c.change == ChangeKind::Changed
+            && self
+                .records
+                .get(&(c.file.clone(), parent.clone()))
+                .is_some_and(|j| j.break_shown && j.reserved_names.contains(&c.name))
+    }
+
     /// A field listed at one side only because the other reaches it through a member whose
     /// anonymous record type was given a tag (or lost it), at the same place.
     pub fn reached_through_tag(&self, c: &Change) -> bool {
@@ -581,6 +597,7 @@ pub static CATALOG: &[&Rule] = &[
     &flex_array_converted::RULE,
     &padding_renamed::RULE,
     &reserved_field_used::RULE,
+    &reserved_field_reshaped::RULE,
     &type_respelled::RULE,
     &signedness_changed::RULE,
     &drm_ioctl_extended::RULE,
@@ -672,6 +689,7 @@ pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, ro
             .collect();
     }
     fold::fold_renumbered(changes, &ctx);
+    fold::fold_alias_targets(changes, old);
 }
 
 /// The severity of a change under the default policy (`Policy::default`), with `breaking` and
