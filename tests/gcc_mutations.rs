@@ -27,7 +27,7 @@ use common::gcc;
 use common::oracle::{self, GccVerdict};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use uapi_diff::change::{Change, DiffReport, ItemKind};
+use uapi_diff::change::{Change, ChangeKind, DiffReport, ItemKind};
 use uapi_diff::model::Arch;
 use uapi_diff::pipeline::{self, Options, ParseCache};
 use uapi_diff::source::Tree;
@@ -60,6 +60,10 @@ enum Class {
     ReservedBack,
     /// … from its middle (`pad[8]` → `pad[4]; new; pad91[3]`).
     ReservedMiddle,
+    /// The reverse of the three above, in turn: the member that had consumed reserved space removed
+    /// and the space given back (`__u16 mut_new; __u16 pad91; __u32 pad92; __u64 pad[7]` →
+    /// `__u64 pad[8]`, as a revert or a diff from a newer tree to an older one).
+    ReservedReturned,
     /// A reserved bitfield narrowed for a new one (`rsvd:18` → `mut_region:5, rsvd:13`).
     BitfieldNarrowed,
     /// A member's type respelled (`__u64` ↔ `__aligned_u64`, `__u32` ↔ `uint32_t`…).
@@ -109,6 +113,7 @@ const CLASSES: &[Class] = &[
     Class::ReservedFront,
     Class::ReservedBack,
     Class::ReservedMiddle,
+    Class::ReservedReturned,
     Class::BitfieldNarrowed,
     Class::TypedefRespelled,
     Class::AnonymousTagged,
@@ -462,7 +467,22 @@ fn grow_alternative(decls: &[String]) -> Option<Vec<String>> {
 }
 
 /// The record's body as the class edits it, or None when the class does not apply to it.
+/// `rec`'s body with its reserved space consumed from the front, back or middle (by `id`, the
+/// first of them that applies): the old side of a `ReservedReturned` mutation.
+fn consumed_reserved(rec: &Record, id: usize) -> Option<String> {
+    let ways = [
+        Class::ReservedFront,
+        Class::ReservedBack,
+        Class::ReservedMiddle,
+    ];
+    (0..ways.len()).find_map(|k| mutate(ways[(id + k) % ways.len()], rec, id))
+}
+
 fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
+    if class == Class::ReservedReturned {
+        // Only tells which records it applies to: the record's body is the new side.
+        return consumed_reserved(rec, id).map(|_| rec.body.clone());
+    }
     let body = &rec.body;
     if class == Class::BitfieldNarrowed {
         return narrow_bitfield(body);
@@ -656,7 +676,8 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
         Class::MaskFlagAdded
         | Class::DefinesToEnum
         | Class::RunCounted
-        | Class::BitfieldNarrowed => return None,
+        | Class::BitfieldNarrowed
+        | Class::ReservedReturned => return None,
     }
     Some(body_of(&decls))
 }
@@ -685,7 +706,8 @@ fn narrow_bitfield(body: &str) -> Option<String> {
         let width: u64 = width.parse().ok()?;
         (is_ident(name) && width >= 2 && oracle::is_reserved(name, &names)).then_some((name, width))
     })?;
-    let taken = width.min(6) / 2 + 1;
+    // At least one bit stays reserved: a named bitfield of width 0 is no C.
+    let taken = (width.min(6) / 2 + 1).min(width - 1);
     let mut out = String::new();
     let mut rest = body;
     // `name :18`, `name:18`: match the name, optional blanks, the colon and the width.
@@ -1049,6 +1071,17 @@ fn sample(headers: &BTreeMap<String, String>) -> Vec<Mutation> {
         for subject in subjects.into_iter().take(PER_CLASS) {
             let id = out.len() + 1;
             let subject = match subject {
+                Subject::Record { record, .. } if class == Class::ReservedReturned => {
+                    let consumed = consumed_reserved(&record, id).expect("applied before");
+                    Subject::Record {
+                        new_body: record.body.clone(),
+                        carrier: [Carrier::Nothing, Carrier::Ioctl, Carrier::DrmIoctl][id % 3],
+                        record: Record {
+                            body: consumed,
+                            ..record
+                        },
+                    }
+                }
                 Subject::Record { record, .. } => Subject::Record {
                     new_body: mutate(class, &record, id).expect("applied before"),
                     carrier: [Carrier::Nothing, Carrier::Ioctl, Carrier::DrmIoctl][id % 3],
@@ -1136,7 +1169,7 @@ fn mutation_headers(
         let text = out.entry(m.file()).or_insert_with(|| {
             let guard = m.file().replace(['/', '.'], "_").to_ascii_uppercase();
             format!(
-                "/* Mutations of <{}> (tests/gcc_mutations.rs). */\n#ifndef _{guard}\n#define _{guard}\n#include <linux/ioctl.h>\n#include <{}>\n",
+                "/* Mutations of <{}> (tests/gcc_mutations.rs). */\n#ifndef _{guard}\n#define _{guard}\n#include <linux/types.h>\n#include <linux/ioctl.h>\n#include <{}>\n",
                 m.header(),
                 m.header()
             )
@@ -1396,6 +1429,21 @@ fn run(arch_name: &'static str) {
                     if !reported {
                         tally.disagreements.push(format!(
                             "{label}: {name}.{member} {what} in gcc's layouts, not reported breaking"
+                        ));
+                    }
+                }
+                // Reserved space present at both sides is no break by itself, whatever moved
+                // around it: gcc's verdict leaves it out, and so must uapi-diff's entries.
+                let names: Vec<&str> = o.members.keys().map(String::as_str).collect();
+                for c in &on_record {
+                    let reserved_at_both = c.kind == ItemKind::Field
+                        && c.change == ChangeKind::Changed
+                        && oracle::is_reserved(&c.name, &names)
+                        && n.members.contains_key(&c.name);
+                    if reserved_at_both {
+                        tally.disagreements.push(format!(
+                            "{label}: {name}.{} is reserved space, reported breaking ({})",
+                            c.name, c.rule
                         ));
                     }
                 }
