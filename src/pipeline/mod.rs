@@ -628,10 +628,11 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
 /// `report`, with the enums a policy declares internal or ABI (`Options::enum_roles`).
 pub fn report_with(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
     let mut d = diff::diff(&old.model, &new.model);
-    rules::classify_all_with(&mut d.changes, &old.model, &new.model, enum_roles);
+    let indexes = rules::Indexes::new(&old.model, &new.model);
+    rules::classify_all_indexed(&mut d.changes, &indexes, enum_roles);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
         let mut properties = kms::diff(o, n);
-        rules::classify_all_with(&mut properties, &old.model, &new.model, enum_roles);
+        rules::classify_all_indexed(&mut properties, &indexes, enum_roles);
         d.changes.extend(properties);
     }
     diff::sort_changes(&mut d.changes);

@@ -76,7 +76,7 @@ pub struct Context<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
     /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
-    pub ioctl_args: FxHashMap<String, bool>,
+    pub ioctl_args: &'m FxHashMap<String, bool>,
     /// (kind, parent, name) of items removed from one header and added to another with the same facts
     /// → (the header it left, the header it went to).
     pub moved: FxHashMap<(ItemKind, Option<String>, String), (String, String)>,
@@ -87,10 +87,10 @@ pub struct Context<'m> {
     pub flex_only: FxHashSet<(String, String)>,
     /// (file, record) → its ABI judgement from both layouts, for records present at both sides.
     pub records: FxHashMap<(String, String), abi::Judgement>,
-    pub old_types: abi::TypeNames<'m>,
-    pub new_types: abi::TypeNames<'m>,
+    pub old_types: &'m abi::TypeNames<'m>,
+    pub new_types: &'m abi::TypeNames<'m>,
     /// Both revisions' values and enums, for the value rules.
-    pub values: values::Values<'m>,
+    pub values: &'m values::Values<'m>,
     /// What the policy declares of enums the headers cannot judge (`renumbered`).
     pub enum_roles: EnumRoles,
 }
@@ -100,8 +100,20 @@ pub struct Context<'m> {
 /// breaking. Enum tag (or, for an anonymous enum, its first enumerator) → its declaration.
 pub type EnumRoles = BTreeMap<String, EnumDeclaration>;
 
-impl<'m> Context<'m> {
-    pub fn new(changes: &[Change], old: &'m Model, new: &'m Model) -> Self {
+/// What the rules look up in both models, whatever the changes: built once per pair of models and
+/// shared by every classification of their changes (`classify_all_indexed`: a report classifies
+/// its header changes and its KMS properties apart).
+pub struct Indexes<'m> {
+    pub old: &'m Model,
+    pub new: &'m Model,
+    ioctl_args: FxHashMap<String, bool>,
+    old_types: abi::TypeNames<'m>,
+    new_types: abi::TypeNames<'m>,
+    values: values::Values<'m>,
+}
+
+impl<'m> Indexes<'m> {
+    pub fn new(old: &'m Model, new: &'m Model) -> Self {
         let mut ioctl_args: FxHashMap<String, bool> = FxHashMap::default();
         for model in [old, new] {
             for (key, item) in &model.items {
@@ -123,6 +135,22 @@ impl<'m> Context<'m> {
                 }
             }
         }
+        Indexes {
+            old,
+            new,
+            ioctl_args,
+            old_types: abi::TypeNames::new(old),
+            new_types: abi::TypeNames::new(new),
+            values: values::Values::new(old, new),
+        }
+    }
+}
+
+impl<'m> Context<'m> {
+    pub fn new(changes: &[Change], indexes: &'m Indexes<'m>) -> Self {
+        let (old, new) = (indexes.old, indexes.new);
+        let (ioctl_args, old_types, new_types) =
+            (&indexes.ioctl_args, &indexes.old_types, &indexes.new_types);
         let mut moved = FxHashMap::default();
         let mut by_identity: FxHashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> =
             FxHashMap::default();
@@ -198,7 +226,6 @@ impl<'m> Context<'m> {
                 );
             }
         }
-        let (old_types, new_types) = (abi::TypeNames::new(old), abi::TypeNames::new(new));
         let mut flex_only: FxHashSet<(String, String)> = FxHashSet::default();
         let mut not_flex: FxHashSet<(String, String)> = FxHashSet::default();
         for c in &fields {
@@ -206,16 +233,16 @@ impl<'m> Context<'m> {
             let key = (c.file.clone(), parent.clone());
             let renamed =
                 renamed_fields.contains_key(&(c.file.clone(), parent.clone(), c.name.clone()));
-            if c.change == ChangeKind::Changed && flex_converted(c, (&old_types, &new_types)) {
+            if c.change == ChangeKind::Changed && flex_converted(c, (old_types, new_types)) {
                 flex_only.insert(key.clone());
             } else if c.change != ChangeKind::Added && !renamed {
                 not_flex.insert(key);
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
-        let records = abi::judge_records(changes, old, new, &ioctl_args, (&old_types, &new_types));
+        let records = abi::judge_records(changes, old, new, ioctl_args, (old_types, new_types));
         Context {
-            values: values::Values::new(old, new),
+            values: &indexes.values,
             enum_roles: EnumRoles::new(),
             old,
             new,
@@ -231,7 +258,7 @@ impl<'m> Context<'m> {
 
     /// A field whose trailing array changed between a fake flexible array and a real one.
     pub fn is_flex_conversion(&self, c: &Change) -> bool {
-        flex_converted(c, (&self.old_types, &self.new_types))
+        flex_converted(c, (self.old_types, self.new_types))
     }
 
     /// The ABI verdict on a struct or union (for a field: on its record), when both sides have it.
@@ -267,8 +294,8 @@ impl<'m> Context<'m> {
             abi::TypeClass::Record(r) => Some(abi::record_name(&r).to_string()),
             _ => None,
         };
-        let name = record(&self.new_types, new_arg)?;
-        if record(&self.old_types, old_arg)? != name {
+        let name = record(self.new_types, new_arg)?;
+        if record(self.old_types, old_arg)? != name {
             return None;
         }
         if let Some(j) = self.records.get(&(c.file.clone(), name.clone())) {
@@ -301,7 +328,7 @@ impl<'m> Context<'m> {
                     ..
                 }),
             ) if o1 == o2 && s1 == s2 && b1 == b2 && o1.is_some() && s1.is_some() => Some(
-                abi::type_change(&self.old_types, t1, &self.new_types, t2, &c.file),
+                abi::type_change(self.old_types, t1, self.new_types, t2, &c.file),
             ),
             _ => None,
         }
@@ -655,9 +682,16 @@ pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
 
 /// `classify_all` with the enums a policy declares internal or ABI (`EnumRoles`).
 pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, roles: &EnumRoles) {
+    classify_all_indexed(changes, &Indexes::new(old, new), roles)
+}
+
+/// `classify_all_with` on the indexes of both models built once (`Indexes::new`), for a caller
+/// that classifies several lists of changes of one pair.
+pub fn classify_all_indexed(changes: &mut Vec<Change>, indexes: &Indexes, roles: &EnumRoles) {
+    let (old, new) = (indexes.old, indexes.new);
     fold::fold_respellings(changes);
     fold::fold_moved_and_changed(changes, old, new);
-    let mut ctx = Context::new(changes, old, new);
+    let mut ctx = Context::new(changes, indexes);
     ctx.enum_roles = roles.clone();
     for change in changes.iter_mut() {
         if find(&change.rule).is_none() {

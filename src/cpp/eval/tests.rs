@@ -1,20 +1,20 @@
 use super::super::macros::MacroDef;
 use super::super::types::{builtin_type, BasicSemantics};
 use super::*;
-use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 use IntKind::*;
 
-type Table = FxHashMap<String, MacroDef>;
+type Table = HashMap<String, MacroDef>;
 
 struct TestSem {
     dm: DataModel,
-    enums: FxHashMap<String, Value>,
+    enums: HashMap<String, Value>,
     unsigned_char: bool,
 }
 
 impl TestSem {
     fn new(dm: DataModel) -> TestSem {
-        let mut enums = FxHashMap::default();
+        let mut enums = HashMap::new();
         enums.insert("ENUM_SEVEN".to_string(), Value::int(7));
         enums.insert(
             "BIG_ENUM".to_string(),

@@ -1,8 +1,8 @@
 use super::super::lex::tokens_to_string;
 use super::*;
-use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 
-type Table = FxHashMap<String, MacroDef>;
+type Table = HashMap<String, MacroDef>;
 
 /// Builds a table from `#define`-like lines: `NAME body` or `NAME(a,b) body`.
 fn table(defs: &[&str]) -> Table {
