@@ -165,7 +165,7 @@ fn reviewer() -> Option<String> {
         .into_iter()
         .filter_map(|source| {
             let path = source.storage_location(&mut gix::path::env::var)?;
-            path.is_file().then(|| file::Metadata {
+            path.is_file().then_some(file::Metadata {
                 path: Some(path),
                 source,
                 level: 0,

@@ -62,19 +62,17 @@ impl<'m> TypeNames<'m> {
             }
         }
         for (key, item) in &model.items {
-            match (key.kind, &item.facts) {
-                (
-                    ItemKind::Define,
-                    Facts::Value {
-                        text,
-                        non_integer: Some(NonInteger::Type),
-                        ..
-                    },
-                ) => {
-                    let ty = text.split("__attribute__").next().unwrap_or(text).trim();
-                    type_defines.entry(key.name.as_str()).or_insert(ty);
-                }
-                _ => {}
+            if let (
+                ItemKind::Define,
+                Facts::Value {
+                    text,
+                    non_integer: Some(NonInteger::Type),
+                    ..
+                },
+            ) = (key.kind, &item.facts)
+            {
+                let ty = text.split("__attribute__").next().unwrap_or(text).trim();
+                type_defines.entry(key.name.as_str()).or_insert(ty);
             }
         }
         for (name, ty) in crate::model::libc_typedefs() {

@@ -320,15 +320,14 @@ impl<'m> Values<'m> {
         };
         let confirmed = bound_word(name) || name.starts_with("__");
         match key.kind {
-            ItemKind::Define => {
+            ItemKind::Define
                 // A count or a last member of a family of defines (`__NR_syscalls`,
                 // `#define BTF_KIND_MAX BTF_KIND_DATASEC`, `NSIGSEGV`).
                 // Only as part of another constant: `bound_grew` judges a family's count itself,
                 // at both revisions at once (`counts_family`).
-                if depth > 0 && !side.counted_families(key, *value, confirmed).is_empty() {
+                if depth > 0 && !side.counted_families(key, *value, confirmed).is_empty() => {
                     return true;
                 }
-            }
             ItemKind::Enumerator => {
                 // An enum's last member may also be its size (`GAUDI2_ENGINE_ID_SIZE`); a define
                 // named a size is a size in bytes as often.

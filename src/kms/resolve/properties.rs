@@ -246,7 +246,7 @@ impl Resolver<'_, '_> {
             }
             for key in &fl.keys {
                 for (o, obj) in attach_by_key.get(key).map(|v| v.as_slice()).unwrap_or(&[]) {
-                    if *o == owner || is_core(&owner) || *o == ff.owner {
+                    if *o == owner || is_core(owner) || *o == ff.owner {
                         attached.insert(obj);
                     }
                 }
