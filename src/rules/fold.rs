@@ -279,13 +279,7 @@ fn pure_alias(decl: &str, name: &str) -> Option<String> {
         return None;
     }
     let body = body.trim();
-    let ident = |s: &str| {
-        s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    ident(body).then(|| body.to_string())
+    (values::identifiers(body) == [body]).then(|| body.to_string())
 }
 
 #[cfg(test)]
