@@ -227,7 +227,6 @@ impl<'e> Graph<'e> {
         // The names a condition or an `#include` line tests, and (to a fixed point) the names
         // the definitions of those use: `#if FOO` with `#define FOO BAR` tests BAR too.
         let all_lines = || directives.iter().flat_map(|(_, lines)| lines);
-
         let mut tested: HashSet<&[u8]> = all_lines()
             .filter(|l| {
                 let w = word(l);
@@ -235,12 +234,15 @@ impl<'e> Graph<'e> {
             })
             .flat_map(|l| words(l))
             .collect();
+        let definitions: Vec<Vec<&[u8]>> = all_lines()
+            .filter(|l| matches!(&word(l)[..], b"define" | b"undef"))
+            .map(|l| words(l))
+            .collect();
         loop {
             let before = tested.len();
-            for l in all_lines().filter(|l| matches!(&word(l)[..], b"define" | b"undef")) {
-                let w = words(l);
+            for w in &definitions {
                 if w.get(1).is_some_and(|n| tested.contains(n)) {
-                    tested.extend(w);
+                    tested.extend(w.iter().copied());
                 }
             }
             if tested.len() == before {
