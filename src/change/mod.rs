@@ -287,7 +287,9 @@ facts_and_tagged! {
         Header {
             blob: String,
         },
-        Property(PropertyFacts),
+        /// Boxed, as `Netlink`: the other variants are a fraction of their size, and a model
+        /// holds some hundred thousand facts (moved and copied whole).
+        Property(Box<PropertyFacts>),
         PropertyValue {
             value: Option<i128>,
         },
@@ -305,7 +307,7 @@ facts_and_tagged! {
             absent_from: Vec<String>,
         },
         /// Every netlink spec item (`netlink_*` kinds).
-        Netlink(NetlinkFacts),
+        Netlink(Box<NetlinkFacts>),
     }
 }
 

@@ -58,7 +58,7 @@ fn properties_group_by_owner_and_ledger_finds_stale_entries() {
         "drivers/gpu/drm/amd/display/amdgpu_dm/amdgpu_dm_color.c",
         Some("amd/display"),
     );
-    prop.new = Some(Facts::Property(PropertyFacts {
+    prop.new = Some(Facts::Property(Box::new(PropertyFacts {
         kind: PropertyKind::Blob,
         flags: Vec::new(),
         range: None,
@@ -67,7 +67,7 @@ fn properties_group_by_owner_and_ledger_finds_stale_entries() {
         helper: None,
         object_type: None,
         conditions: Vec::new(),
-    }));
+    })));
     let core_prop = change(
         ItemKind::Property,
         "COLOR_PIPELINE",

@@ -68,8 +68,8 @@ fn prop_change(
         needs_userspace: false,
         severity: crate::change::Severity::Info,
         rule: rule.to_string(),
-        old: old.map(|p| Facts::Property(p.facts())),
-        new: new.map(|p| Facts::Property(p.facts())),
+        old: old.map(|p| Facts::Property(Box::new(p.facts()))),
+        new: new.map(|p| Facts::Property(Box::new(p.facts()))),
         id: prop_id(p),
         owner: Some(p.owner.clone()),
         old_decl: old.map(render),
@@ -143,7 +143,7 @@ pub fn items(model: &KmsModel) -> Vec<KmsItem> {
             parent: None,
             owner: p.owner.clone(),
             file: p.file.clone(),
-            facts: Facts::Property(p.facts()),
+            facts: Facts::Property(Box::new(p.facts())),
         });
         out.extend(p.values.iter().map(|v| KmsItem {
             id: value_id(p, &v.name),

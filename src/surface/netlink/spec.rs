@@ -103,7 +103,7 @@ impl Reader<'_> {
             parent,
             name: name.to_string(),
             line,
-            facts: crate::change::Facts::Netlink(facts),
+            facts: crate::change::Facts::Netlink(Box::new(facts)),
             decl,
         });
     }
