@@ -79,7 +79,9 @@ pub fn visit(
     let batch = rayon::current_num_threads().max(1);
     let mut prev: Option<Snapshot> = None;
     let mut done = 0;
-    for chunk in sides.chunks(batch) {
+    let batches = sides.len().div_ceil(batch);
+    for (b, chunk) in sides.chunks(batch).enumerate() {
+        cache.keep_listings(b + 1 < batches);
         let trees: Vec<&Tree> = chunk.iter().filter_map(Side::tree).collect();
         // The headers of the batch parsed at once (in parallel), but for the revisions an earlier
         // run stored.
@@ -93,6 +95,7 @@ pub fn visit(
         if let (true, Some(last)) = (opts.kms, trees.last()) {
             cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
         }
+        cache.forget_unused_listings();
         // The batch's steps are diffed in parallel too: each needs only its two snapshots.
         let reports: Vec<Option<DiffReport>> = (0..snaps.len())
             .into_par_iter()

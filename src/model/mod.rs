@@ -5,9 +5,11 @@
 mod defines;
 mod items;
 mod layout;
+mod listings;
 mod scope;
 
 pub use crate::arch::{self, Arch};
+pub use listings::ListingCache;
 pub use scope::resolve_in_tree;
 
 use crate::change::{Facts, IoctlDir, ItemKind, NonInteger};
@@ -180,7 +182,14 @@ pub fn libc_typedefs() -> &'static [(String, String)] {
     })
 }
 
-pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> Model {
+/// `listings`: headers' items kept from other revisions, used where a header and what it includes
+/// are unchanged, and filled with this revision's.
+pub fn build(
+    revision: &str,
+    arch: &'static Arch,
+    headers: &[HeaderSource],
+    listings: Option<&ListingCache>,
+) -> Model {
     // The prelude is preprocessed with the tree's headers (after them) but lists no items.
     let paths: Vec<String> = headers
         .iter()
@@ -277,27 +286,39 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             }
         }
     }
-    let mut items = BTreeMap::new();
     let consulted = RefCell::new(Consulted::default());
-    let mut causes = FxHashMap::default();
-    let mut enums = Vec::new();
+    let listings = listings.filter(|l| l.in_use());
+    let mut listed = Vec::with_capacity(headers.len());
     for (file, header) in headers.iter().enumerate() {
-        let mut lister = Lister {
-            enums: &mut enums,
-            types: &types,
-            includers: &includers,
-            consulted: &consulted,
-            file,
-            path: &header.path,
-            parsed: &header.parsed,
-            items: &mut items,
-            causes: &mut causes,
-        };
-        lister.header(&header.blob);
-        lister.defines();
-        for decl in types.decls[file].clone() {
-            lister.decl(decl);
-        }
+        let key = listings.and_then(|_| listings::key(&pp, headers, file));
+        let kept = listings.zip(key.as_deref()).and_then(|(l, k)| l.get(k));
+        let listing = kept.unwrap_or_else(|| {
+            let mut listing = listings::Listing::default();
+            let mut lister = Lister {
+                enums: &mut listing.enums,
+                types: &types,
+                includers: &includers,
+                consulted: &consulted,
+                file,
+                path: &header.path,
+                parsed: &header.parsed,
+                items: &mut listing.items,
+                causes: &mut listing.causes,
+            };
+            lister.header(&header.blob);
+            lister.defines();
+            for decl in types.decls[file].clone() {
+                lister.decl(decl);
+            }
+            let listing = Arc::new(listing);
+            // A header whose constants its includers' scopes were asked for depends on them.
+            let own_scope_only = !consulted.borrow().includers.contains(&header.path);
+            if let (Some(cache), Some(key), true) = (listings, key, own_scope_only) {
+                cache.insert(key, listing.clone());
+            }
+            listing
+        });
+        listed.push(listing);
         let unit = pp.units[file].as_ref().expect("all units built");
         for (line, message) in &unit.bad_conditions {
             notes.push(Note {
@@ -307,6 +328,7 @@ pub fn build(revision: &str, arch: &'static Arch, headers: &[HeaderSource]) -> M
             });
         }
     }
+    let (mut items, causes, enums) = listings::assemble(listed);
     borrow_missing_definitions(&types, &includers, &consulted, headers, &mut items, &causes);
     // What did not parse as written but was read after macro expansion is no longer unparsed.
     let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed

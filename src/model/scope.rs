@@ -73,6 +73,9 @@ pub struct Unit<'a> {
     /// Live defines chosen by kernel configuration (`Walk::configured`): name → the `CONFIG_*`
     /// symbols of the `#if` chains around their last definition, sorted.
     pub configured: FxHashMap<String, Vec<String>>,
+    /// It included a unit still being built (an include cycle): what it sees of that unit depends
+    /// on which header of the cycle the walk entered first, so on headers outside its closure.
+    pub order_dependent: bool,
 }
 
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
@@ -131,6 +134,9 @@ pub struct Preprocessor<'a> {
     in_progress: Vec<bool>,
     /// Per asm-generic header, the arch's own `asm/` header it is walked behind (`walk_behind_arch`).
     behind: Vec<Option<usize>>,
+    /// The unit built before any other (asm-generic/ioctl.h): units built from inside it see it
+    /// unfinished whatever the other headers are, so that is no order dependence.
+    built_first: Option<usize>,
 }
 
 /// The libc headers uAPI headers include that the libc prelude stands for.
@@ -174,6 +180,7 @@ impl<'a> Preprocessor<'a> {
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
             behind: vec![None; paths.len()],
+            built_first: None,
         };
         // An arch's <asm/ioctl.h> defines its own `_IOC_*` widths, then includes asm-generic's,
         // whose defaults are `#ifndef`-guarded. Built first, asm-generic/ioctl.h gets that
@@ -182,6 +189,7 @@ impl<'a> Preprocessor<'a> {
             .path_index
             .get("include/uapi/asm-generic/ioctl.h")
             .copied();
+        pp.built_first = generic_ioctl;
         for i in generic_ioctl.into_iter().chain(0..paths.len()) {
             pp.unit(i, 0);
         }
@@ -502,8 +510,9 @@ impl<'a> Preprocessor<'a> {
     fn include(&self, w: &mut Walk<'a>, inc: usize) {
         w.unit.includes.push(inc);
         w.unit.closure.insert(inc);
-        if let Some(u) = &self.units[inc] {
-            w.unit.closure.union_with(&u.closure);
+        match &self.units[inc] {
+            Some(u) => w.unit.closure.union_with(&u.closure),
+            None => w.unit.order_dependent |= Some(inc) != self.built_first,
         }
     }
 

@@ -70,9 +70,23 @@ pub struct ParseCache {
     surfaces: surfaces::ExtractionCache,
     /// The header blobs of the revisions read back from the store (`persist`) instead of parsed.
     stored_headers: Mutex<HashSet<BlobId>>,
+    /// Headers' items kept from one revision of a walk for the next (`keep_listings`).
+    listings: model::ListingCache,
 }
 
 impl ParseCache {
+    /// Whether the revisions modelled next keep their headers' items for later ones: a walk
+    /// turns it on for all its batches but the last (a single diff builds its two sides at once,
+    /// which would only hold the items twice). `UAPI_DIFF_FULL` keeps it off.
+    pub fn keep_listings(&self, keep: bool) {
+        self.listings.keep(keep && !incremental::forced_full());
+    }
+
+    /// Forgets the kept items the last revisions did not use (a walk calls it after each batch).
+    pub fn forget_unused_listings(&self) {
+        self.listings.retain_used();
+    }
+
     /// Reads and parses (in parallel) the entries not parsed yet, then returns all of them.
     pub fn headers(
         &self,
@@ -361,7 +375,7 @@ fn snapshot_of(
             parsed: p,
         })
         .collect();
-    let mut model = model::build(tree.label(), opts.arch, &headers);
+    let mut model = model::build(tree.label(), opts.arch, &headers, Some(&cache.listings));
     let layout = layout_label(tree);
     // Only a kernel tree has other arches' headers.
     if layout.is_none() {

@@ -66,7 +66,7 @@ pub fn run(
                     arch: opts.arch.name.to_string(),
                     layout: None,
                 },
-                model: crate::model::build("", opts.arch, &[]),
+                model: crate::model::build("", opts.arch, &[], None),
                 kms: snap
                     .kms
                     .as_ref()

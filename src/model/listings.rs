@@ -1,0 +1,124 @@
+//! One header's items kept across the revisions of a walk (issue 27): a header lists the same
+//! items at every revision where it and every header it includes have the same bytes, at the same
+//! paths, for the same arch. Its macros, declarations, `#pragma pack`s and the types and constants
+//! it looks up are all found in that closure (`Types::visible`, `MacroScope`), or in the arch's
+//! predefined macros and the libc prelude, which do not change. What reaches beyond the closure is
+//! never kept: a header whose constants were tried in the scope of its includers
+//! (`Consulted::includers`), and a header that reaches an include cycle, whose units depend on
+//! which header of the cycle was entered first (`Unit::order_dependent`). Looking up the headers
+//! that define a missing name (`borrow_missing_definitions`) runs after the listing, at every
+//! revision, on the causes the listing kept.
+
+use super::scope::Preprocessor;
+use super::{EnumMembers, HeaderSource, Item, ItemKey};
+use crate::cpp::Cause;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What listing one header put in the model.
+#[derive(Default)]
+pub(super) struct Listing {
+    pub(super) items: BTreeMap<ItemKey, Item>,
+    /// Why its unresolved constants are unresolved, as `Lister::causes`.
+    pub(super) causes: FxHashMap<ItemKey, Cause>,
+    pub(super) enums: Vec<EnumMembers>,
+}
+
+/// The model's items, causes and enums from its headers' listings in file order: each listing
+/// made for this revision alone is moved, each shared with other revisions copied.
+pub(super) fn assemble(
+    listed: Vec<Arc<Listing>>,
+) -> (
+    BTreeMap<ItemKey, Item>,
+    FxHashMap<ItemKey, Cause>,
+    Vec<EnumMembers>,
+) {
+    let mut items = Vec::new();
+    let mut causes = FxHashMap::default();
+    let mut enums = Vec::new();
+    for listing in listed {
+        match Arc::try_unwrap(listing) {
+            Ok(own) => {
+                items.extend(own.items);
+                causes.extend(own.causes);
+                enums.extend(own.enums);
+            }
+            Err(shared) => {
+                items.extend(shared.items.iter().map(|(k, i)| (k.clone(), i.clone())));
+                causes.extend(shared.causes.iter().map(|(k, c)| (k.clone(), c.clone())));
+                enums.extend(shared.enums.iter().cloned());
+            }
+        }
+    }
+    // Headers come in path order, so the items already are in key order: the map is built in bulk.
+    (items.into_iter().collect(), causes, enums)
+}
+
+/// Headers' listings by what they read (`key`), shared by the revisions of a walk.
+#[derive(Default)]
+pub struct ListingCache {
+    /// Key → the listing, and whether a build used it since the last `retain_used`.
+    map: Mutex<FxHashMap<String, (Arc<Listing>, bool)>>,
+    /// Whether builds add their listings (`keep`); off, the cache only gives what it holds.
+    keeping: AtomicBool,
+}
+
+impl ListingCache {
+    pub(super) fn get(&self, key: &str) -> Option<Arc<Listing>> {
+        let mut map = self.map.lock().expect("listing cache lock");
+        let (listing, used) = map.get_mut(key)?;
+        *used = true;
+        Some(listing.clone())
+    }
+
+    /// Whether it holds listings or takes them: if not, a build need not compute its keys.
+    pub(super) fn in_use(&self) -> bool {
+        self.keeping.load(Ordering::Relaxed)
+            || !self.map.lock().expect("listing cache lock").is_empty()
+    }
+
+    /// Whether the builds from now on add their listings.
+    pub fn keep(&self, keep: bool) {
+        self.keeping.store(keep, Ordering::Relaxed);
+    }
+
+    pub(super) fn insert(&self, key: String, listing: Arc<Listing>) {
+        if !self.keeping.load(Ordering::Relaxed) {
+            return;
+        }
+        self.map
+            .lock()
+            .expect("listing cache lock")
+            .insert(key, (listing, true));
+    }
+
+    /// Forgets the listings no build used since the last call: a walk calls it after each batch
+    /// of revisions, so that it holds about one batch's listings, not the whole walk's.
+    pub fn retain_used(&self) {
+        self.map
+            .lock()
+            .expect("listing cache lock")
+            .retain(|_, (_, used)| std::mem::take(used));
+    }
+}
+
+/// What header `file`'s listing depends on, as text: the arch, then the path and blob of the
+/// header and of each header it includes (directly or not) in file order. None when the listing
+/// may depend on more (an include cycle in reach).
+pub(super) fn key(pp: &Preprocessor, headers: &[HeaderSource], file: usize) -> Option<String> {
+    let unit = pp.units[file].as_ref()?;
+    let mut key = format!("{}\n{}\n", pp.arch.name, headers[file].path);
+    for (f, header) in headers.iter().enumerate() {
+        if f != file && !unit.closure.contains(f) {
+            continue;
+        }
+        if pp.units[f].as_ref().is_none_or(|u| u.order_dependent) {
+            return None;
+        }
+        let _ = writeln!(key, "{} {}", header.path, header.blob);
+    }
+    Some(key)
+}
