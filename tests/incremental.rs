@@ -5,15 +5,24 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
 /// Runs `uapi-diff ARGS` incrementally and fully; asserts both print the same bytes and exit with
 /// the same status; returns the output.
 fn same_both_ways(dir: &Path, args: &[&str]) -> String {
+    same_both_ways_on(dir, args, None)
+}
+
+/// `same_both_ways` on this many threads (rayon's default when None).
+fn same_both_ways_on(dir: &Path, args: &[&str], threads: Option<&str>) -> String {
     let run = |full: bool| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_uapi-diff"));
         cmd.args(args).current_dir(dir).env_remove("UAPI_DIFF_FULL");
+        if let Some(threads) = threads {
+            cmd.env("RAYON_NUM_THREADS", threads);
+        }
         if full {
             cmd.env("UAPI_DIFF_FULL", "1");
         }
@@ -353,4 +362,98 @@ fn a_new_definition_of_a_kms_condition_is_seen_incrementally() {
             "{definition:?}: {json}"
         );
     }
+}
+
+/// A walk keeps each header's items for the next revision while the header and everything it
+/// includes are the same (`model::ListingCache`). Each step here changes what a kept header's
+/// items depend on without changing the header: an included header, an arch header taking over
+/// `asm/`, the includer whose scope a constant is computed in, the header through which the walk
+/// enters an include cycle, the one definer of a name used but not included. The since-index must
+/// see each change and print what the walk without kept items (`UAPI_DIFF_FULL`) prints, with one
+/// revision per batch (one thread) as with two.
+#[test]
+fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path().join("repo");
+    let date = "2024-03-01T00:00:00+0000";
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    common::git(&repo, &["init", "-q", "."], date);
+    let linux = |name: &str| format!("include/uapi/linux/{name}.h");
+    let mut files: BTreeMap<String, &str> = BASE.iter().map(|(p, t)| (p.to_string(), *t)).collect();
+    files.extend([
+        (linux("user"), "#include <linux/arg.h>\n#define USER_IOCTL _IOW('u', 1, struct arg)\n"),
+        (linux("arg"), "struct arg { int a; };\n"),
+        (linux("user_width"), "#include <asm/width.h>\n#define USER_WIDTH (WIDTH * 2)\n"),
+        ("include/uapi/asm-generic/width.h".to_string(), "#define WIDTH 4\n"),
+        (linux("inner"), "#define INNER_VALUE (BASE_VALUE + 1)\n"),
+        (linux("includer"), "#define BASE_VALUE 1\n#include <linux/inner.h>\n"),
+        // a.h ↔ b.h: b.h sees A_VALUE only when the walk enters the cycle through b.h, as it
+        // does once 0first.h (first in path order) includes it.
+        (linux("a"), "#ifndef A_H\n#define A_H\n#define A_VALUE 1\n#include <linux/b.h>\n#endif\n"),
+        (
+            linux("b"),
+            "#ifndef B_H\n#define B_H\n#include <linux/a.h>\n#ifdef A_VALUE\n#define B_SEES_A 1\n#endif\n#endif\n",
+        ),
+        (linux("borrower"), "#define BORROWER_IOCTL _IOW('b', 1, struct lent)\n"),
+        (linux("lender"), "struct lent { long a[3]; };\n"),
+    ]);
+    let revisions = [
+        ("r1", None),
+        (
+            "r2",
+            Some((linux("arg"), "struct arg { int a; long b; };\n")),
+        ),
+        (
+            "r3",
+            Some((
+                "arch/x86/include/uapi/asm/width.h".to_string(),
+                "#define WIDTH 8\n",
+            )),
+        ),
+        (
+            "r4",
+            Some((
+                linux("includer"),
+                "#define BASE_VALUE 2\n#include <linux/inner.h>\n",
+            )),
+        ),
+        ("r5", Some((linux("0first"), "#include <linux/b.h>\n"))),
+        (
+            "r6",
+            Some((linux("lender"), "struct lent { long a[5]; };\n")),
+        ),
+    ];
+    for (tag, change) in revisions.clone() {
+        files.extend(change);
+        let listed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        tree(dir.path(), "repo", &listed);
+        common::git(&repo, &["add", "-A", "."], date);
+        common::git(&repo, &["commit", "-q", "-m", tag], date);
+        common::git(&repo, &["tag", tag], date);
+    }
+    let repo_arg = repo.to_str().expect("utf-8 path");
+    let mut args = vec!["since"];
+    args.extend(revisions.iter().map(|(tag, _)| *tag));
+    args.extend(["-C", repo_arg, "--format", "json", "--no-kms"]);
+    let outputs: Vec<String> = ["1", "2"]
+        .iter()
+        .map(|threads| same_both_ways_on(dir.path(), &args, Some(threads)))
+        .collect();
+    assert_eq!(outputs[0], outputs[1], "one thread and two");
+    let index: serde_json::Value = serde_json::from_str(&outputs[0]).expect("JSON");
+    let entry = |id: &str| {
+        index["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is in the index: {index}"))
+            .clone()
+    };
+    let changed = |id: &str| entry(id)["changed"].clone();
+    assert_eq!(changed("ioctl:USER_IOCTL"), serde_json::json!(["r2"]));
+    assert_eq!(changed("define:USER_WIDTH"), serde_json::json!(["r3"]));
+    assert_eq!(changed("define:INNER_VALUE"), serde_json::json!(["r4"]));
+    assert_eq!(entry("define:B_SEES_A")["first"], "r5");
+    assert_eq!(changed("ioctl:BORROWER_IOCTL"), serde_json::json!(["r6"]));
 }
