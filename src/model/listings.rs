@@ -2,12 +2,12 @@
 //! items at every revision where it and every header it includes have the same bytes, at the same
 //! paths, for the same arch. Its macros, declarations, `#pragma pack`s and the types and constants
 //! it looks up are all found in that closure (`Types::visible`, `MacroScope`), or in the arch's
-//! predefined macros and the libc prelude, which do not change. What reaches beyond the closure is
-//! never kept: a header whose constants were tried in the scope of its includers
-//! (`Consulted::includers`), and a header that reaches an include cycle, whose units depend on
-//! which header of the cycle was entered first (`Unit::order_dependent`). Looking up the headers
-//! that define a missing name (`borrow_missing_definitions`) runs after the listing, at every
-//! revision, on the causes the listing kept.
+//! predefined macros and the libc prelude, which do not change. A header whose constants were
+//! tried in the scopes of the headers that include it (`Consulted::includers`) is kept by those
+//! headers and their closures too. A header that reaches an include cycle is never kept: the
+//! cycle's units depend on which of its headers was entered first (`Unit::order_dependent`).
+//! Looking up the headers that define a missing name (`borrow_missing_definitions`) runs after the
+//! listing, at every revision, on the causes the listing kept.
 
 use super::scope::Preprocessor;
 use super::{EnumMembers, HeaderSource, Item, ItemKey};
@@ -105,14 +105,32 @@ impl ListingCache {
     }
 }
 
-/// What header `file`'s listing depends on, as text: the arch, then the path and blob of the
-/// header and of each header it includes (directly or not) in file order. None when the listing
-/// may depend on more (an include cycle in reach).
-pub(super) fn key(pp: &Preprocessor, headers: &[HeaderSource], file: usize) -> Option<String> {
-    let unit = pp.units[file].as_ref()?;
+/// What header `file`'s listing depends on, as text: the arch and the header's path, then the
+/// path and blob of each header it reads, in file order: itself and what it includes (directly or
+/// not). With `includers` (the headers that include it directly, in path order), for a header whose
+/// constants were tried in their scopes, also those headers (named) and what each includes. None
+/// when one of them reaches an include cycle.
+pub(super) fn key(
+    pp: &Preprocessor,
+    headers: &[HeaderSource],
+    file: usize,
+    includers: Option<&[usize]>,
+) -> Option<String> {
+    let mut read = pp.units[file].as_ref()?.closure.clone();
+    read.insert(file);
     let mut key = format!("{}\n{}\n", pp.arch.name, headers[file].path);
+    if let Some(includers) = includers {
+        // No path starts with '+': this key is never one of a header that read only its own.
+        key.push('+');
+        for &g in includers {
+            read.insert(g);
+            read.union_with(&pp.units[g].as_ref()?.closure);
+            let _ = write!(key, " {}", headers.get(g)?.path);
+        }
+        key.push('\n');
+    }
     for (f, header) in headers.iter().enumerate() {
-        if f != file && !unit.closure.contains(f) {
+        if !read.contains(f) {
             continue;
         }
         if pp.units[f].as_ref().is_none_or(|u| u.order_dependent) {

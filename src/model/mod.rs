@@ -290,8 +290,15 @@ pub fn build(
     let listings = listings.filter(|l| l.in_use());
     let mut listed = Vec::with_capacity(headers.len());
     for (file, header) in headers.iter().enumerate() {
-        let key = listings.and_then(|_| listings::key(&pp, headers, file));
-        let kept = listings.zip(key.as_deref()).and_then(|(l, k)| l.get(k));
+        // Kept by what the header read: its own scope, else also its includers' (the key of a
+        // header that tried its constants in their scopes).
+        let own_key = listings.and_then(|_| listings::key(&pp, headers, file, None));
+        let mut kept = listings.zip(own_key.as_deref()).and_then(|(l, k)| l.get(k));
+        let mut includers_key = None;
+        if let (Some(cache), Some(_), None) = (listings, &own_key, &kept) {
+            includers_key = listings::key(&pp, headers, file, Some(&includers[file]));
+            kept = includers_key.as_deref().and_then(|k| cache.get(k));
+        }
         let listing = kept.unwrap_or_else(|| {
             let mut listing = listings::Listing::default();
             let mut lister = Lister {
@@ -311,9 +318,13 @@ pub fn build(
                 lister.decl(decl);
             }
             let listing = Arc::new(listing);
-            // A header whose constants its includers' scopes were asked for depends on them.
             let own_scope_only = !consulted.borrow().includers.contains(&header.path);
-            if let (Some(cache), Some(key), true) = (listings, key, own_scope_only) {
+            let key = if own_scope_only {
+                own_key
+            } else {
+                includers_key
+            };
+            if let (Some(cache), Some(key)) = (listings, key) {
                 cache.insert(key, listing.clone());
             }
             listing
