@@ -25,6 +25,8 @@ pub(super) struct Listing {
     /// Why its unresolved constants are unresolved, as `Lister::causes`.
     pub(super) causes: FxHashMap<ItemKey, Cause>,
     pub(super) enums: Vec<EnumMembers>,
+    /// Its constants were tried in its includers' scopes (`Consulted::includers` names it).
+    pub(super) asked_includers: bool,
 }
 
 /// The model's items, causes and enums from its headers' listings in file order: each listing
@@ -139,4 +141,66 @@ pub(super) fn key(
         let _ = writeln!(key, "{} {}", header.path, header.blob);
     }
     Some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{build, Arch, Model};
+    use super::*;
+
+    fn revision(files: &[(&str, &str)]) -> Vec<HeaderSource> {
+        files
+            .iter()
+            .map(|(path, text)| HeaderSource {
+                path: path.to_string(),
+                // Any id that differs with the text does.
+                blob: format!("{text:?}"),
+                parsed: Arc::new(crate::parse::parse_header(text.as_bytes())),
+            })
+            .collect()
+    }
+
+    /// Everything a model holds, as text (its items have no `PartialEq`).
+    fn whole(model: &Model) -> String {
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            model.items, model.consulted, model.enums, model.notes
+        )
+    }
+
+    /// A model built from kept listings is the model built without them, `consulted` included: a
+    /// kept header whose constants were tried in its includers' scopes is named there again.
+    #[test]
+    fn a_model_from_kept_listings_is_the_model_built_without() {
+        let arch = Arch::by_name("x86_64").expect("x86_64");
+        let headers = revision(&[
+            (
+                "include/uapi/asm-generic/ioctl.h",
+                "#define _IOC(d,t,n,s) (((d) << 30) | ((t) << 8) | (n) | ((s) << 16))\n\
+                 #define _IOW(t,n,s) _IOC(1U,(t),(n),sizeof(s))\n",
+            ),
+            (
+                "include/uapi/linux/includer.h",
+                "#define BASE_VALUE 1\n#include <linux/inner.h>\n",
+            ),
+            (
+                "include/uapi/linux/inner.h",
+                "#define INNER_VALUE (BASE_VALUE + 1)\nenum e { E_A, E_B };\n",
+            ),
+            (
+                "include/uapi/linux/user.h",
+                "struct arg { int a; };\n#define USER_IOCTL _IOW('u', 1, struct arg)\n",
+            ),
+        ]);
+        let cache = ListingCache::default();
+        cache.keep(true);
+        let fresh = whole(&build("r", arch, &headers, None));
+        let filling = whole(&build("r", arch, &headers, Some(&cache)));
+        let kept = cache.map.lock().expect("lock").len();
+        assert_eq!(kept, headers.len(), "every header kept");
+        let from_kept = whole(&build("r", arch, &headers, Some(&cache)));
+        assert_eq!(fresh, filling);
+        assert_eq!(fresh, from_kept);
+        assert!(from_kept.contains("includer"), "{from_kept}");
+    }
 }

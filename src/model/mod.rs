@@ -317,18 +317,20 @@ pub fn build(
             for decl in types.decls[file].clone() {
                 lister.decl(decl);
             }
-            let listing = Arc::new(listing);
-            let own_scope_only = !consulted.borrow().includers.contains(&header.path);
-            let key = if own_scope_only {
-                own_key
-            } else {
-                includers_key
+            listing.asked_includers = consulted.borrow().includers.contains(&header.path);
+            let key = match listing.asked_includers {
+                false => own_key,
+                true => includers_key,
             };
+            let listing = Arc::new(listing);
             if let (Some(cache), Some(key)) = (listings, key) {
                 cache.insert(key, listing.clone());
             }
             listing
         });
+        if listing.asked_includers {
+            consulted.borrow_mut().includers.insert(header.path.clone());
+        }
         listed.push(listing);
         let unit = pp.units[file].as_ref().expect("all units built");
         for (line, message) in &unit.bad_conditions {
