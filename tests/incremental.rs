@@ -441,15 +441,7 @@ fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
         .collect();
     assert_eq!(outputs[0], outputs[1], "one thread and two");
     let index: serde_json::Value = serde_json::from_str(&outputs[0]).expect("JSON");
-    let entry = |id: &str| {
-        index["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .find(|i| i["id"] == id)
-            .unwrap_or_else(|| panic!("{id} is in the index: {index}"))
-            .clone()
-    };
+    let entry = |id: &str| common::since_item(&index, id);
     let changed = |id: &str| entry(id)["changed"].clone();
     assert_eq!(changed("ioctl:USER_IOCTL"), serde_json::json!(["r2"]));
     assert_eq!(changed("define:USER_WIDTH"), serde_json::json!(["r3"]));

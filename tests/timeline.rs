@@ -24,14 +24,7 @@ fn since(repo: &Path, extra: &[&str]) -> String {
     out
 }
 
-fn item<'a>(index: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    index["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("{id} is in the index"))
-}
+use common::since_item as item;
 
 #[test]
 fn since_follows_items_through_moves_changes_and_removals() {

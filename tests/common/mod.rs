@@ -195,6 +195,16 @@ pub fn run_tool(repo: &Path, args: &[&str]) -> (i32, String) {
     (status, String::from_utf8(out.stdout).expect("utf-8 output"))
 }
 
+/// The entry of a since-index (`since --format json`) with this item id.
+pub fn since_item<'a>(index: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    index["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is in the index"))
+}
+
 pub const IGT: &str = "igt-gpu-tools-b3d809d5";
 
 /// IGT (a userspace tree with a copy of the DRM uAPI headers) unpacked into the git-ignored cache/ from `../shared/data/` (or `$UAPI_DIFF_DATA`).
