@@ -4,8 +4,10 @@
 //! it looks up are all found in that closure (`Types::visible`, `MacroScope`), or in the arch's
 //! predefined macros and the libc prelude, which do not change. A header whose constants were
 //! tried in the scopes of the headers that include it (`Consulted::includers`) is kept by those
-//! headers and their closures too. A header that reaches an include cycle is never kept: the
-//! cycle's units depend on which of its headers was entered first (`Unit::order_dependent`).
+//! headers and their closures too. In an include cycle, what a header's unit saw depends on which
+//! header of the cycle the walk entered first: each unit records the includes it found unfinished
+//! (`Unit::included_unfinished`), and the key names them, so a header in reach of a cycle is kept
+//! while the cycle is entered the same way.
 //! Looking up the headers that define a missing name (`borrow_missing_definitions`) runs after the
 //! listing, at every revision, on the causes the listing kept.
 
@@ -110,8 +112,8 @@ impl ListingCache {
 /// What header `file`'s listing depends on, as text: the arch and the header's path, then the
 /// path and blob of each header it reads, in file order: itself and what it includes (directly or
 /// not). With `includers` (the headers that include it directly, in path order), for a header whose
-/// constants were tried in their scopes, also those headers (named) and what each includes. None
-/// when one of them reaches an include cycle.
+/// constants were tried in their scopes, also those headers (named) and what each includes. After
+/// each header read, the includes its unit found unfinished. None when a unit is missing.
 pub(super) fn key(
     pp: &Preprocessor,
     headers: &[HeaderSource],
@@ -135,10 +137,12 @@ pub(super) fn key(
         if !read.contains(f) {
             continue;
         }
-        if pp.units[f].as_ref().is_none_or(|u| u.order_dependent) {
-            return None;
+        let unit = pp.units[f].as_ref()?;
+        let _ = write!(key, "{} {}", header.path, header.blob);
+        for &unfinished in &unit.included_unfinished {
+            let _ = write!(key, " <{}", pp.paths[unfinished]);
         }
-        let _ = writeln!(key, "{} {}", header.path, header.blob);
+        key.push('\n');
     }
     Some(key)
 }

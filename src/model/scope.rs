@@ -73,9 +73,10 @@ pub struct Unit<'a> {
     /// Live defines chosen by kernel configuration (`Walk::configured`): name → the `CONFIG_*`
     /// symbols of the `#if` chains around their last definition, sorted.
     pub configured: FxHashMap<String, Vec<String>>,
-    /// It included a unit still being built (an include cycle): what it sees of that unit depends
-    /// on which header of the cycle the walk entered first, so on headers outside its closure.
-    pub order_dependent: bool,
+    /// The includes that were still being built when it included them (an include cycle): it saw
+    /// nothing of them, which depends on which header of the cycle the walk entered first, so on
+    /// headers outside its closure (`listings::key` names them).
+    pub included_unfinished: Vec<usize>,
 }
 
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
@@ -134,9 +135,6 @@ pub struct Preprocessor<'a> {
     in_progress: Vec<bool>,
     /// Per asm-generic header, the arch's own `asm/` header it is walked behind (`walk_behind_arch`).
     behind: Vec<Option<usize>>,
-    /// The unit built before any other (asm-generic/ioctl.h): units built from inside it see it
-    /// unfinished whatever the other headers are, so that is no order dependence.
-    built_first: Option<usize>,
 }
 
 /// The libc headers uAPI headers include that the libc prelude stands for.
@@ -180,7 +178,6 @@ impl<'a> Preprocessor<'a> {
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
             behind: vec![None; paths.len()],
-            built_first: None,
         };
         // An arch's <asm/ioctl.h> defines its own `_IOC_*` widths, then includes asm-generic's,
         // whose defaults are `#ifndef`-guarded. Built first, asm-generic/ioctl.h gets that
@@ -189,7 +186,6 @@ impl<'a> Preprocessor<'a> {
             .path_index
             .get("include/uapi/asm-generic/ioctl.h")
             .copied();
-        pp.built_first = generic_ioctl;
         for i in generic_ioctl.into_iter().chain(0..paths.len()) {
             pp.unit(i, 0);
         }
@@ -220,15 +216,23 @@ impl<'a> Preprocessor<'a> {
             if own == generic || !includes_it {
                 continue;
             }
+            // What the first walk found unfinished shaped the units built while it stood (its
+            // includers'), so the walk again keeps naming it.
+            let mut first_unfinished = Vec::new();
             if let Some(unit) = self.units[generic].take() {
                 for name in unit.macros.keys() {
                     if let Some(files) = self.macro_index.get_mut(name) {
                         files.retain(|&f| f != generic);
                     }
                 }
+                first_unfinished = unit.included_unfinished;
             }
             self.behind[generic] = Some(own);
             self.unit(generic, 0);
+            if let Some(unit) = self.units[generic].as_mut() {
+                first_unfinished.append(&mut unit.included_unfinished);
+                unit.included_unfinished = first_unfinished;
+            }
         }
     }
 
@@ -512,7 +516,7 @@ impl<'a> Preprocessor<'a> {
         w.unit.closure.insert(inc);
         match &self.units[inc] {
             Some(u) => w.unit.closure.union_with(&u.closure),
-            None => w.unit.order_dependent |= Some(inc) != self.built_first,
+            None => w.unit.included_unfinished.push(inc),
         }
     }
 
