@@ -1,15 +1,13 @@
 //! `uapi-diff history REV...`: a walk over many revisions, each diffed with the one before.
 //! Every blob is parsed once for the whole walk (one `ParseCache`), so the cost grows with the
-//! distinct blobs rather than with revisions × files; revisions are modelled (and then diffed) in
-//! parallel, a batch of one per thread at a time, so memory stays a few revisions' worth.
+//! distinct blobs rather than with revisions × files; each revision is modelled while the one
+//! before it is finished (KMS properties) and diffed, so memory stays a few revisions' worth.
 
 use crate::change::ChangeKind;
 use crate::change::{DiffReport, Revision, Summary};
 use crate::error::Error;
 use crate::pipeline::{self, Options, ParseCache, Snapshot};
 use crate::snapshot::Side;
-use crate::source::Tree;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -68,7 +66,9 @@ pub fn summarize(steps: &[DiffReport], parsed_headers: usize) -> History {
 
 /// The walk itself: hands `each` every revision's snapshot in order, with its diff from the one
 /// before (none for the first). Blobs are parsed once through `cache` (which the caller may share
-/// between walks, one per arch); only a batch of snapshots is alive at a time.
+/// between walks, one per arch). Each revision is modelled once the one before it is, so that it
+/// reuses that one's header listings, and while that one's KMS properties are extracted and it is
+/// diffed: only three snapshots are alive at a time.
 pub fn visit(
     sides: &[Side],
     opts: &Options,
@@ -76,44 +76,42 @@ pub fn visit(
     progress: &(dyn Fn(usize) + Sync),
     each: &mut dyn FnMut(&Snapshot, Option<&DiffReport>),
 ) -> Result<(), Error> {
-    let batch = rayon::current_num_threads().max(1);
+    let Some(first) = sides.first() else {
+        return Ok(());
+    };
+    // A model keeps its listings for the next one.
+    cache.keep_listings(sides.len() > 1);
+    let mut modelled = Some(first.modelled(opts, cache)?);
     let mut prev: Option<Snapshot> = None;
-    let mut done = 0;
-    let batches = sides.len().div_ceil(batch);
-    for (b, chunk) in sides.chunks(batch).enumerate() {
-        cache.keep_listings(b + 1 < batches);
-        let trees: Vec<&Tree> = chunk.iter().filter_map(Side::tree).collect();
-        // The headers of the batch parsed at once (in parallel), but for the revisions an earlier
-        // run stored.
-        for tree in trees.iter().filter(|t| !pipeline::is_stored(t, opts)) {
-            cache.headers(tree, &pipeline::used_headers(tree, cache, opts)?)?;
-        }
-        let snaps = chunk
-            .par_iter()
-            .map(|side| side.snapshot(opts, cache))
-            .collect::<Result<Vec<_>, Error>>()?;
-        if let (true, Some(last)) = (opts.kms, trees.last()) {
-            cache.retain_kms_sources(&pipeline::list_kms_sources(last)?);
-        }
+    for (i, side) in sides.iter().enumerate() {
         cache.forget_unused_listings();
-        // The batch's steps are diffed in parallel too: each needs only its two snapshots.
-        let reports: Vec<Option<DiffReport>> = (0..snaps.len())
-            .into_par_iter()
-            .map(|i| {
-                let before = if i == 0 {
-                    prev.as_ref()
-                } else {
-                    snaps.get(i - 1)
-                };
-                before.map(|p| pipeline::report_with(p, &snaps[i], &opts.enum_roles))
-            })
-            .collect();
-        for (snap, report) in snaps.into_iter().zip(reports) {
-            each(&snap, report.as_ref());
-            prev = Some(snap);
+        cache.keep_listings(i + 2 < sides.len());
+        let current = modelled
+            .take()
+            .expect("each revision is modelled before its turn");
+        let (done, next) = rayon::join(
+            || -> Result<_, Error> {
+                let snap = current.finish(cache, opts)?;
+                let report = prev
+                    .as_ref()
+                    .map(|p| pipeline::report_with(p, &snap, &opts.enum_roles));
+                Ok((snap, report))
+            },
+            || {
+                sides
+                    .get(i + 1)
+                    .map(|s| s.modelled(opts, cache))
+                    .transpose()
+            },
+        );
+        let (snap, report) = done?;
+        modelled = next?;
+        if let (true, Some(tree)) = (opts.kms, side.tree()) {
+            cache.retain_kms_sources(&pipeline::list_kms_sources(tree)?);
         }
-        done += chunk.len();
-        progress(done);
+        each(&snap, report.as_ref());
+        prev = Some(snap);
+        progress(i + 1);
     }
     Ok(())
 }

@@ -309,27 +309,63 @@ pub fn revision_snapshot(
     cache: &ParseCache,
     opts: &Options,
 ) -> Result<Snapshot, Error> {
+    revision_model(tree, cache, opts)?.finish(cache, opts)
+}
+
+/// A revision's snapshot in two stages, so that a walk models the next revision (reusing this
+/// one's header listings) while this one's KMS properties are extracted.
+pub enum Staged<'t> {
+    /// Stored by an earlier run, or read from a snapshot file.
+    Complete(Snapshot),
+    /// Modelled; its KMS properties (when asked for) are still to extract, and it is still to store.
+    Modelled {
+        tree: &'t Tree,
+        listed: Listed,
+        snap: Snapshot,
+    },
+}
+
+impl Staged<'_> {
+    /// The whole snapshot: KMS properties extracted (their notes come last, as `snapshot_of`
+    /// puts them), and stored when the store keeps it.
+    pub fn finish(self, cache: &ParseCache, opts: &Options) -> Result<Snapshot, Error> {
+        let (tree, listed, mut snap) = match self {
+            Staged::Complete(snap) => return Ok(snap),
+            Staged::Modelled { tree, listed, snap } => (tree, listed, snap),
+        };
+        snap.kms = kms_of(tree, &snap.model, cache, &mut snap.notes, opts)?;
+        if !persist::keeps(tree, opts) {
+            return Ok(snap);
+        }
+        let kms_sources = match opts.kms {
+            true => Some(list_kms_sources(tree)?),
+            false => None,
+        };
+        Ok(persist::save(
+            tree,
+            opts,
+            &listed,
+            kms_sources.as_deref(),
+            snap,
+        ))
+    }
+}
+
+/// A revision's snapshot but for its KMS properties: as an earlier run stored it (whole), or
+/// listed and modelled.
+pub fn revision_model<'t>(
+    tree: &'t Tree,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Staged<'t>, Error> {
     if let Some(stored) = persist::load(tree, opts) {
         let mut counted = cache.stored_headers.lock().expect("stored headers lock");
         counted.extend(stored.headers.iter().map(|e| e.blob));
-        return Ok(stored.snapshot);
+        return Ok(Staged::Complete(stored.snapshot));
     }
     let listed = with_surfaces(tree, list_headers(tree, opts)?, cache, opts)?;
-    let snap = snapshot_of(tree, &listed.entries, &listed, cache, opts)?;
-    if !persist::keeps(tree, opts) {
-        return Ok(snap);
-    }
-    let kms_sources = match opts.kms {
-        true => Some(list_kms_sources(tree)?),
-        false => None,
-    };
-    Ok(persist::save(
-        tree,
-        opts,
-        &listed,
-        kms_sources.as_deref(),
-        snap,
-    ))
+    let snap = model_snapshot(tree, &listed.entries, &listed, cache, opts)?;
+    Ok(Staged::Modelled { tree, listed, snap })
 }
 
 /// The headers a revision's snapshot parses: its listing, with the headers its surfaces generate,
@@ -350,6 +386,19 @@ pub fn is_stored(tree: &Tree, opts: &Options) -> bool {
 /// Builds one revision's model from `entries` (all of its listing's headers or some of them),
 /// with its listing's notes and every surface item.
 fn snapshot_of(
+    tree: &Tree,
+    entries: &[FileEntry],
+    listed: &Listed,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<Snapshot, Error> {
+    let mut snap = model_snapshot(tree, entries, listed, cache, opts)?;
+    snap.kms = kms_of(tree, &snap.model, cache, &mut snap.notes, opts)?;
+    Ok(snap)
+}
+
+/// `snapshot_of` but for the KMS properties (`kms_of`).
+fn model_snapshot(
     tree: &Tree,
     entries: &[FileEntry],
     listed: &Listed,
@@ -395,12 +444,6 @@ fn snapshot_of(
         tree.read(entry).ok()
     };
     notes.extend(netlink_headers::check(&model, &header_text));
-    // Only a kernel tree has the DRM drivers KMS properties are read from.
-    let kms = if opts.kms && layout.is_none() {
-        Some(kms_properties(tree, &model, cache, &mut notes)?)
-    } else {
-        None
-    };
     let revision = Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
@@ -410,9 +453,24 @@ fn snapshot_of(
     Ok(Snapshot {
         revision,
         model,
-        kms,
+        kms: None,
         notes,
     })
+}
+
+/// A revision's KMS properties, when asked for: only a kernel tree has the DRM drivers they are
+/// read from. Their notes are added to `notes`.
+fn kms_of(
+    tree: &Tree,
+    model: &Model,
+    cache: &ParseCache,
+    notes: &mut Vec<Note>,
+    opts: &Options,
+) -> Result<Option<KmsModel>, Error> {
+    match opts.kms && layout_label(tree).is_none() {
+        true => kms_properties(tree, model, cache, notes).map(Some),
+        false => Ok(None),
+    }
 }
 
 /// One side of a diff, listed.

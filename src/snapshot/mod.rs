@@ -310,9 +310,18 @@ impl Side {
 
     /// The side's model: computed from the tree (parsing through `cache`), or read from the file.
     pub fn snapshot(&self, opts: &Options, cache: &ParseCache) -> Result<Snapshot, Error> {
+        self.modelled(opts, cache)?.finish(cache, opts)
+    }
+
+    /// Its snapshot but for the KMS properties of a revision (`pipeline::Staged`).
+    pub fn modelled(
+        &self,
+        opts: &Options,
+        cache: &ParseCache,
+    ) -> Result<pipeline::Staged<'_>, Error> {
         match self {
-            Side::Tree(tree) => pipeline::revision_snapshot(tree, cache, opts),
-            Side::Snapshot(path) => read(path, opts),
+            Side::Tree(tree) => pipeline::revision_model(tree, cache, opts),
+            Side::Snapshot(path) => read(path, opts).map(pipeline::Staged::Complete),
         }
     }
 }
