@@ -2,6 +2,7 @@
 //! scope, and what becomes of a call's result.
 
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 use super::super::parse::{Expr, FileFacts};
 use super::{ADD_ENUM, ATTACH};
@@ -14,7 +15,7 @@ pub(super) struct Index {
 }
 
 impl Index {
-    pub(super) fn build(files: &[FileFacts]) -> Index {
+    pub(super) fn build(files: &[Arc<FileFacts>]) -> Index {
         let mut scopes_by_name: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
         let mut calls_by_callee: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
         for (fi, f) in files.iter().enumerate() {
@@ -40,7 +41,7 @@ impl Index {
     /// The scope a call to `name` from file `from` reaches: same file, else same owner, else core.
     pub(super) fn resolve(
         &self,
-        files: &[FileFacts],
+        files: &[Arc<FileFacts>],
         name: &str,
         from: usize,
     ) -> Option<(usize, usize)> {
