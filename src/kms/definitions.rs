@@ -3,7 +3,7 @@
 //! `subdir-ccflags-y`, `CFLAGS_file.o`). A file's names are listed once, whatever names are asked
 //! about, so that a walk over revisions scans each blob once.
 
-use memchr::{memchr, memmem};
+use memchr::{memchr, memchr_iter, memmem, memrchr};
 
 /// Whether the file at `path` is read for `-D` flags (else for `#define`s).
 pub fn is_makefile(path: &str) -> bool {
@@ -14,11 +14,22 @@ pub fn is_makefile(path: &str) -> bool {
 /// The names `bytes` defines (`-D` flags when `makefile`, else `#define`s), sorted, each once.
 pub fn defined_names(makefile: bool, bytes: &[u8]) -> Vec<String> {
     let mut names = Vec::new();
-    for line in bytes.split(|b| *b == b'\n') {
-        if makefile && memmem::find(line, b"-D").is_some() {
-            flag_names(&String::from_utf8_lossy(line), &mut names);
-        } else if !makefile && memchr(b'#', line).is_some() {
-            names.extend(c_definition(&String::from_utf8_lossy(line)).map(str::to_string));
+    // Only the lines holding the mark are read (found by memchr/memmem, as most lines have none).
+    let marks: Box<dyn Iterator<Item = usize>> = match makefile {
+        true => Box::new(memmem::find_iter(bytes, b"-D")),
+        false => Box::new(memchr_iter(b'#', bytes)),
+    };
+    let mut line_end = 0;
+    for at in marks {
+        if at < line_end {
+            continue;
+        }
+        let start = memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        line_end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line = String::from_utf8_lossy(&bytes[start..line_end]);
+        match makefile {
+            true => flag_names(&line, &mut names),
+            false => names.extend(c_definition(&line).map(str::to_string)),
         }
     }
     names.sort_unstable();

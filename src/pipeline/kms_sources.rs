@@ -2,7 +2,6 @@
 //! evaluated against the revision's uAPI constants, and whether the definitions those sources
 //! read changed between two revisions (then the incremental diff does not apply).
 
-use super::blob_map::BlobMap;
 use super::{incremental, ParseCache};
 use crate::change::{Facts, Note};
 use crate::cpp;
@@ -10,6 +9,7 @@ use crate::error::Error;
 use crate::kms::{self, KmsModel};
 use crate::model::Model;
 use crate::source::{BlobId, FileEntry, Selection, Tree};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex};
@@ -138,11 +138,10 @@ fn defined_anywhere(
     if names.is_empty() {
         return Ok(names);
     }
-    let read_sources = |missing: &[FileEntry]| -> Result<Vec<Vec<u8>>, Error> {
-        let bytes = cache.kms_sources(tree, missing)?;
-        Ok(bytes.iter().map(|b| b.to_vec()).collect())
-    };
-    let in_sources = cache.kms_defined.of(sources, read_sources)?;
+    // The sources' bytes are in the cache already.
+    let in_sources = cache
+        .kms_defined
+        .of(sources, |missing| cache.kms_sources(tree, missing))?;
     let mut defined: BTreeSet<String> = names
         .iter()
         .filter(|n| defines_any(&in_sources, n))
@@ -166,48 +165,61 @@ fn defines_any(files: &[Arc<Vec<String>>], name: &str) -> bool {
         .any(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
 }
 
-/// The names each file read for KMS conditions defines (`kms::defined_names`), by blob: a blob is
-/// scanned once however many revisions hold it. Makefiles are kept apart (they are read for `-D`
-/// flags, not `#define`s). A walk forgets the blobs the last revisions did not read.
+/// A blob, and whether it is read as a Makefile.
+type ScanKey = (BlobId, bool);
+
+/// The names each file read for KMS conditions defines (`kms::defined_names`), by blob and by
+/// whether it is a Makefile (read for `-D` flags, not `#define`s): a blob is scanned once however
+/// many revisions hold it. A walk forgets the blobs the last revisions did not read.
 #[derive(Default)]
 pub(super) struct DefinedNames {
-    c: BlobMap<Arc<Vec<String>>>,
-    makefiles: BlobMap<Arc<Vec<String>>>,
+    names: Mutex<FxHashMap<ScanKey, Arc<Vec<String>>>>,
     /// The blobs read since the last `retain_used`.
     used: Mutex<HashSet<BlobId>>,
 }
 
 impl DefinedNames {
-    /// The names each entry defines (in no particular order of entries), reading the blobs not
-    /// scanned yet through `read_all`.
-    fn of(
+    /// The names each entry defines (in no particular order of entries), scanning the blobs not
+    /// scanned yet, whose bytes `read_all` gives.
+    fn of<B: AsRef<Vec<u8>> + Send>(
         &self,
         entries: &[FileEntry],
-        read_all: impl Fn(&[FileEntry]) -> Result<Vec<Vec<u8>>, Error>,
+        read_all: impl FnOnce(&[FileEntry]) -> Result<Vec<B>, Error>,
     ) -> Result<Vec<Arc<Vec<String>>>, Error> {
         self.used
             .lock()
             .expect("defined names lock")
             .extend(entries.iter().map(|e| e.blob));
-        let (makefiles, c): (Vec<FileEntry>, Vec<FileEntry>) = entries
-            .iter()
-            .cloned()
-            .partition(|e| kms::is_makefile(&e.path));
-        let scan =
-            |makefile: bool| move |bytes: Vec<u8>| Arc::new(kms::defined_names(makefile, &bytes));
-        let mut names = self.c.get_or_make(&read_all, &c, scan(false))?;
-        names.extend(
-            self.makefiles
-                .get_or_make(&read_all, &makefiles, scan(true))?,
-        );
-        Ok(names)
+        let key = |e: &FileEntry| (e.blob, kms::is_makefile(&e.path));
+        let missing: Vec<FileEntry> = {
+            let names = self.names.lock().expect("defined names lock");
+            let mut seen = HashSet::new();
+            entries
+                .iter()
+                .filter(|e| !names.contains_key(&key(e)) && seen.insert(key(e)))
+                .cloned()
+                .collect()
+        };
+        let scanned: Vec<(ScanKey, Arc<Vec<String>>)> = read_all(&missing)?
+            .into_par_iter()
+            .zip(missing.par_iter())
+            .map(|(bytes, e)| {
+                let names = kms::defined_names(kms::is_makefile(&e.path), bytes.as_ref());
+                (key(e), Arc::new(names))
+            })
+            .collect();
+        let mut names = self.names.lock().expect("defined names lock");
+        names.extend(scanned);
+        Ok(entries.iter().map(|e| names[&key(e)].clone()).collect())
     }
 
     /// Forgets the blobs not read since the last call.
     pub(super) fn retain_used(&self) {
         let used = std::mem::take(&mut *self.used.lock().expect("defined names lock"));
-        self.c.retain(|b| used.contains(b));
-        self.makefiles.retain(|b| used.contains(b));
+        self.names
+            .lock()
+            .expect("defined names lock")
+            .retain(|(b, _), _| used.contains(b));
     }
 }
 
@@ -275,7 +287,9 @@ mod tests {
             blob: BlobId([id; 20]),
         };
         let text = b"ccflags-y += -DFLAG\n#define MACRO\n".to_vec();
-        let read = |missing: &[FileEntry]| Ok(vec![text.clone(); missing.len()]);
+        let read = |missing: &[FileEntry]| -> Result<Vec<Vec<u8>>, Error> {
+            Ok(vec![text.clone(); missing.len()])
+        };
         let names = |entries: &[FileEntry]| -> Vec<Vec<String>> {
             let found = cache.of(entries, read).expect("read");
             found.iter().map(|n| n.as_ref().clone()).collect()
@@ -283,7 +297,9 @@ mod tests {
         // The same blob as a header and as a Makefile: each read by its own rules.
         assert_eq!(names(&[entry("a/x.h", 1)]), [["MACRO"]]);
         assert_eq!(names(&[entry("a/Makefile", 1)]), [["FLAG"]]);
-        let other = |missing: &[FileEntry]| Ok(vec![b"#define OTHER\n".to_vec(); missing.len()]);
+        let other = |missing: &[FileEntry]| -> Result<Vec<Vec<u8>>, Error> {
+            Ok(vec![b"#define OTHER\n".to_vec(); missing.len()])
+        };
         let found = cache.of(&[entry("a/x.h", 2)], other).expect("read");
         assert_eq!(*found[0], ["OTHER"]);
         // Forgotten once a retain passes without a revision reading it.
