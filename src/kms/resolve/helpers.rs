@@ -66,7 +66,7 @@ pub(super) fn core_helpers(
         let name = &files[fi].scopes[si].name;
         for &(cf, ci) in index
             .calls_by_callee
-            .get(name)
+            .get(name.as_str())
             .map(|v| v.as_slice())
             .unwrap_or(&[])
         {

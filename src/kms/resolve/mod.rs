@@ -84,7 +84,7 @@ impl Ev<'_> {
 /// The parsed files and what the resolution steps share.
 struct Resolver<'f, 'e> {
     files: &'f [Arc<FileFacts>],
-    index: Index,
+    index: Index<'f>,
     ev: Ev<'e>,
     /// Tables named at a call but not found in the parsed files: (directory, name).
     missing: std::cell::RefCell<BTreeSet<(String, String)>>,

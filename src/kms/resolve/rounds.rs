@@ -77,11 +77,11 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
     let drm = memmem::Finder::new(b"drm");
     let mut searched: FxHashSet<String> = FxHashSet::default();
     for _ in 0..MAX_ROUNDS {
-        let facts = parsed.facts();
-        let index = Index::build(&facts);
-        let (helpers, _) = core_helpers(&facts, &index);
-        let wrappers = name_wrappers(&facts);
-        drop((index, facts));
+        let (helpers, wrappers) = {
+            let facts = parsed.facts();
+            let index = Index::build(&facts);
+            (core_helpers(&facts, &index).0, name_wrappers(&facts))
+        };
         let new_helpers: Vec<String> = helpers
             .into_iter()
             .filter(|h| !searched.contains(h))
