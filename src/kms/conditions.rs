@@ -8,7 +8,7 @@
 //!
 //! "Defined anywhere" is the caller's: it knows the tree (the DRM sources, `include/drm`,
 //! `include/linux`, the `-D` flags of the drivers' Makefiles); `names` says what it must look up
-//! and `defines` finds one name in one file.
+//! and `defined_names` lists the names one file defines.
 
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -439,33 +439,6 @@ fn branches_at(bytes: &[u8], lines: &[u32]) -> BTreeMap<u32, Vec<Branch>> {
     out
 }
 
-/// Whether `bytes` (the file at `path`) defines `name`: a `#define NAME` in C, a `-DNAME` in the
-/// compiler flags of a Makefile or Kbuild (`ccflags-y`, `subdir-ccflags-y`, `CFLAGS_file.o`).
-pub fn defines(path: &str, bytes: &[u8], name: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let makefile = file == "Makefile" || file == "Kbuild";
-    let word_end = |at: usize| {
-        bytes
-            .get(at)
-            .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-    };
-    memmem::find_iter(bytes, name.as_bytes()).any(|at| {
-        if !word_end(at + name.len()) {
-            return false;
-        }
-        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-        let before = String::from_utf8_lossy(&bytes[line_start..at]);
-        if makefile {
-            let flags = before.contains("ccflags") || before.contains("CFLAGS_");
-            let option = before.trim_end().strip_suffix("-D");
-            flags && option.is_some_and(|o| o.is_empty() || o.ends_with(char::is_whitespace))
-        } else {
-            let before: String = before.split_whitespace().collect();
-            before == "#define"
-        }
-    })
-}
-
 /// A condition no build meets, and the properties created only under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeftOut {
@@ -675,34 +648,5 @@ e();\n";
         };
         assert_eq!(render(4), ["1"]);
         assert_eq!(render(9), ["1", "0"]);
-    }
-
-    #[test]
-    fn definitions_in_c_and_makefiles() {
-        assert!(defines(
-            "drivers/gpu/drm/a/b.h",
-            b"x\n#  define  PRIV 1\n",
-            "PRIV"
-        ));
-        assert!(!defines(
-            "drivers/gpu/drm/a/b.h",
-            b"#ifdef PRIV\n#define PRIVATE\n",
-            "PRIV"
-        ));
-        assert!(defines(
-            "drivers/gpu/drm/a/Makefile",
-            b"ccflags-y += -DPRIV\n",
-            "PRIV"
-        ));
-        assert!(defines(
-            "drivers/gpu/drm/a/Kbuild",
-            b"CFLAGS_x.o := -I. -D PRIV=1\n",
-            "PRIV"
-        ));
-        assert!(!defines(
-            "drivers/gpu/drm/a/Makefile",
-            b"# -DPRIV\nobj-y += x.o\n",
-            "PRIV"
-        ));
     }
 }

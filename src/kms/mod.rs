@@ -11,6 +11,7 @@
 //! prefilter) and records them as exposures. Nothing about helper names is hard-coded.
 
 mod conditions;
+mod definitions;
 mod diff;
 mod grep;
 mod parse;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::change::area::owner_of;
 pub use crate::change::{PropertyFacts, PropertyKind};
-pub use conditions::{defines, without_comments, Guards, LeftOut};
+pub use conditions::{without_comments, Guards, LeftOut};
+pub use definitions::{defined_names, is_makefile};
 pub use diff::{diff, items, KmsItem};
 pub use grep::literal_names_by_grep;
 

@@ -126,8 +126,6 @@ pub(crate) struct Table {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FileFacts {
-    /// Index of the file in the `extract` input.
-    pub src_index: usize,
     pub path: String,
     pub owner: String,
     pub dir: String,

@@ -8,10 +8,11 @@ use crate::cpp;
 use crate::error::Error;
 use crate::kms::{self, KmsModel};
 use crate::model::Model;
-use crate::source::{FileEntry, Selection, Tree};
+use crate::source::{BlobId, FileEntry, Selection, Tree};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// The DRM sources a revision's KMS extraction reads: drivers/gpu/drm/**/*.{c,h} that
 /// `kms::wanted` keeps.
@@ -50,7 +51,7 @@ pub(super) fn kms_properties(
     let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
     // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
     let guards = kms::Guards::of(&properties, &files);
-    let defined = defined_anywhere(tree, &files, guards.names())?;
+    let defined = defined_anywhere(tree, cache, &entries, guards.names())?;
     for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
         notes.push(Note {
             revision: tree.label().to_string(),
@@ -130,12 +131,20 @@ pub(super) fn kms_definitions_changed(
 /// include/linux (`#define`), or a driver's Makefile (`-D`).
 fn defined_anywhere(
     tree: &Tree,
-    sources: &[kms::SourceFile],
+    cache: &ParseCache,
+    sources: &[FileEntry],
     mut names: BTreeSet<String>,
 ) -> Result<BTreeSet<String>, Error> {
+    if names.is_empty() {
+        return Ok(names);
+    }
+    // The sources' bytes are in the cache already.
+    let in_sources = cache
+        .kms_defined
+        .of(sources, |missing| cache.kms_sources(tree, missing))?;
     let mut defined: BTreeSet<String> = names
         .iter()
-        .filter(|n| sources.par_iter().any(|f| kms::defines(f.path, f.bytes, n)))
+        .filter(|n| defines_any(&in_sources, n))
         .cloned()
         .collect();
     names.retain(|n| !defined.contains(n));
@@ -143,19 +152,75 @@ fn defined_anywhere(
         return Ok(defined);
     }
     let entries = kms_definition_sources(tree)?;
-    let texts = tree.read_all(&entries)?;
-    defined.extend(
-        names
-            .iter()
-            .filter(|n| {
-                entries
-                    .par_iter()
-                    .zip(&texts)
-                    .any(|(e, t)| kms::defines(&e.path, t, n))
-            })
-            .cloned(),
-    );
+    let elsewhere = cache
+        .kms_defined
+        .of(&entries, |missing| Ok(tree.read_all(missing)?))?;
+    defined.extend(names.into_iter().filter(|n| defines_any(&elsewhere, n)));
     Ok(defined)
+}
+
+fn defines_any(files: &[Arc<Vec<String>>], name: &str) -> bool {
+    files
+        .iter()
+        .any(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
+}
+
+/// A blob, and whether it is read as a Makefile.
+type ScanKey = (BlobId, bool);
+
+/// The names each file read for KMS conditions defines (`kms::defined_names`), by blob and by
+/// whether it is a Makefile (read for `-D` flags, not `#define`s): a blob is scanned once however
+/// many revisions hold it. A walk forgets the blobs the last revisions did not read.
+#[derive(Default)]
+pub(super) struct DefinedNames {
+    names: Mutex<FxHashMap<ScanKey, Arc<Vec<String>>>>,
+    /// The blobs read since the last `retain_used`.
+    used: Mutex<HashSet<BlobId>>,
+}
+
+impl DefinedNames {
+    /// The names each entry defines (in no particular order of entries), scanning the blobs not
+    /// scanned yet, whose bytes `read_all` gives.
+    fn of<B: AsRef<Vec<u8>> + Send>(
+        &self,
+        entries: &[FileEntry],
+        read_all: impl FnOnce(&[FileEntry]) -> Result<Vec<B>, Error>,
+    ) -> Result<Vec<Arc<Vec<String>>>, Error> {
+        self.used
+            .lock()
+            .expect("defined names lock")
+            .extend(entries.iter().map(|e| e.blob));
+        let key = |e: &FileEntry| (e.blob, kms::is_makefile(&e.path));
+        let missing: Vec<FileEntry> = {
+            let names = self.names.lock().expect("defined names lock");
+            let mut seen = HashSet::new();
+            entries
+                .iter()
+                .filter(|e| !names.contains_key(&key(e)) && seen.insert(key(e)))
+                .cloned()
+                .collect()
+        };
+        let scanned: Vec<(ScanKey, Arc<Vec<String>>)> = read_all(&missing)?
+            .into_par_iter()
+            .zip(missing.par_iter())
+            .map(|(bytes, e)| {
+                let names = kms::defined_names(kms::is_makefile(&e.path), bytes.as_ref());
+                (key(e), Arc::new(names))
+            })
+            .collect();
+        let mut names = self.names.lock().expect("defined names lock");
+        names.extend(scanned);
+        Ok(entries.iter().map(|e| names[&key(e)].clone()).collect())
+    }
+
+    /// Forgets the blobs not read since the last call.
+    pub(super) fn retain_used(&self) {
+        let used = std::mem::take(&mut *self.used.lock().expect("defined names lock"));
+        self.names
+            .lock()
+            .expect("defined names lock")
+            .retain(|(b, _), _| used.contains(b));
+    }
 }
 
 /// Every integer constant of a revision's uAPI by name, for expressions outside the headers.
@@ -207,5 +272,40 @@ impl cpp::Semantics for Constants<'_> {
     }
     fn type_name(&self, _tokens: &[cpp::Token]) -> Option<Result<cpp::TypeInfo, cpp::Reason>> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defined_names_are_kept_per_blob_and_kind_of_file() {
+        let cache = DefinedNames::default();
+        let entry = |path: &str, id: u8| FileEntry {
+            path: path.to_string(),
+            blob: BlobId([id; 20]),
+        };
+        let text = b"ccflags-y += -DFLAG\n#define MACRO\n".to_vec();
+        let read = |missing: &[FileEntry]| -> Result<Vec<Vec<u8>>, Error> {
+            Ok(vec![text.clone(); missing.len()])
+        };
+        let names = |entries: &[FileEntry]| -> Vec<Vec<String>> {
+            let found = cache.of(entries, read).expect("read");
+            found.iter().map(|n| n.as_ref().clone()).collect()
+        };
+        // The same blob as a header and as a Makefile: each read by its own rules.
+        assert_eq!(names(&[entry("a/x.h", 1)]), [["MACRO"]]);
+        assert_eq!(names(&[entry("a/Makefile", 1)]), [["FLAG"]]);
+        let other = |missing: &[FileEntry]| -> Result<Vec<Vec<u8>>, Error> {
+            Ok(vec![b"#define OTHER\n".to_vec(); missing.len()])
+        };
+        let found = cache.of(&[entry("a/x.h", 2)], other).expect("read");
+        assert_eq!(*found[0], ["OTHER"]);
+        // Forgotten once a retain passes without a revision reading it.
+        cache.retain_used();
+        cache.retain_used();
+        let found = cache.of(&[entry("a/x.h", 1)], other).expect("read");
+        assert_eq!(*found[0], ["OTHER"], "scanned again after being forgotten");
     }
 }

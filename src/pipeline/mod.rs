@@ -62,6 +62,8 @@ pub struct ParseCache {
     kms_sources: BlobMap<Arc<Vec<u8>>>,
     /// The names other arches' and asm-generic's headers define (`elsewhere`).
     defined_names: BlobMap<Arc<Vec<String>>>,
+    /// The names the files KMS conditions look up define.
+    kms_defined: kms_sources::DefinedNames,
     /// The DRM sources KMS extraction parsed, by path, blob and the parts parsed (which parts
     /// depends on the whole tree, so the extraction decides; a blob is parsed again only for
     /// other parts).
@@ -166,6 +168,7 @@ impl ParseCache {
         let keep: HashSet<BlobId> = entries.iter().map(|e| e.blob).collect();
         self.kms_sources.retain(|b| keep.contains(b));
         self.kms_parsed.retain(|id| keep.contains(&BlobId(*id)));
+        self.kms_defined.retain_used();
     }
 
     /// The number of distinct header blobs of the revisions computed so far: parsed, or read back

@@ -4,6 +4,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::super::parse::{Call, Expr, FileFacts};
 use super::super::{Exposure, Property};
@@ -34,7 +35,7 @@ const EXPORTED_HOPS: usize = 1;
 /// helper; a static path from an exported helper back up to a generic init function is not).
 /// Returns the helper names and, per helper, the (fi, si) of its scope.
 pub(super) fn core_helpers(
-    files: &[FileFacts],
+    files: &[Arc<FileFacts>],
     index: &Index,
 ) -> (BTreeSet<String>, FxHashMap<String, (usize, usize)>) {
     let mut helpers: BTreeSet<String> = BTreeSet::new();
@@ -65,7 +66,7 @@ pub(super) fn core_helpers(
         let name = &files[fi].scopes[si].name;
         for &(cf, ci) in index
             .calls_by_callee
-            .get(name)
+            .get(name.as_str())
             .map(|v| v.as_slice())
             .unwrap_or(&[])
         {
@@ -99,7 +100,7 @@ pub(super) fn core_helpers(
 }
 
 /// Driver scopes whose creation takes its name from a parameter: (owner, scope name).
-pub(super) fn name_wrappers(files: &[FileFacts]) -> Vec<(String, String)> {
+pub(super) fn name_wrappers(files: &[Arc<FileFacts>]) -> Vec<(String, String)> {
     let mut out = BTreeSet::new();
     for f in files {
         for c in &f.calls {
@@ -126,7 +127,7 @@ pub(super) fn name_wrappers(files: &[FileFacts]) -> Vec<(String, String)> {
 
 /// Driver calls into core helpers, each with the property names the helper creates.
 pub(super) fn exposures(
-    files: &[FileFacts],
+    files: &[Arc<FileFacts>],
     index: &Index,
     properties: &[Property],
 ) -> Vec<Exposure> {
@@ -169,7 +170,7 @@ pub(super) fn exposures(
 
 /// Property names each helper creates, itself or through the core functions it calls.
 fn helper_properties(
-    files: &[FileFacts],
+    files: &[Arc<FileFacts>],
     index: &Index,
     helpers: &BTreeSet<String>,
     at: &FxHashMap<String, (usize, usize)>,

@@ -2,31 +2,32 @@
 //! scope, and what becomes of a call's result.
 
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 use super::super::parse::{Expr, FileFacts};
 use super::{ADD_ENUM, ATTACH};
 use crate::change::area::is_core;
 
-/// Scopes by name and calls by callee, across the parsed files.
-pub(super) struct Index {
-    scopes_by_name: FxHashMap<String, Vec<(usize, usize)>>,
-    pub(super) calls_by_callee: FxHashMap<String, Vec<(usize, usize)>>,
+/// Scopes by name and calls by callee, across the parsed files (the names borrowed from them).
+pub(super) struct Index<'f> {
+    scopes_by_name: FxHashMap<&'f str, Vec<(usize, usize)>>,
+    pub(super) calls_by_callee: FxHashMap<&'f str, Vec<(usize, usize)>>,
 }
 
-impl Index {
-    pub(super) fn build(files: &[FileFacts]) -> Index {
-        let mut scopes_by_name: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
-        let mut calls_by_callee: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
+impl<'f> Index<'f> {
+    pub(super) fn build(files: &'f [Arc<FileFacts>]) -> Index<'f> {
+        let mut scopes_by_name: FxHashMap<&str, Vec<(usize, usize)>> = FxHashMap::default();
+        let mut calls_by_callee: FxHashMap<&str, Vec<(usize, usize)>> = FxHashMap::default();
         for (fi, f) in files.iter().enumerate() {
             for (si, s) in f.scopes.iter().enumerate() {
                 scopes_by_name
-                    .entry(s.name.clone())
+                    .entry(s.name.as_str())
                     .or_default()
                     .push((fi, si));
             }
             for (ci, c) in f.calls.iter().enumerate() {
                 calls_by_callee
-                    .entry(c.callee.clone())
+                    .entry(c.callee.as_str())
                     .or_default()
                     .push((fi, ci));
             }
@@ -40,7 +41,7 @@ impl Index {
     /// The scope a call to `name` from file `from` reaches: same file, else same owner, else core.
     pub(super) fn resolve(
         &self,
-        files: &[FileFacts],
+        files: &[Arc<FileFacts>],
         name: &str,
         from: usize,
     ) -> Option<(usize, usize)> {

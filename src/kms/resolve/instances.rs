@@ -145,7 +145,7 @@ impl Resolver<'_, '_> {
         let Some(s) = scope.and_then(|s| self.files[fi].scopes.get(s)) else {
             return Vec::new();
         };
-        let Some(calls) = self.index.calls_by_callee.get(&s.name) else {
+        let Some(calls) = self.index.calls_by_callee.get(s.name.as_str()) else {
             return Vec::new();
         };
         calls
@@ -177,7 +177,7 @@ impl Resolver<'_, '_> {
             return 0;
         };
         let mut found = 0;
-        let Some(calls) = self.index.calls_by_callee.get(&scope.name) else {
+        let Some(calls) = self.index.calls_by_callee.get(scope.name.as_str()) else {
             return 0;
         };
         for &(cf, ci) in calls {

@@ -8,6 +8,7 @@
 //! (the core helpers and the drivers calling them).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::parse::FileFacts;
 use super::{EvalFn, KmsModel, Unresolved};
@@ -16,13 +17,14 @@ use index::Index;
 mod helpers;
 mod index;
 mod instances;
+mod memo;
 mod properties;
 mod rounds;
 mod sites;
 mod values;
 
+pub use memo::{ContentId, ParsedFiles};
 pub(crate) use rounds::{extract, parsed_whole};
-pub use rounds::{ContentId, ParsedFiles};
 
 /// The functions that create a property.
 pub(crate) const PRIMITIVES: &[&str] = &[
@@ -81,8 +83,8 @@ impl Ev<'_> {
 
 /// The parsed files and what the resolution steps share.
 struct Resolver<'f, 'e> {
-    files: &'f [FileFacts],
-    index: Index,
+    files: &'f [Arc<FileFacts>],
+    index: Index<'f>,
     ev: Ev<'e>,
     /// Tables named at a call but not found in the parsed files: (directory, name).
     missing: std::cell::RefCell<BTreeSet<(String, String)>>,
@@ -95,7 +97,7 @@ const CHAIN_BUDGET: usize = 200_000;
 
 /// Resolves the parsed files (in path order) to the model; also returns the enum tables named at
 /// calls but not found, as (directory, name), for a last parse round.
-fn resolve(files: &[FileFacts], eval: EvalFn) -> (KmsModel, BTreeSet<(String, String)>) {
+fn resolve(files: &[Arc<FileFacts>], eval: EvalFn) -> (KmsModel, BTreeSet<(String, String)>) {
     let r = Resolver {
         files,
         index: Index::build(files),

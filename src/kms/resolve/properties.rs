@@ -3,6 +3,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::super::parse::{Expr, FileFacts};
 use super::super::{Property, PropertyKind, PropertyValue, Unresolved};
@@ -19,7 +20,7 @@ type Holder = (usize, Option<usize>, usize);
 /// set from it), for attachments in other functions: field → (attaching owner, object).
 pub(super) type AttachByKey<'f> = FxHashMap<String, Vec<(&'f str, &'static str)>>;
 
-pub(super) fn attachments_by_key<'f>(files: &'f [FileFacts]) -> AttachByKey<'f> {
+pub(super) fn attachments_by_key<'f>(files: &'f [Arc<FileFacts>]) -> AttachByKey<'f> {
     let mut attach_by_key: AttachByKey = FxHashMap::default();
     for f in files {
         for c in &f.calls {
@@ -267,7 +268,11 @@ impl Resolver<'_, '_> {
 
 /// The property's type and its other flags, sorted (a flags expression naming no
 /// `DRM_MODE_PROP_*` and not 0 is kept as `?text`), with the instance's arguments substituted.
-fn kind_and_flags(s: &Site, inst: &Instance, files: &[FileFacts]) -> (PropertyKind, Vec<String>) {
+fn kind_and_flags(
+    s: &Site,
+    inst: &Instance,
+    files: &[Arc<FileFacts>],
+) -> (PropertyKind, Vec<String>) {
     let site_path = files[s.fi].path.as_str();
     let flags_text = subst(&Some(s.flags.clone()), inst.args, site_path, files)
         .map(|x| x.0)
@@ -291,7 +296,7 @@ fn subst(
     src: &Option<Src>,
     args: Option<(usize, usize)>,
     site_path: &str,
-    files: &[FileFacts],
+    files: &[Arc<FileFacts>],
 ) -> Option<(String, String)> {
     match src.as_ref()? {
         Src::Text(t) => Some((t.clone(), site_path.to_string())),

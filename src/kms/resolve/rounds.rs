@@ -3,9 +3,9 @@
 //! the helpers and wrappers found so far, and last the files holding enum tables named but not
 //! found. Parsing runs in parallel; resolution sees the files in path order.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::collections::BTreeSet;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock};
 
 use memchr::memmem;
 use rayon::prelude::*;
@@ -14,6 +14,7 @@ use super::super::parse::{parse_file, FileFacts};
 use super::super::{owner_of, EvalFn, KmsModel, SourceFile};
 use super::helpers::{core_helpers, name_wrappers};
 use super::index::Index;
+use super::memo::{ContentId, Needles, ParsedFiles, Regions};
 use super::{resolve, ADD_ENUM, ATTACH};
 
 /// Rounds of "parse the files that call a newly found helper".
@@ -51,9 +52,18 @@ pub(crate) fn extract(
         regions: vec![None; files.len()],
         cache,
     };
+    let decide = |i: usize| parsed_whole(&files[i]);
+    let whole: Vec<bool> = match cache {
+        Some((cache, ids)) => {
+            let keys = (0..files.len())
+                .map(|i| (ids[i], files[i].path.ends_with(".h")))
+                .collect();
+            cache.parsed_whole(keys, decide)
+        }
+        None => (0..files.len()).into_par_iter().map(decide).collect(),
+    };
     let first: Vec<Job> = (0..files.len())
-        .into_par_iter()
-        .filter(|&i| parsed_whole(&files[i]))
+        .filter(|&i| whole[i])
         .map(|i| (i, None))
         .collect();
     parsed.parse(files, first);
@@ -67,12 +77,11 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
     let drm = memmem::Finder::new(b"drm");
     let mut searched: FxHashSet<String> = FxHashSet::default();
     for _ in 0..MAX_ROUNDS {
-        let facts = parsed.take();
-        let index = Index::build(&facts);
-        let (helpers, _) = core_helpers(&facts, &index);
-        let wrappers = name_wrappers(&facts);
-        drop(index);
-        parsed.put_back(facts);
+        let (helpers, wrappers) = {
+            let facts = parsed.facts();
+            let index = Index::build(&facts);
+            (core_helpers(&facts, &index).0, name_wrappers(&facts))
+        };
         let new_helpers: Vec<String> = helpers
             .into_iter()
             .filter(|h| !searched.contains(h))
@@ -100,23 +109,37 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
             .collect();
         searched.extend(new_helpers.iter().cloned());
         searched.extend(new_wrappers.iter().map(|(_, w)| format!("{w}@")));
-        let jobs: Vec<Job> = (0..files.len())
-            .into_par_iter()
+        let candidates: Vec<usize> = (0..files.len())
             .filter(|&i| !parsed.whole(i))
-            .filter_map(|i| {
-                let f = &files[i];
-                if !(f.path.ends_with(".c") || f.path.ends_with(".h")) {
-                    return None;
+            .filter(|&i| files[i].path.ends_with(".c") || files[i].path.ends_with(".h"))
+            .collect();
+        let search = |c: usize| {
+            let f = &files[candidates[c]];
+            let mut pos = mentions(f.bytes, &drm, &with_drm, &others);
+            let owner = owner_of(f.path);
+            for (o, w) in &wrapper_finders {
+                if *o == owner {
+                    pos.extend(w.find_iter(f.bytes));
                 }
-                let mut pos = mentions(f.bytes, &drm, &with_drm, &others);
-                let owner = owner_of(f.path);
-                for (o, w) in &wrapper_finders {
-                    if *o == owner {
-                        pos.extend(w.find_iter(f.bytes));
-                    }
-                }
-                (!pos.is_empty()).then_some((i, Some(pos)))
-            })
+            }
+            pos
+        };
+        let found: Vec<Vec<usize>> = match parsed.cache {
+            Some((cache, ids)) => {
+                let keys = candidates
+                    .iter()
+                    .map(|&i| (files[i].path.to_string(), ids[i]))
+                    .collect();
+                let needles: Needles = (new_helpers, new_wrappers);
+                cache.mentions(needles, keys, search)
+            }
+            None => (0..candidates.len()).into_par_iter().map(search).collect(),
+        };
+        let jobs: Vec<Job> = candidates
+            .into_iter()
+            .zip(found)
+            .filter(|(_, pos)| !pos.is_empty())
+            .map(|(i, pos)| (i, Some(pos)))
             .collect();
         if jobs.is_empty() {
             break;
@@ -130,14 +153,14 @@ fn parse_helper_calls(files: &[SourceFile], parsed: &mut Parsed) {
 fn resolve_with_tables(files: &[SourceFile], mut parsed: Parsed, eval: EvalFn) -> KmsModel {
     let mut extra_round = true;
     loop {
-        let mut facts = parsed.take();
+        let mut facts = parsed.facts();
         facts.sort_by(|a, b| a.path.cmp(&b.path));
         let (model, missing) = resolve(&facts, eval);
         if !extra_round || missing.is_empty() {
             return model;
         }
         extra_round = false;
-        parsed.put_back(facts);
+        drop(facts);
         let jobs = files_with_tables(files, &parsed, &missing);
         if jobs.is_empty() {
             return model;
@@ -166,47 +189,9 @@ fn files_with_tables(
         .collect()
 }
 
-/// Byte ranges of a file parsed on their own.
-type Regions = Vec<(usize, usize)>;
-
-/// A file's content id (its git blob id): with its path and the parts parsed, what its facts are a
-/// function of.
-pub type ContentId = [u8; 20];
-
-type ParseKey = (String, ContentId, Option<Regions>);
-
-/// Files parsed by earlier extractions, by path, content and the regions parsed (None: whole).
-/// Each is parsed once even when two extractions ask for it at the same time: the second waits for
-/// the first's parse (which runs no parallel work, so the wait cannot deadlock the thread pool).
-#[derive(Default)]
-pub struct ParsedFiles {
-    map: Mutex<FxHashMap<ParseKey, Arc<OnceLock<FileFacts>>>>,
-}
-
-impl ParsedFiles {
-    fn get_or_parse(&self, key: ParseKey, parse: impl FnOnce() -> FileFacts) -> FileFacts {
-        let slot = self
-            .map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
-            .or_default()
-            .clone();
-        slot.get_or_init(parse).clone()
-    }
-
-    /// Forgets the files whose content is not kept (a walk over revisions keeps the current one's).
-    pub fn retain(&self, keep: impl Fn(&ContentId) -> bool) {
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(_, id, _), _| keep(id));
-    }
-}
-
 /// Files parsed so far: full parses, and region parses of files that only call helpers.
 struct Parsed<'c> {
-    slots: Vec<Option<FileFacts>>,
+    slots: Vec<Option<Arc<FileFacts>>>,
     /// Regions parsed, for region-parsed files; None for full parses.
     regions: Vec<Option<Regions>>,
     /// Where parses are shared with other extractions, and the files' content ids.
@@ -249,7 +234,7 @@ impl Parsed<'_> {
             })
             .collect();
         let cache = self.cache;
-        let parsed: Vec<(usize, Option<Regions>, FileFacts)> = jobs
+        let parsed: Vec<(usize, Option<Regions>, Arc<FileFacts>)> = jobs
             .into_par_iter()
             .map(|(i, regions)| {
                 let f = &files[i];
@@ -262,13 +247,12 @@ impl Parsed<'_> {
                         regions.as_deref(),
                     )
                 };
-                let mut facts = match cache {
+                let facts = match cache {
                     Some((cache, ids)) => {
                         cache.get_or_parse((f.path.to_string(), ids[i], regions.clone()), parse)
                     }
-                    None => parse(),
+                    None => Arc::new(parse()),
                 };
-                facts.src_index = i;
                 (i, regions, facts)
             })
             .collect();
@@ -278,17 +262,9 @@ impl Parsed<'_> {
         }
     }
 
-    /// The facts parsed so far, in file order, taken out to be indexed or resolved.
-    fn take(&mut self) -> Vec<FileFacts> {
-        self.slots.iter_mut().filter_map(Option::take).collect()
-    }
-
-    /// Puts taken facts back in their slots.
-    fn put_back(&mut self, facts: Vec<FileFacts>) {
-        for f in facts {
-            let i = f.src_index;
-            self.slots[i] = Some(f);
-        }
+    /// The facts parsed so far, in file order, to be indexed or resolved.
+    fn facts(&self) -> Vec<Arc<FileFacts>> {
+        self.slots.iter().flatten().cloned().collect()
     }
 
     fn whole(&self, i: usize) -> bool {
