@@ -89,12 +89,15 @@ pub fn visit(
         let current = modelled
             .take()
             .expect("each revision is modelled before its turn");
+        let before = prev.take();
         let (done, next) = rayon::join(
             || -> Result<_, Error> {
                 let snap = current.finish(cache, opts)?;
-                let report = prev
-                    .as_ref()
-                    .map(|p| pipeline::report_with(p, &snap, &opts.enum_roles));
+                let report = before.map(|p| pipeline::report_with(&p, &snap, &opts.enum_roles));
+                // The DRM sources' caches keep this revision's (the next model reads none).
+                if let (true, Some(tree)) = (opts.kms, side.tree()) {
+                    cache.retain_kms_sources(&pipeline::list_kms_sources(tree)?);
+                }
                 Ok((snap, report))
             },
             || {
@@ -106,9 +109,6 @@ pub fn visit(
         );
         let (snap, report) = done?;
         modelled = next?;
-        if let (true, Some(tree)) = (opts.kms, side.tree()) {
-            cache.retain_kms_sources(&pipeline::list_kms_sources(tree)?);
-        }
         each(&snap, report.as_ref());
         prev = Some(snap);
         progress(i + 1);

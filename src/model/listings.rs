@@ -9,11 +9,13 @@
 //! (`Unit::included_unfinished`), and the key names them, so a header in reach of a cycle is kept
 //! while the cycle is entered the same way.
 //! Looking up the headers that define a missing name (`borrow_missing_definitions`) runs after the
-//! listing, at every revision, on the causes the listing kept.
+//! listing, at every revision, on the causes the listing kept. The parse of a definition read
+//! again after macro expansion is kept too, by the expansion, the text as written and its place.
 
 use super::scope::Preprocessor;
 use super::{EnumMembers, HeaderSource, Item, ItemKey};
 use crate::cpp::Cause;
+use crate::parse::ParsedHeader;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -40,7 +42,7 @@ pub(super) fn assemble(
     FxHashMap<ItemKey, Cause>,
     Vec<EnumMembers>,
 ) {
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(listed.iter().map(|l| l.items.len()).sum());
     let mut causes = FxHashMap::default();
     let mut enums = Vec::new();
     for listing in listed {
@@ -61,11 +63,18 @@ pub(super) fn assemble(
     (items.into_iter().collect(), causes, enums)
 }
 
-/// Headers' listings by what they read (`key`), shared by the revisions of a walk.
+/// A definition read again after macro expansion: the expansion, the text as written and where it
+/// is (its line, last line and bytes); what its parse, with lines and spans restored, is made of.
+pub(super) type ExpansionKey = (String, String, u32, u32, usize, usize);
+
+/// Headers' listings by what they read (`key`), and the parses of definitions read after macro
+/// expansion by what they are made of, shared by the revisions of a walk.
 #[derive(Default)]
 pub struct ListingCache {
     /// Key → the listing, and whether a build used it since the last `retain_used`.
     map: Mutex<FxHashMap<String, (Arc<Listing>, bool)>>,
+    /// Expansion → its parse, and whether a build used it since the last `retain_used`.
+    expansions: Mutex<FxHashMap<ExpansionKey, (Arc<ParsedHeader>, bool)>>,
     /// Whether builds add their listings (`keep`); off, the cache only gives what it holds.
     keeping: AtomicBool,
 }
@@ -89,6 +98,25 @@ impl ListingCache {
         self.keeping.store(keep, Ordering::Relaxed);
     }
 
+    /// The parse of a definition read after expansion: kept, or made by `parse` (and kept when
+    /// builds add what they make).
+    pub(super) fn expansion(
+        &self,
+        key: ExpansionKey,
+        parse: impl FnOnce() -> ParsedHeader,
+    ) -> Arc<ParsedHeader> {
+        let lock = || self.expansions.lock().expect("expansion cache lock");
+        if let Some((parsed, used)) = lock().get_mut(&key) {
+            *used = true;
+            return parsed.clone();
+        }
+        let parsed = Arc::new(parse());
+        if self.keeping.load(Ordering::Relaxed) {
+            lock().insert(key, (parsed.clone(), true));
+        }
+        parsed
+    }
+
     pub(super) fn insert(&self, key: String, listing: Arc<Listing>) {
         if !self.keeping.load(Ordering::Relaxed) {
             return;
@@ -105,6 +133,10 @@ impl ListingCache {
         self.map
             .lock()
             .expect("listing cache lock")
+            .retain(|_, (_, used)| std::mem::take(used));
+        self.expansions
+            .lock()
+            .expect("expansion cache lock")
             .retain(|_, (_, used)| std::mem::take(used));
     }
 }
@@ -206,5 +238,30 @@ mod tests {
         assert_eq!(fresh, filling);
         assert_eq!(fresh, from_kept);
         assert!(from_kept.contains("includer"), "{from_kept}");
+    }
+
+    /// A definition read after macro expansion is parsed once for all revisions where it reads
+    /// the same, and each gets the lines and spans of its own text: the same expansion of the
+    /// same text moved down a line is placed where it now is.
+    #[test]
+    fn a_kept_expansion_parse_is_placed_where_its_text_is() {
+        let arch = Arch::by_name("x86_64").expect("x86_64");
+        let text = "#define FIELDS(t) t a; t b;
+struct s {
+	FIELDS(int)
+};
+";
+        let moved = format!("\n{text}");
+        let cache = ListingCache::default();
+        cache.keep(true);
+        for (text, line) in [(text, 2), (&moved, 3), (text, 2)] {
+            let headers = revision(&[("include/uapi/linux/s.h", text)]);
+            let fresh = whole(&build("r", arch, &headers, None));
+            let field = format!("parent: Some(\"s\"), name: \"b\" }}: Item {{ line: {line},");
+            assert!(fresh.contains(&field), "{fresh}");
+            assert_eq!(fresh, whole(&build("r", arch, &headers, Some(&cache))));
+        }
+        let kept = cache.expansions.lock().expect("lock").len();
+        assert_eq!(kept, 2, "one parse per place of the definition");
     }
 }

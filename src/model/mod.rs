@@ -216,7 +216,8 @@ pub fn build(
     // Definitions the walk expanded (member macros, attributes behind macros) are parsed again;
     // the result stands for the original text and keeps its lines.
     let mut notes = Vec::new();
-    let mut reparsed: Vec<(usize, usize, ParsedHeader)> = Vec::new();
+    let listings = listings.filter(|l| l.in_use());
+    let mut reparsed: Vec<(usize, usize, Arc<ParsedHeader>)> = Vec::new();
     for (file, unit) in pp.units.iter().enumerate() {
         let unit = unit.as_ref().expect("all units built");
         for (i, expansion) in &unit.expansions {
@@ -224,16 +225,34 @@ pub fn build(
             match expansion {
                 Ok(text) => {
                     let original = parsed[file].text(span);
-                    let mut header = parse::parse_header(text.as_bytes());
-                    for node in &mut header.nodes {
-                        restore_lines(node, &original, span.line);
-                        match node {
-                            Node::Record(r) => r.span = span.clone(),
-                            Node::Enum(e) => e.span = span.clone(),
-                            Node::Typedef(t) => t.span = span.clone(),
-                            _ => {}
+                    let parse = || {
+                        let mut header = parse::parse_header(text.as_bytes());
+                        for node in &mut header.nodes {
+                            restore_lines(node, &original, span.line);
+                            match node {
+                                Node::Record(r) => r.span = span.clone(),
+                                Node::Enum(e) => e.span = span.clone(),
+                                Node::Typedef(t) => t.span = span.clone(),
+                                _ => {}
+                            }
                         }
-                    }
+                        header
+                    };
+                    let header = match listings {
+                        Some(cache) => {
+                            let (b, line, end) = (&span.bytes, span.line, span.end_line);
+                            let key = (
+                                text.clone(),
+                                original.to_string(),
+                                line,
+                                end,
+                                b.start,
+                                b.end,
+                            );
+                            cache.expansion(key, parse)
+                        }
+                        None => Arc::new(parse()),
+                    };
                     reparsed.push((file, *i, header));
                 }
                 Err(e) => notes.push(Note {
@@ -287,7 +306,6 @@ pub fn build(
         }
     }
     let consulted = RefCell::new(Consulted::default());
-    let listings = listings.filter(|l| l.in_use());
     let mut listed = Vec::with_capacity(headers.len());
     for (file, header) in headers.iter().enumerate() {
         // Kept by what the header read: its own scope, else also its includers' (the key of a

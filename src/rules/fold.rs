@@ -51,7 +51,9 @@ pub(super) fn fold_respellings(changes: &mut Vec<Change>) {
 /// asm/kvm.h when a member was added). Only where the name is removed and added once.
 pub(super) fn fold_moved_and_changed(changes: &mut Vec<Change>, old: &Model, new: &Model) {
     let movable = |c: &Change| c.kind != ItemKind::Field && c.kind != ItemKind::Header;
-    let mut halves: BTreeMap<(ItemKind, &str), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    // (kind, name) → the indexes of its removals and of its additions.
+    type Halves<'c> = BTreeMap<(ItemKind, &'c str), (Vec<usize>, Vec<usize>)>;
+    let mut halves: Halves = BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
         if !movable(c) || c.parent.is_some() && c.kind != ItemKind::Enumerator {
             continue;

@@ -306,7 +306,9 @@ pub fn verdict(old: &GccRecord, new: &GccRecord, growth_breaks: bool) -> GccVerd
     // A new member of wider alignment raising it at the same size: arrays keep their stride.
     let added = new.members.keys().any(|n| !old.members.contains_key(n));
     let aligned_by_new_member = new.size == old.size && new.align > old.align && added;
-    if (new.size < old.size && !(shrunk_by_flex(old, new) && !growth_breaks))
+    // Shrinking breaks unless it is a flexible array's compatible shrink.
+    let shrunk = new.size < old.size && (growth_breaks || !shrunk_by_flex(old, new));
+    if shrunk
         || (new.align != old.align && !aligned_by_growth && !aligned_by_new_member)
         || !broken_members(old, new).is_empty()
     {
