@@ -12,11 +12,12 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use gix::objs::Find as _;
 use gix::ObjectId;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::error::{error_chain, last_cause};
 use super::links::{Resolved, MAX_SYMLINK_HOPS};
@@ -319,14 +320,43 @@ pub(super) enum GitKind {
 }
 
 /// One entry of a tree object.
+#[derive(Clone)]
 pub(super) struct GitEntry {
     pub(super) name: Vec<u8>,
     pub(super) kind: GitKind,
     pub(super) id: ObjectId,
 }
 
-/// Reads and decodes a tree object. `path` ("" for the root) names it in errors.
+/// Tree objects decoded so far, by id: the same id is the same tree in any repository and at any
+/// revision, and the revisions of a walk share most of their subtrees (each revision lists its
+/// headers, DRM sources and syscall tables, some of them twice). Forgotten whole when it holds
+/// `DECODED_TREES_KEPT` trees (a kernel revision's listed subtrees are a few thousand).
+static DECODED_TREES: LazyLock<Mutex<FxHashMap<ObjectId, Arc<[GitEntry]>>>> =
+    LazyLock::new(Mutex::default);
+const DECODED_TREES_KEPT: usize = 50_000;
+
+/// Reads and decodes a tree object (or takes it decoded). `path` ("" for the root) names it in
+/// errors.
 pub(super) fn read_tree(
+    repo: &gix::Repository,
+    id: ObjectId,
+    revision: &str,
+    path: &str,
+) -> Result<Arc<[GitEntry]>, SourceError> {
+    let decoded = || DECODED_TREES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(entries) = decoded().get(&id) {
+        return Ok(entries.clone());
+    }
+    let entries: Arc<[GitEntry]> = decode_tree(repo, id, revision, path)?.into();
+    let mut kept = decoded();
+    if kept.len() >= DECODED_TREES_KEPT {
+        kept.clear();
+    }
+    kept.insert(id, entries.clone());
+    Ok(entries)
+}
+
+fn decode_tree(
     repo: &gix::Repository,
     id: ObjectId,
     revision: &str,
@@ -413,7 +443,7 @@ fn resolve_git(
     let mut path_so_far = String::new();
     for c in dir {
         let entries = read_tree(repo, cur, revision, &path_so_far)?;
-        match entries.into_iter().find(|e| e.name == *c) {
+        match entries.iter().find(|e| e.name == *c) {
             Some(e) if e.kind == GitKind::Tree => {
                 stack.push((c.clone(), cur));
                 path_so_far = join(&path_so_far, &String::from_utf8_lossy(c));
@@ -446,7 +476,7 @@ fn resolve_git(
             }
         }
         let entries = read_tree(repo, cur, revision, &path_so_far)?;
-        let Some(e) = entries.into_iter().find(|e| e.name == c) else {
+        let Some(e) = entries.iter().find(|e| e.name == c) else {
             return Ok(Resolved::Absent(last_link));
         };
         let here = join(&path_so_far, &String::from_utf8_lossy(&c));
@@ -504,7 +534,7 @@ impl GitTree {
             vec![(self.tree, String::new(), Vec::new(), start)];
         while let Some((id, prefix, comps, states)) = todo.pop() {
             let entries = read_tree(&repo, id, revision, &prefix)?;
-            for e in entries {
+            for e in entries.iter() {
                 if let Some(why) = bad_name(&e.name) {
                     warnings.push(SourceWarning {
                         revision: revision.to_string(),

@@ -235,7 +235,7 @@ fn diff_trees(
             match id {
                 None => Ok(Vec::new()),
                 Some(id) => {
-                    let mut v = read_tree(repo, id, revision, &prefix)?;
+                    let mut v = read_tree(repo, id, revision, &prefix)?.to_vec();
                     v.sort_by(|a, b| a.name.cmp(&b.name));
                     Ok(v)
                 }
