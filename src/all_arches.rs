@@ -101,7 +101,7 @@ pub fn diff_cached(
         };
         let report = pipeline::diff_trees_cached(old, new, &opts, cache)?;
         if opts.kms {
-            cache.retain_kms_sources(&[]);
+            cache.forget_kms_sources();
         }
         // Merged item by item, folded again once merged.
         let mut report_changes = report.changes;

@@ -83,7 +83,7 @@ pub fn visit(
     cache.keep_listings(sides.len() > 1);
     let mut modelled = Some(first.modelled(opts, cache)?);
     let mut prev: Option<Snapshot> = None;
-    for (i, side) in sides.iter().enumerate() {
+    for i in 0..sides.len() {
         cache.forget_unused_listings();
         cache.keep_listings(i + 2 < sides.len());
         let current = modelled
@@ -95,9 +95,7 @@ pub fn visit(
                 let snap = current.finish(cache, opts)?;
                 let report = before.map(|p| pipeline::report_with(&p, &snap, &opts.enum_roles));
                 // The DRM sources' caches keep this revision's (the next model reads none).
-                if let (true, Some(tree)) = (opts.kms, side.tree()) {
-                    cache.retain_kms_sources(&pipeline::list_kms_sources(tree)?);
-                }
+                cache.forget_unused_kms_sources();
                 Ok((snap, report))
             },
             || {

@@ -2,17 +2,17 @@
 //! evaluated against the revision's uAPI constants, and whether the definitions those sources
 //! read changed between two revisions (then the incremental diff does not apply).
 
+use super::blob_map::BlobMap;
 use super::{incremental, ParseCache};
 use crate::change::{Facts, Note};
 use crate::cpp;
 use crate::error::Error;
 use crate::kms::{self, KmsModel};
 use crate::model::Model;
-use crate::source::{BlobId, FileEntry, Selection, Tree};
-use rayon::prelude::*;
+use crate::source::{FileEntry, Selection, Tree};
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeSet, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The DRM sources a revision's KMS extraction reads: drivers/gpu/drm/**/*.{c,h} that
 /// `kms::wanted` keeps.
@@ -165,17 +165,13 @@ fn defines_any(files: &[Arc<Vec<String>>], name: &str) -> bool {
         .any(|names| names.binary_search_by(|n| n.as_str().cmp(name)).is_ok())
 }
 
-/// A blob, and whether it is read as a Makefile.
-type ScanKey = (BlobId, bool);
-
-/// The names each file read for KMS conditions defines (`kms::defined_names`), by blob and by
-/// whether it is a Makefile (read for `-D` flags, not `#define`s): a blob is scanned once however
-/// many revisions hold it. A walk forgets the blobs the last revisions did not read.
+/// The names each file read for KMS conditions defines (`kms::defined_names`), by blob, apart for
+/// C files and for Makefiles (read for `-D` flags, not `#define`s): a blob is scanned once however
+/// many revisions hold it. A walk forgets the blobs the last revision did not read.
 #[derive(Default)]
 pub(super) struct DefinedNames {
-    names: Mutex<FxHashMap<ScanKey, Arc<Vec<String>>>>,
-    /// The blobs read since the last `retain_used`.
-    used: Mutex<HashSet<BlobId>>,
+    in_c: BlobMap<Arc<Vec<String>>>,
+    in_makefiles: BlobMap<Arc<Vec<String>>>,
 }
 
 impl DefinedNames {
@@ -184,42 +180,31 @@ impl DefinedNames {
     fn of<B: AsRef<Vec<u8>> + Send>(
         &self,
         entries: &[FileEntry],
-        read_all: impl FnOnce(&[FileEntry]) -> Result<Vec<B>, Error>,
+        read_all: impl Fn(&[FileEntry]) -> Result<Vec<B>, Error>,
     ) -> Result<Vec<Arc<Vec<String>>>, Error> {
-        self.used
-            .lock()
-            .expect("defined names lock")
-            .extend(entries.iter().map(|e| e.blob));
-        let key = |e: &FileEntry| (e.blob, kms::is_makefile(&e.path));
-        let missing: Vec<FileEntry> = {
-            let names = self.names.lock().expect("defined names lock");
-            let mut seen = HashSet::new();
-            entries
-                .iter()
-                .filter(|e| !names.contains_key(&key(e)) && seen.insert(key(e)))
-                .cloned()
-                .collect()
-        };
-        let scanned: Vec<(ScanKey, Arc<Vec<String>>)> = read_all(&missing)?
-            .into_par_iter()
-            .zip(missing.par_iter())
-            .map(|(bytes, e)| {
-                let names = kms::defined_names(kms::is_makefile(&e.path), bytes.as_ref());
-                (key(e), Arc::new(names))
-            })
-            .collect();
-        let mut names = self.names.lock().expect("defined names lock");
-        names.extend(scanned);
-        Ok(entries.iter().map(|e| names[&key(e)].clone()).collect())
+        let (makefiles, c): (Vec<FileEntry>, Vec<FileEntry>) = entries
+            .iter()
+            .cloned()
+            .partition(|e| kms::is_makefile(&e.path));
+        let scan =
+            |makefile: bool| move |bytes: B| Arc::new(kms::defined_names(makefile, bytes.as_ref()));
+        let mut names = self.in_c.get_or_make(&read_all, &c, scan(false))?;
+        names.extend(
+            self.in_makefiles
+                .get_or_make(&read_all, &makefiles, scan(true))?,
+        );
+        Ok(names)
     }
 
     /// Forgets the blobs not read since the last call.
     pub(super) fn retain_used(&self) {
-        let used = std::mem::take(&mut *self.used.lock().expect("defined names lock"));
-        self.names
-            .lock()
-            .expect("defined names lock")
-            .retain(|(b, _), _| used.contains(b));
+        self.in_c.retain_used();
+        self.in_makefiles.retain_used();
+    }
+
+    pub(super) fn clear(&self) {
+        self.in_c.clear();
+        self.in_makefiles.clear();
     }
 }
 
@@ -278,6 +263,7 @@ impl cpp::Semantics for Constants<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::BlobId;
 
     #[test]
     fn defined_names_are_kept_per_blob_and_kind_of_file() {

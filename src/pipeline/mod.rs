@@ -162,13 +162,21 @@ impl ParseCache {
             .collect())
     }
 
-    /// Forgets the KMS sources that are not among `entries` (a walk over many revisions keeps the
-    /// current revision's, which the next one mostly shares, rather than every revision's).
-    pub fn retain_kms_sources(&self, entries: &[FileEntry]) {
-        let keep: HashSet<BlobId> = entries.iter().map(|e| e.blob).collect();
-        self.kms_sources.retain(|b| keep.contains(b));
-        self.kms_parsed.retain(|id| keep.contains(&BlobId(*id)));
+    /// Forgets the DRM sources (their bytes, parses and defined names) no KMS extraction read
+    /// since the last call: a walk calls it after each revision's, and so keeps the sources of the
+    /// revision before (which the next one mostly shares) rather than every revision's.
+    pub fn forget_unused_kms_sources(&self) {
+        let read = self.kms_sources.take_used();
+        self.kms_sources.retain(|b| read.contains(b));
+        self.kms_parsed.retain(|id| read.contains(&BlobId(*id)));
         self.kms_defined.retain_used();
+    }
+
+    /// Forgets every DRM source kept, once no more KMS properties are extracted.
+    pub fn forget_kms_sources(&self) {
+        self.kms_sources.clear();
+        self.kms_parsed.retain(|_| false);
+        self.kms_defined.clear();
     }
 
     /// The number of distinct header blobs of the revisions computed so far: parsed, or read back

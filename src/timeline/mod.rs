@@ -66,7 +66,7 @@ pub fn walk(
             },
         )?;
         if opts.kms {
-            cache.retain_kms_sources(&[]);
+            cache.forget_kms_sources();
         }
     }
     Ok(Timeline {
