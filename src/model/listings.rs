@@ -17,10 +17,12 @@ use super::{EnumMembers, HeaderSource, Item, ItemKey};
 use crate::cpp::Cause;
 use crate::parse::ParsedHeader;
 use rustc_hash::FxHashMap;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What listing one header put in the model.
 #[derive(Default)]
@@ -67,33 +69,64 @@ pub(super) fn assemble(
 /// is (its line, last line and bytes); what its parse, with lines and spans restored, is made of.
 pub(super) type ExpansionKey = (String, String, u32, u32, usize, usize);
 
+/// Values kept for later builds, each with whether a build used it since the last `retain_used`.
+struct Kept<K, V>(Mutex<FxHashMap<K, (V, bool)>>);
+
+impl<K, V> Default for Kept<K, V> {
+    fn default() -> Self {
+        Kept(Mutex::default())
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> Kept<K, V> {
+    fn lock(&self) -> MutexGuard<'_, FxHashMap<K, (V, bool)>> {
+        self.0.lock().expect("listing cache lock")
+    }
+
+    fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let mut map = self.lock();
+        let (value, used) = map.get_mut(key)?;
+        *used = true;
+        Some(value.clone())
+    }
+
+    fn insert(&self, key: K, value: V) {
+        self.lock().insert(key, (value, true));
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn retain_used(&self) {
+        self.lock().retain(|_, (_, used)| std::mem::take(used));
+    }
+}
+
 /// Headers' listings by what they read (`key`), and the parses of definitions read after macro
 /// expansion by what they are made of, shared by the revisions of a walk.
 #[derive(Default)]
 pub struct ListingCache {
-    /// Key → the listing, and whether a build used it since the last `retain_used`.
-    map: Mutex<FxHashMap<String, (Arc<Listing>, bool)>>,
-    /// Expansion → its parse, and whether a build used it since the last `retain_used`.
-    expansions: Mutex<FxHashMap<ExpansionKey, (Arc<ParsedHeader>, bool)>>,
-    /// Whether builds add their listings (`keep`); off, the cache only gives what it holds.
+    listings: Kept<String, Arc<Listing>>,
+    expansions: Kept<ExpansionKey, Arc<ParsedHeader>>,
+    /// Whether builds add what they make (`keep`); off, the cache only gives what it holds.
     keeping: AtomicBool,
 }
 
 impl ListingCache {
     pub(super) fn get(&self, key: &str) -> Option<Arc<Listing>> {
-        let mut map = self.map.lock().expect("listing cache lock");
-        let (listing, used) = map.get_mut(key)?;
-        *used = true;
-        Some(listing.clone())
+        self.listings.get(key)
     }
 
     /// Whether it holds listings or takes them: if not, a build need not compute its keys.
     pub(super) fn in_use(&self) -> bool {
-        self.keeping.load(Ordering::Relaxed)
-            || !self.map.lock().expect("listing cache lock").is_empty()
+        self.keeping.load(Ordering::Relaxed) || self.listings.len() > 0
     }
 
-    /// Whether the builds from now on add their listings.
+    /// Whether the builds from now on add what they make.
     pub fn keep(&self, keep: bool) {
         self.keeping.store(keep, Ordering::Relaxed);
     }
@@ -105,39 +138,27 @@ impl ListingCache {
         key: ExpansionKey,
         parse: impl FnOnce() -> ParsedHeader,
     ) -> Arc<ParsedHeader> {
-        let lock = || self.expansions.lock().expect("expansion cache lock");
-        if let Some((parsed, used)) = lock().get_mut(&key) {
-            *used = true;
-            return parsed.clone();
+        if let Some(parsed) = self.expansions.get(&key) {
+            return parsed;
         }
         let parsed = Arc::new(parse());
         if self.keeping.load(Ordering::Relaxed) {
-            lock().insert(key, (parsed.clone(), true));
+            self.expansions.insert(key, parsed.clone());
         }
         parsed
     }
 
     pub(super) fn insert(&self, key: String, listing: Arc<Listing>) {
-        if !self.keeping.load(Ordering::Relaxed) {
-            return;
+        if self.keeping.load(Ordering::Relaxed) {
+            self.listings.insert(key, listing);
         }
-        self.map
-            .lock()
-            .expect("listing cache lock")
-            .insert(key, (listing, true));
     }
 
-    /// Forgets the listings no build used since the last call: a walk calls it after each batch
-    /// of revisions, so that it holds about one batch's listings, not the whole walk's.
+    /// Forgets what no build used since the last call: a walk calls it before each revision's
+    /// model, so that it holds about the revision before's, not the whole walk's.
     pub fn retain_used(&self) {
-        self.map
-            .lock()
-            .expect("listing cache lock")
-            .retain(|_, (_, used)| std::mem::take(used));
-        self.expansions
-            .lock()
-            .expect("expansion cache lock")
-            .retain(|_, (_, used)| std::mem::take(used));
+        self.listings.retain_used();
+        self.expansions.retain_used();
     }
 }
 
@@ -232,7 +253,7 @@ mod tests {
         cache.keep(true);
         let fresh = whole(&build("r", arch, &headers, None));
         let filling = whole(&build("r", arch, &headers, Some(&cache)));
-        let kept = cache.map.lock().expect("lock").len();
+        let kept = cache.listings.len();
         assert_eq!(kept, headers.len(), "every header kept");
         let from_kept = whole(&build("r", arch, &headers, Some(&cache)));
         assert_eq!(fresh, filling);
@@ -261,7 +282,7 @@ struct s {
             assert!(fresh.contains(&field), "{fresh}");
             assert_eq!(fresh, whole(&build("r", arch, &headers, Some(&cache))));
         }
-        let kept = cache.expansions.lock().expect("lock").len();
+        let kept = cache.expansions.len();
         assert_eq!(kept, 2, "one parse per place of the definition");
     }
 }

@@ -78,13 +78,13 @@ pub struct ParseCache {
 
 impl ParseCache {
     /// Whether the revisions modelled next keep their headers' items for later ones: a walk
-    /// turns it on for all its batches but the last (a single diff builds its two sides at once,
-    /// which would only hold the items twice). `UAPI_DIFF_FULL` keeps it off.
+    /// turns it on for all its revisions but the last (a single diff builds its two sides at
+    /// once, which would only hold the items twice). `UAPI_DIFF_FULL` keeps it off.
     pub fn keep_listings(&self, keep: bool) {
         self.listings.keep(keep && !incremental::forced_full());
     }
 
-    /// Forgets the kept items the last revisions did not use (a walk calls it after each batch).
+    /// Forgets the kept items the last revision did not use (a walk calls it before each model).
     pub fn forget_unused_listings(&self) {
         self.listings.retain_used();
     }
