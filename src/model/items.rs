@@ -36,7 +36,14 @@ impl Lister<'_, '_, '_, '_> {
             name: name.to_string(),
         };
         self.causes.remove(&key);
-        self.items.insert(key, Item { line, facts, decl });
+        self.items.insert(
+            key,
+            Item {
+                line,
+                facts,
+                decl: decl.into(),
+            },
+        );
     }
 
     /// `put` for what `constant` computed, keeping the cause of unresolved facts.

@@ -49,7 +49,7 @@ pub struct Item {
     pub line: u32,
     pub facts: Facts,
     /// The declaration as written (for before/after rendering).
-    pub decl: String,
+    pub decl: Arc<str>,
 }
 
 /// Text tree-sitter could not parse, with the identifiers in it, so that an item in it is

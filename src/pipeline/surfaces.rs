@@ -121,7 +121,7 @@ fn extract_with(
             let item = Item {
                 line: i.line,
                 facts: i.facts.clone(),
-                decl: i.decl.clone(),
+                decl: i.decl.as_str().into(),
             };
             (key, item)
         }));

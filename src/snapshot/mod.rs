@@ -171,7 +171,7 @@ fn render(snap: &Snapshot, revision: &str) -> String {
             file: key.file.clone(),
             line: None,
             facts: item.facts.clone(),
-            decl: item.decl.clone(),
+            decl: item.decl.to_string(),
         };
         lines.push(format!("{} {}", key.kind.as_str(), json(&line)));
         locate(&mut locations, &key.file).items.push(item.line);

@@ -252,7 +252,7 @@ impl Lines {
         let item = Item {
             line: number,
             facts: line.facts,
-            decl: line.decl,
+            decl: line.decl.into(),
         };
         Ok((key, item))
     }

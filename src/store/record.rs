@@ -79,7 +79,7 @@ pub fn encode(stored: Stored) -> (Vec<u8>, Stored) {
                     key,
                     line: item.line,
                     facts: item.facts,
-                    decl: item.decl,
+                    decl: item.decl.to_string(),
                 })
                 .collect(),
             unparsed: model.unparsed,
@@ -120,7 +120,7 @@ fn stored_of(record: Record, arch: &'static Arch) -> Stored {
                 let item = Item {
                     line: i.line,
                     facts: i.facts,
-                    decl: i.decl,
+                    decl: i.decl.into(),
                 };
                 (i.key, item)
             })
