@@ -12,7 +12,6 @@ use super::incremental::HeaderText;
 use crate::arch::Arch;
 use crate::error::Error;
 use crate::model;
-use crate::source::includes::include_lines;
 use crate::source::{FileEntry, Selection, Tree};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -102,7 +101,7 @@ pub(super) fn unused_generic(
         used[i] = true;
     }
     while let Some(i) = stack.pop() {
-        for line in include_lines(texts[i].bytes()) {
+        for line in texts[i].includes() {
             let resolve = |p: &str| index.get(p).copied();
             let target =
                 model::resolve_in_tree(arch, &entries[i].path, &line.target, line.quoted, resolve);

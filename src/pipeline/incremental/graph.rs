@@ -51,16 +51,18 @@ impl<'e> Graph<'e> {
                 // The implicit prelude every unit gets first (`scope::Preprocessor::unit`), and
                 // the arch's own header an asm-generic one is walked behind.
                 let own_asm = e.path.strip_prefix("include/uapi/asm-generic/");
-                let prelude = ["asm/ioctl.h".to_string()]
+                let prelude: Vec<IncludeLine> = ["asm/ioctl.h".to_string()]
                     .into_iter()
                     .chain(own_asm.map(|name| format!("asm/{name}")))
                     .map(|target| IncludeLine {
                         target,
                         quoted: false,
                         conditional: false,
-                    });
+                    })
+                    .collect();
                 prelude
-                    .chain(include_lines(&text.bytes))
+                    .iter()
+                    .chain(text.includes())
                     .filter_map(|l| {
                         let resolve = |p: &str| index.get(p).copied();
                         let j =
@@ -414,11 +416,13 @@ fn define_lines(text: &[u8]) -> impl Iterator<Item = String> + '_ {
 /// A header's text, and the words in it (identifiers and numbers: what `Graph::mentioning` asks,
 /// each time for other names), as sorted hashes: two names with one hash only make a header count
 /// as naming both, which models more than needed but never misses one. With the `##` chains of its
-/// macros, which build names that are no word of any text (`paste`).
+/// macros, which build names that are no word of any text (`paste`), and its `#include` lines
+/// (every revision's listing follows them: read once per blob).
 pub struct HeaderText {
     bytes: Vec<u8>,
     pub(super) words: Vec<u64>,
     pub(super) pastes: Vec<Paste>,
+    includes: Vec<IncludeLine>,
 }
 
 impl HeaderText {
@@ -427,15 +431,22 @@ impl HeaderText {
         hashes.sort_unstable();
         hashes.dedup();
         let pastes = paste::pastes(&bytes);
+        let includes = include_lines(&bytes);
         HeaderText {
             bytes,
             words: hashes,
             pastes,
+            includes,
         }
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Its `#include` lines, in order (`include_lines`).
+    pub(crate) fn includes(&self) -> &[IncludeLine] {
+        &self.includes
     }
 
     /// Whether one of the names (`word_hash`es, sorted) is a word of the text (a maximal run of
