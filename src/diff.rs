@@ -4,7 +4,7 @@
 //! sorts them (`sort_changes`).
 
 use crate::change::{item_id, same_meaning, Change, ChangeKind, ItemKind, UnparsedItem};
-use crate::model::{Item, ItemKey, Model};
+use crate::model::{Item, ItemKey, ItemMap, Model};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default)]
@@ -78,8 +78,8 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
 /// Every key of either side in key order, with its item at each side: one pass over both sorted
 /// maps (a lookup per key in each was a tenth of a `history` step).
 fn side_by_side<'m>(
-    old: &'m BTreeMap<ItemKey, Item>,
-    new: &'m BTreeMap<ItemKey, Item>,
+    old: &'m ItemMap,
+    new: &'m ItemMap,
 ) -> impl Iterator<Item = (&'m ItemKey, Option<&'m Item>, Option<&'m Item>)> {
     let (mut old, mut new) = (old.iter().peekable(), new.iter().peekable());
     std::iter::from_fn(move || {

@@ -12,13 +12,13 @@
 //! listing, at every revision, on the causes the listing kept. The parse of a definition read
 //! again after macro expansion is kept too, by the expansion, the text as written and its place.
 
+use super::item_map::{FileItems, ItemMap};
 use super::scope::Preprocessor;
-use super::{EnumMembers, HeaderSource, Item, ItemKey};
+use super::{EnumMembers, HeaderSource, ItemKey};
 use crate::cpp::Cause;
 use crate::parse::ParsedHeader;
 use rustc_hash::FxHashMap;
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// What listing one header put in the model.
 #[derive(Default)]
 pub(super) struct Listing {
-    pub(super) items: BTreeMap<ItemKey, Item>,
+    pub(super) items: Arc<FileItems>,
     /// Why its unresolved constants are unresolved, as `Lister::causes`.
     pub(super) causes: FxHashMap<ItemKey, Cause>,
     pub(super) enums: Vec<EnumMembers>,
@@ -35,34 +35,30 @@ pub(super) struct Listing {
     pub(super) asked_includers: bool,
 }
 
-/// The model's items, causes and enums from its headers' listings in file order: each listing
-/// made for this revision alone is moved, each shared with other revisions copied.
+/// The model's items, causes and enums from its headers' listings in file order: each header's
+/// items shared with its listing (and so with the other revisions that keep it), its causes and
+/// enums moved when the listing was made for this revision alone, copied when it is shared.
 pub(super) fn assemble(
+    headers: &[HeaderSource],
     listed: Vec<Arc<Listing>>,
-) -> (
-    BTreeMap<ItemKey, Item>,
-    FxHashMap<ItemKey, Cause>,
-    Vec<EnumMembers>,
-) {
-    let mut items = Vec::with_capacity(listed.iter().map(|l| l.items.len()).sum());
+) -> (ItemMap, FxHashMap<ItemKey, Cause>, Vec<EnumMembers>) {
+    let mut items = ItemMap::new();
     let mut causes = FxHashMap::default();
     let mut enums = Vec::new();
-    for listing in listed {
+    for (header, listing) in headers.iter().zip(listed) {
+        items.share_file(&header.path, Arc::clone(&listing.items));
         match Arc::try_unwrap(listing) {
             Ok(own) => {
-                items.extend(own.items);
                 causes.extend(own.causes);
                 enums.extend(own.enums);
             }
             Err(shared) => {
-                items.extend(shared.items.iter().map(|(k, i)| (k.clone(), i.clone())));
                 causes.extend(shared.causes.iter().map(|(k, c)| (k.clone(), c.clone())));
                 enums.extend(shared.enums.iter().cloned());
             }
         }
     }
-    // Headers come in path order, so the items already are in key order: the map is built in bulk.
-    (items.into_iter().collect(), causes, enums)
+    (items, causes, enums)
 }
 
 /// A definition read again after macro expansion: the expansion, the text as written and where it

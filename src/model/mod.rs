@@ -3,6 +3,7 @@
 //! (`scope`), types and constants computed (`layout`), and items listed here.
 
 mod defines;
+mod item_map;
 mod items;
 mod layout;
 mod listings;
@@ -25,6 +26,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+pub use item_map::{FileItems, ItemMap};
 use items::Lister;
 
 /// One header of a revision, parsed.
@@ -74,7 +76,7 @@ pub struct Note {
 pub struct Model {
     pub revision: String,
     pub arch: &'static Arch,
-    pub items: BTreeMap<ItemKey, Item>,
+    pub items: ItemMap,
     pub unparsed: Vec<UnparsedRegion>,
     pub notes: Vec<Note>,
     pub consulted: Consulted,
@@ -144,9 +146,11 @@ impl Model {
             parent: Some(record.to_string()),
             name: String::new(),
         };
-        self.items.range(first.clone()..).take_while(move |(k, _)| {
-            k.kind == ItemKind::Field && k.file == first.file && k.parent == first.parent
-        })
+        self.items
+            .range_from(first.clone())
+            .take_while(move |(k, _)| {
+                k.kind == ItemKind::Field && k.file == first.file && k.parent == first.parent
+            })
     }
 }
 
@@ -319,6 +323,7 @@ pub fn build(
         }
         let listing = kept.unwrap_or_else(|| {
             let mut listing = listings::Listing::default();
+            let mut items = FileItems::new();
             let mut lister = Lister {
                 enums: &mut listing.enums,
                 types: &types,
@@ -327,7 +332,7 @@ pub fn build(
                 file,
                 path: &header.path,
                 parsed: &header.parsed,
-                items: &mut listing.items,
+                items: &mut items,
                 causes: &mut listing.causes,
             };
             lister.header(&header.blob);
@@ -335,6 +340,7 @@ pub fn build(
             for decl in types.decls[file].clone() {
                 lister.decl(decl);
             }
+            listing.items = Arc::new(items);
             listing.asked_includers = consulted.borrow().includers.contains(&header.path);
             let key = match listing.asked_includers {
                 false => own_key,
@@ -359,7 +365,7 @@ pub fn build(
             });
         }
     }
-    let (mut items, causes, enums) = listings::assemble(listed);
+    let (mut items, causes, enums) = listings::assemble(headers, listed);
     borrow_missing_definitions(&types, &includers, &consulted, headers, &mut items, &causes);
     // What did not parse as written but was read after macro expansion is no longer unparsed.
     let expanded_spans: Vec<(usize, std::ops::Range<usize>)> = reparsed
@@ -417,7 +423,7 @@ fn borrow_missing_definitions(
     includers: &[Vec<usize>],
     consulted: &RefCell<Consulted>,
     headers: &[HeaderSource],
-    items: &mut BTreeMap<ItemKey, Item>,
+    items: &mut ItemMap,
     causes: &FxHashMap<ItemKey, Cause>,
 ) {
     // (header, item, its define's text, why it is unresolved)

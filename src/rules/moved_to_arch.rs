@@ -48,7 +48,7 @@ fn items_of<'m>(model: &'m Model, file: &str) -> impl Iterator<Item = &'m ItemKe
     let file = first.file.clone();
     model
         .items
-        .range(first..)
+        .range_from(first)
         .map(|(k, _)| k)
         .take_while(move |k| k.file == file)
 }

@@ -67,7 +67,7 @@ impl<'m> Side<'m> {
     fn item(&self, file: &str, name: &str) -> Option<(&'m ItemKey, &'m Item)> {
         let keys = self.by_name.get(name)?;
         let key = keys.iter().find(|k| k.file == file).or(keys.first())?;
-        self.model.items.get_key_value(*key)
+        self.model.items.get_key_value(key)
     }
 
     fn value(&self, file: &str, name: &str) -> Option<i128> {
@@ -191,7 +191,7 @@ impl<'m> Side<'m> {
         for (k, item) in self
             .model
             .items
-            .range(first..)
+            .range_from(first)
             .take_while(|(k, _)| k.file == key.file && k.kind == ItemKind::Define)
         {
             let Facts::Value { value: Some(v), .. } = &item.facts else {

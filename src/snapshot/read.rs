@@ -76,7 +76,7 @@ pub fn parse(file: &str, text: &str) -> Result<Snapshot, Error> {
     let model = Model {
         revision: header.revision.clone(),
         arch,
-        items: read.items,
+        items: read.items.into_iter().collect(),
         unparsed: read.unparsed,
         notes: Vec::new(),
         consulted: Default::default(),

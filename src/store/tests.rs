@@ -51,7 +51,7 @@ fn stored() -> Stored {
             model: Model {
                 revision: "v1".into(),
                 arch,
-                items,
+                items: items.into_iter().collect(),
                 unparsed: Vec::new(),
                 notes: Vec::new(),
                 consulted: Consulted::default(),

@@ -511,7 +511,7 @@ pub fn missing_members(
             k.kind == ItemKind::Field
                 && wanted(k)
                 && matches!(&item.facts, Facts::Field { bits: None, .. })
-                && !new.items.contains_key(*k)
+                && !new.items.contains_key(k)
         })
         .filter_map(|(k, _)| {
             let record = k.parent.clone()?;
