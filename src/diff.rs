@@ -76,12 +76,16 @@ pub fn diff(old: &Model, new: &Model) -> Diff {
 }
 
 /// Every key of either side in key order, with its item at each side: one pass over both sorted
-/// maps (a lookup per key in each was a tenth of a `history` step).
+/// maps (a lookup per key in each was a tenth of a `history` step). The headers whose items both
+/// sides share (a walk's kept listings: the very same items) are skipped: they differ in nothing.
 fn side_by_side<'m>(
     old: &'m ItemMap,
     new: &'m ItemMap,
 ) -> impl Iterator<Item = (&'m ItemKey, Option<&'m Item>, Option<&'m Item>)> {
-    let (mut old, mut new) = (old.iter().peekable(), new.iter().peekable());
+    let (mut old, mut new) = (
+        old.unshared_with(new).peekable(),
+        new.unshared_with(old).peekable(),
+    );
     std::iter::from_fn(move || {
         let order = match (old.peek(), new.peek()) {
             (Some((o, _)), Some((n, _))) => o.cmp(n),

@@ -106,6 +106,23 @@ impl ItemMap {
         self.files.values().flat_map(|items| items.iter())
     }
 
+    /// Its items but those of the headers whose items `other` holds too, the same run (shared):
+    /// what a comparison with `other` has to look at, in key order.
+    pub fn unshared_with<'m>(
+        &'m self,
+        other: &'m ItemMap,
+    ) -> impl Iterator<Item = (&'m ItemKey, &'m Item)> {
+        self.files
+            .iter()
+            .filter(|(file, items)| {
+                !other
+                    .files
+                    .get(*file)
+                    .is_some_and(|theirs| Arc::ptr_eq(items, theirs))
+            })
+            .flat_map(|(_, items)| items.iter())
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &ItemKey> {
         self.iter().map(|(k, _)| k)
     }
@@ -232,6 +249,18 @@ mod tests {
         assert_eq!(shared.len(), 2, "the shared run is unchanged");
         let names: Vec<&str> = mine.keys().map(|k| k.name.as_str()).collect();
         assert_eq!(names, ["X", "Y"]);
+        let mut theirs = ItemMap::new();
+        theirs.share_file("b.h", Arc::clone(&shared));
+        theirs.insert(key("a.h", "A"), item(1));
+        assert_eq!(
+            theirs.unshared_with(&map).count(),
+            3,
+            "nothing shared with `map`"
+        );
+        let mut same = ItemMap::new();
+        same.share_file("b.h", shared);
+        let unshared: Vec<&str> = theirs.unshared_with(&same).map(|(k, _)| &*k.name).collect();
+        assert_eq!(unshared, ["A"], "b.h's run is the same in both");
         assert!(mine.remove(&key("b.h", "X")).is_some());
         assert!(mine.remove(&key("b.h", "Y")).is_some());
         assert!(mine.is_empty(), "a file without items is gone");

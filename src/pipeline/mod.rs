@@ -710,8 +710,12 @@ pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
 
 /// `report`, with the enums a policy declares internal or ABI (`Options::enum_roles`).
 pub fn report_with(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
-    let mut d = diff::diff(&old.model, &new.model);
-    let indexes = rules::Indexes::new(&old.model, &new.model);
+    // The diff and the rules' indexes at once: in a walk, the other half of a step (the next
+    // revision's model) is often done first.
+    let (mut d, indexes) = rayon::join(
+        || diff::diff(&old.model, &new.model),
+        || rules::Indexes::new(&old.model, &new.model),
+    );
     rules::classify_all_indexed(&mut d.changes, &indexes, enum_roles);
     if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
         let mut properties = kms::diff(o, n);

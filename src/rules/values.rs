@@ -221,10 +221,8 @@ pub struct Values<'m> {
 
 impl<'m> Values<'m> {
     pub fn new(old: &'m Model, new: &'m Model) -> Self {
-        Values {
-            old: Side::new(old),
-            new: Side::new(new),
-        }
+        let (old, new) = rayon::join(|| Side::new(old), || Side::new(new));
+        Values { old, new }
     }
 
     /// A bound or count that grew: the item is a bound at both revisions and its value went up.
