@@ -692,20 +692,22 @@ fn judge_members(
     }
 }
 
-/// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`).
+/// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`). Each
+/// type is classified once, however many members have it.
 fn array_element_records(model: &Model, types: &TypeNames) -> FxHashSet<String> {
-    model
-        .items
-        .values()
-        .filter_map(|item| match &item.facts {
-            Facts::Field { ty, .. } => match types.class(ty) {
-                TypeClass::Array(element) => match *element {
-                    TypeClass::Record(r) => Some(record_name(&r).to_string()),
+    let mut element_of: FxHashMap<&str, Option<String>> = FxHashMap::default();
+    for item in model.items.values() {
+        if let Facts::Field { ty, .. } = &item.facts {
+            element_of
+                .entry(ty.as_str())
+                .or_insert_with(|| match types.class(ty) {
+                    TypeClass::Array(element) => match *element {
+                        TypeClass::Record(r) => Some(record_name(&r).to_string()),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
+                });
+        }
+    }
+    element_of.into_values().flatten().collect()
 }
