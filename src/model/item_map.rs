@@ -64,6 +64,10 @@ impl ItemMap {
     }
 
     pub fn insert(&mut self, key: ItemKey, item: Item) -> Option<Item> {
+        // The file's run is looked up before its name is copied for a new one.
+        if let Some(items) = self.files.get_mut(&key.file) {
+            return Arc::make_mut(items).insert(key, item);
+        }
         let items = self.files.entry(key.file.clone()).or_default();
         Arc::make_mut(items).insert(key, item)
     }

@@ -7,7 +7,7 @@ use crate::change::{
     UnparsedItem,
 };
 use crate::kms::KmsModel;
-use crate::model::{self, Consulted, EnumMembers, Item, ItemKey, Model, UnparsedRegion};
+use crate::model::{self, Consulted, EnumMembers, Item, ItemKey, ItemMap, Model, UnparsedRegion};
 use crate::pipeline::{Snapshot, Stored};
 use crate::snapshot::TaggedFacts;
 use crate::source::FileEntry;
@@ -32,7 +32,8 @@ struct Record {
 struct ModelRecord {
     revision: String,
     arch: String,
-    items: Vec<ItemRecord>,
+    #[serde(with = "items")]
+    items: ItemMap,
     unparsed: Vec<UnparsedRegion>,
     notes: Vec<model::Note>,
     consulted: Consulted,
@@ -41,14 +42,54 @@ struct ModelRecord {
     types_headers: BTreeSet<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ItemRecord {
-    key: ItemKey,
-    line: u32,
-    #[serde(with = "TaggedFacts")]
-    facts: Facts,
-    decl: String,
+/// A model's items as a list of objects (key, line, tagged facts, declaration), written from the
+/// model's map and read into one: the items are neither copied nor moved on the way out, so a
+/// walk's stored revision keeps sharing its headers' items with the next one.
+mod items {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        key: &'a ItemKey,
+        line: u32,
+        #[serde(serialize_with = "tagged")]
+        facts: &'a Facts,
+        decl: &'a str,
+    }
+    fn tagged<S: Serializer>(facts: &&Facts, s: S) -> Result<S::Ok, S::Error> {
+        TaggedFacts::serialize(facts, s)
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct In {
+        key: ItemKey,
+        line: u32,
+        #[serde(with = "TaggedFacts")]
+        facts: Facts,
+        decl: String,
+    }
+
+    pub fn serialize<S: Serializer>(items: &ItemMap, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(items.iter().map(|(key, item)| Out {
+            key,
+            line: item.line,
+            facts: &item.facts,
+            decl: &item.decl,
+        }))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ItemMap, D::Error> {
+        Ok(Vec::<In>::deserialize(d)?
+            .into_iter()
+            .map(|i| {
+                let item = Item {
+                    line: i.line,
+                    facts: i.facts,
+                    decl: i.decl.into(),
+                };
+                (i.key, item)
+            })
+            .collect())
+    }
 }
 
 /// `stored` as bytes, and `stored` back (moved through the record, not copied).
@@ -72,16 +113,7 @@ pub fn encode(stored: Stored) -> (Vec<u8>, Stored) {
         model: ModelRecord {
             revision: model.revision,
             arch: arch.name.to_string(),
-            items: model
-                .items
-                .into_iter()
-                .map(|(key, item)| ItemRecord {
-                    key,
-                    line: item.line,
-                    facts: item.facts,
-                    decl: item.decl.to_string(),
-                })
-                .collect(),
+            items: model.items,
             unparsed: model.unparsed,
             notes: model.notes,
             consulted: model.consulted,
@@ -113,18 +145,7 @@ fn stored_of(record: Record, arch: &'static Arch) -> Stored {
     let model = Model {
         revision: m.revision,
         arch,
-        items: m
-            .items
-            .into_iter()
-            .map(|i| {
-                let item = Item {
-                    line: i.line,
-                    facts: i.facts,
-                    decl: i.decl.into(),
-                };
-                (i.key, item)
-            })
-            .collect(),
+        items: m.items,
         unparsed: m.unparsed,
         notes: m.notes,
         consulted: m.consulted,
