@@ -122,15 +122,17 @@ impl Model {
     /// Every typedef item, for lookups by name that take the first: those of `types_headers`
     /// first, then the others, each group in path order.
     pub fn typedefs(&self) -> impl Iterator<Item = (&ItemKey, &Item)> {
-        let typedefs = || {
-            self.items
-                .iter()
-                .filter(|(k, _)| k.kind == ItemKind::Typedef)
-        };
+        let is_typedef = |(k, _): &(&ItemKey, &Item)| k.kind == ItemKind::Typedef;
         let seen = |k: &ItemKey| self.types_headers.contains(&k.file);
-        typedefs()
-            .filter(move |(k, _)| seen(k))
-            .chain(typedefs().filter(move |(k, _)| !seen(k)))
+        self.types_headers
+            .iter()
+            .flat_map(|file| self.items.of_file(file))
+            .filter(is_typedef)
+            .chain(
+                self.items
+                    .iter()
+                    .filter(move |item| is_typedef(item) && !seen(item.0)),
+            )
     }
 
     /// The fields of one record of one header, by name: a range of `items`, which sort by file,
