@@ -31,12 +31,12 @@ pub fn list_kms_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
 /// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
 pub(super) fn kms_properties(
     tree: &Tree,
+    entries: &[FileEntry],
     model: &Model,
     cache: &ParseCache,
     notes: &mut Vec<Note>,
 ) -> Result<KmsModel, Error> {
-    let entries = list_kms_sources(tree)?;
-    let bytes = cache.kms_sources(tree, &entries)?;
+    let bytes = cache.kms_sources(tree, entries)?;
     let files: Vec<kms::SourceFile> = entries
         .iter()
         .zip(&bytes)

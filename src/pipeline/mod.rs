@@ -310,7 +310,7 @@ pub fn snapshot(
     opts: &Options,
 ) -> Result<Snapshot, Error> {
     let listed = with_surfaces(tree, (entries.to_vec(), notes), cache, opts)?;
-    snapshot_of(tree, &listed.entries, &listed, cache, opts)
+    snapshot_of(tree, &listed.entries, &listed, None, cache, opts)
 }
 
 /// A revision's whole snapshot: as an earlier run stored it (`persist`), or listed, computed and
@@ -344,14 +344,20 @@ impl Staged<'_> {
             Staged::Complete(snap) => return Ok(snap),
             Staged::Modelled { tree, listed, snap } => (tree, listed, snap),
         };
-        snap.kms = kms_of(tree, &snap.model, cache, &mut snap.notes, opts)?;
+        // Listed once, for the extraction and for the store.
+        let kms_sources = kms_sources_of(tree, opts)?;
+        if let Some(sources) = &kms_sources {
+            snap.kms = Some(kms_properties(
+                tree,
+                sources,
+                &snap.model,
+                cache,
+                &mut snap.notes,
+            )?);
+        }
         if !persist::keeps(tree, opts) {
             return Ok(snap);
         }
-        let kms_sources = match opts.kms {
-            true => Some(list_kms_sources(tree)?),
-            false => None,
-        };
         Ok(persist::save(
             tree,
             opts,
@@ -395,16 +401,34 @@ pub fn is_stored(tree: &Tree, opts: &Options) -> bool {
 }
 
 /// Builds one revision's model from `entries` (all of its listing's headers or some of them),
-/// with its listing's notes and every surface item.
+/// with its listing's notes and every surface item, and its KMS properties when asked for (from
+/// `kms_sources` when the caller listed them already).
 fn snapshot_of(
     tree: &Tree,
     entries: &[FileEntry],
     listed: &Listed,
+    kms_sources: Option<&[FileEntry]>,
     cache: &ParseCache,
     opts: &Options,
 ) -> Result<Snapshot, Error> {
     let mut snap = model_snapshot(tree, entries, listed, cache, opts)?;
-    snap.kms = kms_of(tree, &snap.model, cache, &mut snap.notes, opts)?;
+    if kms_properties_wanted(tree, opts) {
+        let listed_here;
+        let sources = match kms_sources {
+            Some(sources) => sources,
+            None => {
+                listed_here = list_kms_sources(tree)?;
+                &listed_here
+            }
+        };
+        snap.kms = Some(kms_properties(
+            tree,
+            sources,
+            &snap.model,
+            cache,
+            &mut snap.notes,
+        )?);
+    }
     Ok(snap)
 }
 
@@ -469,17 +493,16 @@ fn model_snapshot(
     })
 }
 
-/// A revision's KMS properties, when asked for: only a kernel tree has the DRM drivers they are
-/// read from. Their notes are added to `notes`.
-fn kms_of(
-    tree: &Tree,
-    model: &Model,
-    cache: &ParseCache,
-    notes: &mut Vec<Note>,
-    opts: &Options,
-) -> Result<Option<KmsModel>, Error> {
-    match opts.kms && layout_label(tree).is_none() {
-        true => kms_properties(tree, model, cache, notes).map(Some),
+/// Whether a revision's KMS properties are extracted: when asked for, and only from a kernel
+/// tree (which has the DRM drivers they are read from).
+fn kms_properties_wanted(tree: &Tree, opts: &Options) -> bool {
+    opts.kms && layout_label(tree).is_none()
+}
+
+/// The DRM sources a revision's KMS properties are read from, when they are extracted.
+fn kms_sources_of(tree: &Tree, opts: &Options) -> Result<Option<Vec<FileEntry>>, Error> {
+    match kms_properties_wanted(tree, opts) {
+        true => Ok(Some(list_kms_sources(tree)?)),
         false => Ok(None),
     }
 }
@@ -660,16 +683,16 @@ fn compute_diff(
     );
     headers?;
     sources?;
+    let [old_sources, new_sources] = match &kms_sources {
+        Some([o, n]) => [Some(&o[..]), Some(&n[..])],
+        None => [None, None],
+    };
     let (old_snap, new_snap) = rayon::join(
-        || snapshot_of(old, &old_side.entries, &old_side, cache, opts),
-        || snapshot_of(new, &new_side.entries, &new_side, cache, opts),
+        || snapshot_of(old, &old_side.entries, &old_side, old_sources, cache, opts),
+        || snapshot_of(new, &new_side.entries, &new_side, new_sources, cache, opts),
     );
     let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
     if persist::keeps(old, opts) && persist::keeps(new, opts) {
-        let [old_sources, new_sources] = match &kms_sources {
-            Some([o, n]) => [Some(&o[..]), Some(&n[..])],
-            None => [None, None],
-        };
         old_snap = persist::save(old, opts, &old_side, old_sources, old_snap);
         new_snap = persist::save(new, opts, &new_side, new_sources, new_snap);
     }
