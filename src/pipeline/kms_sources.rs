@@ -51,7 +51,7 @@ pub(super) fn kms_properties(
     let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
     // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
     let guards = kms::Guards::of(&properties, &files);
-    let defined = defined_anywhere(tree, cache, &entries, guards.names())?;
+    let defined = defined_anywhere(tree, cache, entries, guards.names())?;
     for left in guards.apply(&mut properties, &|name| defined.contains(name)) {
         notes.push(Note {
             revision: tree.label().to_string(),
