@@ -169,4 +169,11 @@ pub fn extract_cached(
     resolve::extract(files, eval, Some((cache, ids)))
 }
 
+/// Parses into `cache` what `extract_cached` of the same files will parse, which depends on the
+/// files alone (not on the constants): run beside the work that yields the constants (a
+/// revision's model), it leaves the extraction only its resolution to do.
+pub fn prepare_cached(files: &[SourceFile], ids: &[ContentId], cache: &ParsedFiles) {
+    resolve::prepare(files, (cache, ids))
+}
+
 pub use resolve::{ContentId, ParsedFiles};

@@ -27,6 +27,36 @@ pub fn list_kms_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
         .collect())
 }
 
+/// Reads and parses what a revision's KMS extraction will, of what does not depend on its
+/// constants (`kms::prepare_cached`): run while the revision is modelled, so that its extraction
+/// (`kms_properties`, after the model) only resolves.
+pub(super) fn prepare_kms_sources(
+    tree: &Tree,
+    entries: &[FileEntry],
+    cache: &ParseCache,
+) -> Result<(), Error> {
+    let bytes = cache.kms_sources(tree, entries)?;
+    let (files, ids) = source_files(entries, &bytes);
+    kms::prepare_cached(&files, &ids, &cache.kms_parsed);
+    Ok(())
+}
+
+/// The sources as extraction reads them, with their content ids (blob ids), in order.
+fn source_files<'e>(
+    entries: &'e [FileEntry],
+    bytes: &'e [Arc<Vec<u8>>],
+) -> (Vec<kms::SourceFile<'e>>, Vec<kms::ContentId>) {
+    let files = entries
+        .iter()
+        .zip(bytes)
+        .map(|(e, b)| kms::SourceFile {
+            path: &e.path,
+            bytes: b,
+        })
+        .collect();
+    (files, entries.iter().map(|e| e.blob.0).collect())
+}
+
 /// The KMS properties of a revision. Range bounds and enum values are evaluated against the
 /// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
 pub(super) fn kms_properties(
@@ -37,15 +67,7 @@ pub(super) fn kms_properties(
     notes: &mut Vec<Note>,
 ) -> Result<KmsModel, Error> {
     let bytes = cache.kms_sources(tree, entries)?;
-    let files: Vec<kms::SourceFile> = entries
-        .iter()
-        .zip(&bytes)
-        .map(|(e, b)| kms::SourceFile {
-            path: &e.path,
-            bytes: b,
-        })
-        .collect();
-    let ids: Vec<kms::ContentId> = entries.iter().map(|e| e.blob.0).collect();
+    let (files, ids) = source_files(entries, &bytes);
     let constants = Constants::of(model);
     let eval = |expr: &str, _file: &str| constants.eval(expr);
     let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);

@@ -12,7 +12,7 @@ mod reach;
 mod surfaces;
 
 pub use kms_sources::{kms_definition_sources, list_kms_sources};
-use kms_sources::{kms_definitions_changed, kms_properties};
+use kms_sources::{kms_definitions_changed, kms_properties, prepare_kms_sources};
 pub use persist::{install as install_store, Persist, Stored};
 pub use surfaces::SurfaceSide;
 
@@ -333,6 +333,9 @@ pub enum Staged<'t> {
         tree: &'t Tree,
         listed: Listed,
         snap: Snapshot,
+        /// The DRM sources its KMS properties are read from (None: not extracted), already read
+        /// and parsed as far as the constants are not needed (`prepare_kms_sources`).
+        kms_sources: Option<Vec<FileEntry>>,
     },
 }
 
@@ -340,12 +343,15 @@ impl Staged<'_> {
     /// The whole snapshot: KMS properties extracted (their notes come last, as `snapshot_of`
     /// puts them), and stored when the store keeps it.
     pub fn finish(self, cache: &ParseCache, opts: &Options) -> Result<Snapshot, Error> {
-        let (tree, listed, mut snap) = match self {
+        let (tree, listed, mut snap, kms_sources) = match self {
             Staged::Complete(snap) => return Ok(snap),
-            Staged::Modelled { tree, listed, snap } => (tree, listed, snap),
+            Staged::Modelled {
+                tree,
+                listed,
+                snap,
+                kms_sources,
+            } => (tree, listed, snap, kms_sources),
         };
-        // Listed once, for the extraction and for the store.
-        let kms_sources = kms_sources_of(tree, opts)?;
         if let Some(sources) = &kms_sources {
             snap.kms = Some(kms_properties(
                 tree,
@@ -380,9 +386,29 @@ pub fn revision_model<'t>(
         counted.extend(stored.headers.iter().map(|e| e.blob));
         return Ok(Staged::Complete(stored.snapshot));
     }
-    let listed = with_surfaces(tree, list_headers(tree, opts)?, cache, opts)?;
-    let snap = model_snapshot(tree, &listed.entries, &listed, cache, opts)?;
-    Ok(Staged::Modelled { tree, listed, snap })
+    // The DRM sources are read and parsed while the headers are modelled: only resolving their
+    // properties needs the model's constants.
+    let (modelled, kms_sources) = rayon::join(
+        || -> Result<_, Error> {
+            let listed = with_surfaces(tree, list_headers(tree, opts)?, cache, opts)?;
+            let snap = model_snapshot(tree, &listed.entries, &listed, cache, opts)?;
+            Ok((listed, snap))
+        },
+        || -> Result<_, Error> {
+            let sources = kms_sources_of(tree, opts)?;
+            if let Some(sources) = &sources {
+                prepare_kms_sources(tree, sources, cache)?;
+            }
+            Ok(sources)
+        },
+    );
+    let (listed, snap) = modelled?;
+    Ok(Staged::Modelled {
+        tree,
+        listed,
+        snap,
+        kms_sources: kms_sources?,
+    })
 }
 
 /// The headers a revision's snapshot parses: its listing, with the headers its surfaces generate,

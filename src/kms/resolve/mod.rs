@@ -24,7 +24,7 @@ mod sites;
 mod values;
 
 pub use memo::{ContentId, ParsedFiles};
-pub(crate) use rounds::{extract, parsed_whole};
+pub(crate) use rounds::{extract, parsed_whole, prepare};
 
 /// The functions that create a property.
 pub(crate) const PRIMITIVES: &[&str] = &[

@@ -47,6 +47,21 @@ pub(crate) fn extract(
     eval: EvalFn,
     cache: Option<(&ParsedFiles, &[ContentId])>,
 ) -> KmsModel {
+    let parsed = parse_rounds(files, cache);
+    resolve_with_tables(files, parsed, eval)
+}
+
+/// What `extract` parses of `files`, which does not depend on any constant, so that the extraction
+/// that follows finds it in `cache`: the files parsed whole, then the rounds of helper calls.
+pub(crate) fn prepare(files: &[SourceFile], cache: (&ParsedFiles, &[ContentId])) {
+    parse_rounds(files, Some(cache));
+}
+
+/// The files parsed whole from the start, then the rounds (`parse_helper_calls`).
+fn parse_rounds<'c>(
+    files: &[SourceFile],
+    cache: Option<(&'c ParsedFiles, &'c [ContentId])>,
+) -> Parsed<'c> {
     let mut parsed = Parsed {
         slots: (0..files.len()).map(|_| None).collect(),
         regions: vec![None; files.len()],
@@ -68,7 +83,7 @@ pub(crate) fn extract(
         .collect();
     parsed.parse(files, first);
     parse_helper_calls(files, &mut parsed);
-    resolve_with_tables(files, parsed, eval)
+    parsed
 }
 
 /// Rounds: derive the core helpers and driver wrappers from what is parsed, then parse the
