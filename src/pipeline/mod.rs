@@ -331,7 +331,7 @@ pub enum Staged<'t> {
     /// Modelled; its KMS properties (when asked for) are still to extract, and it is still to store.
     Modelled {
         tree: &'t Tree,
-        listed: Listed,
+        listed: Box<Listed>,
         snap: Snapshot,
         /// The DRM sources its KMS properties are read from (None: not extracted), already read
         /// and parsed as far as the constants are not needed (`prepare_kms_sources`).
@@ -405,7 +405,7 @@ pub fn revision_model<'t>(
     let (listed, snap) = modelled?;
     Ok(Staged::Modelled {
         tree,
-        listed,
+        listed: Box::new(listed),
         snap,
         kms_sources: kms_sources?,
     })
