@@ -353,13 +353,7 @@ impl Staged<'_> {
             } => (tree, listed, snap, kms_sources),
         };
         if let Some(sources) = &kms_sources {
-            snap.kms = Some(kms_properties(
-                tree,
-                sources,
-                &snap.model,
-                cache,
-                &mut snap.notes,
-            )?);
+            add_kms_properties(tree, sources, &mut snap, cache)?;
         }
         if !persist::keeps(tree, opts) {
             return Ok(snap);
@@ -447,15 +441,27 @@ fn snapshot_of(
                 &listed_here
             }
         };
-        snap.kms = Some(kms_properties(
-            tree,
-            sources,
-            &snap.model,
-            cache,
-            &mut snap.notes,
-        )?);
+        add_kms_properties(tree, sources, &mut snap, cache)?;
     }
     Ok(snap)
+}
+
+/// Extracts a modelled revision's KMS properties from `sources` into its snapshot (their notes
+/// after the others).
+fn add_kms_properties(
+    tree: &Tree,
+    sources: &[FileEntry],
+    snap: &mut Snapshot,
+    cache: &ParseCache,
+) -> Result<(), Error> {
+    snap.kms = Some(kms_properties(
+        tree,
+        sources,
+        &snap.model,
+        cache,
+        &mut snap.notes,
+    )?);
+    Ok(())
 }
 
 /// `snapshot_of` but for the KMS properties (`kms_of`).
