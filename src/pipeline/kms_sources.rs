@@ -1,9 +1,10 @@
-//! The DRM sources of a revision's KMS properties: which files extraction reads, the properties
-//! evaluated against the revision's uAPI constants, and whether the definitions those sources
-//! read changed between two revisions (then the incremental diff does not apply).
+//! The DRM sources of a revision's KMS properties: which files extraction reads (when it runs at
+//! all), what of them is read and parsed while the revision is modelled, the properties evaluated
+//! against the revision's uAPI constants, and whether the definitions those sources read changed
+//! between two revisions (then the incremental diff does not apply).
 
 use super::blob_map::BlobMap;
-use super::{incremental, ParseCache};
+use super::{incremental, layout_label, Options, ParseCache, Snapshot};
 use crate::change::{Facts, Note};
 use crate::cpp;
 use crate::error::Error;
@@ -25,6 +26,38 @@ pub fn list_kms_sources(tree: &Tree) -> Result<Vec<FileEntry>, Error> {
         .into_iter()
         .filter(|e| kms::wanted(&e.path))
         .collect())
+}
+
+/// Whether a revision's KMS properties are extracted: when asked for, and only from a kernel
+/// tree (which has the DRM drivers they are read from).
+pub(super) fn kms_properties_wanted(tree: &Tree, opts: &Options) -> bool {
+    opts.kms && layout_label(tree).is_none()
+}
+
+/// The DRM sources a revision's KMS properties are read from, when they are extracted.
+pub(super) fn kms_sources_of(tree: &Tree, opts: &Options) -> Result<Option<Vec<FileEntry>>, Error> {
+    match kms_properties_wanted(tree, opts) {
+        true => Ok(Some(list_kms_sources(tree)?)),
+        false => Ok(None),
+    }
+}
+
+/// Extracts a modelled revision's KMS properties from `sources` into its snapshot (their notes
+/// after the others).
+pub(super) fn add_kms_properties(
+    tree: &Tree,
+    sources: &[FileEntry],
+    snap: &mut Snapshot,
+    cache: &ParseCache,
+) -> Result<(), Error> {
+    snap.kms = Some(kms_properties(
+        tree,
+        sources,
+        &snap.model,
+        cache,
+        &mut snap.notes,
+    )?);
+    Ok(())
 }
 
 /// Reads and parses what a revision's KMS extraction will, of what does not depend on its
@@ -59,7 +92,7 @@ fn source_files<'e>(
 
 /// The KMS properties of a revision. Range bounds and enum values are evaluated against the
 /// revision's uAPI constants (`DRM_MODE_ROTATE_0`…); what they do not cover stays unknown.
-pub(super) fn kms_properties(
+fn kms_properties(
     tree: &Tree,
     entries: &[FileEntry],
     model: &Model,

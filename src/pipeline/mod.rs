@@ -11,8 +11,11 @@ mod persist;
 mod reach;
 mod surfaces;
 
+use kms_sources::{
+    add_kms_properties, kms_definitions_changed, kms_properties_wanted, kms_sources_of,
+    prepare_kms_sources,
+};
 pub use kms_sources::{kms_definition_sources, list_kms_sources};
-use kms_sources::{kms_definitions_changed, kms_properties, prepare_kms_sources};
 pub use persist::{install as install_store, Persist, Stored};
 pub use surfaces::SurfaceSide;
 
@@ -446,24 +449,6 @@ fn snapshot_of(
     Ok(snap)
 }
 
-/// Extracts a modelled revision's KMS properties from `sources` into its snapshot (their notes
-/// after the others).
-fn add_kms_properties(
-    tree: &Tree,
-    sources: &[FileEntry],
-    snap: &mut Snapshot,
-    cache: &ParseCache,
-) -> Result<(), Error> {
-    snap.kms = Some(kms_properties(
-        tree,
-        sources,
-        &snap.model,
-        cache,
-        &mut snap.notes,
-    )?);
-    Ok(())
-}
-
 /// `snapshot_of` but for the KMS properties (`kms_of`).
 fn model_snapshot(
     tree: &Tree,
@@ -523,20 +508,6 @@ fn model_snapshot(
         kms: None,
         notes,
     })
-}
-
-/// Whether a revision's KMS properties are extracted: when asked for, and only from a kernel
-/// tree (which has the DRM drivers they are read from).
-fn kms_properties_wanted(tree: &Tree, opts: &Options) -> bool {
-    opts.kms && layout_label(tree).is_none()
-}
-
-/// The DRM sources a revision's KMS properties are read from, when they are extracted.
-fn kms_sources_of(tree: &Tree, opts: &Options) -> Result<Option<Vec<FileEntry>>, Error> {
-    match kms_properties_wanted(tree, opts) {
-        true => Ok(Some(list_kms_sources(tree)?)),
-        false => Ok(None),
-    }
 }
 
 /// One side of a diff, listed.
