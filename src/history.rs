@@ -6,7 +6,7 @@
 use crate::change::ChangeKind;
 use crate::change::{DiffReport, Revision, Summary};
 use crate::error::Error;
-use crate::pipeline::{self, Options, ParseCache, Snapshot};
+use crate::pipeline::{IndexedSnapshot, Options, ParseCache, Snapshot};
 use crate::snapshot::Side;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ pub fn visit(
     // A model keeps its listings for the next one.
     cache.keep_listings(sides.len() > 1);
     let mut modelled = Some(first.modelled(opts, cache)?);
-    let mut prev: Option<Snapshot> = None;
+    let mut prev: Option<IndexedSnapshot> = None;
     for i in 0..sides.len() {
         cache.forget_unused_listings();
         cache.keep_listings(i + 2 < sides.len());
@@ -93,7 +93,8 @@ pub fn visit(
         let (done, next) = rayon::join(
             || -> Result<_, Error> {
                 let snap = current.finish(cache, opts)?;
-                let report = before.map(|p| pipeline::report_with(&p, &snap, &opts.enum_roles));
+                let (snap, report) =
+                    IndexedSnapshot::with_report(snap, before.as_ref(), &opts.enum_roles);
                 // The DRM sources' caches keep this revision's (the next model reads none).
                 cache.forget_unused_kms_sources();
                 Ok((snap, report))
@@ -107,7 +108,7 @@ pub fn visit(
         );
         let (snap, report) = done?;
         modelled = next?;
-        each(&snap, report.as_ref());
+        each(snap.snapshot(), report.as_ref());
         prev = Some(snap);
         progress(i + 1);
     }

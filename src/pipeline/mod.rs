@@ -9,6 +9,7 @@ mod kms_sources;
 mod netlink_headers;
 mod persist;
 mod reach;
+mod report;
 mod surfaces;
 
 use kms_sources::{
@@ -17,11 +18,11 @@ use kms_sources::{
 };
 pub use kms_sources::{kms_definition_sources, list_kms_sources};
 pub use persist::{install as install_store, Persist, Stored};
+pub use report::{report, report_with, IndexedSnapshot};
 pub use surfaces::SurfaceSide;
 
 use crate::arch::Arch;
 use crate::change::{DiffReport, Note, Revision, Summary};
-use crate::diff;
 use crate::error::Error;
 use crate::kms::{self, KmsModel};
 use crate::model::{self, HeaderSource, Model};
@@ -491,11 +492,21 @@ fn model_snapshot(
     model.items.extend(listed.surfaces.items.iter().cloned());
     notes.extend(listed.surfaces.notes.iter().cloned());
     // Each netlink spec against the header generated from it, where this model has the header.
+    // The texts read for the listing (`with_surfaces`), kept by blob for the revisions after;
+    // a header the surfaces generate is no file of the tree.
     let header_text = |path: &str| {
         let entry = entries.iter().find(|e| e.path == path)?;
-        tree.read(entry).ok()
+        if cache.surfaces.generated_text(&entry.blob).is_some() {
+            return None;
+        }
+        let texts = cache.header_texts(tree, std::slice::from_ref(entry)).ok()?;
+        texts.into_iter().next()
     };
-    notes.extend(netlink_headers::check(&model, &header_text));
+    notes.extend(netlink_headers::check(
+        &model,
+        &listed.surfaces.files,
+        &header_text,
+    ));
     let revision = Revision {
         revision: tree.label().to_string(),
         commit: tree.commit_id(),
@@ -727,47 +738,4 @@ fn stored_report(old: &Tree, new: &Tree, opts: &Options) -> Option<DiffReport> {
     incremental::retain_notes(&mut old.snapshot, old.listing_notes, &touched);
     incremental::retain_notes(&mut new.snapshot, new.listing_notes, &touched);
     Some(report_with(&old.snapshot, &new.snapshot, &opts.enum_roles))
-}
-
-/// The diff of two revisions' snapshots, classified, with both sides' notes.
-pub fn report(old: &Snapshot, new: &Snapshot) -> DiffReport {
-    report_with(old, new, &rules::EnumRoles::new())
-}
-
-/// `report`, with the enums a policy declares internal or ABI (`Options::enum_roles`).
-pub fn report_with(old: &Snapshot, new: &Snapshot, enum_roles: &rules::EnumRoles) -> DiffReport {
-    // The diff and the rules' indexes at once: in a walk, the other half of a step (the next
-    // revision's model) is often done first.
-    let (mut d, indexes) = rayon::join(
-        || diff::diff(&old.model, &new.model),
-        || rules::Indexes::new(&old.model, &new.model),
-    );
-    rules::classify_all_indexed(&mut d.changes, &indexes, enum_roles);
-    if let (Some(o), Some(n)) = (&old.kms, &new.kms) {
-        let mut properties = kms::diff(o, n);
-        rules::classify_all_indexed(&mut properties, &indexes, enum_roles);
-        d.changes.extend(properties);
-    }
-    diff::sort_changes(&mut d.changes);
-    crate::change::fold_removed_headers(&mut d.changes);
-    let mut notes: Vec<Note> = old.notes.iter().chain(&new.notes).cloned().collect();
-    notes.extend(d.lost.iter().map(|l| Note {
-        revision: new.revision.revision.clone(),
-        file: l.file.clone(),
-        line: l.line,
-        message: format!(
-            "{}: computed at {}, not any more: {}",
-            l.id, old.revision.revision, l.reason
-        ),
-    }));
-    notes.sort();
-    DiffReport {
-        summary: Summary::of(&d.changes),
-        old: old.revision.clone(),
-        new: new.revision.clone(),
-        arches: None,
-        changes: d.changes,
-        unparsed: d.unparsed,
-        notes,
-    }
 }

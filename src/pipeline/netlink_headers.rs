@@ -11,7 +11,10 @@
 
 use crate::change::{Facts, ItemKind, NetlinkFacts, Note};
 use crate::model::Model;
+use crate::pipeline::incremental::HeaderText;
+use crate::source::FileEntry;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The marker the kernel's generator writes at the top of a header it generates.
 const MARKER: &[u8] = b"auto-generated from:";
@@ -33,13 +36,19 @@ struct Implied {
 }
 
 /// The names and values every spec of `model` implies, by spec path (genetlink families only:
-/// the generator writes no header for netlink-raw ones).
-fn implied(model: &Model) -> BTreeMap<&str, Implied> {
+/// the generator writes no header for netlink-raw ones). `surface_files`: the files the surfaces
+/// read, sorted by path (the specs among them), whose items are looked at in key order.
+fn implied<'m>(model: &'m Model, surface_files: &'m [FileEntry]) -> BTreeMap<&'m str, Implied> {
+    let spec_items = || {
+        surface_files
+            .iter()
+            .flat_map(|f| model.items.of_file(&f.path))
+    };
     let mut specs: BTreeMap<&str, Implied> = BTreeMap::new();
     // Definitions rendered elsewhere (`header:`) or outside the uAPI header (`scope:`) imply
     // nothing there, nor do their entries.
     let mut elsewhere: Vec<(&str, String)> = Vec::new();
-    for (key, item) in &model.items {
+    for (key, item) in spec_items() {
         if let (ItemKind::NetlinkDefinition, Facts::Netlink(f)) = (key.kind, &item.facts) {
             if f.header.is_some() || f.scope.as_deref().is_some_and(|s| s != "uapi") {
                 let family = key.parent.clone().unwrap_or_default();
@@ -47,7 +56,7 @@ fn implied(model: &Model) -> BTreeMap<&str, Implied> {
             }
         }
     }
-    for (key, item) in &model.items {
+    for (key, item) in spec_items() {
         let Facts::Netlink(f) = &item.facts else {
             continue;
         };
@@ -105,22 +114,25 @@ fn sentinels(f: &NetlinkFacts) -> impl Iterator<Item = (String, i128)> + '_ {
     f.sentinels.iter().map(|(k, v)| (k.clone(), *v))
 }
 
-/// The notes of every disagreement between a spec and the header generated from it. `text`
-/// gives a header's bytes by path, when the revision has it.
-pub fn check(model: &Model, text: &dyn Fn(&str) -> Option<Vec<u8>>) -> Vec<Note> {
+/// The notes of every disagreement between a spec and the header generated from it.
+/// `surface_files`: the files the revision's surfaces read, sorted by path; `text` gives a
+/// header's text by path, when the revision has it.
+pub fn check(
+    model: &Model,
+    surface_files: &[FileEntry],
+    text: &dyn Fn(&str) -> Option<Arc<HeaderText>>,
+) -> Vec<Note> {
     let mut notes = Vec::new();
-    for (spec, implied) in implied(model) {
+    for (spec, implied) in implied(model, surface_files) {
         let Some(bytes) = text(&implied.header) else {
             continue;
         };
-        if !generated_from(&bytes, spec) {
+        if !generated_from(bytes.bytes(), spec) {
             continue;
         }
         let mut header: HashMap<&str, (Option<i128>, u32)> = HashMap::new();
-        for (key, item) in &model.items {
-            if key.file != implied.header
-                || !matches!(key.kind, ItemKind::Enumerator | ItemKind::Define)
-            {
+        for (key, item) in model.items.of_file(&implied.header) {
+            if !matches!(key.kind, ItemKind::Enumerator | ItemKind::Define) {
                 continue;
             }
             if let Facts::Value { value, .. } = &item.facts {

@@ -100,48 +100,73 @@ pub struct Context<'m> {
 /// breaking. Enum tag (or, for an anonymous enum, its first enumerator) → its declaration.
 pub type EnumRoles = BTreeMap<String, EnumDeclaration>;
 
-/// What the rules look up in both models, whatever the changes: built once per pair of models and
-/// shared by every classification of their changes (`classify_all_indexed`: a report classifies
-/// its header changes and its KMS properties apart).
+/// What the rules look up in one model, whatever the changes: built once per model (a walk's
+/// revision is the new side of one step and the old side of the next) and paired by `Indexes`.
+pub struct ModelIndex<'m> {
+    model: &'m Model,
+    /// Struct/union names its ioctls take → whether one of those is a DRM ioctl.
+    ioctl_args: FxHashMap<&'m str, bool>,
+    types: abi::TypeNames<'m>,
+    values: values::Side<'m>,
+}
+
+impl<'m> ModelIndex<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let mut ioctl_args: FxHashMap<&str, bool> = FxHashMap::default();
+        for (key, item) in &model.items {
+            if let (
+                ItemKind::Ioctl,
+                Facts::Ioctl {
+                    arg_type: Some(t),
+                    ioc_type,
+                    ..
+                },
+            ) = (key.kind, &item.facts)
+            {
+                let name = t
+                    .trim_start_matches("struct ")
+                    .trim_start_matches("union ")
+                    .trim();
+                *ioctl_args.entry(name).or_default() |= *ioc_type == Some(DRM_IOCTL_TYPE);
+            }
+        }
+        ModelIndex {
+            model,
+            ioctl_args,
+            types: abi::TypeNames::new(model),
+            values: values::Side::new(model),
+        }
+    }
+}
+
+/// What the rules look up in both models, whatever the changes: built once per pair of models
+/// (from each model's `ModelIndex`) and shared by every classification of their changes
+/// (`classify_all_indexed`: a report classifies its header changes and its KMS properties apart).
 pub struct Indexes<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
     ioctl_args: FxHashMap<String, bool>,
-    old_types: abi::TypeNames<'m>,
-    new_types: abi::TypeNames<'m>,
+    old_types: &'m abi::TypeNames<'m>,
+    new_types: &'m abi::TypeNames<'m>,
     values: values::Values<'m>,
 }
 
 impl<'m> Indexes<'m> {
-    pub fn new(old: &'m Model, new: &'m Model) -> Self {
+    pub fn new(old: &'m ModelIndex<'m>, new: &'m ModelIndex<'m>) -> Self {
         let mut ioctl_args: FxHashMap<String, bool> = FxHashMap::default();
-        for model in [old, new] {
-            for (key, item) in &model.items {
-                if let (
-                    ItemKind::Ioctl,
-                    Facts::Ioctl {
-                        arg_type: Some(t),
-                        ioc_type,
-                        ..
-                    },
-                ) = (key.kind, &item.facts)
-                {
-                    let name = t
-                        .trim_start_matches("struct ")
-                        .trim_start_matches("union ")
-                        .trim()
-                        .to_string();
-                    *ioctl_args.entry(name).or_default() |= *ioc_type == Some(DRM_IOCTL_TYPE);
-                }
-            }
+        for (name, drm) in old.ioctl_args.iter().chain(&new.ioctl_args) {
+            *ioctl_args.entry(name.to_string()).or_default() |= drm;
         }
         Indexes {
-            old,
-            new,
+            old: old.model,
+            new: new.model,
             ioctl_args,
-            old_types: abi::TypeNames::new(old),
-            new_types: abi::TypeNames::new(new),
-            values: values::Values::new(old, new),
+            old_types: &old.types,
+            new_types: &new.types,
+            values: values::Values {
+                old: &old.values,
+                new: &new.values,
+            },
         }
     }
 }
@@ -150,7 +175,7 @@ impl<'m> Context<'m> {
     pub fn new(changes: &[Change], indexes: &'m Indexes<'m>) -> Self {
         let (old, new) = (indexes.old, indexes.new);
         let (ioctl_args, old_types, new_types) =
-            (&indexes.ioctl_args, &indexes.old_types, &indexes.new_types);
+            (&indexes.ioctl_args, indexes.old_types, indexes.new_types);
         let mut moved = FxHashMap::default();
         let mut by_identity: FxHashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> =
             FxHashMap::default();
@@ -682,7 +707,8 @@ pub fn classify_all(changes: &mut Vec<Change>, old: &Model, new: &Model) {
 
 /// `classify_all` with the enums a policy declares internal or ABI (`EnumRoles`).
 pub fn classify_all_with(changes: &mut Vec<Change>, old: &Model, new: &Model, roles: &EnumRoles) {
-    classify_all_indexed(changes, &Indexes::new(old, new), roles)
+    let (old, new) = rayon::join(|| ModelIndex::new(old), || ModelIndex::new(new));
+    classify_all_indexed(changes, &Indexes::new(&old, &new), roles)
 }
 
 /// `classify_all_with` on the indexes of both models built once (`Indexes::new`), for a caller

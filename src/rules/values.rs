@@ -215,16 +215,11 @@ impl<'m> Side<'m> {
 
 /// Both revisions, for judging one change.
 pub struct Values<'m> {
-    pub old: Side<'m>,
-    pub new: Side<'m>,
+    pub old: &'m Side<'m>,
+    pub new: &'m Side<'m>,
 }
 
 impl<'m> Values<'m> {
-    pub fn new(old: &'m Model, new: &'m Model) -> Self {
-        let (old, new) = rayon::join(|| Side::new(old), || Side::new(new));
-        Values { old, new }
-    }
-
     /// A bound or count that grew: the item is a bound at both revisions and its value went up.
     pub fn bound_grew(&self, c: &Change) -> bool {
         let Some((old, new)) = values(c) else {
@@ -233,8 +228,8 @@ impl<'m> Values<'m> {
         let sizes_member = |side: &Side| side.array_lengths.contains(c.name.as_str());
         if new > old
             && c.kind == ItemKind::Define
-            && sizes_member(&self.old)
-            && sizes_member(&self.new)
+            && sizes_member(self.old)
+            && sizes_member(self.new)
         {
             // The length of a record member's array: the record's own entry judges its layout.
             return true;
@@ -245,8 +240,8 @@ impl<'m> Values<'m> {
         if c.kind == ItemKind::Define && self.counts_family(c) {
             return true;
         }
-        self.is_bound(&self.new, &c.file, &c.name, 0)
-            && self.is_bound(&self.old, old_file(c), &c.name, 0)
+        self.is_bound(self.new, &c.file, &c.name, 0)
+            && self.is_bound(self.old, old_file(c), &c.name, 0)
     }
 
     /// A define that counts (or tops) the same family at both revisions, the family having
@@ -420,8 +415,8 @@ impl<'m> Values<'m> {
                             a.parse::<i128>().ok().or_else(|| side.value(&c.file, a))
                         };
                         let (m1, m2) = (
-                            major(&self.old, a1.first().copied()),
-                            major(&self.new, a2.first().copied()),
+                            major(self.old, a1.first().copied()),
+                            major(self.new, a2.first().copied()),
                         );
                         m1.is_some() && m1 == m2
                     }
