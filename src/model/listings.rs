@@ -13,7 +13,7 @@
 //! again after macro expansion is kept too, by the expansion, the text as written and its place.
 
 use super::item_map::{FileItems, ItemMap};
-use super::scope::Preprocessor;
+use super::scope::{DefinedMacros, Preprocessor};
 use super::{EnumMembers, HeaderSource, ItemKey};
 use crate::cpp::Cause;
 use crate::parse::ParsedHeader;
@@ -108,6 +108,8 @@ impl<K: Hash + Eq, V: Clone> Kept<K, V> {
 pub struct ListingCache {
     listings: Kept<String, Arc<Listing>>,
     expansions: Kept<ExpansionKey, Arc<ParsedHeader>>,
+    /// The macros of each header's `#define`s, by path and blob.
+    defined: Kept<String, Arc<DefinedMacros>>,
     /// Whether builds add what they make (`keep`); off, the cache only gives what it holds.
     keeping: AtomicBool,
 }
@@ -144,6 +146,20 @@ impl ListingCache {
         parsed
     }
 
+    /// The macros the `#define`s of the header at `path` with blob `blob` make: kept, or none made
+    /// yet (and kept when builds add what they make).
+    pub(super) fn defined_macros(&self, path: &str, blob: &str) -> Arc<DefinedMacros> {
+        let key = format!("{path} {blob}");
+        if let Some(defined) = self.defined.get(&key) {
+            return defined;
+        }
+        let defined = Arc::<DefinedMacros>::default();
+        if self.keeping.load(Ordering::Relaxed) {
+            self.defined.insert(key, defined.clone());
+        }
+        defined
+    }
+
     pub(super) fn insert(&self, key: String, listing: Arc<Listing>) {
         if self.keeping.load(Ordering::Relaxed) {
             self.listings.insert(key, listing);
@@ -155,6 +171,7 @@ impl ListingCache {
     pub fn retain_used(&self) {
         self.listings.retain_used();
         self.expansions.retain_used();
+        self.defined.retain_used();
     }
 }
 

@@ -8,6 +8,7 @@ use crate::cpp::{self, MacroDef, MacroTable};
 use crate::parse::{Branch, Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 /// A set of file indices, as a bitset (a revision has ~1300 headers).
 #[derive(Clone, Debug, Default)]
@@ -30,6 +31,31 @@ impl FileSet {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= b;
         }
+    }
+}
+
+/// A header's macros by name, each as its `#define` made it (`DefinedMacros`).
+pub type Macros<'a> = FxHashMap<&'a str, Arc<MacroDef>>;
+
+/// The macros one header's `#define`s make, by the byte where the directive starts: made once for
+/// every revision of a walk that preprocesses the same header at the same path (tokenizing the
+/// bodies was a third of a revision's preprocessing). A macro depends on its directive's text
+/// alone.
+#[derive(Default)]
+pub struct DefinedMacros(Mutex<FxHashMap<usize, Result<Arc<MacroDef>, cpp::CppError>>>);
+
+impl DefinedMacros {
+    fn of(&self, d: &Define) -> Result<Arc<MacroDef>, cpp::CppError> {
+        let made = || {
+            let body = crate::change::strip_install_annotations(&d.body);
+            match &d.params {
+                None => MacroDef::object(&d.name, &body),
+                Some(params) => MacroDef::function(&d.name, params, d.variadic, &body),
+            }
+            .map(Arc::new)
+        };
+        let mut kept = self.0.lock().expect("defined macros lock");
+        kept.entry(d.span.bytes.start).or_insert_with(made).clone()
     }
 }
 
@@ -59,7 +85,7 @@ pub struct Unit<'a> {
     /// Files it includes directly (live `#include`s that resolve), and the implicit prelude.
     pub includes: Vec<usize>,
     /// Its own macros as they stand at the end of the file.
-    pub macros: FxHashMap<String, MacroDef>,
+    pub macros: Macros<'a>,
     /// Its live object-like defines, in order (a redefinition replaces the earlier entry).
     pub defines: Vec<&'a Define>,
     pub decls: Vec<Decl<'a>>,
@@ -82,14 +108,14 @@ pub struct Unit<'a> {
 /// Macro lookup for one header: its own macros, then those of the files it includes, then the
 /// target's predefined macros, then (when evaluating items, never in `#if`) libc's.
 pub struct MacroScope<'s, 'a> {
-    pub own: &'s FxHashMap<String, MacroDef>,
+    pub own: &'s Macros<'a>,
     pub closure: Cow<'s, FileSet>,
     pub undefined: Option<&'s FxHashSet<String>>,
-    pub index: &'s FxHashMap<String, Vec<usize>>,
+    pub index: &'s FxHashMap<&'a str, Vec<usize>>,
     pub units: &'s [Option<Unit<'a>>],
     pub predefined: &'s FxHashMap<String, MacroDef>,
     /// The libc prelude's macros (`offsetof`, `INT_MAX`), for a header that uses them unincluded.
-    pub libc: Option<&'s FxHashMap<String, MacroDef>>,
+    pub libc: Option<&'s Macros<'a>>,
 }
 
 impl MacroTable for MacroScope<'_, '_> {
@@ -111,7 +137,7 @@ impl MacroTable for MacroScope<'_, '_> {
         }
         self.predefined
             .get(name)
-            .or_else(|| self.libc.and_then(|m| m.get(name)))
+            .or_else(|| self.libc.and_then(|m| m.get(name)).map(|m| &**m))
     }
 }
 
@@ -125,10 +151,12 @@ pub struct Preprocessor<'a> {
     pub arch: &'static Arch,
     pub paths: &'a [String],
     pub parsed: &'a [&'a ParsedHeader],
+    /// Per header, the macros its `#define`s make, kept across revisions when the caller keeps them.
+    defined: &'a [Arc<DefinedMacros>],
     path_index: FxHashMap<&'a str, usize>,
     pub units: Vec<Option<Unit<'a>>>,
     /// Macro name → files that define it, in file order.
-    pub macro_index: FxHashMap<String, Vec<usize>>,
+    pub macro_index: FxHashMap<&'a str, Vec<usize>>,
     pub predefined: FxHashMap<String, MacroDef>,
     /// The libc prelude's index (`model::LIBC_PRELUDE`), when the revision's headers include it.
     pub libc: Option<usize>,
@@ -150,10 +178,12 @@ const LIBC_HEADERS: &[&str] = &[
 ];
 
 impl<'a> Preprocessor<'a> {
+    /// `defined`: one per path, the macros its header's `#define`s make (`DefinedMacros`).
     pub fn run(
         arch: &'static Arch,
         paths: &'a [String],
         parsed: &'a [&'a ParsedHeader],
+        defined: &'a [Arc<DefinedMacros>],
     ) -> Preprocessor<'a> {
         let predefined = arch
             .predefined_macros()
@@ -167,6 +197,7 @@ impl<'a> Preprocessor<'a> {
             arch,
             paths,
             parsed,
+            defined,
             path_index: paths
                 .iter()
                 .enumerate()
@@ -351,13 +382,13 @@ impl<'a> Preprocessor<'a> {
         let mut seen = FxHashSet::default();
         unit.defines.reverse();
         unit.defines
-            .retain(|d| unit.macros.contains_key(&d.name) && seen.insert(d.name.as_str()));
+            .retain(|d| unit.macros.contains_key(d.name.as_str()) && seen.insert(d.name.as_str()));
         unit.defines.reverse();
         // Kept in file order as units complete, so that lookups made while later units are still
         // being walked (expanding a declaration) pick the same definition as lookups made after:
         // arch/<arch>/…/asm/ioctl.h's `_IOC_SIZEBITS` before asm-generic's.
         for name in unit.macros.keys() {
-            let files = self.macro_index.entry(name.clone()).or_default();
+            let files = self.macro_index.entry(name).or_default();
             if let Err(pos) = files.binary_search(&file) {
                 files.insert(pos, file);
             }
@@ -369,36 +400,29 @@ impl<'a> Preprocessor<'a> {
     fn walk(&mut self, nodes: &'a [Node], w: &mut Walk<'a>) {
         for node in nodes {
             match node {
-                Node::Define(d) => {
-                    let body = crate::change::strip_install_annotations(&d.body);
-                    let def = match &d.params {
-                        None => MacroDef::object(&d.name, &body),
-                        Some(params) => MacroDef::function(&d.name, params, d.variadic, &body),
-                    };
-                    match def {
-                        Ok(def) => {
-                            w.undefined.remove(&d.name);
-                            w.unit.macros.insert(d.name.clone(), def);
-                            if d.params.is_none() {
-                                w.unit.defines.push(d);
-                                if w.configured.is_empty() {
-                                    w.unit.configured.remove(&d.name);
-                                } else {
-                                    let mut symbols = w.configured.clone();
-                                    symbols.sort();
-                                    symbols.dedup();
-                                    w.unit.configured.insert(d.name.clone(), symbols);
-                                }
+                Node::Define(d) => match self.defined[w.file].of(d) {
+                    Ok(def) => {
+                        w.undefined.remove(&d.name);
+                        w.unit.macros.insert(&d.name, def);
+                        if d.params.is_none() {
+                            w.unit.defines.push(d);
+                            if w.configured.is_empty() {
+                                w.unit.configured.remove(&d.name);
+                            } else {
+                                let mut symbols = w.configured.clone();
+                                symbols.sort();
+                                symbols.dedup();
+                                w.unit.configured.insert(d.name.clone(), symbols);
                             }
                         }
-                        Err(e) => w
-                            .unit
-                            .bad_conditions
-                            .push((d.span.line, format!("#define {}: {e}", d.name))),
                     }
-                }
+                    Err(e) => w
+                        .unit
+                        .bad_conditions
+                        .push((d.span.line, format!("#define {}: {e}", d.name))),
+                },
                 Node::Undef { name, .. } => {
-                    w.unit.macros.remove(name);
+                    w.unit.macros.remove(name.as_str());
                     w.undefined.insert(name.clone());
                 }
                 Node::Include { target, quoted, .. } => {

@@ -79,7 +79,9 @@ impl<'p, 'a> Types<'p, 'a> {
                     .get(name.as_str())?
                     .iter()
                     .filter(|f| elsewhere(f))
-                    .filter_map(|&f| Some((f, self.pp.units[f].as_ref()?.macros.get(name)?)))
+                    .filter_map(|&f| {
+                        Some((f, &**self.pp.units[f].as_ref()?.macros.get(name.as_str())?))
+                    })
                     .collect();
                 let (first, def) = *defs.first()?;
                 let alike = defs.iter().all(|(_, d)| {
