@@ -139,8 +139,16 @@ pub fn json(history: &History) -> String {
     s
 }
 
-/// One line per step, then one indented line per kind: `ioctl  +12 -1 ~3`.
+/// One line per step, then one indented line per kind: `ioctl  +12 -1 ~3`, the counts in one
+/// column under the longest kind name of the walk (`netlink_attribute_set`).
 pub fn text(history: &History) -> String {
+    let width = history
+        .steps
+        .iter()
+        .flat_map(|s| s.kinds.keys())
+        .map(|kind| kind.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for s in &history.steps {
         let m = &s.summary;
@@ -156,7 +164,7 @@ pub fn text(history: &History) -> String {
         ));
         for (kind, c) in &s.kinds {
             out.push_str(&format!(
-                "  {kind:<15} +{} -{} ~{}\n",
+                "  {kind:<width$} +{} -{} ~{}\n",
                 c.added, c.removed, c.changed
             ));
         }
@@ -167,4 +175,61 @@ pub fn text(history: &History) -> String {
         history.parsed_headers
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(name: &str) -> Revision {
+        Revision {
+            revision: name.to_string(),
+            commit: None,
+            arch: "x86_64".to_string(),
+            layout: None,
+        }
+    }
+
+    fn step(old: &str, new: &str, kinds: &[(&'static str, usize)]) -> Step {
+        Step {
+            old: revision(old),
+            new: revision(new),
+            summary: Summary::default(),
+            kinds: kinds
+                .iter()
+                .map(|&(kind, added)| {
+                    let counts = Counts {
+                        added,
+                        ..Counts::default()
+                    };
+                    (kind, counts)
+                })
+                .collect(),
+        }
+    }
+
+    /// Every kind's counts start in one column, under the longest kind name of the whole walk
+    /// (which may be another step's): netlink's long kinds no longer push theirs out of line.
+    #[test]
+    fn the_counts_of_every_kind_line_up() {
+        let history = History {
+            steps: vec![
+                step("a", "b", &[("define", 3), ("netlink_attribute_set", 12)]),
+                step("b", "c", &[("ioctl", 1)]),
+            ],
+            parsed_headers: 2,
+        };
+        let text = text(&history);
+        let columns: Vec<usize> = text
+            .lines()
+            .filter(|l| l.starts_with("  "))
+            .map(|l| l.find(" +").expect("a kind line has its added count"))
+            .collect();
+        assert_eq!(columns.len(), 3, "{text}");
+        assert!(columns.iter().all(|&c| c == columns[0]), "{text}");
+        assert!(
+            text.contains("  netlink_attribute_set +12 -0 ~0\n"),
+            "{text}"
+        );
+    }
 }
