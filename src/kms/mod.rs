@@ -171,9 +171,21 @@ pub fn extract_cached(
 
 /// Parses into `cache` what `extract_cached` of the same files will parse, which depends on the
 /// files alone (not on the constants): run beside the work that yields the constants (a
-/// revision's model), it leaves the extraction only its resolution to do.
-pub fn prepare_cached(files: &[SourceFile], ids: &[ContentId], cache: &ParsedFiles) {
+/// revision's model), it leaves the extraction (`extract_prepared`) only its resolution to do.
+pub fn prepare_cached(files: &[SourceFile], ids: &[ContentId], cache: &ParsedFiles) -> Prepared {
     resolve::prepare(files, (cache, ids))
 }
 
-pub use resolve::{ContentId, ParsedFiles};
+/// `extract_cached` of the files `prepared` was prepared from: what they parse to is taken from
+/// it. Files other than those (other content ids) are extracted as `extract_cached` does.
+pub fn extract_prepared(
+    files: &[SourceFile],
+    ids: &[ContentId],
+    prepared: Prepared,
+    eval: EvalFn,
+    cache: &ParsedFiles,
+) -> KmsModel {
+    resolve::extract_prepared(files, prepared, eval, (cache, ids))
+}
+
+pub use resolve::{ContentId, ParsedFiles, Prepared};

@@ -43,16 +43,18 @@ pub(super) fn kms_sources_of(tree: &Tree, opts: &Options) -> Result<Option<Vec<F
 }
 
 /// Extracts a modelled revision's KMS properties from `sources` into its snapshot (their notes
-/// after the others).
+/// after the others), from what `prepare_kms_sources` parsed of them when given.
 pub(super) fn add_kms_properties(
     tree: &Tree,
     sources: &[FileEntry],
+    prepared: Option<kms::Prepared>,
     snap: &mut Snapshot,
     cache: &ParseCache,
 ) -> Result<(), Error> {
     snap.kms = Some(kms_properties(
         tree,
         sources,
+        prepared,
         &snap.model,
         cache,
         &mut snap.notes,
@@ -67,11 +69,10 @@ pub(super) fn prepare_kms_sources(
     tree: &Tree,
     entries: &[FileEntry],
     cache: &ParseCache,
-) -> Result<(), Error> {
+) -> Result<kms::Prepared, Error> {
     let bytes = cache.kms_sources(tree, entries)?;
     let (files, ids) = source_files(entries, &bytes);
-    kms::prepare_cached(&files, &ids, &cache.kms_parsed);
-    Ok(())
+    Ok(kms::prepare_cached(&files, &ids, &cache.kms_parsed))
 }
 
 /// The sources as extraction reads them, with their content ids (blob ids), in order.
@@ -95,6 +96,7 @@ fn source_files<'e>(
 fn kms_properties(
     tree: &Tree,
     entries: &[FileEntry],
+    prepared: Option<kms::Prepared>,
     model: &Model,
     cache: &ParseCache,
     notes: &mut Vec<Note>,
@@ -103,7 +105,10 @@ fn kms_properties(
     let (files, ids) = source_files(entries, &bytes);
     let constants = Constants::of(model);
     let eval = |expr: &str, _file: &str| constants.eval(expr);
-    let mut properties = kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed);
+    let mut properties = match prepared {
+        Some(prepared) => kms::extract_prepared(&files, &ids, prepared, &eval, &cache.kms_parsed),
+        None => kms::extract_cached(&files, &ids, &eval, &cache.kms_parsed),
+    };
     // Code no build compiles creates no uAPI (`#ifdef` of a name nothing defines, `#if 0`).
     let guards = kms::Guards::of(&properties, &files);
     let defined = defined_anywhere(tree, cache, entries, guards.names())?;

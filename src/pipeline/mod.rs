@@ -339,7 +339,7 @@ pub enum Staged<'t> {
         snap: Snapshot,
         /// The DRM sources its KMS properties are read from (None: not extracted), already read
         /// and parsed as far as the constants are not needed (`prepare_kms_sources`).
-        kms_sources: Option<Vec<FileEntry>>,
+        kms_sources: Option<(Vec<FileEntry>, kms::Prepared)>,
     },
 }
 
@@ -356,19 +356,15 @@ impl Staged<'_> {
                 kms_sources,
             } => (tree, listed, snap, kms_sources),
         };
-        if let Some(sources) = &kms_sources {
-            add_kms_properties(tree, sources, &mut snap, cache)?;
+        let mut sources = None;
+        if let Some((entries, prepared)) = kms_sources {
+            add_kms_properties(tree, &entries, Some(prepared), &mut snap, cache)?;
+            sources = Some(entries);
         }
         if !persist::keeps(tree, opts) {
             return Ok(snap);
         }
-        Ok(persist::save(
-            tree,
-            opts,
-            &listed,
-            kms_sources.as_deref(),
-            snap,
-        ))
+        Ok(persist::save(tree, opts, &listed, sources.as_deref(), snap))
     }
 }
 
@@ -393,11 +389,13 @@ pub fn revision_model<'t>(
             Ok((listed, snap))
         },
         || -> Result<_, Error> {
-            let sources = kms_sources_of(tree, opts)?;
-            if let Some(sources) = &sources {
-                prepare_kms_sources(tree, sources, cache)?;
+            match kms_sources_of(tree, opts)? {
+                Some(sources) => {
+                    let prepared = prepare_kms_sources(tree, &sources, cache)?;
+                    Ok(Some((sources, prepared)))
+                }
+                None => Ok(None),
             }
-            Ok(sources)
         },
     );
     let (listed, snap) = modelled?;
@@ -445,7 +443,7 @@ fn snapshot_of(
                 &listed_here
             }
         };
-        add_kms_properties(tree, sources, &mut snap, cache)?;
+        add_kms_properties(tree, sources, None, &mut snap, cache)?;
     }
     Ok(snap)
 }

@@ -24,7 +24,8 @@ mod sites;
 mod values;
 
 pub use memo::{ContentId, ParsedFiles};
-pub(crate) use rounds::{extract, parsed_whole, prepare};
+pub use rounds::Prepared;
+pub(crate) use rounds::{extract, extract_prepared, parsed_whole, prepare};
 
 /// The functions that create a property.
 pub(crate) const PRIMITIVES: &[&str] = &[

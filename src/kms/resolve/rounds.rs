@@ -53,8 +53,42 @@ pub(crate) fn extract(
 
 /// What `extract` parses of `files`, which does not depend on any constant, so that the extraction
 /// that follows finds it in `cache`: the files parsed whole, then the rounds of helper calls.
-pub(crate) fn prepare(files: &[SourceFile], cache: (&ParsedFiles, &[ContentId])) {
-    parse_rounds(files, Some(cache));
+/// Returned as parsed, for the extraction of the same files (`extract_prepared`) to resolve.
+pub(crate) fn prepare(files: &[SourceFile], cache: (&ParsedFiles, &[ContentId])) -> Prepared {
+    let parsed = parse_rounds(files, Some(cache));
+    Prepared {
+        ids: cache.1.to_vec(),
+        slots: parsed.slots,
+        regions: parsed.regions,
+    }
+}
+
+/// What `prepare` parsed of a revision's DRM sources: the rounds' outcome, which depends on the
+/// files alone.
+pub struct Prepared {
+    /// The content ids of the files it was prepared from, in order.
+    ids: Vec<ContentId>,
+    slots: Vec<Option<Arc<FileFacts>>>,
+    regions: Vec<Option<Regions>>,
+}
+
+/// `extract` of the files `prepared` was made from (checked by their content ids; other files
+/// are extracted from the start): only the resolution is left, and the tables it may still parse.
+pub(crate) fn extract_prepared(
+    files: &[SourceFile],
+    prepared: Prepared,
+    eval: EvalFn,
+    cache: (&ParsedFiles, &[ContentId]),
+) -> KmsModel {
+    if prepared.ids != cache.1 {
+        return extract(files, eval, Some(cache));
+    }
+    let parsed = Parsed {
+        slots: prepared.slots,
+        regions: prepared.regions,
+        cache: Some(cache),
+    };
+    resolve_with_tables(files, parsed, eval)
 }
 
 /// The files parsed whole from the start, then the rounds (`parse_helper_calls`).
