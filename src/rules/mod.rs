@@ -75,6 +75,8 @@ use std::collections::BTreeMap;
 pub struct Context<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
+    /// Both models' own indexes, old then new.
+    models: [&'m ModelIndex<'m>; 2],
     /// Struct/union names passed to an ioctl at either revision → whether one of those is a DRM ioctl.
     pub ioctl_args: &'m FxHashMap<String, bool>,
     /// (kind, parent, name) of items removed from one header and added to another with the same facts
@@ -106,6 +108,8 @@ pub struct ModelIndex<'m> {
     model: &'m Model,
     /// Struct/union names its ioctls take → whether one of those is a DRM ioctl.
     ioctl_args: FxHashMap<&'m str, bool>,
+    /// The types its items spell (`Context::enum_carried`).
+    type_uses: TypeUses<'m>,
     types: abi::TypeNames<'m>,
     values: values::Side<'m>,
 }
@@ -113,30 +117,47 @@ pub struct ModelIndex<'m> {
 impl<'m> ModelIndex<'m> {
     pub fn new(model: &'m Model) -> Self {
         let mut ioctl_args: FxHashMap<&str, bool> = FxHashMap::default();
+        let mut type_uses = TypeUses::default();
         for (key, item) in &model.items {
-            if let (
-                ItemKind::Ioctl,
+            match &item.facts {
                 Facts::Ioctl {
                     arg_type: Some(t),
                     ioc_type,
                     ..
-                },
-            ) = (key.kind, &item.facts)
-            {
-                let name = t
-                    .trim_start_matches("struct ")
-                    .trim_start_matches("union ")
-                    .trim();
-                *ioctl_args.entry(name).or_default() |= *ioc_type == Some(DRM_IOCTL_TYPE);
+                } => {
+                    type_uses.ioctl_args.push(t.as_str());
+                    if key.kind == ItemKind::Ioctl {
+                        let name = t
+                            .trim_start_matches("struct ")
+                            .trim_start_matches("union ")
+                            .trim();
+                        *ioctl_args.entry(name).or_default() |= *ioc_type == Some(DRM_IOCTL_TYPE);
+                    }
+                }
+                Facts::Typedef { ty, .. } => {
+                    type_uses.typedefs.push((key.name.as_str(), ty.as_str()))
+                }
+                Facts::Field { ty, .. } => type_uses.fields.push(ty.as_str()),
+                _ => {}
             }
         }
         ModelIndex {
             model,
             ioctl_args,
+            type_uses,
             types: abi::TypeNames::new(model),
             values: values::Side::new(model),
         }
     }
+}
+
+/// The type spellings of a model's items: its typedefs (name, type), its record members' types
+/// and its ioctls' argument types, for the questions about what carries an enum.
+#[derive(Default)]
+struct TypeUses<'m> {
+    typedefs: Vec<(&'m str, &'m str)>,
+    fields: Vec<&'m str>,
+    ioctl_args: Vec<&'m str>,
 }
 
 /// What the rules look up in both models, whatever the changes: built once per pair of models
@@ -145,6 +166,8 @@ impl<'m> ModelIndex<'m> {
 pub struct Indexes<'m> {
     pub old: &'m Model,
     pub new: &'m Model,
+    /// Both models' own indexes, old then new.
+    models: [&'m ModelIndex<'m>; 2],
     ioctl_args: FxHashMap<String, bool>,
     old_types: &'m abi::TypeNames<'m>,
     new_types: &'m abi::TypeNames<'m>,
@@ -160,6 +183,7 @@ impl<'m> Indexes<'m> {
         Indexes {
             old: old.model,
             new: new.model,
+            models: [old, new],
             ioctl_args,
             old_types: &old.types,
             new_types: &new.types,
@@ -271,6 +295,7 @@ impl<'m> Context<'m> {
             enum_roles: EnumRoles::new(),
             old,
             new,
+            models: indexes.models,
             ioctl_args,
             moved,
             renamed_fields,
@@ -454,26 +479,18 @@ impl<'m> Context<'m> {
                 || typedefs.iter().any(|t| type_names(ty, t))
         };
         let sized_by = |ty: &str| members.iter().any(|m| ty.contains(&format!("[{m}]")));
-        [self.old, self.new].iter().any(|model| {
-            let typedefs: Vec<String> = model
-                .items
+        self.models.iter().any(|model| {
+            let uses = &model.type_uses;
+            let typedefs: Vec<String> = uses
+                .typedefs
                 .iter()
-                .filter_map(|(k, i)| match &i.facts {
-                    Facts::Typedef { ty, .. }
-                        if spelled.as_deref().is_some_and(|s| type_names(ty, s)) =>
-                    {
-                        Some(k.name.clone())
-                    }
-                    _ => None,
-                })
+                .filter(|(_, ty)| spelled.as_deref().is_some_and(|s| type_names(ty, s)))
+                .map(|(name, _)| name.to_string())
                 .collect();
-            model.items.values().any(|i| match &i.facts {
-                Facts::Field { ty, .. } => names_type(ty, &typedefs) || sized_by(ty),
-                Facts::Ioctl {
-                    arg_type: Some(ty), ..
-                } => names_type(ty, &typedefs),
-                _ => false,
-            })
+            uses.fields
+                .iter()
+                .any(|ty| names_type(ty, &typedefs) || sized_by(ty))
+                || uses.ioctl_args.iter().any(|ty| names_type(ty, &typedefs))
         })
     }
 
