@@ -95,6 +95,8 @@ pub fn visit(
                 let snap = current.finish(cache, opts)?;
                 let (snap, report) =
                     IndexedSnapshot::with_report(snap, before.as_ref(), &opts.enum_roles);
+                // Freed here, beside the next model, rather than after the step.
+                drop(before);
                 // The DRM sources' caches keep this revision's (the next model reads none).
                 cache.forget_unused_kms_sources();
                 Ok((snap, report))
