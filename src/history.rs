@@ -97,7 +97,8 @@ pub fn visit(
                     IndexedSnapshot::with_report(snap, before.as_ref(), &opts.enum_roles);
                 // Freed here, beside the next model, rather than after the step.
                 drop(before);
-                // The DRM sources' caches keep this revision's (the next model reads none).
+                // The DRM sources' caches keep what was read since the last call: this revision's,
+                // and what the next one's preparation (beside) read so far.
                 cache.forget_unused_kms_sources();
                 Ok((snap, report))
             },
