@@ -68,13 +68,14 @@ pub fn summarize(steps: &[DiffReport], parsed_headers: usize) -> History {
 /// before (none for the first). Blobs are parsed once through `cache` (which the caller may share
 /// between walks, one per arch). Each revision is modelled once the one before it is, so that it
 /// reuses that one's header listings, and while that one's KMS properties are extracted and it is
-/// diffed: only three snapshots are alive at a time.
+/// diffed: only three snapshots are alive at a time. `each` sees a revision while the next one is
+/// finished (on another thread, hence `Send`), beside the model of the one after.
 pub fn visit(
     sides: &[Side],
     opts: &Options,
     cache: &ParseCache,
     progress: &(dyn Fn(usize) + Sync),
-    each: &mut dyn FnMut(&Snapshot, Option<&DiffReport>),
+    each: &mut (dyn FnMut(&Snapshot, Option<&DiffReport>) + Send),
 ) -> Result<(), Error> {
     let Some(first) = sides.first() else {
         return Ok(());
@@ -82,7 +83,8 @@ pub fn visit(
     // A model keeps its listings for the next one.
     cache.keep_listings(sides.len() > 1);
     let mut modelled = Some(first.modelled(opts, cache)?);
-    let mut prev: Option<IndexedSnapshot> = None;
+    // The revision finished last, with its report: handed to `each` during the next step.
+    let mut prev: Option<(IndexedSnapshot, Option<DiffReport>)> = None;
     for i in 0..sides.len() {
         cache.forget_unused_listings();
         cache.keep_listings(i + 2 < sides.len());
@@ -93,10 +95,15 @@ pub fn visit(
         let (done, next) = rayon::join(
             || -> Result<_, Error> {
                 let snap = current.finish(cache, opts)?;
-                let (snap, report) =
-                    IndexedSnapshot::with_report(snap, before.as_ref(), &opts.enum_roles);
-                // Freed here, beside the next model, rather than after the step.
-                drop(before);
+                let (snap, report) = IndexedSnapshot::with_report(
+                    snap,
+                    before.as_ref().map(|(indexed, _)| indexed),
+                    &opts.enum_roles,
+                );
+                // Handed on and freed here, beside the next model, rather than between steps.
+                if let Some((indexed, report)) = before {
+                    each(indexed.snapshot(), report.as_ref());
+                }
                 // The DRM sources' caches keep what was read since the last call: this revision's,
                 // and what the next one's preparation (beside) read so far.
                 cache.forget_unused_kms_sources();
@@ -111,9 +118,11 @@ pub fn visit(
         );
         let (snap, report) = done?;
         modelled = next?;
-        each(snap.snapshot(), report.as_ref());
-        prev = Some(snap);
+        prev = Some((snap, report));
         progress(i + 1);
+    }
+    if let Some((indexed, report)) = prev {
+        each(indexed.snapshot(), report.as_ref());
     }
     Ok(())
 }
