@@ -100,6 +100,10 @@ impl<K: Hash + Eq, V: Clone> Kept<K, V> {
     fn retain_used(&self) {
         self.lock().retain(|_, (_, used)| std::mem::take(used));
     }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
 }
 
 /// Headers' listings by what they read (`key`), and the parses of definitions read after macro
@@ -172,6 +176,13 @@ impl ListingCache {
         self.listings.retain_used();
         self.expansions.retain_used();
         self.defined.retain_used();
+    }
+
+    /// Forgets everything it holds.
+    pub fn clear(&self) {
+        self.listings.clear();
+        self.expansions.clear();
+        self.defined.clear();
     }
 }
 
@@ -272,6 +283,11 @@ mod tests {
         assert_eq!(fresh, filling);
         assert_eq!(fresh, from_kept);
         assert!(from_kept.contains("includer"), "{from_kept}");
+        // A diff forgets its pair's listings: the cache then holds nothing and is not in use.
+        cache.keep(false);
+        cache.clear();
+        assert_eq!(cache.listings.len() + cache.defined.len(), 0);
+        assert!(!cache.in_use());
     }
 
     /// A definition read after macro expansion is parsed once for all revisions where it reads

@@ -385,7 +385,7 @@ fn model_needed(
             .filter(|(_, &n)| n)
             .map(|(e, _)| e.clone())
             .collect();
-        super::snapshot_of(trees[s], &entries, sides[s], None, cache, &opts)
+        super::snapshot_of(trees[s], &entries, sides[s], cache, &opts)
     };
     let (old, new) = rayon::join(|| model(0), || model(1));
     Ok([old?, new?])

@@ -93,6 +93,11 @@ impl ParseCache {
         self.listings.retain_used();
     }
 
+    /// Forgets every kept listing (a diff's, once both sides are modelled).
+    fn forget_listings(&self) {
+        self.listings.clear();
+    }
+
     /// Reads and parses (in parallel) the entries not parsed yet, then returns all of them.
     pub fn headers(
         &self,
@@ -314,7 +319,7 @@ pub fn snapshot(
     opts: &Options,
 ) -> Result<Snapshot, Error> {
     let listed = with_surfaces(tree, (entries.to_vec(), notes), cache, opts)?;
-    snapshot_of(tree, &listed.entries, &listed, None, cache, opts)
+    snapshot_of(tree, &listed.entries, &listed, cache, opts)
 }
 
 /// A revision's whole snapshot: as an earlier run stored it (`persist`), or listed, computed and
@@ -423,27 +428,17 @@ pub fn is_stored(tree: &Tree, opts: &Options) -> bool {
 }
 
 /// Builds one revision's model from `entries` (all of its listing's headers or some of them),
-/// with its listing's notes and every surface item, and its KMS properties when asked for (from
-/// `kms_sources` when the caller listed them already).
+/// with its listing's notes and every surface item, and its KMS properties when asked for.
 fn snapshot_of(
     tree: &Tree,
     entries: &[FileEntry],
     listed: &Listed,
-    kms_sources: Option<&[FileEntry]>,
     cache: &ParseCache,
     opts: &Options,
 ) -> Result<Snapshot, Error> {
     let mut snap = model_snapshot(tree, entries, listed, cache, opts)?;
-    if kms_properties_wanted(tree, opts) {
-        let listed_here;
-        let sources = match kms_sources {
-            Some(sources) => sources,
-            None => {
-                listed_here = list_kms_sources(tree)?;
-                &listed_here
-            }
-        };
-        add_kms_properties(tree, sources, None, &mut snap, cache)?;
+    if let Some(sources) = kms_sources_of(tree, opts)? {
+        add_kms_properties(tree, &sources, None, &mut snap, cache)?;
     }
     Ok(snap)
 }
@@ -671,39 +666,18 @@ fn compute_diff(
             return Ok(report);
         }
     }
-    // One parallel pass over every distinct blob of both revisions: headers are parsed while the
-    // KMS sources are read. A side lending headers to a copy is parsed first: the copy's listing
-    // holds them, and they are read from the lender.
-    let mut sides = [(old, &old_side.entries), (new, &new_side.entries)];
-    if new_first {
-        sides.reverse();
-    }
-    let (headers, sources) = rayon::join(
-        || -> Result<(), Error> {
-            for (tree, entries) in sides {
-                cache.headers(tree, entries)?;
-            }
-            Ok(())
-        },
-        || -> Result<(), Error> {
-            if let Some([old_sources, new_sources]) = &kms_sources {
-                cache.kms_sources(old, old_sources)?;
-                cache.kms_sources(new, new_sources)?;
-            }
-            Ok(())
-        },
-    );
-    headers?;
-    sources?;
     let [old_sources, new_sources] = match &kms_sources {
         Some([o, n]) => [Some(&o[..]), Some(&n[..])],
         None => [None, None],
     };
-    let (old_snap, new_snap) = rayon::join(
-        || snapshot_of(old, &old_side.entries, &old_side, old_sources, cache, opts),
-        || snapshot_of(new, &new_side.entries, &new_side, new_sources, cache, opts),
-    );
-    let (mut old_snap, mut new_snap) = (old_snap?, new_snap?);
+    let (mut old_snap, mut new_snap) = model_pair(
+        [old, new],
+        [&old_side, &new_side],
+        [old_sources, new_sources],
+        new_first,
+        cache,
+        opts,
+    )?;
     if persist::keeps(old, opts) && persist::keeps(new, opts) {
         old_snap = persist::save(old, opts, &old_side, old_sources, old_snap);
         new_snap = persist::save(new, opts, &new_side, new_sources, new_snap);
@@ -718,6 +692,55 @@ fn compute_diff(
     let mut report = report_with(&old_snap, &new_snap, &opts.enum_roles);
     restrict(&mut report, &[&old_side, &new_side]);
     Ok(report)
+}
+
+/// Both sides' snapshots, as a walk's step computes them (`history::visit`): the first side is
+/// modelled while its DRM sources are read and parsed, then the second on the first's kept
+/// listings (a header whose translation unit is unchanged is not listed again) while the first's
+/// KMS properties are resolved. A side lending headers to a copy goes first (`second_first`): the
+/// copy's listing holds them, read from the lender.
+fn model_pair(
+    trees: [&Tree; 2],
+    sides: [&Listed; 2],
+    kms_sources: [Option<&[FileEntry]>; 2],
+    second_first: bool,
+    cache: &ParseCache,
+    opts: &Options,
+) -> Result<(Snapshot, Snapshot), Error> {
+    let (a, b) = if second_first { (1, 0) } else { (0, 1) };
+    let model = |s: usize| -> Result<(Snapshot, Option<kms::Prepared>), Error> {
+        let sources = kms_sources[s].filter(|_| kms_properties_wanted(trees[s], opts));
+        let (snap, prepared) = rayon::join(
+            || model_snapshot(trees[s], &sides[s].entries, sides[s], cache, opts),
+            || {
+                sources
+                    .map(|sources| prepare_kms_sources(trees[s], sources, cache))
+                    .transpose()
+            },
+        );
+        Ok((snap?, prepared?))
+    };
+    let finish = |s: usize, (mut snap, prepared): (Snapshot, Option<kms::Prepared>)| {
+        if let (Some(sources), Some(prepared)) = (kms_sources[s], prepared) {
+            add_kms_properties(trees[s], sources, Some(prepared), &mut snap, cache)?;
+        }
+        Ok::<_, Error>(snap)
+    };
+    cache.keep_listings(true);
+    let first = model(a);
+    cache.keep_listings(false);
+    let both = first.and_then(|first| {
+        let (first, second) = rayon::join(|| finish(a, first), || model(b));
+        Ok((first?, second?))
+    });
+    cache.forget_listings();
+    let (first, second) = both?;
+    let second = finish(b, second)?;
+    Ok(if second_first {
+        (second, first)
+    } else {
+        (first, second)
+    })
 }
 
 /// The diff of two kernel trees both stored by an earlier run, as `diff_trees_cached` computes it:
