@@ -1585,13 +1585,23 @@ fn extraction_through_a_shared_parse_cache_is_the_same() {
             .expect("a listed content") as u8;
         id
     };
+    let ids_of = |files: &[(&str, &str)]| -> Vec<ContentId> {
+        files.iter().map(|(_, s)| id_of(s)).collect()
+    };
     let cache = ParsedFiles::default();
-    for files in revisions.iter().chain(revisions.iter()) {
+    for (i, files) in revisions.iter().chain(revisions.iter()).enumerate() {
         let src = sources(files);
-        let ids: Vec<ContentId> = files.iter().map(|(_, s)| id_of(s)).collect();
+        let ids = ids_of(files);
         let cached = extract_cached(&src, &ids, &eval, &cache);
         let own = extract(&src, &eval);
         assert!(!own.properties.is_empty());
         assert_eq!(cached, own);
+        // Prepared beside the model (`prepare_cached`), then resolved: the same.
+        let prepared = prepare_cached(&src, &ids, &cache);
+        assert_eq!(extract_prepared(&src, &ids, prepared, &eval, &cache), own);
+        // Prepared from the other revision's files: these are extracted from the start.
+        let other = &revisions[(i + 1) % 2];
+        let prepared = prepare_cached(&sources(other), &ids_of(other), &cache);
+        assert_eq!(extract_prepared(&src, &ids, prepared, &eval, &cache), own);
     }
 }
