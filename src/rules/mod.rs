@@ -169,8 +169,6 @@ pub struct Indexes<'m> {
     /// Both models' own indexes, old then new.
     models: [&'m ModelIndex<'m>; 2],
     ioctl_args: FxHashMap<String, bool>,
-    old_types: &'m abi::TypeNames<'m>,
-    new_types: &'m abi::TypeNames<'m>,
     values: values::Values<'m>,
 }
 
@@ -185,8 +183,6 @@ impl<'m> Indexes<'m> {
             new: new.model,
             models: [old, new],
             ioctl_args,
-            old_types: &old.types,
-            new_types: &new.types,
             values: values::Values {
                 old: &old.values,
                 new: &new.values,
@@ -198,8 +194,9 @@ impl<'m> Indexes<'m> {
 impl<'m> Context<'m> {
     pub fn new(changes: &[Change], indexes: &'m Indexes<'m>) -> Self {
         let (old, new) = (indexes.old, indexes.new);
+        let [old_index, new_index] = indexes.models;
         let (ioctl_args, old_types, new_types) =
-            (&indexes.ioctl_args, indexes.old_types, indexes.new_types);
+            (&indexes.ioctl_args, &old_index.types, &new_index.types);
         let mut moved = FxHashMap::default();
         let mut by_identity: FxHashMap<(ItemKind, Option<&str>, &str), Vec<&Change>> =
             FxHashMap::default();
