@@ -17,8 +17,11 @@ pub struct Side<'m> {
     model: &'m Model,
     /// (file, enumerator) → (index in `model.enums`, position in its enum).
     position: FxHashMap<(&'m str, &'m str), (usize, usize)>,
-    /// Name → the defines and enumerators of that name, in key order.
-    by_name: FxHashMap<&'m str, Vec<&'m ItemKey>>,
+    /// Name → the first define or enumerator of that name in key order.
+    by_name: FxHashMap<&'m str, &'m ItemKey>,
+    /// (name, file) → the first define or enumerator of that name in that file, where it is not
+    /// the first of its name (`by_name`).
+    by_name_in_file: FxHashMap<(&'m str, &'m str), &'m ItemKey>,
     typedefs: FxHashSet<&'m str>,
     /// Names that are the whole length of a record member's array (`__u64 [HL_…_SIZE]`).
     array_lengths: FxHashSet<&'m str>,
@@ -34,7 +37,8 @@ impl<'m> Side<'m> {
                     .or_insert((i, p));
             }
         }
-        let mut by_name: FxHashMap<&str, Vec<&ItemKey>> = FxHashMap::default();
+        let mut by_name: FxHashMap<&str, &ItemKey> = FxHashMap::default();
+        let mut by_name_in_file = FxHashMap::default();
         let mut typedefs = FxHashSet::default();
         let mut array_lengths = FxHashSet::default();
         for (k, item) in &model.items {
@@ -46,7 +50,12 @@ impl<'m> Side<'m> {
             }
             match k.kind {
                 ItemKind::Define | ItemKind::Enumerator => {
-                    by_name.entry(k.name.as_str()).or_default().push(k)
+                    let first = *by_name.entry(k.name.as_str()).or_insert(k);
+                    if first.file != k.file {
+                        by_name_in_file
+                            .entry((k.name.as_str(), k.file.as_str()))
+                            .or_insert(k);
+                    }
                 }
                 ItemKind::Typedef => {
                     typedefs.insert(k.name.as_str());
@@ -58,6 +67,7 @@ impl<'m> Side<'m> {
             model,
             position,
             by_name,
+            by_name_in_file,
             typedefs,
             array_lengths,
         }
@@ -65,8 +75,11 @@ impl<'m> Side<'m> {
 
     /// The define or enumerator `name` as `file` sees it: its own, else the first of that name.
     fn item(&self, file: &str, name: &str) -> Option<(&'m ItemKey, &'m Item)> {
-        let keys = self.by_name.get(name)?;
-        let key = keys.iter().find(|k| k.file == file).or(keys.first())?;
+        let first = *self.by_name.get(name)?;
+        let key = match first.file == file {
+            true => first,
+            false => self.by_name_in_file.get(&(name, file)).unwrap_or(&first),
+        };
         self.model.items.get_key_value(key)
     }
 
