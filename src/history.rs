@@ -6,7 +6,7 @@
 use crate::change::ChangeKind;
 use crate::change::{DiffReport, Revision, Summary};
 use crate::error::Error;
-use crate::pipeline::{IndexedSnapshot, Options, ParseCache, Snapshot};
+use crate::pipeline::{self, IndexedSnapshot, Options, ParseCache, Snapshot};
 use crate::snapshot::Side;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -82,6 +82,7 @@ pub fn visit(
     };
     // A model keeps its listings for the next one.
     cache.keep_listings(sides.len() > 1);
+    expect(sides.get(1), opts, cache);
     let mut modelled = Some(first.modelled(opts, cache)?);
     // The revision finished last, with its report: handed to `each` during the next step.
     let mut prev: Option<(IndexedSnapshot, Option<DiffReport>)> = None;
@@ -110,6 +111,7 @@ pub fn visit(
                 Ok((snap, report))
             },
             || {
+                expect(sides.get(i + 2), opts, cache);
                 sides
                     .get(i + 1)
                     .map(|s| s.modelled(opts, cache))
@@ -125,6 +127,16 @@ pub fn visit(
         each(indexed.snapshot(), report.as_ref());
     }
     Ok(())
+}
+
+/// Tells the cache which headers the revision after the next one modelled has, when `side` is a
+/// tree whose headers list (the next model then keeps for it only what it may need).
+fn expect(side: Option<&Side>, opts: &Options, cache: &ParseCache) {
+    let listed = side
+        .and_then(Side::tree)
+        .map(|tree| pipeline::list_headers(tree, opts));
+    let entries = listed.and_then(Result::ok).map(|(entries, _)| entries);
+    cache.expect_next(entries.as_deref());
 }
 
 fn step(report: &DiffReport) -> Step {

@@ -373,14 +373,8 @@ fn a_new_definition_of_a_kms_condition_is_seen_incrementally() {
 /// revision per batch (one thread) as with two.
 #[test]
 fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let repo = dir.path().join("repo");
-    let date = "2024-03-01T00:00:00+0000";
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    common::git(&repo, &["init", "-q", "."], date);
     let linux = |name: &str| format!("include/uapi/linux/{name}.h");
-    let mut files: BTreeMap<String, &str> = BASE.iter().map(|(p, t)| (p.to_string(), *t)).collect();
-    files.extend([
+    let files = [
         (linux("user"), "#include <linux/arg.h>\n#define USER_IOCTL _IOW('u', 1, struct arg)\n"),
         (linux("arg"), "struct arg { int a; };\n"),
         (linux("user_width"), "#include <asm/width.h>\n#define USER_WIDTH (WIDTH * 2)\n"),
@@ -396,7 +390,7 @@ fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
         ),
         (linux("borrower"), "#define BORROWER_IOCTL _IOW('b', 1, struct lent)\n"),
         (linux("lender"), "struct lent { long a[3]; };\n"),
-    ]);
+    ];
     let revisions = [
         ("r1", None),
         (
@@ -423,9 +417,153 @@ fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
             Some((linux("lender"), "struct lent { long a[5]; };\n")),
         ),
     ];
-    for (tag, change) in revisions.clone() {
-        files.extend(change);
-        let listed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let index = since_over_a_walk(&files, &revisions);
+    let entry = |id: &str| common::since_item(&index, id);
+    let changed = |id: &str| entry(id)["changed"].clone();
+    assert_eq!(changed("ioctl:USER_IOCTL"), serde_json::json!(["r2"]));
+    assert_eq!(changed("define:USER_WIDTH"), serde_json::json!(["r3"]));
+    assert_eq!(changed("define:INNER_VALUE"), serde_json::json!(["r4"]));
+    assert_eq!(entry("define:B_SEES_A")["first"], "r5");
+    assert_eq!(changed("ioctl:BORROWER_IOCTL"), serde_json::json!(["r6"]));
+}
+
+/// Where a header it includes changed, a walk keeps a header's items by the definitions its
+/// lookups can find there (`model::projection`): the names in its text, and transitively in the
+/// definitions found. Each step here changes `common.h`, or `deep.h` that it includes, and what
+/// changes is either nothing the users look up (a new typedef, a renamed include guard), or one
+/// definition they read: through a macro of a third header, a typedef's width, an enumerator
+/// used as an array size, a `#pragma pack`, which branch defines a macro, a macro that pastes a name
+/// (`##`) in `common.h` or in the user itself. The since-index must see each change, and only
+/// those, and print what the walk without kept items prints.
+#[test]
+fn a_walk_keeps_a_headers_items_while_the_definitions_it_can_look_up_are_unchanged() {
+    let linux = |name: &str| format!("include/uapi/linux/{name}.h");
+    // common.h at a step: its guard, its typedef of common_u32, its enumerator, whether
+    // `struct common_pair` is packed, which branch defines COMMON_FLAG, its pasted values,
+    // whether it has an extra typedef.
+    let common = |guard: &str,
+                  u32: &str,
+                  slots: u32,
+                  packed: bool,
+                  flipped: bool,
+                  pasted: u32,
+                  extra: bool| {
+        let (push, pop) = match packed {
+            true => ("#pragma pack(push, 1)\n", "#pragma pack(pop)\n"),
+            false => ("", ""),
+        };
+        // The branch that defines COMMON_FLAG as 0 is taken once `flipped`.
+        let test = if flipped { "ifndef" } else { "ifdef" };
+        let extra = if extra {
+            "typedef long common_extra;\n"
+        } else {
+            ""
+        };
+        format!(
+            "#ifndef {guard}\n#define {guard}\n#include <linux/deep.h>\n{extra}\
+             typedef {u32} common_u32;\n#define COMMON_SHIFT DEEP_BITS\n\
+             #{test} COMMON_NEVER_DEFINED\n#define COMMON_FLAG 0\n\
+             #else\n#define COMMON_FLAG (1 << COMMON_SHIFT)\n#endif\n\
+             enum common_sizes {{ COMMON_SLOTS = {slots} }};\n\
+             {push}struct common_pair {{ char a; common_u32 b; }};\n{pop}\
+             #define COMMON_PASTE(n) COMMON_VALUE_##n\n#define COMMON_VALUE_2 {pasted}\n\
+             #define COMMON_OWN_1 {pasted}\n#endif\n"
+        )
+    };
+    let base = common("COMMON_H", "unsigned int", 3, false, false, 20, false);
+    let files = [
+        (linux("common"), base.as_str()),
+        (linux("deep"), "#define DEEP_BITS 8\n"),
+        (linux("user_flag"), "#include <linux/common.h>\n#define USER_FLAG COMMON_FLAG\n"),
+        (
+            linux("user_rec"),
+            "#include <linux/common.h>\nstruct user_rec { struct common_pair p; int slots[COMMON_SLOTS]; };\n\
+             #define USER_REC_IOCTL _IOW('v', 1, struct user_rec)\n",
+        ),
+        (linux("user_paste"), "#include <linux/common.h>\n#define USER_PASTED COMMON_PASTE(2)\n"),
+        (
+            linux("user_own"),
+            "#include <linux/common.h>\n#define OWN_PASTE(n) COMMON_OWN_##n\n#define USER_OWN OWN_PASTE(1)\n",
+        ),
+    ];
+    let at = |guard, u32, slots, packed, flipped, pasted, extra| {
+        Some((
+            linux("common"),
+            common(guard, u32, slots, packed, flipped, pasted, extra),
+        ))
+    };
+    let revisions = [
+        ("r1", None),
+        (
+            "r2",
+            at("COMMON_UAPI_H", "unsigned int", 3, false, false, 20, true),
+        ),
+        (
+            "r3",
+            Some((linux("deep"), "#define DEEP_BITS 9\n".to_string())),
+        ),
+        (
+            "r4",
+            at("COMMON_UAPI_H", "unsigned long", 3, false, false, 20, true),
+        ),
+        (
+            "r5",
+            at("COMMON_UAPI_H", "unsigned long", 5, false, false, 20, true),
+        ),
+        (
+            "r6",
+            at("COMMON_UAPI_H", "unsigned long", 5, true, false, 20, true),
+        ),
+        (
+            "r7",
+            at("COMMON_UAPI_H", "unsigned long", 5, true, true, 20, true),
+        ),
+        (
+            "r8",
+            at("COMMON_UAPI_H", "unsigned long", 5, true, true, 21, true),
+        ),
+    ];
+    let index = since_over_a_walk(&files, &revisions);
+    let changed = |id: &str| common::since_item(&index, id)["changed"].clone();
+    assert_eq!(changed("define:USER_FLAG"), serde_json::json!(["r3", "r7"]));
+    assert_eq!(
+        changed("struct:user_rec"),
+        serde_json::json!(["r4", "r5", "r6"])
+    );
+    assert_eq!(
+        changed("ioctl:USER_REC_IOCTL"),
+        serde_json::json!(["r4", "r5", "r6"])
+    );
+    assert_eq!(changed("define:USER_PASTED"), serde_json::json!(["r8"]));
+    assert_eq!(changed("define:USER_OWN"), serde_json::json!(["r8"]));
+}
+
+/// Commits BASE and `files`, then each revision's change in turn, to a new repository, tagged,
+/// and returns the since-index over them as JSON, after checking that the walk prints the same
+/// with and without kept items, at one thread and at two.
+fn since_over_a_walk<P: AsRef<str>, T: AsRef<str>, C: AsRef<str>>(
+    files: &[(P, T)],
+    revisions: &[(&str, Option<(String, C)>)],
+) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path().join("repo");
+    let date = "2024-03-01T00:00:00+0000";
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    common::git(&repo, &["init", "-q", "."], date);
+    let mut tree_files: BTreeMap<String, String> = BASE
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+    let owned = |(p, t): (&str, &str)| (p.to_string(), t.to_string());
+    tree_files.extend(files.iter().map(|(p, t)| owned((p.as_ref(), t.as_ref()))));
+    for (tag, change) in revisions {
+        if let Some((path, text)) = change {
+            tree_files.insert(path.clone(), text.as_ref().to_string());
+        }
+        let listed: Vec<(&str, &str)> = tree_files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
         tree(dir.path(), "repo", &listed);
         common::git(&repo, &["add", "-A", "."], date);
         common::git(&repo, &["commit", "-q", "-m", tag], date);
@@ -440,12 +578,5 @@ fn a_walk_keeps_a_headers_items_only_while_what_it_reads_is_unchanged() {
         .map(|threads| same_both_ways_on(dir.path(), &args, Some(threads)))
         .collect();
     assert_eq!(outputs[0], outputs[1], "one thread and two");
-    let index: serde_json::Value = serde_json::from_str(&outputs[0]).expect("JSON");
-    let entry = |id: &str| common::since_item(&index, id);
-    let changed = |id: &str| entry(id)["changed"].clone();
-    assert_eq!(changed("ioctl:USER_IOCTL"), serde_json::json!(["r2"]));
-    assert_eq!(changed("define:USER_WIDTH"), serde_json::json!(["r3"]));
-    assert_eq!(changed("define:INNER_VALUE"), serde_json::json!(["r4"]));
-    assert_eq!(entry("define:B_SEES_A")["first"], "r5");
-    assert_eq!(changed("ioctl:BORROWER_IOCTL"), serde_json::json!(["r6"]));
+    serde_json::from_str(&outputs[0]).expect("JSON")
 }

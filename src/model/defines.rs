@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The macros whose values give an ioctl's direction bits, read, then write.
+pub(super) const IOCTL_DIRECTION_BITS: [&str; 2] = ["_IOC_READ", "_IOC_WRITE"];
+
 /// Macros whose invocation makes a define an ioctl request number.
 pub(super) const IOCTL_MACROS: &[&str] = &[
     "_IOC",
@@ -289,7 +292,8 @@ impl Lister<'_, '_, '_, '_> {
                 .map(|(v, _)| v.value as u64)
         };
         let set = |bit: Option<u64>| bit.is_some_and(|b| b != 0 && dir & b == b);
-        IoctlDir::from_bits(set(value("_IOC_READ")), set(value("_IOC_WRITE")))
+        let [read, write] = IOCTL_DIRECTION_BITS;
+        IoctlDir::from_bits(set(value(read)), set(value(write)))
     }
 }
 

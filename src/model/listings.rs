@@ -8,21 +8,30 @@
 //! header of the cycle the walk entered first: each unit records the includes it found unfinished
 //! (`Unit::included_unfinished`), and the key names them, so a header in reach of a cycle is kept
 //! while the cycle is entered the same way.
+//! Where a header it reads changed, the listing is kept by what its lookups can find in those
+//! headers instead (`fine_key`, `projection`): a widely included header that gains a typedef or
+//! renames its include guard no longer lists 700 headers again. Making that key costs about half
+//! a listing, so a build makes it only where it is looked up (the header's closure changed and a
+//! listing of its blob is kept), or where the revision built next may change what the header
+//! reads (`ListingCache::expect_next`; every header when the caller does not say).
 //! Looking up the headers that define a missing name (`borrow_missing_definitions`) runs after the
 //! listing, at every revision, on the causes the listing kept. The parse of a definition read
 //! again after macro expansion is kept too, by the expansion, the text as written and its place.
 
+use super::defines::{IOCTL_DIRECTION_BITS, IOCTL_MACROS};
 use super::item_map::{FileItems, ItemMap};
-use super::scope::{DefinedMacros, Preprocessor};
+use super::projection::{self, Definitions};
+use super::scope::{Decl, DefinedMacros, FileSet, Preprocessor};
 use super::{EnumMembers, HeaderSource, ItemKey};
 use crate::cpp::Cause;
 use crate::parse::ParsedHeader;
 use rustc_hash::FxHashMap;
 use std::borrow::Borrow;
+use std::cell::OnceCell;
 use std::fmt::Write;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// What listing one header put in the model.
 #[derive(Default)]
@@ -33,6 +42,9 @@ pub(super) struct Listing {
     pub(super) enums: Vec<EnumMembers>,
     /// Its constants were tried in its includers' scopes (`Consulted::includers` names it).
     pub(super) asked_includers: bool,
+    /// Its `fine_key` once made (None inside when it has none): kept with it while its `key`
+    /// keeps it.
+    fine_key: OnceLock<Option<String>>,
 }
 
 /// The model's items, causes and enums from its headers' listings in file order: each header's
@@ -114,13 +126,27 @@ pub struct ListingCache {
     expansions: Kept<ExpansionKey, Arc<ParsedHeader>>,
     /// The macros of each header's `#define`s, by path and blob.
     defined: Kept<String, Arc<DefinedMacros>>,
+    /// By arch, path and blob, whether the header's last listing kept tried its constants in its
+    /// includers' scopes: a header is looked for by `fine_key` only when it has one, and by its
+    /// includers' `fine_key` only when that one did.
+    listed: Kept<String, bool>,
     /// Whether builds add what they make (`keep`); off, the cache only gives what it holds.
     keeping: AtomicBool,
+    /// The headers (path → blob) of the revision to be built after the next build
+    /// (`expect_next`).
+    next: Mutex<Option<FxHashMap<String, String>>>,
 }
 
 impl ListingCache {
     pub(super) fn get(&self, key: &str) -> Option<Arc<Listing>> {
         self.listings.get(key)
+    }
+
+    /// The headers (path → blob) of the revision the caller builds after the next build, when it
+    /// knows them: the next build then makes a `fine_key` only for the listings whose headers read
+    /// change there (the others are found by `key`). The hint holds for one build.
+    pub fn expect_next(&self, next: Option<FxHashMap<String, String>>) {
+        *self.next.lock().expect("listing cache lock") = next;
     }
 
     /// Whether it holds listings or takes them: if not, a build need not compute its keys.
@@ -164,6 +190,21 @@ impl ListingCache {
         defined
     }
 
+    /// Whether a listing of `header` for `arch` is kept, and if so whether it tried its constants
+    /// in its includers' scopes.
+    fn listed(&self, arch: &str, header: &HeaderSource) -> Option<bool> {
+        self.listed
+            .get(&format!("{arch}\n{}\n{}", header.path, header.blob))
+    }
+
+    /// Records the listing of `header` for `arch` a build took or made.
+    fn set_listed(&self, arch: &str, header: &HeaderSource, listing: &Listing) {
+        if self.keeping.load(Ordering::Relaxed) {
+            let key = format!("{arch}\n{}\n{}", header.path, header.blob);
+            self.listed.insert(key, listing.asked_includers);
+        }
+    }
+
     pub(super) fn insert(&self, key: String, listing: Arc<Listing>) {
         if self.keeping.load(Ordering::Relaxed) {
             self.listings.insert(key, listing);
@@ -176,6 +217,7 @@ impl ListingCache {
         self.listings.retain_used();
         self.expansions.retain_used();
         self.defined.retain_used();
+        self.listed.retain_used();
     }
 
     /// Forgets everything it holds.
@@ -183,46 +225,247 @@ impl ListingCache {
         self.listings.clear();
         self.expansions.clear();
         self.defined.clear();
+        self.listed.clear();
     }
 }
 
-/// What header `file`'s listing depends on, as text: the arch and the header's path, then the
-/// path and blob of each header it reads, in file order: itself and what it includes (directly or
-/// not). With `includers` (the headers that include it directly, in path order), for a header whose
-/// constants were tried in their scopes, also those headers (named) and what each includes. After
-/// each header read, the includes its unit found unfinished. None when a unit is missing.
-pub(super) fn key(
+/// The headers the listing of header `file` reads: itself and what it includes (directly or not);
+/// with `includers` (the headers that include it directly), for a header whose constants were
+/// tried in their scopes, also those headers and what each includes. None when a unit is missing.
+fn read_set(pp: &Preprocessor, file: usize, includers: Option<&[usize]>) -> Option<FileSet> {
+    let mut read = pp.units[file].as_ref()?.closure.clone();
+    read.insert(file);
+    for &g in includers.unwrap_or_default() {
+        read.insert(g);
+        read.union_with(&pp.units[g].as_ref()?.closure);
+    }
+    Some(read)
+}
+
+/// The first lines of both keys: the arch and the header's path, then (with `includers`, in path
+/// order) the includers named.
+fn key_head(pp: &Preprocessor, file: usize, includers: Option<&[usize]>) -> String {
+    let mut key = format!("{}\n{}\n", pp.arch.name, pp.paths[file]);
+    if let Some(includers) = includers {
+        // No path starts with '+': this key is never one of a header that read only its own.
+        key.push('+');
+        for &g in includers {
+            let _ = write!(key, " {}", pp.paths[g]);
+        }
+        key.push('\n');
+    }
+    key
+}
+
+/// A header read, as a key names it: its path, and the includes its unit found unfinished.
+fn write_read_header(pp: &Preprocessor, f: usize, key: &mut String) -> Option<()> {
+    key.push_str(&pp.paths[f]);
+    for &unfinished in &pp.units[f].as_ref()?.included_unfinished {
+        let _ = write!(key, " <{}", pp.paths[unfinished]);
+    }
+    Some(())
+}
+
+/// What header `file`'s listing depends on, as text: `key_head`, then the path and blob of each
+/// header it reads (`read_set`), in file order, each followed by the includes its unit found
+/// unfinished. None when a unit is missing.
+fn key(
     pp: &Preprocessor,
     headers: &[HeaderSource],
     file: usize,
     includers: Option<&[usize]>,
 ) -> Option<String> {
-    let mut read = pp.units[file].as_ref()?.closure.clone();
-    read.insert(file);
-    let mut key = format!("{}\n{}\n", pp.arch.name, headers[file].path);
-    if let Some(includers) = includers {
-        // No path starts with '+': this key is never one of a header that read only its own.
-        key.push('+');
-        for &g in includers {
-            read.insert(g);
-            read.union_with(&pp.units[g].as_ref()?.closure);
-            let _ = write!(key, " {}", headers.get(g)?.path);
-        }
-        key.push('\n');
-    }
+    let read = read_set(pp, file, includers)?;
+    let mut key = key_head(pp, file, includers);
     for (f, header) in headers.iter().enumerate() {
         if !read.contains(f) {
             continue;
         }
-        let unit = pp.units[f].as_ref()?;
-        let _ = write!(key, "{} {}", header.path, header.blob);
-        for &unfinished in &unit.included_unfinished {
-            let _ = write!(key, " <{}", pp.paths[unfinished]);
-        }
+        write_read_header(pp, f, &mut key)?;
+        let _ = write!(key, " {}", header.blob);
         key.push('\n');
     }
     Some(key)
 }
+
+/// What header `file`'s listing depends on when a header it reads changed: `key_head`, its own
+/// blob, then each header it reads (`read_set`), in file order, with the definitions there of the
+/// names it can look up (`projection`). Asked only where `key` finds nothing kept. None when the
+/// header has no projection, or a unit is missing.
+fn fine_key(
+    definitions: &Definitions,
+    headers: &[HeaderSource],
+    file: usize,
+    includers: Option<&[usize]>,
+) -> Option<String> {
+    let pp = definitions.preprocessor();
+    let read = read_set(pp, file, includers)?;
+    // No path is '=': this key is never a `key`.
+    let mut key = format!(
+        "=\n{}{}\n",
+        key_head(pp, file, includers),
+        headers[file].blob
+    );
+    let mut complete = true;
+    projection::write(definitions, file, &read, LOOKED_UP, &mut key, |f, key| {
+        complete &= write_read_header(pp, f, key).is_some();
+    })?;
+    complete.then_some(key)
+}
+
+/// One build's lookups of kept listings, and its keeping of the listings it makes.
+pub(super) struct Keys<'b, 'p, 'a> {
+    cache: &'b ListingCache,
+    pp: &'p Preprocessor<'a>,
+    headers: &'b [HeaderSource],
+    /// Per header, the headers that include it directly, in path order.
+    includers: &'b [Vec<usize>],
+    /// Per file, its live declarations as read, and the index in its unit's `decls` of each.
+    decls: (&'p [Vec<Decl<'p>>], &'b [Vec<usize>]),
+    /// Made at the first `fine_key`.
+    definitions: OnceCell<Definitions<'p, 'a>>,
+    /// The headers whose blob differs, or which are gone, at the revision built next; None: not
+    /// known (every header may change).
+    changing: Option<FileSet>,
+}
+
+/// What `Keys::find` found for a header: the listing kept, or the keys to keep a new one under.
+pub(super) struct Found {
+    pub(super) kept: Option<Arc<Listing>>,
+    own: Option<String>,
+    includers: Option<String>,
+    /// Made (the inner None: it has none), or not made.
+    own_fine: Option<Option<String>>,
+    includers_fine: Option<Option<String>>,
+}
+
+impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
+    pub(super) fn new(
+        cache: &'b ListingCache,
+        pp: &'p Preprocessor<'a>,
+        headers: &'b [HeaderSource],
+        includers: &'b [Vec<usize>],
+        decls: (&'p [Vec<Decl<'p>>], &'b [Vec<usize>]),
+    ) -> Self {
+        let next = cache.next.lock().expect("listing cache lock").take();
+        let changing = next.map(|next| {
+            let mut changing = FileSet::default();
+            for (f, header) in headers.iter().enumerate() {
+                if next.get(&header.path) != Some(&header.blob) {
+                    changing.insert(f);
+                }
+            }
+            changing
+        });
+        Keys {
+            cache,
+            pp,
+            headers,
+            includers,
+            decls,
+            definitions: OnceCell::new(),
+            changing,
+        }
+    }
+
+    /// The listing kept for header `file`: by `key`, else, where a header it reads changed, by
+    /// `fine_key` (it is then kept by its new `key` too). Each is tried for the header's own
+    /// scope, then for its includers' (the keys of a header that tried its constants there;
+    /// `fine_key` only for a header whose last listing did).
+    pub(super) fn find(&self, file: usize) -> Found {
+        let (cache, header, arch) = (self.cache, &self.headers[file], self.pp.arch.name);
+        let own = key(self.pp, self.headers, file, None);
+        let mut found = Found {
+            kept: own.as_deref().and_then(|k| cache.get(k)),
+            own,
+            includers: None,
+            own_fine: None,
+            includers_fine: None,
+        };
+        if found.kept.is_none() && found.own.is_some() {
+            found.includers = key(self.pp, self.headers, file, Some(&self.includers[file]));
+            found.kept = found.includers.as_deref().and_then(|k| cache.get(k));
+        }
+        let listed = cache.listed(arch, header);
+        if let Some(listing) = &found.kept {
+            self.keep_fine(file, listing, None);
+        } else if let (Some(asked_includers), Some(_)) = (listed, &found.own) {
+            let own_fine = self.fine_key(file, false);
+            found.kept = own_fine.as_deref().and_then(|k| cache.get(k));
+            found.own_fine = Some(own_fine);
+            if found.kept.is_none() && asked_includers {
+                let includers_fine = self.fine_key(file, true);
+                found.kept = includers_fine.as_deref().and_then(|k| cache.get(k));
+                found.includers_fine = Some(includers_fine);
+            }
+            if let Some(listing) = &found.kept {
+                let key = match listing.asked_includers {
+                    false => &found.own,
+                    true => &found.includers,
+                };
+                if let Some(key) = key {
+                    cache.insert(key.clone(), listing.clone());
+                }
+            }
+        }
+        if let Some(listing) = &found.kept {
+            cache.set_listed(arch, header, listing);
+        }
+        found
+    }
+
+    /// Keeps the listing just made for header `file` by the keys `find` made.
+    pub(super) fn keep(&self, file: usize, found: Found, listing: &Arc<Listing>) {
+        let (key, fine) = match listing.asked_includers {
+            false => (found.own, found.own_fine),
+            true => (found.includers, found.includers_fine),
+        };
+        if let Some(key) = key {
+            self.cache.insert(key, listing.clone());
+        }
+        self.keep_fine(file, listing, fine);
+        (self.cache).set_listed(self.pp.arch.name, &self.headers[file], listing);
+    }
+
+    /// Keeps `listing` by its `fine_key` too when it has not one yet: `made` (already), or made
+    /// now when the revision built next may change a header it reads. Else marks that one used.
+    fn keep_fine(&self, file: usize, listing: &Arc<Listing>, made: Option<Option<String>>) {
+        if let Some(fine) = listing.fine_key.get() {
+            if let Some(fine) = fine {
+                self.cache.get(fine);
+            }
+            return;
+        }
+        if !self.cache.keeping.load(Ordering::Relaxed) {
+            return;
+        }
+        let asked = listing.asked_includers;
+        let changes = |changing: &FileSet| {
+            let includers = asked.then(|| self.includers[file].as_slice());
+            read_set(self.pp, file, includers).is_none_or(|read| read.intersects(changing))
+        };
+        if made.is_none() && !self.changing.as_ref().is_none_or(changes) {
+            return;
+        }
+        let fine = made.unwrap_or_else(|| self.fine_key(file, asked));
+        if let Some(fine) = &fine {
+            self.cache.insert(fine.clone(), listing.clone());
+        }
+        let _ = listing.fine_key.set(fine);
+    }
+
+    fn fine_key(&self, file: usize, asked_includers: bool) -> Option<String> {
+        let definitions = self.definitions.get_or_init(|| {
+            let (decls, origins) = self.decls;
+            Definitions::new(self.pp, decls, origins)
+        });
+        let includers = asked_includers.then(|| self.includers[file].as_slice());
+        fine_key(definitions, self.headers, file, includers)
+    }
+}
+
+/// The names a listing looks up of itself, not because its header names them.
+const LOOKED_UP: &[&[&str]] = &[IOCTL_MACROS, &IOCTL_DIRECTION_BITS];
 
 #[cfg(test)]
 mod tests {
@@ -277,7 +520,13 @@ mod tests {
         cache.keep(true);
         let fresh = whole(&build("r", arch, &headers, None));
         let filling = whole(&build("r", arch, &headers, Some(&cache)));
-        let kept = cache.listings.len();
+        // Each by its `key` (the `fine_key`s, with no next revision named, too).
+        let kept = cache
+            .listings
+            .lock()
+            .keys()
+            .filter(|k| !k.starts_with("=\n"))
+            .count();
         assert_eq!(kept, headers.len(), "every header kept");
         let from_kept = whole(&build("r", arch, &headers, Some(&cache)));
         assert_eq!(fresh, filling);
@@ -288,6 +537,50 @@ mod tests {
         cache.clear();
         assert_eq!(cache.listings.len() + cache.defined.len(), 0);
         assert!(!cache.in_use());
+    }
+
+    /// Where a header it includes changed, a header's items are kept (shared with the revision
+    /// before) while the definitions it can look up there are the same (`fine_key`): not when
+    /// the included header only gains a typedef and renames its guard, and they are listed again
+    /// when the typedef it uses changes.
+    #[test]
+    fn a_header_is_kept_while_the_definitions_it_can_look_up_are_the_same() {
+        let arch = Arch::by_name("x86_64").expect("x86_64");
+        let common = |guard: &str, extra: &str, u32: &str| {
+            format!("#ifndef {guard}\n#define {guard}\n{extra}typedef {u32} common_u32;\n#endif\n")
+        };
+        let user_path = "include/uapi/linux/user.h";
+        let user = "#include <linux/common.h>\nstruct user { common_u32 a; };\n";
+        let steps = [
+            common("COMMON_H", "", "unsigned int"),
+            common(
+                "COMMON_UAPI_H",
+                "typedef long common_extra;\n",
+                "unsigned int",
+            ),
+            common(
+                "COMMON_UAPI_H",
+                "typedef long common_extra;\n",
+                "unsigned long",
+            ),
+        ];
+        let cache = ListingCache::default();
+        cache.keep(true);
+        let mut models = Vec::new();
+        for text in &steps {
+            let headers = revision(&[("include/uapi/linux/common.h", text), (user_path, user)]);
+            cache.retain_used();
+            let model = build("r", arch, &headers, Some(&cache));
+            assert_eq!(whole(&model), whole(&build("r", arch, &headers, None)));
+            models.push(model);
+        }
+        let user_listed_again = |new: &Model, old: &Model| {
+            new.items
+                .unshared_with(&old.items)
+                .any(|(key, _)| key.file == user_path)
+        };
+        assert!(!user_listed_again(&models[1], &models[0]), "kept");
+        assert!(user_listed_again(&models[2], &models[1]), "listed again");
     }
 
     /// A definition read after macro expansion is parsed once for all revisions where it reads

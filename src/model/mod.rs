@@ -7,6 +7,7 @@ mod item_map;
 mod items;
 mod layout;
 mod listings;
+mod projection;
 mod scope;
 
 pub use crate::arch::{self, Arch};
@@ -306,6 +307,15 @@ pub fn build(
             .map(|d| (d, pack))
             .collect();
     }
+    // Per file, the index in its unit's `decls` each declaration as read comes from.
+    let origins: Vec<Vec<usize>> = decls
+        .iter()
+        .map(|read| {
+            (read.iter().enumerate())
+                .flat_map(|(i, as_read)| std::iter::repeat_n(i, as_read.len()))
+                .collect()
+        })
+        .collect();
     let decls: Vec<Vec<PackedDecl>> = decls
         .into_iter()
         .map(|d| d.into_iter().flatten().collect())
@@ -320,18 +330,15 @@ pub fn build(
             }
         }
     }
+    let keys = listings.map(|cache| {
+        let definitions = (types.decls.as_slice(), origins.as_slice());
+        listings::Keys::new(cache, &pp, headers, &includers, definitions)
+    });
     let consulted = RefCell::new(Consulted::default());
     let mut listed = Vec::with_capacity(headers.len());
     for (file, header) in headers.iter().enumerate() {
-        // Kept by what the header read: its own scope, else also its includers' (the key of a
-        // header that tried its constants in their scopes).
-        let own_key = listings.and_then(|_| listings::key(&pp, headers, file, None));
-        let mut kept = listings.zip(own_key.as_deref()).and_then(|(l, k)| l.get(k));
-        let mut includers_key = None;
-        if let (Some(cache), Some(_), None) = (listings, &own_key, &kept) {
-            includers_key = listings::key(&pp, headers, file, Some(&includers[file]));
-            kept = includers_key.as_deref().and_then(|k| cache.get(k));
-        }
+        let mut found = keys.as_ref().map(|keys| keys.find(file));
+        let kept = found.as_mut().and_then(|found| found.kept.take());
         let listing = kept.unwrap_or_else(|| {
             let mut listing = listings::Listing::default();
             let mut items = FileItems::new();
@@ -353,13 +360,9 @@ pub fn build(
             }
             listing.items = Arc::new(items);
             listing.asked_includers = consulted.borrow().includers.contains(&header.path);
-            let key = match listing.asked_includers {
-                false => own_key,
-                true => includers_key,
-            };
             let listing = Arc::new(listing);
-            if let (Some(cache), Some(key)) = (listings, key) {
-                cache.insert(key, listing.clone());
+            if let (Some(keys), Some(found)) = (&keys, found) {
+                keys.keep(file, found, &listing);
             }
             listing
         });

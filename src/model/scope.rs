@@ -24,6 +24,9 @@ impl FileSet {
     pub fn contains(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
+    pub fn intersects(&self, other: &FileSet) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
     pub fn union_with(&mut self, other: &FileSet) {
         if self.0.len() < other.0.len() {
             self.0.resize(other.0.len(), 0);

@@ -93,6 +93,17 @@ impl ParseCache {
         self.listings.retain_used();
     }
 
+    /// The headers of the revision to be modelled after the next one (None: not known), so that
+    /// the next model keeps its listings for that one's (`model::ListingCache::expect_next`).
+    pub fn expect_next(&self, next: Option<&[FileEntry]>) {
+        let blobs = next.map(|entries| {
+            (entries.iter())
+                .map(|e| (e.path.clone(), e.blob.to_string()))
+                .collect()
+        });
+        self.listings.expect_next(blobs);
+    }
+
     /// Forgets every kept listing (a diff's, once both sides are modelled).
     fn forget_listings(&self) {
         self.listings.clear();
@@ -727,6 +738,7 @@ fn model_pair(
         Ok::<_, Error>(snap)
     };
     cache.keep_listings(true);
+    cache.expect_next(Some(&sides[b].entries));
     let first = model(a);
     cache.keep_listings(false);
     let both = first.and_then(|first| {
