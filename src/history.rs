@@ -82,6 +82,7 @@ pub fn visit(
     };
     // A model keeps its listings for the next one.
     cache.keep_listings(sides.len() > 1);
+    cache.keep_listings_by_projection(true);
     expect(sides.get(1), opts, cache);
     let mut modelled = Some(first.modelled(opts, cache)?);
     // The revision finished last, with its report: handed to `each` during the next step.

@@ -11,9 +11,10 @@
 //! Where a header it reads changed, the listing is kept by what its lookups can find in those
 //! headers instead (`fine_key`, `projection`): a widely included header that gains a typedef or
 //! renames its include guard no longer lists 700 headers again. Making that key costs about half
-//! a listing, so a build makes it only where it is looked up (the header's closure changed and a
-//! listing of its blob is kept), or where the revision built next may change what the header
-//! reads (`ListingCache::expect_next`; every header when the caller does not say).
+//! a listing, so only a walk uses it (`ListingCache::by_projection`), and a build makes it only
+//! where it is looked up (the header's closure changed and a listing of its blob is kept), or
+//! where the revision built next may change what the header reads (`ListingCache::expect_next`;
+//! every header when the caller does not say).
 //! Looking up the headers that define a missing name (`borrow_missing_definitions`) runs after the
 //! listing, at every revision, on the causes the listing kept. The parse of a definition read
 //! again after macro expansion is kept too, by the expansion, the text as written and its place.
@@ -132,6 +133,8 @@ pub struct ListingCache {
     listed: Kept<String, bool>,
     /// Whether builds add what they make (`keep`); off, the cache only gives what it holds.
     keeping: AtomicBool,
+    /// Whether builds look listings up, and keep them, by `fine_key` too (`by_projection`).
+    by_projection: AtomicBool,
     /// The headers (path → blob) of the revision to be built after the next build
     /// (`expect_next`).
     next: Mutex<Option<FxHashMap<String, String>>>,
@@ -157,6 +160,14 @@ impl ListingCache {
     /// Whether the builds from now on add what they make.
     pub fn keep(&self, keep: bool) {
         self.keeping.store(keep, Ordering::Relaxed);
+    }
+
+    /// Whether the builds from now on look listings up by `fine_key` too, where a header's
+    /// `key` finds none. It pays in a walk, where a key made once serves the later revisions;
+    /// a diff would make each for one lookup, as many as it saves listings (about half of one
+    /// each) between two releases, and more than it saves between two neighbours.
+    pub fn by_projection(&self, on: bool) {
+        self.by_projection.store(on, Ordering::Relaxed);
     }
 
     /// The parse of a definition read after expansion: kept, or made by `parse` (and kept when
@@ -324,6 +335,8 @@ pub(super) struct Keys<'b, 'p, 'a> {
     decls: (&'p [Vec<Decl<'p>>], &'b [Vec<usize>]),
     /// Made at the first `fine_key`.
     definitions: OnceCell<Definitions<'p, 'a>>,
+    /// `ListingCache::by_projection`.
+    by_projection: bool,
     /// The headers whose blob differs, or which are gone, at the revision built next; None: not
     /// known (every header may change).
     changing: Option<FileSet>,
@@ -365,6 +378,7 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
             decls,
             definitions: OnceCell::new(),
             changing,
+            by_projection: cache.by_projection.load(Ordering::Relaxed),
         }
     }
 
@@ -386,7 +400,7 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
             found.includers = key(self.pp, self.headers, file, Some(&self.includers[file]));
             found.kept = found.includers.as_deref().and_then(|k| cache.get(k));
         }
-        let listed = cache.listed(arch, header);
+        let listed = cache.listed(arch, header).filter(|_| self.by_projection);
         if let Some(listing) = &found.kept {
             self.keep_fine(file, listing, None);
         } else if let (Some(asked_includers), Some(_)) = (listed, &found.own) {
@@ -436,7 +450,7 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
             }
             return;
         }
-        if !self.cache.keeping.load(Ordering::Relaxed) {
+        if !(self.by_projection && self.cache.keeping.load(Ordering::Relaxed)) {
             return;
         }
         let asked = listing.asked_includers;
@@ -566,6 +580,7 @@ mod tests {
         ];
         let cache = ListingCache::default();
         cache.keep(true);
+        cache.by_projection(true);
         let mut models = Vec::new();
         for text in &steps {
             let headers = revision(&[("include/uapi/linux/common.h", text), (user_path, user)]);

@@ -82,10 +82,17 @@ pub struct ParseCache {
 
 impl ParseCache {
     /// Whether the revisions modelled next keep their headers' items for later ones: a walk
-    /// turns it on for all its revisions but the last (a single diff builds its two sides at
-    /// once, which would only hold the items twice). `UAPI_DIFF_FULL` keeps it off.
+    /// turns it on for all its revisions but the last, a full diff for its first side.
+    /// `UAPI_DIFF_FULL` keeps it off.
     pub fn keep_listings(&self, keep: bool) {
         self.listings.keep(keep && !incremental::forced_full());
+    }
+
+    /// Whether the revisions modelled next also find and keep headers' items by what their
+    /// lookups can find in the headers they read (`model::ListingCache::by_projection`): a walk
+    /// turns it on, a diff off.
+    pub fn keep_listings_by_projection(&self, on: bool) {
+        self.listings.by_projection(on);
     }
 
     /// Forgets the kept items the last revision did not use (a walk calls it before each model).
@@ -738,7 +745,7 @@ fn model_pair(
         Ok::<_, Error>(snap)
     };
     cache.keep_listings(true);
-    cache.expect_next(Some(&sides[b].entries));
+    cache.keep_listings_by_projection(false);
     let first = model(a);
     cache.keep_listings(false);
     let both = first.and_then(|first| {
