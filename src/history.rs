@@ -131,7 +131,8 @@ pub fn visit(
 }
 
 /// Tells the cache which headers the revision after the next one modelled has, when `side` is a
-/// tree whose headers list (the next model then keeps for it only what it may need).
+/// tree whose headers list (the next model then keeps for it only what it may need). A listing
+/// that fails here only leaves the hint out: it fails again, reported, at that revision's model.
 fn expect(side: Option<&Side>, opts: &Options, cache: &ParseCache) {
     let listed = side
         .and_then(Side::tree)
