@@ -133,8 +133,9 @@ impl<'p, 'a> Definitions<'p, 'a> {
         }
         let mut identity = format!("{}{:?}{}", def.name, def.params, def.variadic);
         for t in &def.body {
-            identity.push(if t.space_before { ' ' } else { '\u{1}' });
-            identity.push_str(&t.text);
+            // Each token's length first: a string literal's text may hold the separators.
+            let space = if t.space_before { ' ' } else { '\u{1}' };
+            let _ = write!(identity, "{space}{}:{}", t.text.len(), t.text);
         }
         let idents = def.body.iter().filter(|t| t.kind == TokenKind::Ident);
         let read = Rc::new(Read {
