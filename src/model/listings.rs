@@ -317,11 +317,10 @@ fn fine_key(
         key_head(pp, file, includers),
         headers[file].blob
     );
-    let mut complete = true;
     projection::write(definitions, file, &read, LOOKED_UP, &mut key, |f, key| {
-        complete &= write_read_header(pp, f, key).is_some();
+        write_read_header(pp, f, key)
     })?;
-    complete.then_some(key)
+    Some(key)
 }
 
 /// One build's lookups of kept listings, and its keeping of the listings it makes.

@@ -39,6 +39,8 @@ pub(super) struct Definitions<'p, 'a> {
     /// in-place definitions too), as (file, index in the unit's `decls`), in file then
     /// declaration order.
     declared: Vec<Vec<(usize, usize)>>,
+    /// By name id, the files whose macros define it (`Preprocessor::macro_index`).
+    macro_files: Vec<&'p [usize]>,
     /// The declarations read so far, by (file, index in the unit's `decls`); None: the text is
     /// not UTF-8.
     decls: ReadSoFar<(usize, usize), Option<Rc<Read>>>,
@@ -76,12 +78,14 @@ impl<'p, 'a> Definitions<'p, 'a> {
             ids: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
             names: Vec::with_capacity(capacity),
             declared: Vec::with_capacity(capacity),
+            macro_files: Vec::with_capacity(capacity),
             decls: RefCell::default(),
             macros: RefCell::default(),
             reached: RefCell::default(),
         };
-        for name in pp.macro_index.keys() {
-            defs.id(name);
+        for (name, files) in &pp.macro_index {
+            let id = defs.id(name);
+            defs.macro_files[id as usize] = files;
         }
         let mut names = Vec::new();
         for (file, list) in decls.iter().enumerate() {
@@ -108,6 +112,7 @@ impl<'p, 'a> Definitions<'p, 'a> {
         if id == next {
             self.names.push(name);
             self.declared.push(Vec::new());
+            self.macro_files.push(&[]);
         }
         id
     }
@@ -199,14 +204,14 @@ impl<'p, 'a> Definitions<'p, 'a> {
 /// The projection of header `file` on the headers in `read` (its closure, and its includers'
 /// when its constants were tried in their scopes), one line per header read in file order,
 /// beginning with its path as `head` writes it: the definitions of the names it can look up.
-/// None when it has none (see the module's comment).
+/// None when it has none (see the module's comment), or `head` fails.
 pub(super) fn write(
     defs: &Definitions,
     file: usize,
     read: &FileSet,
     asked: &[&[&'static str]],
     key: &mut String,
-    mut head: impl FnMut(usize, &mut String),
+    mut head: impl FnMut(usize, &mut String) -> Option<()>,
 ) -> Option<()> {
     let pp = defs.pp;
     let parsed = pp.parsed[file];
@@ -241,7 +246,7 @@ pub(super) fn write(
     let mut decls_found: FxHashSet<(usize, usize)> = FxHashSet::default();
     while let Some(id) = queue.pop() {
         let name = defs.names[id as usize];
-        for &f in pp.macro_index.get(name).into_iter().flatten() {
+        for &f in defs.macro_files[id as usize] {
             if f == file || !read.contains(f) {
                 continue;
             }
@@ -267,7 +272,7 @@ pub(super) fn write(
     found.sort_unstable_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
     let mut entries = found.iter().peekable();
     for f in (0..pp.units.len()).filter(|&f| read.contains(f)) {
-        head(f, key);
+        head(f, key)?;
         while let Some(e) = entries.next_if(|e| e.0 == f) {
             let _ = write!(key, "\n {} {} {}", e.1, e.4.len(), e.4);
         }
