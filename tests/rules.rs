@@ -177,7 +177,7 @@ fn aligned_u64_respelled_is_judged_by_each_arch_layout() {
 
 /// The config's `[enums]` reaches the renumbering judgement: the same insertion is breaking in an
 /// enum declared ABI (though no header carries it) and `renumbered` in one declared internal
-/// (though a record member carries it).
+/// (though a record member carries it); an enum none declares is carried by an array it sizes.
 #[test]
 fn config_enums_decide_the_renumbering_verdict() {
     let old = common::fixture_tree("rule-renumbered", "old");
@@ -209,18 +209,21 @@ fn config_enums_decide_the_renumbering_verdict() {
                 .map(|c| c["rule"].as_str().expect("rule").to_string())
                 .unwrap_or_else(|| format!("{name}: folded"))
         };
-        (rule("FOO_MIB_OUTPKTS"), rule("BAR_MODE_ON"))
+        [
+            rule("FOO_MIB_OUTPKTS"),
+            rule("BAR_MODE_ON"),
+            rule("BAZ_STAT_TX"),
+        ]
     };
     // By the headers alone: the counters are renumbered (nothing carries them), bar_mode breaks
-    // (struct bar_config's member has its type).
-    let (foo, bar) = rules_of(None);
+    // (struct bar_config's member has its type), and so do the stats, whose enumerator is the
+    // length of struct baz_stats' array.
     assert_eq!(
-        (foo.as_str(), bar.as_str()),
-        ("renumbered", "value-changed")
+        rules_of(None),
+        ["renumbered", "value-changed", "value-changed"]
     );
-    let (foo, bar) = rules_of(Some(config.path()));
     assert_eq!(
-        (foo.as_str(), bar.as_str()),
-        ("value-changed", "renumbered")
+        rules_of(Some(config.path())),
+        ["value-changed", "renumbered", "value-changed"]
     );
 }

@@ -7,7 +7,7 @@
 //! size, nor as an array element, whose successors would move). Reserved space may be consumed in
 //! whole or in part: Documentation/process/botching-up-ioctls.rst.
 
-use super::is_padding_name;
+use super::{is_padding_name, ModelIndex};
 use crate::change::{BitField, Change, ChangeKind, Facts, ItemKind, NonInteger};
 use crate::model::{Item, ItemKey, Model};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -396,12 +396,11 @@ pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> FxHa
 /// the type names of each revision resolve member types to their class.
 pub fn judge_records(
     changes: &[Change],
-    old: &Model,
-    new: &Model,
+    (old_index, new_index): (&ModelIndex, &ModelIndex),
     ioctl_args: &FxHashMap<String, bool>,
-    (old_types, new_types): (&TypeNames, &TypeNames),
 ) -> FxHashMap<(String, String), Judgement> {
-    let array_elements = array_element_records(new, new_types);
+    let (old, new) = (old_index.model, new_index.model);
+    let (old_types, new_types) = (&old_index.types, &new_index.types);
     // (file, record, the file it was in at the old revision: another one when it moved).
     let touched: FxHashSet<(String, String, String)> = changes
         .iter()
@@ -447,8 +446,8 @@ pub fn judge_records(
             .filter(|n| old_members.get(*n) == new_members.get(*n))
             .cloned()
             .collect();
-        let growth_breaks =
-            ioctl_args.get(&name) == Some(&false) || array_elements.contains(name.as_str());
+        let growth_breaks = ioctl_args.get(&name) == Some(&false)
+            || new_index.array_elements().contains(name.as_str());
         let Found {
             verdict,
             grown: grown_in_place,
@@ -694,7 +693,7 @@ fn judge_members(
 
 /// Names of the records some record holds an array of (`struct x y[4]`, `struct x y[]`). Each
 /// type is classified once, however many members have it.
-fn array_element_records(model: &Model, types: &TypeNames) -> FxHashSet<String> {
+pub(super) fn array_element_records(model: &Model, types: &TypeNames) -> FxHashSet<String> {
     let mut element_of: FxHashMap<&str, Option<String>> = FxHashMap::default();
     for item in model.items.values() {
         if let Facts::Field { ty, .. } = &item.facts {

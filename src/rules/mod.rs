@@ -55,6 +55,7 @@ mod sentinel_moved;
 mod signedness_changed;
 mod syscall;
 mod type_respelled;
+mod type_uses;
 mod typedef_changed;
 mod unresolved;
 mod value_changed;
@@ -69,6 +70,7 @@ use crate::model::Model;
 use fold::{members, same_members, Member};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// What a rule sees besides the change itself: both models, and facts about the whole diff that
 /// no single change shows (moves, renames, which structs ioctls take).
@@ -109,15 +111,18 @@ pub struct ModelIndex<'m> {
     /// Struct/union names its ioctls take → whether one of those is a DRM ioctl.
     ioctl_args: FxHashMap<&'m str, bool>,
     /// The types its items spell (`Context::enum_carried`).
-    type_uses: TypeUses<'m>,
+    type_uses: type_uses::TypeUses<'m>,
     types: abi::TypeNames<'m>,
     values: values::Side<'m>,
+    /// The records some member is an array of (`abi::array_element_records`), made when a
+    /// record change is first judged against this model.
+    array_elements: OnceLock<FxHashSet<String>>,
 }
 
 impl<'m> ModelIndex<'m> {
     pub fn new(model: &'m Model) -> Self {
         let mut ioctl_args: FxHashMap<&str, bool> = FxHashMap::default();
-        let mut type_uses = TypeUses::default();
+        let mut type_uses = type_uses::TypeUses::default();
         for (key, item) in &model.items {
             match &item.facts {
                 Facts::Ioctl {
@@ -147,17 +152,14 @@ impl<'m> ModelIndex<'m> {
             type_uses,
             types: abi::TypeNames::new(model),
             values: values::Side::new(model),
+            array_elements: OnceLock::new(),
         }
     }
-}
 
-/// The type spellings of a model's items: its typedefs (name, type), its record members' types
-/// and its ioctls' argument types, for the questions about what carries an enum.
-#[derive(Default)]
-struct TypeUses<'m> {
-    typedefs: Vec<(&'m str, &'m str)>,
-    fields: Vec<&'m str>,
-    ioctl_args: Vec<&'m str>,
+    fn array_elements(&self) -> &FxHashSet<String> {
+        self.array_elements
+            .get_or_init(|| abi::array_element_records(self.model, &self.types))
+    }
 }
 
 /// What the rules look up in both models, whatever the changes: built once per pair of models
@@ -286,7 +288,7 @@ impl<'m> Context<'m> {
             }
         }
         flex_only.retain(|k| !not_flex.contains(k));
-        let records = abi::judge_records(changes, old, new, ioctl_args, (old_types, new_types));
+        let records = abi::judge_records(changes, (old_index, new_index), ioctl_args);
         Context {
             values: &indexes.values,
             enum_roles: EnumRoles::new(),
@@ -475,7 +477,6 @@ impl<'m> Context<'m> {
             spelled.as_deref().is_some_and(|s| type_names(ty, s))
                 || typedefs.iter().any(|t| type_names(ty, t))
         };
-        let sized_by = |ty: &str| members.iter().any(|m| ty.contains(&format!("[{m}]")));
         self.models.iter().any(|model| {
             let uses = &model.type_uses;
             let typedefs: Vec<String> = uses
@@ -484,9 +485,8 @@ impl<'m> Context<'m> {
                 .filter(|(_, ty)| spelled.as_deref().is_some_and(|s| type_names(ty, s)))
                 .map(|(name, _)| name.to_string())
                 .collect();
-            uses.fields
-                .iter()
-                .any(|ty| names_type(ty, &typedefs) || sized_by(ty))
+            members.iter().any(|m| uses.sizes_an_array(m))
+                || uses.fields.iter().any(|ty| names_type(ty, &typedefs))
                 || uses.ioctl_args.iter().any(|ty| names_type(ty, &typedefs))
         })
     }
