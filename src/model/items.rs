@@ -127,7 +127,7 @@ impl Lister<'_, '_, '_, '_> {
                 bits: f.bits,
                 unresolved: None,
             };
-            let decl = format!("{} {};", f.ty, f.name);
+            let decl = format!("{};", f.decl);
             self.put(ItemKind::Field, Some(parent), &f.name, f.line, facts, decl);
         }
     }
@@ -139,7 +139,7 @@ impl Lister<'_, '_, '_, '_> {
         scope::live_members(&r.members, &scope, self.types.arch.data_model, &mut live);
         let mut listed = Vec::new();
         collect_field_names(&live, "", &scope, self.types.arch, &mut listed);
-        for (name, ty, line) in listed {
+        for (name, ty, decl, line) in listed {
             let facts = Facts::Field {
                 offset: None,
                 size: None,
@@ -153,7 +153,7 @@ impl Lister<'_, '_, '_, '_> {
                 &name,
                 line,
                 facts,
-                format!("{ty} {name};"),
+                format!("{decl};"),
             );
         }
     }
@@ -291,7 +291,7 @@ pub(super) fn collect_field_names(
     prefix: &str,
     scope: &MacroScope,
     arch: &Arch,
-    out: &mut Vec<(String, String, u32)>,
+    out: &mut Vec<(String, String, String, u32)>,
 ) {
     for node in nodes {
         let Node::Field(f) = node else { continue };
@@ -305,7 +305,8 @@ pub(super) fn collect_field_names(
         };
         let name = f.name.as_ref().map(|n| format!("{prefix}{n}"));
         if let Some(name) = &name {
-            out.push((name.clone(), f.ty.display(), f.span.line));
+            let decl = f.declaration().unwrap_or_default();
+            out.push((name.clone(), f.ty.display(), decl, f.span.line));
         }
         if let Some(def) = inner {
             let mut live = Vec::new();

@@ -38,6 +38,8 @@ pub struct FieldLayout {
     pub ty: String,
     pub bits: Option<BitField>,
     pub line: u32,
+    /// The member's declaration as written in its record (`parse::Field::declaration`).
+    pub decl: String,
 }
 
 #[derive(Clone, Debug)]

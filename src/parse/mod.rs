@@ -257,19 +257,7 @@ impl TypeRef {
 
     /// The type as C spells it, without a declarator name: `__u32`, `struct foo *`, `char [16]`.
     pub fn display(&self) -> String {
-        let mut s = match &self.base {
-            BaseType::Builtin(b) | BaseType::Named(b) | BaseType::Unknown(b) => b.clone(),
-            BaseType::Record { kind, name, .. } => {
-                let kw = match kind {
-                    RecordKind::Struct => "struct",
-                    RecordKind::Union => "union",
-                };
-                format!("{kw} {}", name.as_deref().unwrap_or("<anonymous>"))
-            }
-            BaseType::Enum { name, .. } => {
-                format!("enum {}", name.as_deref().unwrap_or("<anonymous>"))
-            }
-        };
+        let mut s = self.base_spelling();
         // Derivations apply from the base outwards, but C writes the outermost array first.
         let mut arrays = String::new();
         for d in &self.derived {
@@ -286,5 +274,54 @@ impl TypeRef {
             s.push_str(&arrays);
         }
         s
+    }
+
+    /// A declaration of `name` with this type, as C writes it (without the `;`): `char name[16]`,
+    /// `void *name[]`, `int (*name)()`. The declarator is built from the outermost derivation in,
+    /// a pointer inside an array or function taking parentheses. A function's parameters are not
+    /// kept (`Derived::Function`), so they are not written.
+    pub fn declaration(&self, name: &str) -> String {
+        let mut declarator = name.to_string();
+        for d in self.derived.iter().rev() {
+            if !matches!(d, Derived::Pointer) && declarator.starts_with('*') {
+                declarator = format!("({declarator})");
+            }
+            match d {
+                Derived::Pointer => declarator.insert(0, '*'),
+                Derived::Function => declarator.push_str("()"),
+                Derived::Array(n) => {
+                    declarator.push_str(&format!("[{}]", n.as_deref().unwrap_or("")))
+                }
+            }
+        }
+        format!("{} {declarator}", self.base_spelling())
+    }
+
+    fn base_spelling(&self) -> String {
+        match &self.base {
+            BaseType::Builtin(b) | BaseType::Named(b) | BaseType::Unknown(b) => b.clone(),
+            BaseType::Record { kind, name, .. } => {
+                let kw = match kind {
+                    RecordKind::Struct => "struct",
+                    RecordKind::Union => "union",
+                };
+                format!("{kw} {}", name.as_deref().unwrap_or("<anonymous>"))
+            }
+            BaseType::Enum { name, .. } => {
+                format!("enum {}", name.as_deref().unwrap_or("<anonymous>"))
+            }
+        }
+    }
+}
+
+impl Field {
+    /// The member's declaration as C writes it, its bit width included: `__u8 data[]`,
+    /// `__u32 flag : 1` (without the `;`). None for an unnamed member.
+    pub fn declaration(&self) -> Option<String> {
+        let mut decl = self.ty.declaration(self.name.as_deref()?);
+        if let Some(width) = &self.bit_width {
+            decl.push_str(&format!(" : {width}"));
+        }
+        Some(decl)
     }
 }

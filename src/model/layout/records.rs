@@ -168,6 +168,7 @@ impl<'p, 'a> Types<'p, 'a> {
                     ty: f.ty.display(),
                     bits,
                     line: f.span.line,
+                    decl: f.declaration().unwrap_or_default(),
                 });
                 for sub in inner.iter().flat_map(|i| i.fields.iter()) {
                     out.push(FieldLayout {

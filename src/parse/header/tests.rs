@@ -43,3 +43,38 @@ fn attribute_between_record_and_typedef_name() {
         vec![("atm_kptr_t".to_string(), Some("8".to_string()))]
     );
 }
+
+/// A member's declaration reads as C writes it, whatever its derivations, where the type's
+/// spelling puts them after the base (`void * []`, `int () *`).
+#[test]
+fn a_members_declaration_is_written_as_c_declares_it() {
+    let h = parse_header(
+        b"struct s { char a[16]; __u64 m[2][4]; void *p[]; int (*f)(int); int (*q)[4]; \
+          struct t *n; __u32 flag : 1; };",
+    );
+    let Some(Node::Record(r)) = h.nodes.first() else {
+        panic!("a record: {:?}", h.nodes.len());
+    };
+    let written: Vec<(String, String)> = r
+        .members
+        .iter()
+        .filter_map(|m| match m {
+            Node::Field(f) => Some((f.ty.display(), f.declaration()?)),
+            _ => None,
+        })
+        .collect();
+    let want = [
+        ("char [16]", "char a[16]"),
+        ("__u64 [2][4]", "__u64 m[2][4]"),
+        ("void * []", "void *p[]"),
+        ("int () *", "int (*f)()"),
+        ("int * [4]", "int (*q)[4]"),
+        ("struct t *", "struct t *n"),
+        ("__u32", "__u32 flag : 1"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(t, d)| (t.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(written, want);
+}
