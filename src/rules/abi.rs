@@ -393,7 +393,8 @@ pub fn reserved_members<'a>(names: impl IntoIterator<Item = &'a String>) -> FxHa
 
 /// Judges every struct and union present under one name in one header at both revisions that
 /// `changes` touch. `ioctl_args`: record names passed to an ioctl → whether one is a DRM ioctl;
-/// the type names of each revision resolve member types to their class.
+/// each revision's index resolves member types to their class by its type names, and the new
+/// one's tells which records are held as array elements.
 pub fn judge_records(
     changes: &[Change],
     (old_index, new_index): (&ModelIndex, &ModelIndex),
