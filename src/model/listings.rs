@@ -204,15 +204,13 @@ impl ListingCache {
     /// Whether a listing of `header` for `arch` is kept, and if so whether it tried its constants
     /// in its includers' scopes.
     fn listed(&self, arch: &str, header: &HeaderSource) -> Option<bool> {
-        self.listed
-            .get(&format!("{arch}\n{}\n{}", header.path, header.blob))
+        self.listed.get(&listed_key(arch, header))
     }
 
     /// Records the listing of `header` for `arch` a build took or made.
     fn set_listed(&self, arch: &str, header: &HeaderSource, listing: &Listing) {
         if self.keeping.load(Ordering::Relaxed) {
-            let key = format!("{arch}\n{}\n{}", header.path, header.blob);
-            self.listed.insert(key, listing.asked_includers);
+            (self.listed).insert(listed_key(arch, header), listing.asked_includers);
         }
     }
 
@@ -238,6 +236,11 @@ impl ListingCache {
         self.defined.clear();
         self.listed.clear();
     }
+}
+
+/// What `ListingCache::listed` knows a header by: arch, path and blob.
+fn listed_key(arch: &str, header: &HeaderSource) -> String {
+    format!("{arch}\n{}\n{}", header.path, header.blob)
 }
 
 /// The headers the listing of header `file` reads: itself and what it includes (directly or not);
@@ -399,7 +402,11 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
             found.includers = key(self.pp, self.headers, file, Some(&self.includers[file]));
             found.kept = found.includers.as_deref().and_then(|k| cache.get(k));
         }
-        let listed = cache.listed(arch, header).filter(|_| self.by_projection);
+        // Only a build that looks listings up by `fine_key` reads or records `listed`.
+        let listed = self
+            .by_projection
+            .then(|| cache.listed(arch, header))
+            .flatten();
         if let Some(listing) = &found.kept {
             self.keep_fine(file, listing, None);
         } else if let (Some(asked_includers), Some(_)) = (listed, &found.own) {
@@ -421,7 +428,7 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
                 }
             }
         }
-        if let Some(listing) = &found.kept {
+        if let (Some(listing), true) = (&found.kept, self.by_projection) {
             cache.set_listed(arch, header, listing);
         }
         found
@@ -437,7 +444,9 @@ impl<'b, 'p, 'a> Keys<'b, 'p, 'a> {
             self.cache.insert(key, listing.clone());
         }
         self.keep_fine(file, listing, fine);
-        (self.cache).set_listed(self.pp.arch.name, &self.headers[file], listing);
+        if self.by_projection {
+            (self.cache).set_listed(self.pp.arch.name, &self.headers[file], listing);
+        }
     }
 
     /// Keeps `listing` by its `fine_key` too when it has not one yet: `made` (already), or made
