@@ -276,7 +276,8 @@ struct Constants<'m> {
 
 impl<'m> Constants<'m> {
     fn of(model: &'m Model) -> Constants<'m> {
-        let mut values = FxHashMap::default();
+        // Sized for every item up front: most are constants, and growing the table rehashes it.
+        let mut values = FxHashMap::with_capacity_and_hasher(model.items.len(), Default::default());
         for (key, item) in &model.items {
             let value = match &item.facts {
                 Facts::Value { value: Some(v), .. } => *v,

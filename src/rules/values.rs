@@ -29,7 +29,8 @@ pub struct Side<'m> {
 
 impl<'m> Side<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let mut position = FxHashMap::default();
+        let members = model.enums.iter().map(|e| e.members.len()).sum();
+        let mut position = FxHashMap::with_capacity_and_hasher(members, Default::default());
         for (i, e) in model.enums.iter().enumerate() {
             for (p, m) in e.members.iter().enumerate() {
                 position
@@ -37,7 +38,9 @@ impl<'m> Side<'m> {
                     .or_insert((i, p));
             }
         }
-        let mut by_name: FxHashMap<&str, &ItemKey> = FxHashMap::default();
+        // Sized for every item up front (most are defines and enumerators): growing rehashes.
+        let mut by_name: FxHashMap<&str, &ItemKey> =
+            FxHashMap::with_capacity_and_hasher(model.items.len(), Default::default());
         let mut by_name_in_file = FxHashMap::default();
         let mut typedefs = FxHashSet::default();
         let mut array_lengths = FxHashSet::default();

@@ -16,8 +16,12 @@ pub(super) struct Index<'f> {
 
 impl<'f> Index<'f> {
     pub(super) fn build(files: &'f [Arc<FileFacts>]) -> Index<'f> {
-        let mut scopes_by_name: FxHashMap<&str, Vec<(usize, usize)>> = FxHashMap::default();
-        let mut calls_by_callee: FxHashMap<&str, Vec<(usize, usize)>> = FxHashMap::default();
+        // At most one name per scope and one callee per call: sized so that no table regrows.
+        let sized = |n: usize| FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut scopes_by_name: FxHashMap<&str, Vec<(usize, usize)>> =
+            sized(files.iter().map(|f| f.scopes.len()).sum());
+        let mut calls_by_callee: FxHashMap<&str, Vec<(usize, usize)>> =
+            sized(files.iter().map(|f| f.calls.len()).sum());
         for (fi, f) in files.iter().enumerate() {
             for (si, s) in f.scopes.iter().enumerate() {
                 scopes_by_name

@@ -251,7 +251,7 @@ impl Parsed<'_> {
     /// (Re)parses files: `Some(positions)` around those positions (with the regions already
     /// parsed), `None` whole.
     fn parse(&mut self, files: &[SourceFile], jobs: Vec<Job>) {
-        let jobs: Vec<(usize, Option<Regions>)> = jobs
+        let mut jobs: Vec<(usize, Option<Regions>)> = jobs
             .into_iter()
             .filter_map(|(i, pos)| {
                 let bytes = files[i].bytes;
@@ -282,6 +282,13 @@ impl Parsed<'_> {
                 Some((i, regions))
             })
             .collect();
+        // The longest parses first: one large file parsed last would hold up the whole round
+        // while the other threads have nothing left to take. (Each result goes to its own slot.)
+        let parsed_bytes = |(i, regions): &(usize, Option<Regions>)| match regions {
+            Some(regions) => regions.iter().map(|(start, end)| end - start).sum(),
+            None => files[*i].bytes.len(),
+        };
+        jobs.sort_by_key(|job| std::cmp::Reverse(parsed_bytes(job)));
         let cache = self.cache;
         let parsed: Vec<(usize, Option<Regions>, Arc<FileFacts>)> = jobs
             .into_par_iter()
