@@ -227,3 +227,44 @@ fn config_enums_decide_the_renumbering_verdict() {
         ["value-changed", "renumbered", "value-changed"]
     );
 }
+
+/// What a pointer member points to decides its verdict, whatever spells the pointer: a typedef of
+/// a pointer, a pointer to a pointer and an array of pointers whose targets grow are retyped
+/// (`layout-changed`); a pointer to a record of the same members under another tag is respelled,
+/// one to an opaque record made another retyped; a function pointer made a data pointer is
+/// retyped.
+#[test]
+fn a_pointer_member_is_judged_by_what_it_points_to() {
+    let side = |members: &str| {
+        let dir = common::fixture_tree("rule-layout-changed", "old");
+        let header = format!(
+            "#ifndef _P_H\n#define _P_H\n#include <linux/types.h>\n\
+             struct shape_a {{ __u32 w; __u32 h; }};\nstruct shape_b {{ __u32 w; __u32 h; }};\n\
+             struct opaque_a;\nstruct opaque_b;\ntypedef __u32 *u32_ptr;\n\
+             struct pointers {{\n{members}\n}};\n#endif\n"
+        );
+        std::fs::write(dir.path().join("include/uapi/linux/p.h"), header).expect("write header");
+        dir
+    };
+    let old = side(
+        "u32_ptr typed; __u32 **nested; __u32 *row[2]; struct shape_a *shape; \
+         struct opaque_a *handle; void (*callback)(int);",
+    );
+    let new = side(
+        "__u64 *typed; __u64 **nested; __u64 *row[2]; struct shape_b *shape; \
+         struct opaque_b *handle; void *callback;",
+    );
+    let report = common::diff_dirs(old.path(), new.path());
+    let rule = |member: &str| -> String {
+        let id = format!("field:pointers.{member}");
+        report
+            .changes
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| format!("{id}: unchanged"), |c| c.rule.clone())
+    };
+    for member in ["typed", "nested", "row", "handle", "callback"] {
+        assert_eq!(rule(member), "layout-changed", "{member}");
+    }
+    assert_eq!(rule("shape"), "type-respelled");
+}

@@ -21,7 +21,9 @@ pub enum TypeClass {
         signed: Option<bool>,
     },
     Float,
-    Pointer,
+    /// A pointer, with what it points to as spelled (None: a function, whose parameters the
+    /// spelling does not keep).
+    Pointer(Option<String>),
     /// `struct x`, `union y` (the spelling, typedefs resolved).
     Record(String),
     Array(Box<TypeClass>),
@@ -94,8 +96,11 @@ impl<'m> TypeNames<'m> {
         if let Some((element, _)) = t.split_once('[') {
             return TypeClass::Array(Box::new(self.class_at(element, depth)));
         }
-        if t.ends_with('*') || t.contains('(') {
-            return TypeClass::Pointer;
+        if t.contains('(') {
+            return TypeClass::Pointer(None);
+        }
+        if let Some(pointee) = t.strip_suffix('*') {
+            return TypeClass::Pointer(Some(pointee.trim_end().to_string()));
         }
         if t.starts_with("struct ") || t.starts_with("union ") {
             return TypeClass::Record(t.to_string());
@@ -227,6 +232,7 @@ fn compare_classes(
             }
             _ => compare_classes(old, x, new, y, file),
         },
+        (TypeClass::Pointer(x), TypeClass::Pointer(y)) => compare_pointees(old, x, new, y, file),
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
         // Anonymous at both sides: its members are listed under the member's name (`u.x`) and
         // judged one by one, so a struct made a union or the reverse is judged by them (a
@@ -266,6 +272,35 @@ fn compare_classes(
         }
         (x, y) if x == y => TypeChange::Respelled,
         _ => TypeChange::Other,
+    }
+}
+
+/// Two pointers' targets: the pointers' own bytes are alike, what they point to is what the kernel
+/// reads and writes through them. The same type, however spelled, is a respelling; so is a pointer
+/// to `void` on either side, which declares no layout to keep (`void *` → `struct x *` says what
+/// the kernel always read there). Targets of known sizes that differ, or of another class, are
+/// another type (`__u32 *` → `__u64 *`: the kernel now reads 8 bytes per element where old
+/// binaries wrote 4); a target of the other signedness is a signedness change. Function pointers
+/// keep no parameters in their spelling: two are alike, a function pointer made a data pointer
+/// or the reverse is another type.
+fn compare_pointees(
+    old: &TypeNames,
+    x: &Option<String>,
+    new: &TypeNames,
+    y: &Option<String>,
+    file: &str,
+) -> TypeChange {
+    let (x, y) = match (x, y) {
+        (None, None) => return TypeChange::Respelled,
+        (Some(x), Some(y)) => (unqualified(x), unqualified(y)),
+        _ => return TypeChange::Other,
+    };
+    if x == y || x == "void" || y == "void" {
+        return TypeChange::Respelled;
+    }
+    match (old.size_of(x), new.size_of(y)) {
+        (Some(a), Some(b)) if a != b => TypeChange::Other,
+        _ => type_change(old, x, new, y, file),
     }
 }
 

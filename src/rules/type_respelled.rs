@@ -17,7 +17,9 @@ member given a tag (`union { __u32 x; } u` → `union u_t { __u32 x; } u`), or t
 too: `u.x` is reached and placed as before, and is listed as removed or added only because the tagged \
 type's members are its own. So is an anonymous struct type made an anonymous union or the reverse \
 (`struct { __u64 gfn; } shared_info` → `union { __u64 gfn; __u64 hva; } shared_info`): its members are \
-listed under the member's name at both sides and judged one by one.",
+listed under the member's name at both sides and judged one by one. A pointer member is \
+respelled when what it points to is (`uint32_t *` → `__u32 *`), or when it pointed to `void` on \
+either side, which declared no layout to keep.",
     reference: "Documentation/process/botching-up-ioctls.rst",
     matches: Some(|c, ctx| {
         ctx.field_type_change(c) == Some(TypeChange::Respelled)
