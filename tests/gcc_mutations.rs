@@ -9,7 +9,8 @@
 //! typedef, naming an anonymous record type, flipping a member's signedness, growing a union, making a
 //! fake flexible array real or the reverse, adding a flag to a mask, turning defines into an enum,
 //! making a member's anonymous struct type a union or the reverse, growing an array member by one
-//! element, appending a member to a run of defines that a count follows. A record is carried by
+//! element, pointing a pointer member at an integer of another size, appending a member to a run
+//! of defines that a count follows. A record is carried by
 //! nothing, by a non-DRM
 //! ioctl or by a DRM ioctl, in turn. gcc compiles both sides (one translation unit per original
 //! header, holding all its mutations) and gives every layout and value; `common::oracle` derives the
@@ -100,6 +101,10 @@ enum Class {
     /// (`__u64 mask[2]` → `mask[3]`): at the end its old elements keep their places; elsewhere
     /// the members after it move.
     ArrayGrown,
+    /// A pointer member to an integer made a pointer to an integer of another size (`__u32
+    /// *values` → `__u64 *values`): the pointer keeps its place and size, what the kernel reads
+    /// through it does not.
+    PointerRetargeted,
     /// A run of defines counted by a define one past its largest (`NR_LDISCS`, `AUDIT_NR_FILTERS`),
     /// as `MUT7_NR_FOO` or `MUT7_FOO_COUNT`: a member appended and the count bumped with it; in
     /// every other mutation the first member's value changes too (a break the count must not hide).
@@ -126,6 +131,7 @@ const CLASSES: &[Class] = &[
     Class::DefinesToEnum,
     Class::AnonymousKindFlipped,
     Class::ArrayGrown,
+    Class::PointerRetargeted,
     Class::RunCounted,
 ];
 
@@ -351,6 +357,13 @@ fn simple(decl: &str) -> Option<Simple<'_>> {
         bound,
         bits,
     })
+}
+
+/// A pointer member to a plain integer type (`__u32 *values`): its target and its name.
+fn pointer_to_integer(decl: &str) -> Option<(&str, &str)> {
+    let (target, name) = decl.split_once('*')?;
+    let (target, name) = (target.trim(), name.trim());
+    (is_ident(name) && int_size(target).is_some()).then_some((target, name))
 }
 
 /// The size of a plain integer type, by its spelling.
@@ -615,6 +628,17 @@ fn mutate(class: Class, rec: &Record, id: usize) -> Option<String> {
             })?;
             let (ty, name, count) = s;
             decls[i] = format!("{ty} {name}[{}]", count + 1);
+        }
+        Class::PointerRetargeted => {
+            let (i, (target, name)) = decls
+                .iter()
+                .enumerate()
+                .find_map(|(i, d)| Some((i, pointer_to_integer(d)?)))?;
+            let retarget = match int_size(target)? {
+                8 => "__u32",
+                _ => "__u64",
+            };
+            decls[i] = format!("{retarget} *{name}");
         }
         Class::SignednessFlipped => {
             let names = member_names(body);

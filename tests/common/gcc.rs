@@ -672,6 +672,27 @@ pub fn compare_items(
                     item: item_id.clone(),
                     observe_only: true,
                 });
+                // What a pointer member points to, for the harnesses' own verdicts: the kernel
+                // reads and writes it (an opaque record's size fails to compile, and is left out).
+                if ty.ends_with('*') && !ty.contains('(') {
+                    for (what, expr) in [
+                        ("field-target-size", format!("sizeof(*{member})")),
+                        (
+                            "field-target-class",
+                            format!("__builtin_classify_type(*{member})"),
+                        ),
+                    ] {
+                        probes.push(Probe {
+                            id: format!("{what}:{parent}.{}", key.name),
+                            expr,
+                            ours: None,
+                            bits_of: None,
+                            file: key.file.clone(),
+                            item: item_id.clone(),
+                            observe_only: true,
+                        });
+                    }
+                }
             }
             (
                 ItemKind::Field,

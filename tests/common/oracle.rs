@@ -4,7 +4,9 @@
 //!
 //! - a record BREAKS when an old member that is not reserved space is gone, moved (byte or bit
 //!   offset), resized (size or bit width) or of another type class (`__builtin_classify_type`: an
-//!   integer stays an integer, a record a record…), except a record member that grew in place, an
+//!   integer stays an integer, a record a record…) or, a pointer, of another target (what it
+//!   points to of another size or class, where gcc knows it at both sides and neither is `void`),
+//!   except a record member that grew in place, an
 //!   array of the same elements that grew (its old elements keep their places), an array made
 //!   flexible or fixed (`x[0]` ↔ `x[]`), and a member of anonymous record type made a union from a
 //!   struct or the reverse (its own members, listed at both sides, are judged); when the record
@@ -42,6 +44,9 @@ pub struct GccMember {
     pub class: String,
     /// The size of an array member's element.
     pub element: Option<u64>,
+    /// What a pointer member points to: its size and `__builtin_classify_type` (None where gcc
+    /// cannot say: `void`, an opaque record, a function).
+    pub target: Option<(u64, String)>,
 }
 
 /// gcc's view of one record: size, alignment, and per member (flattened name) its place and class.
@@ -59,6 +64,8 @@ const UNION_CLASS: &str = "13";
 /// An array member decays to a pointer in `__builtin_classify_type`; of the two, only an array
 /// changes size.
 const ARRAY_CLASS: &str = "5";
+/// What `__builtin_classify_type` says of `void`.
+const VOID_CLASS: &str = "0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GccVerdict {
@@ -108,6 +115,11 @@ pub fn gcc_records(
             };
             let size = number(file, format!("field-size:{name}.{member}"));
             let element = number(file, format!("field-element-size:{name}.{member}"));
+            let target = number(file, format!("field-target-size:{name}.{member}")).zip(
+                observed
+                    .get(&(file.clone(), format!("field-target-class:{name}.{member}")))
+                    .cloned(),
+            );
             let place = Place::Bytes { offset, size };
             let class = class.clone();
             members.insert(
@@ -116,6 +128,7 @@ pub fn gcc_records(
                     place,
                     class,
                     element,
+                    target,
                 },
             );
         }
@@ -133,6 +146,7 @@ pub fn gcc_records(
                     place,
                     class,
                     element,
+                    target: None,
                 },
             );
         }
@@ -222,7 +236,14 @@ pub fn broken_members(old: &GccRecord, new: &GccRecord) -> BTreeMap<String, &'st
             out.insert(name.clone(), "gone");
             continue;
         };
+        // What a pointer points to, where gcc knows it at both sides (not `void`): the kernel
+        // reads and writes it, so a target of another size or class is another type.
+        let retargeted = match (&m.target, &n.target) {
+            (Some(a), Some(b)) => a != b && a.1 != VOID_CLASS && b.1 != VOID_CLASS,
+            _ => false,
+        };
         let what = match (&m.place, &n.place) {
+            _ if retargeted => Some("retargeted"),
             _ if m.class != n.class
                 && !(records.contains(&&*m.class)
                     && records.contains(&&*n.class)
