@@ -232,7 +232,7 @@ fn config_enums_decide_the_renumbering_verdict() {
 /// a pointer, a pointer to a pointer and an array of pointers whose targets grow are retyped
 /// (`layout-changed`); a pointer to a record of the same members under another tag is respelled,
 /// one to an opaque record made another retyped; a function pointer made a data pointer is
-/// retyped.
+/// retyped. Records that point to themselves end the comparison.
 #[test]
 fn a_pointer_member_is_judged_by_what_it_points_to() {
     let side = |members: &str| {
@@ -241,6 +241,9 @@ fn a_pointer_member_is_judged_by_what_it_points_to() {
             "#ifndef _P_H\n#define _P_H\n#include <linux/types.h>\n\
              struct shape_a {{ __u32 w; __u32 h; }};\nstruct shape_b {{ __u32 w; __u32 h; }};\n\
              struct opaque_a;\nstruct opaque_b;\ntypedef __u32 *u32_ptr;\n\
+             struct node_a {{ struct node_a *next; __u32 v; }};\n\
+             struct node_b {{ struct node_b *next; __u32 v; }};\n\
+             struct node_c {{ struct node_c *next; __u64 v; }};\n\
              struct pointers {{\n{members}\n}};\n#endif\n"
         );
         std::fs::write(dir.path().join("include/uapi/linux/p.h"), header).expect("write header");
@@ -248,11 +251,12 @@ fn a_pointer_member_is_judged_by_what_it_points_to() {
     };
     let old = side(
         "u32_ptr typed; __u32 **nested; __u32 *row[2]; struct shape_a *shape; \
-         struct opaque_a *handle; void (*callback)(int);",
+         struct opaque_a *handle; void (*callback)(int); struct node_a *list; \
+         struct node_a *other;",
     );
     let new = side(
         "__u64 *typed; __u64 **nested; __u64 *row[2]; struct shape_b *shape; \
-         struct opaque_b *handle; void *callback;",
+         struct opaque_b *handle; void *callback; struct node_b *list; struct node_c *other;",
     );
     let report = common::diff_dirs(old.path(), new.path());
     let rule = |member: &str| -> String {
@@ -263,8 +267,11 @@ fn a_pointer_member_is_judged_by_what_it_points_to() {
             .find(|c| c.id == id)
             .map_or_else(|| format!("{id}: unchanged"), |c| c.rule.clone())
     };
-    for member in ["typed", "nested", "row", "handle", "callback"] {
+    for member in ["typed", "nested", "row", "handle", "callback", "other"] {
         assert_eq!(rule(member), "layout-changed", "{member}");
     }
-    assert_eq!(rule("shape"), "type-respelled");
+    // Records that point to themselves are compared once: alike (`list`) or not (`other`).
+    for member in ["shape", "list"] {
+        assert_eq!(rule(member), "type-respelled", "{member}");
+    }
 }

@@ -202,7 +202,28 @@ pub fn type_change(
     new_ty: &str,
     file: &str,
 ) -> TypeChange {
-    compare_classes(old, &old.class(old_ty), new, &new.class(new_ty), file)
+    type_change_within(old, old_ty, new, new_ty, file, &mut Vec::new())
+}
+
+/// `type_change` inside the comparisons of the pointer targets in `within` (a record reached
+/// again through its own pointers, `struct node { struct node *next; }`, is judged by the
+/// comparison already under way).
+fn type_change_within(
+    old: &TypeNames,
+    old_ty: &str,
+    new: &TypeNames,
+    new_ty: &str,
+    file: &str,
+    within: &mut Vec<(String, String)>,
+) -> TypeChange {
+    compare_classes(
+        old,
+        &old.class(old_ty),
+        new,
+        &new.class(new_ty),
+        file,
+        within,
+    )
 }
 
 /// Whether a record spelling is of an anonymous struct or union (`union <anonymous>`).
@@ -216,6 +237,7 @@ fn compare_classes(
     new: &TypeNames,
     b: &TypeClass,
     file: &str,
+    within: &mut Vec<(String, String)>,
 ) -> TypeChange {
     match (a, b) {
         (TypeClass::Integer { signed: x }, TypeClass::Integer { signed: y }) => match (x, y) {
@@ -230,9 +252,11 @@ fn compare_classes(
             {
                 TypeChange::Other
             }
-            _ => compare_classes(old, x, new, y, file),
+            _ => compare_classes(old, x, new, y, file, within),
         },
-        (TypeClass::Pointer(x), TypeClass::Pointer(y)) => compare_pointees(old, x, new, y, file),
+        (TypeClass::Pointer(x), TypeClass::Pointer(y)) => {
+            compare_pointees(old, x, new, y, file, within)
+        }
         (TypeClass::Record(x), TypeClass::Record(y)) if x == y => TypeChange::Respelled,
         // Anonymous at both sides: its members are listed under the member's name (`u.x`) and
         // judged one by one, so a struct made a union or the reverse is judged by them (a
@@ -254,13 +278,13 @@ fn compare_classes(
             let after = record_members(new.model, file, record_name(y));
             let same_kind = x.split(' ').next() == y.split(' ').next();
             // The same members at the same places, their types alike (C records hold no record
-            // of their own type, so this ends).
+            // of their own type; one reached again through a pointer is `within`, so this ends).
             let same_members = before.len() == after.len()
                 && before.iter().all(|(name, m)| {
                     after.get(name).is_some_and(|n| {
                         (m.offset, m.size, m.bits) == (n.offset, n.size, n.bits)
                             && (m.ty == n.ty
-                                || type_change(old, &m.ty, new, &n.ty, file)
+                                || type_change_within(old, &m.ty, new, &n.ty, file, within)
                                     == TypeChange::Respelled)
                     })
                 });
@@ -282,13 +306,15 @@ fn compare_classes(
 /// another type (`__u32 *` → `__u64 *`: the kernel now reads 8 bytes per element where old
 /// binaries wrote 4); a target of the other signedness is a signedness change. Function pointers
 /// keep no parameters in their spelling: two are alike, a function pointer made a data pointer
-/// or the reverse is another type.
+/// or the reverse is another type. Targets already being compared (`within`, records that point
+/// to themselves) are alike here: what differs in them is found by the comparison under way.
 fn compare_pointees(
     old: &TypeNames,
     x: &Option<String>,
     new: &TypeNames,
     y: &Option<String>,
     file: &str,
+    within: &mut Vec<(String, String)>,
 ) -> TypeChange {
     let (x, y) = match (x, y) {
         (None, None) => return TypeChange::Respelled,
@@ -298,10 +324,19 @@ fn compare_pointees(
     if x == y || x == "void" || y == "void" {
         return TypeChange::Respelled;
     }
-    match (old.size_of(x), new.size_of(y)) {
-        (Some(a), Some(b)) if a != b => TypeChange::Other,
-        _ => type_change(old, x, new, y, file),
+    if let (Some(a), Some(b)) = (old.size_of(x), new.size_of(y)) {
+        if a != b {
+            return TypeChange::Other;
+        }
     }
+    let pair = (x.to_string(), y.to_string());
+    if within.contains(&pair) {
+        return TypeChange::Respelled;
+    }
+    within.push(pair);
+    let change = type_change_within(old, x, new, y, file, within);
+    within.pop();
+    change
 }
 
 pub fn record_name(spelling: &str) -> &str {
@@ -691,7 +726,8 @@ fn judge_members(
             };
             let arrays = match (&old_class, &new_class) {
                 (TypeClass::Array(x), TypeClass::Array(y)) => {
-                    compare_classes(old_types, x, new_types, y, file) != TypeChange::Other
+                    compare_classes(old_types, x, new_types, y, file, &mut Vec::new())
+                        != TypeChange::Other
                         && element(&m.ty, old_types).is_some()
                         && element(&m.ty, old_types) == element(&n.ty, new_types)
                 }
@@ -704,8 +740,15 @@ fn judge_members(
             }
             return Verdict::Breaks;
         }
-        if compare_classes(old_types, &old_class, new_types, &new_class, file) == TypeChange::Other
-        {
+        let change = compare_classes(
+            old_types,
+            &old_class,
+            new_types,
+            &new_class,
+            file,
+            &mut Vec::new(),
+        );
+        if change == TypeChange::Other {
             return Verdict::Breaks;
         }
     }
