@@ -288,7 +288,7 @@ impl Parsed<'_> {
             Some(regions) => regions.iter().map(|(start, end)| end - start).sum(),
             None => files[*i].bytes.len(),
         };
-        jobs.sort_by_key(|job| std::cmp::Reverse(parsed_bytes(job)));
+        jobs.sort_by_cached_key(|job| std::cmp::Reverse(parsed_bytes(job)));
         let cache = self.cache;
         let parsed: Vec<(usize, Option<Regions>, Arc<FileFacts>)> = jobs
             .into_par_iter()
