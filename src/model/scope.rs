@@ -7,8 +7,12 @@ use super::arch::Arch;
 use crate::cpp::{self, MacroDef, MacroTable};
 use crate::parse::{Branch, Condition, Define, EnumDef, Node, ParsedHeader, Record, Typedef};
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+mod defined;
+pub use defined::DefinedMacros;
 
 /// A set of file indices, as a bitset (a revision has ~1300 headers).
 #[derive(Clone, Debug, Default)]
@@ -37,30 +41,11 @@ impl FileSet {
     }
 }
 
+/// The files whose units define a macro, ascending (most macros have one).
+pub type MacroFiles = SmallVec<[usize; 1]>;
+
 /// A header's macros by name, each as its `#define` made it (`DefinedMacros`).
-pub type Macros<'a> = FxHashMap<&'a str, Arc<MacroDef>>;
-
-/// The macros one header's `#define`s make, by the byte where the directive starts: made once for
-/// every revision of a walk that preprocesses the same header at the same path (tokenizing the
-/// bodies was a third of a revision's preprocessing). A macro depends on its directive's text
-/// alone.
-#[derive(Default)]
-pub struct DefinedMacros(Mutex<FxHashMap<usize, Result<Arc<MacroDef>, cpp::CppError>>>);
-
-impl DefinedMacros {
-    fn of(&self, d: &Define) -> Result<Arc<MacroDef>, cpp::CppError> {
-        let made = || {
-            let body = crate::change::strip_install_annotations(&d.body);
-            match &d.params {
-                None => MacroDef::object(&d.name, &body),
-                Some(params) => MacroDef::function(&d.name, params, d.variadic, &body),
-            }
-            .map(Arc::new)
-        };
-        let mut kept = self.0.lock().expect("defined macros lock");
-        kept.entry(d.span.bytes.start).or_insert_with(made).clone()
-    }
-}
+pub type Macros<'a> = FxHashMap<&'a str, &'a MacroDef>;
 
 /// A top-level declaration that is live in its header.
 #[derive(Clone, Copy)]
@@ -114,7 +99,7 @@ pub struct MacroScope<'s, 'a> {
     pub own: &'s Macros<'a>,
     pub closure: Cow<'s, FileSet>,
     pub undefined: Option<&'s FxHashSet<String>>,
-    pub index: &'s FxHashMap<&'a str, Vec<usize>>,
+    pub index: &'s FxHashMap<&'a str, MacroFiles>,
     pub units: &'s [Option<Unit<'a>>],
     pub predefined: &'s FxHashMap<String, MacroDef>,
     /// The libc prelude's macros (`offsetof`, `INT_MAX`), for a header that uses them unincluded.
@@ -159,7 +144,7 @@ pub struct Preprocessor<'a> {
     path_index: FxHashMap<&'a str, usize>,
     pub units: Vec<Option<Unit<'a>>>,
     /// Macro name → files that define it, in file order.
-    pub macro_index: FxHashMap<&'a str, Vec<usize>>,
+    pub macro_index: FxHashMap<&'a str, MacroFiles>,
     pub predefined: FxHashMap<String, MacroDef>,
     /// The libc prelude's index (`model::LIBC_PRELUDE`), when the revision's headers include it.
     pub libc: Option<usize>,
@@ -207,7 +192,11 @@ impl<'a> Preprocessor<'a> {
                 .map(|(i, p)| (p.as_str(), i))
                 .collect(),
             units: (0..paths.len()).map(|_| None).collect(),
-            macro_index: FxHashMap::default(),
+            // Sized for every `#define` the headers had at an earlier revision: growing rehashes.
+            macro_index: FxHashMap::with_capacity_and_hasher(
+                defined.iter().map(|d| d.len()).sum(),
+                Default::default(),
+            ),
             predefined,
             libc: paths.iter().position(|p| p == super::LIBC_PRELUDE),
             in_progress: vec![false; paths.len()],
@@ -256,7 +245,7 @@ impl<'a> Preprocessor<'a> {
             if let Some(unit) = self.units[generic].take() {
                 for name in unit.macros.keys() {
                     if let Some(files) = self.macro_index.get_mut(name) {
-                        files.retain(|&f| f != generic);
+                        files.retain(|f| *f != generic);
                     }
                 }
                 first_unfinished = unit.included_unfinished;
@@ -358,9 +347,13 @@ impl<'a> Preprocessor<'a> {
             return;
         }
         self.in_progress[file] = true;
+        let mut unit = Unit::default();
+        // Sized for every `#define` of the header (known from the second revision of a walk on):
+        // growing the table rehashes it.
+        unit.macros.reserve(self.defined[file].len());
         let mut walk = Walk {
             file,
-            unit: Unit::default(),
+            unit,
             undefined: FxHashSet::default(),
             depth,
             pack: Vec::new(),
@@ -382,7 +375,7 @@ impl<'a> Preprocessor<'a> {
         self.walk(&parsed.nodes, &mut walk);
         let Walk { mut unit, .. } = walk;
         // Keep only the last definition of each live define.
-        let mut seen = FxHashSet::default();
+        let mut seen = FxHashSet::with_capacity_and_hasher(unit.defines.len(), Default::default());
         unit.defines.reverse();
         unit.defines
             .retain(|d| unit.macros.contains_key(d.name.as_str()) && seen.insert(d.name.as_str()));
@@ -403,8 +396,8 @@ impl<'a> Preprocessor<'a> {
     fn walk(&mut self, nodes: &'a [Node], w: &mut Walk<'a>) {
         for node in nodes {
             match node {
-                Node::Define(d) => match self.defined[w.file].of(d) {
-                    Ok(def) => {
+                Node::Define(d) => match self.defined[w.file].of(self.parsed[w.file], d) {
+                    Some(Ok(def)) => {
                         w.undefined.remove(&d.name);
                         w.unit.macros.insert(&d.name, def);
                         if d.params.is_none() {
@@ -419,10 +412,11 @@ impl<'a> Preprocessor<'a> {
                             }
                         }
                     }
-                    Err(e) => w
+                    Some(Err(e)) => w
                         .unit
                         .bad_conditions
                         .push((d.span.line, format!("#define {}: {e}", d.name))),
+                    None => {}
                 },
                 Node::Undef { name, .. } => {
                     w.unit.macros.remove(name.as_str());
