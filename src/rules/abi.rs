@@ -53,28 +53,14 @@ pub struct TypeNames<'m> {
 }
 
 impl<'m> TypeNames<'m> {
+    /// Its typedefs; its type defines are added item by item, in key order (`add`).
     pub fn new(model: &'m Model) -> Self {
         let mut typedefs = FxHashMap::default();
-        let mut type_defines = FxHashMap::default();
         // The arch's definition a program sees first (`Model::typedefs`), whichever header the
         // path order puts first.
         for (key, item) in model.typedefs() {
             if let Facts::Typedef { ty, .. } = &item.facts {
                 typedefs.entry(key.name.as_str()).or_insert(ty.as_str());
-            }
-        }
-        for (key, item) in &model.items {
-            if let (
-                ItemKind::Define,
-                Facts::Value {
-                    text,
-                    non_integer: Some(NonInteger::Type),
-                    ..
-                },
-            ) = (key.kind, &item.facts)
-            {
-                let ty = text.split("__attribute__").next().unwrap_or(text).trim();
-                type_defines.entry(key.name.as_str()).or_insert(ty);
             }
         }
         for (name, ty) in crate::model::libc_typedefs() {
@@ -83,7 +69,23 @@ impl<'m> TypeNames<'m> {
         TypeNames {
             model,
             typedefs,
-            type_defines,
+            type_defines: FxHashMap::default(),
+        }
+    }
+
+    /// Takes in one item of the model, in key order: a define that names a type.
+    pub fn add(&mut self, key: &'m ItemKey, item: &'m Item) {
+        if let (
+            ItemKind::Define,
+            Facts::Value {
+                text,
+                non_integer: Some(NonInteger::Type),
+                ..
+            },
+        ) = (key.kind, &item.facts)
+        {
+            let ty = text.split("__attribute__").next().unwrap_or(text).trim();
+            self.type_defines.entry(key.name.as_str()).or_insert(ty);
         }
     }
 

@@ -123,7 +123,12 @@ impl<'m> ModelIndex<'m> {
     pub fn new(model: &'m Model) -> Self {
         let mut ioctl_args: FxHashMap<&str, bool> = FxHashMap::default();
         let mut type_uses = type_uses::TypeUses::default();
+        // One pass over the items for every index (each pass reads the whole model again).
+        let mut types = abi::TypeNames::new(model);
+        let mut values = values::Side::new(model);
         for (key, item) in &model.items {
+            types.add(key, item);
+            values.add(key, item);
             match &item.facts {
                 Facts::Ioctl {
                     arg_type: Some(t),
@@ -150,8 +155,8 @@ impl<'m> ModelIndex<'m> {
             model,
             ioctl_args,
             type_uses,
-            types: abi::TypeNames::new(model),
-            values: values::Side::new(model),
+            types,
+            values,
             array_elements: OnceLock::new(),
         }
     }

@@ -28,6 +28,7 @@ pub struct Side<'m> {
 }
 
 impl<'m> Side<'m> {
+    /// Its enums' positions; its values are added item by item, in key order (`add`).
     pub fn new(model: &'m Model) -> Self {
         let members = model.enums.iter().map(|e| e.members.len()).sum();
         let mut position = FxHashMap::with_capacity_and_hasher(members, Default::default());
@@ -38,41 +39,39 @@ impl<'m> Side<'m> {
                     .or_insert((i, p));
             }
         }
-        // Sized for every item up front (most are defines and enumerators): growing rehashes.
-        let mut by_name: FxHashMap<&str, &ItemKey> =
-            FxHashMap::with_capacity_and_hasher(model.items.len(), Default::default());
-        let mut by_name_in_file = FxHashMap::default();
-        let mut typedefs = FxHashSet::default();
-        let mut array_lengths = FxHashSet::default();
-        for (k, item) in &model.items {
-            if let Facts::Field { ty, .. } = &item.facts {
-                array_lengths.extend(ty.split('[').skip(1).filter_map(|dim| {
-                    let name = dim.split(']').next()?.trim();
-                    (identifiers(name) == [name]).then_some(name)
-                }));
-            }
-            match k.kind {
-                ItemKind::Define | ItemKind::Enumerator => {
-                    let first = *by_name.entry(k.name.as_str()).or_insert(k);
-                    if first.file != k.file {
-                        by_name_in_file
-                            .entry((k.name.as_str(), k.file.as_str()))
-                            .or_insert(k);
-                    }
-                }
-                ItemKind::Typedef => {
-                    typedefs.insert(k.name.as_str());
-                }
-                _ => {}
-            }
-        }
         Side {
             model,
             position,
-            by_name,
-            by_name_in_file,
-            typedefs,
-            array_lengths,
+            // Sized for every item up front (most are defines and enumerators): growing rehashes.
+            by_name: FxHashMap::with_capacity_and_hasher(model.items.len(), Default::default()),
+            by_name_in_file: FxHashMap::default(),
+            typedefs: FxHashSet::default(),
+            array_lengths: FxHashSet::default(),
+        }
+    }
+
+    /// Takes in one item of the model, in key order.
+    pub fn add(&mut self, k: &'m ItemKey, item: &'m Item) {
+        if let Facts::Field { ty, .. } = &item.facts {
+            self.array_lengths
+                .extend(ty.split('[').skip(1).filter_map(|dim| {
+                    let name = dim.split(']').next()?.trim();
+                    (identifiers(name) == [name]).then_some(name)
+                }));
+        }
+        match k.kind {
+            ItemKind::Define | ItemKind::Enumerator => {
+                let first = *self.by_name.entry(k.name.as_str()).or_insert(k);
+                if first.file != k.file {
+                    self.by_name_in_file
+                        .entry((k.name.as_str(), k.file.as_str()))
+                        .or_insert(k);
+                }
+            }
+            ItemKind::Typedef => {
+                self.typedefs.insert(k.name.as_str());
+            }
+            _ => {}
         }
     }
 
