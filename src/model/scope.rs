@@ -416,7 +416,11 @@ impl<'a> Preprocessor<'a> {
                         .unit
                         .bad_conditions
                         .push((d.span.line, format!("#define {}: {e}", d.name))),
-                    None => {}
+                    // Never met (the slots are the header's own `#define`s): reported, not dropped.
+                    None => w.unit.bad_conditions.push((
+                        d.span.line,
+                        format!("#define {}: not read (no slot for this directive)", d.name),
+                    )),
                 },
                 Node::Undef { name, .. } => {
                     w.unit.macros.remove(name.as_str());
