@@ -125,7 +125,7 @@ impl MacroTable for MacroScope<'_, '_> {
         }
         self.predefined
             .get(name)
-            .or_else(|| self.libc.and_then(|m| m.get(name)).map(|m| &**m))
+            .or_else(|| self.libc.and_then(|m| m.get(name)).copied())
     }
 }
 
