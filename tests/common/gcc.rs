@@ -264,6 +264,11 @@ pub fn install_headers(tree: &Path, arch_dir: &str) -> tempfile::TempDir {
 /// host tools collide ("Text file busy").
 static MAKE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// What to do when `make headers_install` cannot run: `cargo test` alone does not install the
+/// packages the gcc tests use, the README's test command does.
+const MISSING_TOOLS: &str = "these tests need make, rsync, gcc and the cross compilers: run \
+     scripts/test.sh, or scripts/install-deps.sh test before cargo test";
+
 /// `make headers_install` of the unpacked tree of a version (`6.12`) for a kernel ARCH (`x86_64`),
 /// cached beside the kernel repo as `installed-<version>-<arch>` (runs the kernel's own build
 /// scripts: the tests do, the tool never does). Returns its `include` dir.
@@ -279,10 +284,10 @@ pub fn installed_kernel_headers(repo: &Path, version: &str, arch: &str) -> PathB
             .arg(format!("INSTALL_HDR_PATH={}", out.display()))
             .current_dir(&src)
             .status()
-            .expect("run make headers_install");
+            .unwrap_or_else(|e| panic!("cannot run `make headers_install` ({e}): {MISSING_TOOLS}"));
         assert!(
             status.success(),
-            "make headers_install failed in {}",
+            "make headers_install failed in {} (if it could not find rsync: {MISSING_TOOLS})",
             src.display()
         );
     }
