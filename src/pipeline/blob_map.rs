@@ -104,8 +104,8 @@ mod tests {
     }
 
     /// A walk forgets one revision's blobs on one thread while the next revision's are read on
-    /// another: a blob found made when the missing ones were picked is returned even when that
-    /// forgets it before the missing ones are read.
+    /// another: a blob already made when the missing ones are picked is returned even when it is
+    /// forgotten before they are read.
     #[test]
     fn a_blob_forgotten_while_others_are_read_is_still_returned() {
         let map: BlobMap<Vec<u8>> = BlobMap::default();
