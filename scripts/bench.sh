@@ -6,6 +6,9 @@
 # average before and after, since a shared machine makes every figure noisy.
 # Every case runs in three modes (issue 26): `--no-cache`, a cold cache (emptied before each run)
 # and a warm cache (filled by one run before the timed ones), in a private cache directory.
+# The history's ratio (21 revisions against one pair, issue 27) is taken from runs in turn, per
+# round, with its spread: on a shared machine a ratio of two medians measured minutes apart mostly
+# measures the machine.
 # Usage: scripts/bench.sh [RUNS] [HISTORY_RUNS]; BENCH_CURVE=1 adds the history curve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,30 +26,42 @@ bin=$out/uapi-diff
 export UAPI_DIFF_CACHE_DIR=$out/cache
 unset UAPI_DIFF_NO_CACHE
 
-# measure LABEL CMD...: RUNS cold runs; prints a table row of medians.
-measure() {
-  local label=$1 n=$2
-  shift 2
-  : >"$out/times"
-  for _ in $(seq "$n"); do
-    ${before_each:-true}
-    # Exit status 1 means "changes found": only 2 is an error.
-    /usr/bin/time -o "$out/t" -f '%e %U %S %M' "$@" >/dev/null 2>"$out/err" || [ $? -eq 1 ] || {
-      cat "$out/err" >&2
-      exit 2
-    }
-    # GNU time adds "Command exited with non-zero status 1" before the figures.
-    tail -n 1 "$out/t" >>"$out/times"
-  done
-  awk -v label="$label" '
+# timed FILE CMD...: one cold run, its wall time, user+sys CPU and peak RSS appended to FILE.
+timed() {
+  local file=$1
+  shift
+  ${before_each:-true}
+  # Exit status 1 means "changes found": only 2 is an error.
+  /usr/bin/time -o "$out/t" -f '%e %U %S %M' "$@" >/dev/null 2>"$out/err" || [ $? -eq 1 ] || {
+    cat "$out/err" >&2
+    exit 2
+  }
+  # GNU time adds "Command exited with non-zero status 1" before the figures.
+  tail -n 1 "$out/t" >>"$file"
+}
+
+# row LABEL FILE: a table row of the medians of FILE's runs; FILE becomes the last measured.
+row() {
+  awk -v label="$1" '
     { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
     function median(a, n,   i, j, t) {
       for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
       return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
     }
     END { printf "| %s | %.2f s | %.2f s | %d MB | %d |\n", label, median(wall, NR), median(cpu, NR), median(rss, NR) / 1024, NR }
-  ' "$out/times"
-  cp "$out/times" "$out/last"
+  ' "$2"
+  cp "$2" "$out/last"
+}
+
+# measure LABEL N CMD...: N cold runs; prints a table row of medians.
+measure() {
+  local label=$1 n=$2
+  shift 2
+  : >"$out/times"
+  for _ in $(seq "$n"); do
+    timed "$out/times" "$@"
+  done
+  row "$label" "$out/times"
 }
 
 # median_wall: the median wall time of the last `measure`.
@@ -129,17 +144,25 @@ revs=$(seq 0 20 | xargs printf 'r%02d ')
 echo
 echo "| history (21 revisions against one pair) | median wall | median user+sys | median peak RSS | runs |"
 echo "|---|---|---|---|---|"
-# shellcheck disable=SC2086
-measure "one pair (r00 r01), --no-cache" "$hruns" "$bin" history r00 r01 -C "$hrepo" --no-cache
-pair=$(median_wall)
-# shellcheck disable=SC2086
-measure "21 revisions, --no-cache" "$hruns" "$bin" history $revs -C "$hrepo" --no-cache
-all=$(median_wall)
+# The pair and the walk run in turn (pair, walk, pair, walk…), and the ratio is taken per round:
+# a shared machine's speed drifts from minute to minute, and two runs in a row see the same speed.
+: >"$out/pair"
+: >"$out/walk"
+for _ in $(seq "$hruns"); do
+  timed "$out/pair" "$bin" history r00 r01 -C "$hrepo" --no-cache
+  # shellcheck disable=SC2086
+  timed "$out/walk" "$bin" history $revs -C "$hrepo" --no-cache
+done
+row "one pair (r00 r01), --no-cache" "$out/pair"
+row "21 revisions, --no-cache" "$out/walk"
 # shellcheck disable=SC2086
 before_each="rm -rf $UAPI_DIFF_CACHE_DIR" measure "21 revisions, cold cache" "$hruns" "$bin" history $revs -C "$hrepo"
 # shellcheck disable=SC2086
 measure "21 revisions, warm cache" "$hruns" "$bin" history $revs -C "$hrepo"
-echo "history over 21 revisions / one pair, --no-cache (target ≤ 3): $(awk -v a="$all" -v b="$pair" 'BEGIN {printf "%.1f", a / b}')"
+ratios=$(paste -d' ' "$out/walk" "$out/pair" | awk '{print $1 / $5}' | sort -n)
+echo "history over 21 revisions / one pair, --no-cache (target ≤ 3), per round: median $(
+  echo "$ratios" | awk '{a[NR]=$1} END {printf "%.2f (%.2f to %.2f over %d rounds)", NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2, a[1], a[NR], NR}'
+)"
 # The since-index and the HTML report walk the same 21 revisions (docs/since.md): the walk's cost
 # plus the fold per item (since) and the kept step diffs (the report).
 # shellcheck disable=SC2086
