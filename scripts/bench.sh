@@ -40,14 +40,17 @@ timed() {
   tail -n 1 "$out/t" >>"$file"
 }
 
+# An awk function for the programs below: the median of a[1..n], which it sorts in place.
+awk_median='
+  function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+  }'
+
 # row LABEL FILE: a table row of the medians of FILE's runs; FILE becomes the last measured.
 row() {
-  awk -v label="$1" '
+  awk -v label="$1" "$awk_median"'
     { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
-    function median(a, n,   i, j, t) {
-      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-    }
     END { printf "| %s | %.2f s | %.2f s | %d MB | %d |\n", label, median(wall, NR), median(cpu, NR), median(rss, NR) / 1024, NR }
   ' "$2"
   cp "$2" "$out/last"
@@ -159,9 +162,10 @@ row "21 revisions, --no-cache" "$out/walk"
 before_each="rm -rf $UAPI_DIFF_CACHE_DIR" measure "21 revisions, cold cache" "$hruns" "$bin" history $revs -C "$hrepo"
 # shellcheck disable=SC2086
 measure "21 revisions, warm cache" "$hruns" "$bin" history $revs -C "$hrepo"
-ratios=$(paste -d' ' "$out/walk" "$out/pair" | awk '{print $1 / $5}' | sort -n)
-echo "history over 21 revisions / one pair, --no-cache (target ≤ 3), per round: median $(
-  echo "$ratios" | awk '{a[NR]=$1} END {printf "%.2f (%.2f to %.2f over %d rounds)", NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2, a[1], a[NR], NR}'
+echo "history over 21 revisions / one pair, --no-cache (target ≤ 3), per round: $(
+  paste -d' ' "$out/walk" "$out/pair" | awk "$awk_median"'
+    { ratio[NR] = $1 / $5 }
+    END { m = median(ratio, NR); printf "median %.2f (%.2f to %.2f over %d rounds)", m, ratio[1], ratio[NR], NR }'
 )"
 # The since-index and the HTML report walk the same 21 revisions (docs/since.md): the walk's cost
 # plus the fold per item (since) and the kept step diffs (the report).
